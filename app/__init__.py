@@ -1,0 +1,1 @@
+"""paperdb: a SQLite-backed research paper database."""

@@ -1,0 +1,131 @@
+"""Opening the database: the path, connection pragmas, transactions and migrations."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+DEFAULT_DB = "data/papers.db"
+DB_ENV = "PAPERDB_DB"
+# Long enough for a reader to wait out one file's commit, short enough to fail visibly.
+BUSY_TIMEOUT_MS = 30_000
+FTS_TABLES = ("papers_fts", "abstracts_fts", "authors_fts", "paper_search_fts")
+
+
+class DatabaseError(Exception):
+    """A problem with the database a user can act on (missing file, not paperdb, ...)."""
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The database to use: the explicit path, else $PAPERDB_DB, else data/papers.db."""
+    return Path(explicit or os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def is_fts_name(name: str) -> bool:
+    """True for an FTS5 table or one of its shadow tables (`papers_fts_data`, ...)."""
+    return any(name == t or name.startswith(t + "_") for t in FTS_TABLES)
+
+
+def connect(path: str | os.PathLike, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open a connection with paperdb's pragmas; autocommit mode, explicit transactions."""
+    path = Path(path)
+    if readonly:
+        if not path.exists():
+            raise DatabaseError(f"no database at {path}: run `paperdb import` first")
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # FTS 'delete' commands issued from triggers need this to cascade correctly.
+    conn.execute("PRAGMA recursive_triggers = ON")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL is still crash-safe (a power cut may lose the last commit, never corrupt).
+        conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolling back on any error: all or nothing."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _alembic_config():
+    from alembic.config import Config
+
+    import migrations
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    return cfg
+
+
+def migrate(path: str | os.PathLike, revision: str = "head") -> None:
+    """Upgrade (or with a `-N`/`base` revision, downgrade) the schema, keeping the data."""
+    from alembic import command
+    from sqlalchemy import create_engine, event
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):
+        # Batch migrations copy and drop tables; with foreign keys on, the drop would
+        # cascade-delete every child row, so migrations run with them off.
+        dbapi_conn.execute("PRAGMA foreign_keys = OFF")
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        dbapi_conn.execute("PRAGMA journal_mode = WAL")
+
+    cfg = _alembic_config()
+    downgrade = revision == "base" or revision.startswith("-")
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            (command.downgrade if downgrade else command.upgrade)(cfg, revision)
+    finally:
+        engine.dispose()
+
+
+def current_revision(path: str | os.PathLike) -> str | None:
+    """The schema revision the database is at, or None for an empty database."""
+    conn = sqlite3.connect(path)
+    try:
+        row = conn.execute(
+            "SELECT version_num FROM alembic_version"
+        ).fetchone() if _has_table(conn, "alembic_version") else None
+        return row[0] if row else None
+    finally:
+        conn.close()
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of paperdb knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
+
+def ensure_schema(path: str | os.PathLike) -> None:
+    """Migrate the database to the newest schema if it is not there already."""
+    path = Path(path)
+    if path.exists() and current_revision(path) == head_revision():
+        return
+    migrate(path)

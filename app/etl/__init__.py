@@ -1,0 +1,1 @@
+"""The import pipeline: extract → clean → names → resolve → load."""

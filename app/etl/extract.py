@@ -1,0 +1,212 @@
+"""Extract: read a dump file, detect its format, and yield raw records or rejects.
+
+Nothing here repairs text; a record's fields are as the file states them. A
+record that cannot be read becomes a `Reject` with its file, line and raw text,
+and the rest of the file still loads.
+"""
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from pathlib import Path
+from typing import Iterator
+
+from app.etl.records import Record, Reject
+
+PROFILE, ABSTRACTS, JSONL = "profile", "abstracts", "jsonl"
+ABSTRACT_PREFIX = re.compile(r"^\s*abstract\s*:\s?", re.IGNORECASE)
+# A file with more NUL bytes than this share of its first 8 KiB is binary, not text.
+BINARY_NUL_SHARE = 0.01
+# Longest owner line we accept as `Family, Given` on line 1 of a profile dump.
+MAX_OWNER_LENGTH = 120
+# Author-list lines: a comma every few words. Titles rarely have commas; prose has sentences.
+AUTHOR_LINE_MAX_WORDS_PER_TOKEN = 5
+# A line this short with no sentence break can be a title; abstracts are longer prose.
+MAX_TITLE_LENGTH = 300
+
+
+class FileRejected(Exception):
+    """The whole file cannot be read (binary, undecodable, unknown format, empty)."""
+
+
+def decode(data: bytes) -> list[tuple[int, str | None, bytes]]:
+    """Split bytes into (line number, text or None if undecodable, raw bytes) per line."""
+    if not data.strip():
+        raise FileRejected("file is empty")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise FileRejected(f"UTF-16 file cannot be decoded: {e.reason} at byte {e.start}") from None
+        return [(n, line.rstrip("\r"), line.encode("utf-8")) for n, line in enumerate(text.split("\n"), 1)]
+    head = data[:8192]
+    if head.count(b"\0") > BINARY_NUL_SHARE * len(head):
+        raise FileRejected("file is binary (NUL bytes), not a text dump")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    lines = []
+    undecodable = 0
+    for n, raw in enumerate(data.split(b"\n"), 1):
+        raw = raw.rstrip(b"\r")
+        try:
+            lines.append((n, raw.decode("utf-8"), raw))
+        except UnicodeDecodeError:
+            undecodable += 1
+            lines.append((n, None, raw))
+    if undecodable and undecodable > len(lines) // 2:
+        raise FileRejected(f"not UTF-8 or UTF-16 text ({undecodable} of {len(lines)} lines undecodable)")
+    return lines
+
+
+def sniff(lines: list[tuple[int, str | None, bytes]]) -> str:
+    """Detect the format from the first lines: JSON Lines, abstracts dump or profile dump."""
+    first = [text for _, text, _ in lines if text is not None and text.strip()][:5]
+    if not first:
+        raise FileRejected("file has no text lines")
+    if first[0].lstrip().startswith("{"):
+        return JSONL
+    if sum(bool(ABSTRACT_PREFIX.match(t)) for t in first) > len(first) // 2:
+        return ABSTRACTS
+    owner = first[0].strip()
+    if owner.count(",") == 1 and len(owner) <= MAX_OWNER_LENGTH and len(first) >= 2:
+        return PROFILE
+    raise FileRejected("unrecognised format: expected a profile dump, an abstracts dump or JSON Lines")
+
+
+def extract(path: str | Path, data: bytes | None = None) -> tuple[str, Iterator[Record | Reject]]:
+    """Return the file's format and an iterator of its records and rejects."""
+    path = str(path)
+    lines = decode(Path(path).read_bytes() if data is None else data)
+    fmt = sniff(lines)
+    parser = {PROFILE: _profile, ABSTRACTS: _abstracts, JSONL: _jsonl}[fmt]
+    return fmt, parser(path, lines)
+
+
+def _undecodable(path: str, n: int, raw: bytes) -> Reject:
+    return Reject(path, n, raw.decode("utf-8", "backslashreplace"), "line is not valid UTF-8")
+
+
+def _abstracts(path: str, lines) -> Iterator[Record | Reject]:
+    for n, text, raw in lines:
+        if text is None:
+            yield _undecodable(path, n, raw)
+        elif not text.strip():
+            continue
+        elif not (m := ABSTRACT_PREFIX.match(text)):
+            yield Reject(path, n, text, "line does not start with 'Abstract:'")
+        elif not text[m.end():].strip():
+            yield Reject(path, n, text, "abstract is empty")
+        else:
+            yield Record(file=path, line=n, raw=text, abstract=text[m.end():])
+
+
+def looks_like_author_list(text: str) -> bool:
+    """True for a flat `Family, Given, Family, Given` line; False for titles and prose."""
+    tokens = [t.strip() for t in text.split(",")]
+    if len(tokens) < 2:
+        return False
+    short = sum(len(t.split()) <= AUTHOR_LINE_MAX_WORDS_PER_TOKEN for t in tokens)
+    return short == len(tokens) and len(text) < 40 * len(tokens)
+
+
+def _profile(path: str, lines) -> Iterator[Record | Reject]:
+    # Drop blank lines at the end only: inside the file a blank line is an empty field.
+    while lines and lines[-1][1] is not None and not lines[-1][1].strip():
+        lines = lines[:-1]
+    owner = (lines[0][1] or "").strip()
+    body = lines[1:]
+    i = 0
+    while i < len(body):
+        chunk = body[i:i + 3]
+        bad = next((c for c in chunk if c[1] is None), None)
+        if bad is not None:
+            # Skip to the line after the undecodable one; its neighbours are rejected with it.
+            upto = chunk.index(bad) + 1
+            yield _undecodable(path, bad[0], bad[2])
+            for n, text, _ in chunk[:upto - 1]:
+                yield Reject(path, n, text, "record broken by an undecodable line")
+            i += upto
+            continue
+        raw = "\n".join(text for _, text, _ in chunk)
+        start = chunk[0][0]
+        if len(chunk) < 3:
+            yield Reject(path, start, raw, f"profile record cut off: {len(chunk)} of 3 lines (title, authors, abstract)")
+            break
+        (_, title, _), (_, authors, _), (_, abstract, _) = chunk
+        nxt = body[i + 3][1] if i + 3 < len(body) else None
+        problem = _misplaced_line(title, authors, abstract, nxt)
+        if problem:
+            # Reject the two lines we can vouch for and resynchronise on the third.
+            yield Reject(path, start, "\n".join([title, authors]), f"profile record has {problem}")
+            i += 2
+            continue
+        yield Record(file=path, line=start, raw=raw, title=title, authors_flat=authors,
+                     abstract=abstract, profile_owner=owner)
+        i += 3
+
+
+def _misplaced_line(title: str, authors: str, abstract: str, nxt: str | None) -> str | None:
+    """Say which line a title/authors/abstract triplet lacks, if its lines are out of step."""
+    if not looks_like_author_list(authors):
+        return "no title line" if looks_like_author_list(title) else "no author line"
+    if nxt is not None and looks_like_author_list(nxt) and len(abstract) <= MAX_TITLE_LENGTH and ". " not in abstract:
+        # The next title sits where the abstract belongs, and its authors follow.
+        return "no abstract line"
+    return None
+
+
+JSONL_FIELDS = ("title", "abstract", "venue", "doi", "arxiv_id", "url", "source_id")
+
+
+def _jsonl(path: str, lines) -> Iterator[Record | Reject]:
+    for n, text, raw in lines:
+        if text is None:
+            yield _undecodable(path, n, raw)
+            continue
+        if not text.strip():
+            continue
+        try:
+            yield _jsonl_record(path, n, text)
+        except ValueError as e:
+            yield Reject(path, n, text, str(e))
+
+
+def _jsonl_record(path: str, n: int, text: str) -> Record:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"invalid JSON: {e.msg} at column {e.colno}") from None
+    if not isinstance(obj, dict):
+        raise ValueError("JSON line is not an object")
+    fields = {}
+    for key in JSONL_FIELDS:
+        value = obj.get(key)
+        if value is not None and not isinstance(value, (str, int)):
+            raise ValueError(f"field {key!r} must be a string")
+        fields[key] = None if value is None else str(value)
+    year = obj.get("year")
+    if year is not None:
+        try:
+            year = int(year)
+        except (TypeError, ValueError):
+            raise ValueError(f"field 'year' is not a year: {year!r}") from None
+    return Record(file=path, line=n, raw=text, year=year, author_pairs=_jsonl_authors(obj), **fields)
+
+
+def _jsonl_authors(obj: dict) -> tuple[tuple[str, str | None], ...]:
+    authors = obj.get("authors_parsed") or obj.get("authors") or []
+    if not isinstance(authors, list):
+        raise ValueError("field 'authors' must be a list")
+    pairs = []
+    for a in authors:
+        if isinstance(a, str):
+            family, _, given = a.partition(",")
+            pairs.append((family.strip(), given.strip() or None))
+        elif isinstance(a, dict):
+            pairs.append((str(a.get("family") or "").strip(), str(a.get("given") or "").strip() or None))
+        elif isinstance(a, list) and 1 <= len(a) <= 2 and all(isinstance(x, str) for x in a):
+            pairs.append((a[0].strip(), (a[1].strip() or None) if len(a) > 1 else None))
+        else:
+            raise ValueError(f"author {a!r} is neither 'Family, Given' nor {{family, given}}")
+    return tuple(pairs)

@@ -1,0 +1,223 @@
+"""Load, papers side: match records to papers, record provenance, rebuild papers from sources.
+
+A paper is derived from its source records (`paper_sources`): its title, ids,
+abstracts and author list are recomputed from all of them, in an order fixed by
+their content, so the same files in any order give the same papers.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+
+from app.etl.names import block_key
+from app.etl.normalize import CleanRecord, abstract_key, text_key
+from app.etl.records import Mention
+
+
+@dataclass
+class PaperChanges:
+    """What loading one file did to papers; feeds the author step and the run report."""
+
+    added: set[int] = field(default_factory=set)
+    dirty: set[int] = field(default_factory=set)  # papers to rebuild from their sources
+    removed: set[int] = field(default_factory=set)
+    touched_blocks: set[str] = field(default_factory=set)  # author blocks to re-resolve
+    search_dirty: set[int] = field(default_factory=set)  # papers whose search row is stale
+
+
+def _block_keys_of(conn: sqlite3.Connection, paper_id: int) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT block_key FROM authorships WHERE paper_id = ?", (paper_id,))}
+
+
+def match_paper(conn: sqlite3.Connection, rec: CleanRecord, pending_keys: dict[int, set[str]]) -> int | None:
+    """The existing paper this record describes, or None: by id, then title+authors, then abstract."""
+    for scheme, value in rec.ids:
+        row = conn.execute("SELECT paper_id FROM paper_ids WHERE scheme = ? AND value = ?", (scheme, value)).fetchone()
+        if row:
+            return row[0]
+    if rec.title:
+        mine = {block_key(m.family, m.given) for m in rec.mentions}
+        for (pid,) in conn.execute("SELECT id FROM papers WHERE title_key = ? ORDER BY id", (rec.title_key,)).fetchall():
+            theirs = pending_keys.get(pid) or _block_keys_of(conn, pid)
+            if not mine or not theirs or mine & theirs:
+                return pid
+    if rec.abstract_key:
+        # A titled record completes an abstract-only paper; an abstract-only record joins any paper.
+        only_untitled = "AND p.title IS NULL" if rec.title else ""
+        row = conn.execute(
+            f"SELECT p.id FROM abstracts a JOIN papers p ON p.id = a.paper_id "
+            f"WHERE a.text_key = ? {only_untitled} ORDER BY p.title IS NULL, p.id LIMIT 1",
+            (rec.abstract_key,),
+        ).fetchone()
+        if row:
+            return row[0]
+    return None
+
+
+def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: str,
+               changes: PaperChanges, pending_keys: dict[int, set[str]]) -> int:
+    """Attach a record to its paper (creating one if new); write its identity keys at once."""
+    paper_id = match_paper(conn, rec, pending_keys)
+    if paper_id is None:
+        paper_id = conn.execute(
+            "INSERT INTO papers (title, title_key, created_at, updated_at) VALUES (?, ?, ?, ?)",
+            (rec.title, rec.title_key, now, now),
+        ).lastrowid
+        changes.added.add(paper_id)
+    elif rec.title:
+        # Let later records of this file match on the title even before the rebuild.
+        conn.execute("UPDATE papers SET title_key = ? WHERE id = ? AND title_key IS NULL", (rec.title_key, paper_id))
+    changes.dirty.add(paper_id)
+    pending_keys.setdefault(paper_id, set()).update(block_key(m.family, m.given) for m in rec.mentions)
+    source_id = conn.execute(
+        "INSERT INTO paper_sources (paper_id, file_id, line, record_hash, profile_owner, record) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (paper_id, file_id, rec.line, rec.record_hash, rec.profile_owner, rec.to_json()),
+    ).lastrowid
+    conn.executemany(
+        "INSERT INTO name_repairs (source_id, kind, detail) VALUES (?, ?, ?)",
+        [(source_id, r.kind, r.detail) for r in rec.repairs],
+    )
+    conn.executemany(
+        "INSERT INTO paper_ids (paper_id, scheme, value) VALUES (?, ?, ?) ON CONFLICT (scheme, value) DO NOTHING",
+        [(paper_id, s, v) for s, v in rec.ids],
+    )
+    if rec.abstract:
+        conn.execute(
+            "INSERT INTO abstracts (paper_id, text, text_key) VALUES (?, ?, ?) "
+            "ON CONFLICT (paper_id, text_key) DO NOTHING",
+            (paper_id, rec.abstract, rec.abstract_key),
+        )
+    return paper_id
+
+
+def remove_file_sources(conn: sqlite3.Connection, file_id: int, changes: PaperChanges) -> None:
+    """Forget what a file contributed; its papers are rebuilt from their other sources."""
+    changes.dirty.update(r[0] for r in conn.execute("SELECT DISTINCT paper_id FROM paper_sources WHERE file_id = ?", (file_id,)))
+    conn.execute("DELETE FROM paper_sources WHERE file_id = ?", (file_id,))
+
+
+def _most_common(values, key=lambda v: (len(v), v)):
+    """The most frequent non-empty value; ties broken by `key` so the choice never depends on order."""
+    counts = Counter(v for v in values if v not in (None, ""))
+    if not counts:
+        return None
+    return max(counts, key=lambda v: (counts[v], key(v)))
+
+
+def _author_list(sources: list[dict]) -> list[Mention]:
+    # The fullest author list wins; equal lengths fall back to content order via record_hash.
+    best = max(sources, key=lambda s: (len(s["authors"]), s["_hash"]), default=None)
+    if not best:
+        return []
+    return [Mention(family=f, given=g, raw=raw, is_organization=bool(org)) for f, g, raw, org in best["authors"]]
+
+
+def rebuild_paper(conn: sqlite3.Connection, paper_id: int, now: str, changes: PaperChanges) -> None:
+    """Recompute a paper from all its sources; delete it if no source is left."""
+    rows = conn.execute("SELECT record_hash, record FROM paper_sources WHERE paper_id = ?", (paper_id,)).fetchall()
+    if not rows:
+        changes.touched_blocks.update(_block_keys_of(conn, paper_id))
+        conn.execute("DELETE FROM authorships WHERE paper_id = ?", (paper_id,))
+        conn.execute("DELETE FROM papers WHERE id = ?", (paper_id,))
+        changes.removed.add(paper_id)
+        changes.added.discard(paper_id)
+        return
+    sources = sorted((dict(json.loads(rec), _hash=h) for h, rec in rows), key=lambda s: s["_hash"])
+    title = _most_common(s["title"] for s in sources)
+    fields = {
+        "title": title,
+        "title_key": text_key(title) if title else None,
+        "year": _most_common((s["year"] for s in sources), key=lambda v: -v),
+        "venue": _most_common(s["venue"] for s in sources),
+        "url": _most_common(s["url"] for s in sources),
+    }
+    old = conn.execute("SELECT title, title_key, year, venue, url FROM papers WHERE id = ?", (paper_id,)).fetchone()
+    if dict(old) != fields:
+        conn.execute(
+            "UPDATE papers SET title = :title, title_key = :title_key, year = :year, venue = :venue, url = :url, "
+            "updated_at = :now WHERE id = :id",
+            {**fields, "now": now, "id": paper_id},
+        )
+        changes.search_dirty.add(paper_id)
+    _replace_ids(conn, paper_id, sources)
+    if _replace_abstracts(conn, paper_id, sources):
+        changes.search_dirty.add(paper_id)
+    _replace_authorships(conn, paper_id, _author_list(sources), changes)
+
+
+def _replace_ids(conn: sqlite3.Connection, paper_id: int, sources: list[dict]) -> None:
+    wanted = {tuple(i) for s in sources for i in s["ids"]}
+    have = {(r[0], r[1]) for r in conn.execute("SELECT scheme, value FROM paper_ids WHERE paper_id = ?", (paper_id,))}
+    conn.executemany("DELETE FROM paper_ids WHERE paper_id = ? AND scheme = ? AND value = ?",
+                     [(paper_id, s, v) for s, v in have - wanted])
+    conn.executemany(
+        "INSERT INTO paper_ids (paper_id, scheme, value) VALUES (?, ?, ?) ON CONFLICT (scheme, value) DO NOTHING",
+        [(paper_id, s, v) for s, v in sorted(wanted - have)],
+    )
+
+
+def _replace_abstracts(conn: sqlite3.Connection, paper_id: int, sources: list[dict]) -> bool:
+    """Keep one abstract row per distinct (folded) text; return True if anything changed."""
+    by_key: dict[str, list[str]] = {}
+    for s in sources:
+        if s["abstract"]:
+            by_key.setdefault(abstract_key(s["abstract"]), []).append(s["abstract"])
+    wanted = {k: _most_common(texts) for k, texts in by_key.items()}
+    have = {r[0]: r[1] for r in conn.execute("SELECT text_key, text FROM abstracts WHERE paper_id = ?", (paper_id,))}
+    if have == wanted:
+        return False
+    for k in have.keys() - wanted.keys():
+        conn.execute("DELETE FROM abstracts WHERE paper_id = ? AND text_key = ?", (paper_id, k))
+    for k, text in sorted(wanted.items()):
+        conn.execute(
+            "INSERT INTO abstracts (paper_id, text, text_key) VALUES (?, ?, ?) "
+            "ON CONFLICT (paper_id, text_key) DO UPDATE SET text = excluded.text WHERE text IS NOT excluded.text",
+            (paper_id, text, k),
+        )
+    return True
+
+
+def _replace_authorships(conn: sqlite3.Connection, paper_id: int, mentions: list[Mention], changes: PaperChanges) -> None:
+    rows = [
+        (paper_id, pos, m.raw, m.display, m.family, m.given, m.is_organization, block_key(m.family, m.given))
+        for pos, m in enumerate(mentions, 1)
+    ]
+    have = [tuple(r) for r in conn.execute(
+        "SELECT paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key "
+        "FROM authorships WHERE paper_id = ? ORDER BY position", (paper_id,))]
+    if have == [(*r[:6], int(r[6]), r[7]) for r in rows]:
+        return
+    changes.touched_blocks.update(r[7] for r in have)
+    changes.touched_blocks.update(r[7] for r in rows)
+    changes.search_dirty.add(paper_id)
+    conn.execute("DELETE FROM authorships WHERE paper_id = ?", (paper_id,))
+    conn.executemany(
+        "INSERT INTO authorships (paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def refresh_search(conn: sqlite3.Connection, paper_ids: set[int]) -> None:
+    """Rewrite the combined search rows of these papers (title, authors in order, abstracts)."""
+    conn.executemany(
+        """
+        INSERT INTO paper_search (paper_id, title, authors, abstract)
+        SELECT p.id, p.title,
+          coalesce((SELECT group_concat(label, ', ') FROM (
+              SELECT CASE WHEN au.name = s.name THEN au.name ELSE au.name || ' (' || s.name || ')' END AS label
+              FROM authorships s JOIN authors au ON au.id = s.author_id
+              WHERE s.paper_id = p.id ORDER BY s.position)), ''),
+          (SELECT group_concat(text, char(10) || char(10)) FROM (
+              SELECT text FROM abstracts WHERE paper_id = p.id ORDER BY id))
+        FROM papers p WHERE p.id = ?
+        ON CONFLICT (paper_id) DO UPDATE SET
+          title = excluded.title, authors = excluded.authors, abstract = excluded.abstract
+        WHERE paper_search.title IS NOT excluded.title OR paper_search.authors IS NOT excluded.authors
+          OR paper_search.abstract IS NOT excluded.abstract
+        """,
+        [(pid,) for pid in sorted(paper_ids)],
+    )

@@ -1,0 +1,170 @@
+"""Clean and parse one raw record: repaired text, parsed authors, matching keys.
+
+This is the clean → names step applied to a whole record. It is pure: a raw
+`Record` in, a `CleanRecord` out, or `RecordError` when the record cannot be
+loaded (the loader then keeps it in `rejects`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from app.etl.clean import is_blank, repair_text
+from app.etl.names import NameParseError, parse_author_pairs, parse_flat_authors
+from app.etl.records import Mention, NameRepair, Record
+
+DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+ARXIV_PREFIX = re.compile(r"^(?:https?://arxiv\.org/abs/|arxiv:\s*)", re.IGNORECASE)
+ARXIV_VERSION = re.compile(r"v\d+$")
+NOT_WORD = re.compile(r"[\W_]+")
+
+
+class RecordError(ValueError):
+    """The record cannot be loaded; the message says why."""
+
+
+@dataclass(frozen=True)
+class CleanRecord:
+    """A record ready to load: repaired text, parsed mentions, identity keys."""
+
+    file: str
+    line: int
+    raw: str
+    title: str | None
+    abstract: str | None
+    mentions: tuple[Mention, ...]
+    repairs: tuple[NameRepair, ...]
+    year: int | None
+    venue: str | None
+    url: str | None
+    ids: tuple[tuple[str, str], ...]  # (scheme, value), e.g. ("doi", "10.1/x")
+    profile_owner: str | None
+
+    @property
+    def title_key(self) -> str | None:
+        """The folded title used to match papers across files."""
+        return text_key(self.title) if self.title else None
+
+    @property
+    def abstract_key(self) -> str | None:
+        """A hash of the folded abstract used to match abstract-only records."""
+        return abstract_key(self.abstract) if self.abstract else None
+
+    def content(self) -> dict:
+        """The record's content as plain JSON-able values (no file or line)."""
+        return {
+            "title": self.title,
+            "abstract": self.abstract,
+            "authors": [[m.family, m.given, m.raw, m.is_organization] for m in self.mentions],
+            "year": self.year,
+            "venue": self.venue,
+            "url": self.url,
+            "ids": [list(i) for i in self.ids],
+            "profile_owner": self.profile_owner,
+        }
+
+    def to_json(self) -> str:
+        """Canonical JSON of the content, as stored in `paper_sources.record`."""
+        return json.dumps(self.content(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    @property
+    def record_hash(self) -> str:
+        """A stable hash of the content: equal records from different files hash equal."""
+        return hashlib.sha1(self.to_json().encode("utf-8")).hexdigest()
+
+
+def fold_text(text: str) -> str:
+    """Case, accents, punctuation and whitespace folded: `Let's Verify!` → `let s verify`."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return NOT_WORD.sub(" ", stripped).strip()
+
+
+def text_key(text: str) -> str:
+    """The folded form of a title, used for equality matching."""
+    return fold_text(text)
+
+
+def abstract_key(text: str) -> str:
+    """A short hash of the folded abstract (indexes stay small at a million abstracts)."""
+    return hashlib.sha1(fold_text(text).encode("utf-8")).hexdigest()[:20]
+
+
+def normalize_ids(record: Record) -> tuple[tuple[str, str], ...]:
+    """External identifiers in canonical form: DOIs lower-cased, arXiv ids unversioned."""
+    ids = []
+    if record.doi and record.doi.strip():
+        ids.append(("doi", DOI_PREFIX.sub("", record.doi.strip()).lower()))
+    if record.arxiv_id and record.arxiv_id.strip():
+        ids.append(("arxiv", ARXIV_VERSION.sub("", ARXIV_PREFIX.sub("", record.arxiv_id.strip()))))
+    if record.source_id and record.source_id.strip():
+        ids.append(("source", record.source_id.strip()))
+    return tuple(ids)
+
+
+def _repair_field(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = repair_text(text)
+    return None if is_blank(text) else text
+
+
+def _repair_mention(m: Mention) -> Mention:
+    family = repair_text(m.family)
+    given = repair_text(m.given) if m.given else None
+    return Mention(family=family, given=given or None, raw=m.raw, is_organization=m.is_organization)
+
+
+def _mentions(record: Record) -> tuple[tuple[Mention, ...], tuple[NameRepair, ...]]:
+    try:
+        if record.authors_flat is not None:
+            parsed = parse_flat_authors(record.authors_flat)
+        elif record.author_pairs:
+            parsed = parse_author_pairs(record.author_pairs)
+        else:
+            return (), ()
+    except NameParseError as e:
+        raise RecordError(f"author list cannot be parsed: {e}") from None
+    repaired, seen, repairs = [], set(), list(parsed.repairs)
+    for m in map(_repair_mention, parsed.mentions):
+        if is_blank(m.family):
+            repairs.append(NameRepair("stray-token", f"dropped {m.raw!r}: nothing left after repair"))
+            continue
+        key = (m.family, m.given)
+        if key in seen:
+            # Two raw spellings that repair to one string are one mention listed twice.
+            repairs.append(NameRepair("duplicate-mention", f"dropped {m.raw!r}: same as an earlier mention"))
+            continue
+        seen.add(key)
+        repaired.append(m)
+    return tuple(repaired), tuple(repairs)
+
+
+def normalize_record(record: Record) -> CleanRecord:
+    """Repair and parse a raw record; raise RecordError if it cannot be loaded."""
+    title = _repair_field(record.title)
+    abstract = _repair_field(record.abstract)
+    mentions, repairs = _mentions(record)
+    if title is None and record.title is not None and (mentions or record.authors_flat is not None):
+        raise RecordError("title is empty")
+    if title is None and abstract is None:
+        raise RecordError("record has neither a title nor an abstract")
+    if title is None and mentions:
+        raise RecordError("record has authors but no title")
+    return CleanRecord(
+        file=record.file,
+        line=record.line,
+        raw=record.raw,
+        title=title,
+        abstract=abstract,
+        mentions=mentions,
+        repairs=repairs,
+        year=record.year,
+        venue=_repair_field(record.venue),
+        url=record.url.strip() if record.url and record.url.strip() else None,
+        ids=normalize_ids(record),
+        profile_owner=_repair_field(record.profile_owner),
+    )

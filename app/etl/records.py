@@ -1,0 +1,69 @@
+"""Plain values passed between the pipeline stages."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Record:
+    """One paper as a source file states it, before cleaning.
+
+    Profile dumps give authors as one flat comma-separated line (`authors_flat`);
+    JSON Lines gives them already paired (`author_pairs`, each `(family, given)`).
+    """
+
+    file: str
+    line: int  # 1-based line where the record starts
+    raw: str  # the record's text exactly as read, kept for `rejects`
+    title: str | None = None
+    abstract: str | None = None
+    authors_flat: str | None = None
+    author_pairs: tuple[tuple[str, str | None], ...] | None = None
+    year: int | None = None
+    venue: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    url: str | None = None
+    source_id: str | None = None
+    profile_owner: str | None = None  # `Family, Given` of the dump's owner
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A record (or whole file) that could not be loaded, and why."""
+
+    file: str
+    line: int | None
+    raw: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One author as listed on one paper, after name parsing and repair."""
+
+    family: str
+    given: str | None
+    raw: str  # as the source wrote it, e.g. "Mรฉly, David"
+    is_organization: bool = False
+
+    @property
+    def display(self) -> str:
+        """`Given Family`, or just the family name when there is no given name."""
+        return f"{self.given} {self.family}" if self.given else self.family
+
+
+@dataclass(frozen=True)
+class NameRepair:
+    """Something the name parser changed in an author list, recorded for review."""
+
+    kind: str  # 'stray-token', 'joined-split-name', 'duplicate-mention', 'odd-token-count'
+    detail: str
+
+
+@dataclass(frozen=True)
+class ParsedAuthors:
+    """The result of parsing one author list."""
+
+    mentions: tuple[Mention, ...]
+    repairs: tuple[NameRepair, ...] = field(default=())

@@ -1,0 +1,231 @@
+"""The schema: SQLModel tables, one per entity, each column described.
+
+This is a public contract: people write SQL against these tables. The column
+descriptions here are the single source for the README's schema section and the
+Datasette metadata (`app.docs`). FTS5 tables and their triggers are not models:
+they live as literal SQL in the migrations (see `app.fts`).
+"""
+from __future__ import annotations
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _fk(target: str, description: str, *, nullable: bool = False, cascade: bool = True):
+    return Field(
+        foreign_key=target,
+        ondelete="CASCADE" if cascade else "RESTRICT",
+        nullable=nullable,
+        index=True,
+        description=description,
+    )
+
+
+def _zero(description: str):
+    # A server default too, so plain SQL inserts (the loader's) get 0 rather than NULL.
+    return Field(default=0, sa_column_kwargs={"server_default": "0"}, description=description)
+
+
+class Paper(SQLModel, table=True):
+    """One paper, merged from every source record that describes it."""
+
+    __tablename__ = "papers"
+    id: int | None = Field(default=None, primary_key=True, description="Paper id.")
+    title: str | None = Field(
+        default=None,
+        description="Title, repaired. NULL only while the paper is known from abstract-only records.",
+    )
+    year: int | None = Field(default=None, index=True, description="Publication year, when a source gives it.")
+    venue: str | None = Field(default=None, description="Venue (journal, proceedings), when a source gives it.")
+    url: str | None = Field(default=None, description="A URL for the paper, when a source gives it.")
+    title_key: str | None = Field(
+        default=None,
+        index=True,
+        description="Normalised title (case, accents, punctuation and whitespace folded) used to match papers across files.",
+    )
+    created_at: str = Field(description="When the paper was first loaded (UTC, ISO 8601).")
+    updated_at: str = Field(description="When the paper last changed (UTC, ISO 8601).")
+
+
+class PaperId(SQLModel, table=True):
+    """External identifiers of a paper; each identifier belongs to one paper."""
+
+    __tablename__ = "paper_ids"
+    __table_args__ = (UniqueConstraint("scheme", "value"),)
+    id: int | None = Field(default=None, primary_key=True, description="Row id.")
+    paper_id: int = _fk("papers.id", "The paper.")
+    scheme: str = Field(description="Identifier scheme: `doi`, `arxiv` or `source` (a source's own key).")
+    value: str = Field(description="The identifier, normalised (DOIs lower-cased, arXiv ids without version).")
+
+
+class Author(SQLModel, table=True):
+    """One person or organisation, resolved from the mentions on papers."""
+
+    __tablename__ = "authors"
+    id: int | None = Field(default=None, primary_key=True, description="Author id; stable across imports while the person is unchanged.")
+    name: str = Field(index=True, description="Display name, `Given Family`, in the most informative spelling seen.")
+    family_name: str = Field(description="Family name of the display spelling (the whole name for organisations).")
+    given_name: str | None = Field(default=None, description="Given name(s) of the display spelling; NULL when no source gives one.")
+    is_organization: bool = Field(default=False, sa_column_kwargs={"server_default": "0"}, description="1 for organisations listed as authors (e.g. `OpenAI`), 0 for people.")
+    block_key: str = Field(index=True, description="Normalised family-name key; authors are resolved within one key.")
+    paper_count: int = _zero("Number of papers the author is on.")
+    created_at: str = Field(description="When the author was first created (UTC, ISO 8601).")
+    updated_at: str = Field(description="When the author last changed (UTC, ISO 8601).")
+
+
+class AuthorName(SQLModel, table=True):
+    """Every spelling seen for an author, with how often it was seen."""
+
+    __tablename__ = "author_names"
+    __table_args__ = (UniqueConstraint("author_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True, description="Row id.")
+    author_id: int = _fk("authors.id", "The author.")
+    name: str = Field(index=True, description="The spelling, `Given Family`, repaired.")
+    family_name: str = Field(description="Family name of this spelling.")
+    given_name: str | None = Field(default=None, description="Given name(s) of this spelling.")
+    count: int = Field(description="Number of papers that list the author under this spelling.")
+
+
+class Authorship(SQLModel, table=True):
+    """An author on a paper, in the paper's order."""
+
+    __tablename__ = "authorships"
+    __table_args__ = (
+        UniqueConstraint("paper_id", "position"),
+        UniqueConstraint("paper_id", "author_id"),
+        Index("ix_authorships_block_key", "block_key"),
+    )
+    id: int | None = Field(default=None, primary_key=True, description="Row id.")
+    paper_id: int = _fk("papers.id", "The paper.")
+    author_id: int | None = _fk(
+        "authors.id", "The resolved author (set by every import; NULL only inside an import).", nullable=True, cascade=False
+    )
+    position: int = Field(description="1-based position in the author list, contiguous per paper.")
+    raw_name: str = Field(description="The mention exactly as the source wrote it (before repair).")
+    name: str = Field(description="The mention repaired, `Given Family`.")
+    family_name: str = Field(description="Family name of the mention, repaired.")
+    given_name: str | None = Field(default=None, description="Given name(s) of the mention, repaired; NULL if none.")
+    is_organization: bool = Field(default=False, sa_column_kwargs={"server_default": "0"}, description="1 when the mention is an organisation.")
+    block_key: str = Field(description="Normalised family-name key of the mention (see `authors.block_key`).")
+
+
+class Abstract(SQLModel, table=True):
+    """One distinct abstract text of a paper."""
+
+    __tablename__ = "abstracts"
+    __table_args__ = (UniqueConstraint("paper_id", "text_key"),)
+    id: int | None = Field(default=None, primary_key=True, description="Abstract id.")
+    paper_id: int = _fk("papers.id", "The paper.")
+    text: str = Field(description="The abstract, repaired (mojibake, LaTeX escapes, whitespace).")
+    text_key: str = Field(index=True, description="Hash of the normalised text, used to match abstract-only records to papers.")
+
+
+class ImportRun(SQLModel, table=True):
+    """One run of `paperdb import` or the nightly job."""
+
+    __tablename__ = "import_runs"
+    id: int | None = Field(default=None, primary_key=True, description="Run id.")
+    started_at: str = Field(description="Start time (UTC, ISO 8601).")
+    finished_at: str | None = Field(default=None, description="End time; NULL while running or if the run was killed.")
+    status: str = Field(description="`running`, `ok`, `rejects` (some records rejected) or `failed`.")
+    files_seen: int = _zero("Files looked at.")
+    files_loaded: int = _zero("Files loaded (new or changed).")
+    files_skipped: int = _zero("Files skipped because their content was already loaded.")
+    papers_added: int = _zero("Papers created by this run.")
+    papers_updated: int = _zero("Existing papers this run changed.")
+    papers_removed: int = _zero("Papers removed because a changed file no longer supplies them.")
+    authors_added: int = _zero("Authors created by this run.")
+    records_rejected: int = _zero("Records put in `rejects` by this run.")
+
+
+class SourceFile(SQLModel, table=True):
+    """The import ledger: each file loaded, with its content hash."""
+
+    __tablename__ = "source_files"
+    id: int | None = Field(default=None, primary_key=True, description="File id.")
+    path: str = Field(unique=True, description="Absolute path of the file when it was loaded.")
+    content_hash: str = Field(index=True, description="SHA-256 of the file's bytes; an unchanged file is skipped.")
+    format: str = Field(description="Detected format: `profile`, `abstracts` or `jsonl`.")
+    size: int = Field(description="Size in bytes.")
+    records: int = _zero("Records loaded from the file.")
+    rejected: int = _zero("Records of the file put in `rejects`.")
+    run_id: int = _fk("import_runs.id", "The run that last loaded the file.", cascade=False)
+    loaded_at: str = Field(description="When the file was last loaded (UTC, ISO 8601).")
+
+
+class PaperSource(SQLModel, table=True):
+    """Provenance: one source record, the file and line it came from, and the paper it became."""
+
+    __tablename__ = "paper_sources"
+    __table_args__ = (UniqueConstraint("file_id", "line"),)
+    id: int | None = Field(default=None, primary_key=True, description="Row id.")
+    paper_id: int = _fk("papers.id", "The paper this record was matched to.")
+    file_id: int = _fk("source_files.id", "The file.")
+    line: int = Field(description="1-based line where the record starts.")
+    record_hash: str = Field(description="Hash of the cleaned record; picks the paper's fields deterministically.")
+    profile_owner: str | None = Field(
+        default=None, description="Owner of the profile dump the record came from (evidence for author resolution)."
+    )
+    record: str = Field(description="The cleaned record as JSON (title, authors, abstract, ids), to rebuild the paper.")
+
+
+class NameRepairRow(SQLModel, table=True):
+    """What the name parser changed in an author list (stray tokens, joined names, duplicates)."""
+
+    __tablename__ = "name_repairs"
+    id: int | None = Field(default=None, primary_key=True, description="Row id.")
+    source_id: int = _fk("paper_sources.id", "The source record whose author list was repaired.")
+    kind: str = Field(description="`stray-token`, `joined-split-name`, `duplicate-mention`, ...")
+    detail: str = Field(description="What was changed, with the tokens involved.")
+
+
+class RejectedRecord(SQLModel, table=True):
+    """Anything that could not be loaded, with its raw text: nothing is silently dropped."""
+
+    __tablename__ = "rejects"
+    id: int | None = Field(default=None, primary_key=True, description="Row id.")
+    run_id: int = _fk("import_runs.id", "The run that rejected it.")
+    path: str = Field(index=True, description="The file.")
+    line: int | None = Field(default=None, description="1-based line of the record; NULL when the whole file was rejected.")
+    raw: str = Field(description="The raw text of the record (the first 64 KiB for a whole file).")
+    reason: str = Field(description="Why it was not loaded.")
+    created_at: str = Field(description="When (UTC, ISO 8601).")
+
+
+class AuthorMerge(SQLModel, table=True):
+    """Why spellings were resolved to one author: the rule, its score and the evidence."""
+
+    __tablename__ = "author_merges"
+    id: int | None = Field(default=None, primary_key=True, description="Row id.")
+    author_id: int = _fk("authors.id", "The author the spellings were merged into.")
+    name_a: str = Field(description="One spelling.")
+    name_b: str = Field(description="The other spelling.")
+    rule: str = Field(description="The rule that merged them (e.g. `folded-equal`, `nickname`, `middle-name`, `override`).")
+    score: float = Field(description="Strength of the name match, 0-1.")
+    evidence: str = Field(description="The evidence that agreed (shared co-authors, same profile).")
+
+
+class AuthorCandidate(SQLModel, table=True):
+    """Pairs of authors kept apart that a human may want to look at."""
+
+    __tablename__ = "author_candidates"
+    id: int | None = Field(default=None, primary_key=True, description="Row id.")
+    block_key: str = Field(index=True, description="The family-name block both names are in.")
+    author_a_id: int = _fk("authors.id", "The author with the first spelling.")
+    author_b_id: int = _fk("authors.id", "The author with the second spelling.")
+    name_a: str = Field(description="One spelling.")
+    name_b: str = Field(description="The other spelling.")
+    score: float = Field(description="How alike the names are, 0-1.")
+    reason: str = Field(description="Why they were not merged.")
+
+
+class PaperSearch(SQLModel, table=True):
+    """One row per paper with its searchable text, behind the combined index `paper_search_fts`."""
+
+    __tablename__ = "paper_search"
+    paper_id: int = Field(
+        primary_key=True, foreign_key="papers.id", ondelete="CASCADE", description="The paper."
+    )
+    title: str | None = Field(default=None, description="The paper's title.")
+    authors: str = Field(default="", description="The paper's authors in order, display names joined by `, `.")
+    abstract: str | None = Field(default=None, description="The paper's abstracts, joined by a blank line.")

@@ -1,0 +1,129 @@
+"""Importing the bundled sample dumps gives the right papers, authors and text."""
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from app.etl.load import run_import
+from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, SAMPLES, query
+
+THAI = re.compile("[\u0e00-\u0e7f]")
+# Columns that keep the source's text on purpose, mojibake included.
+RAW_COLUMNS = {("authorships", "raw_name"), ("paper_sources", "record"), ("rejects", "raw"),
+               ("name_repairs", "detail")}
+
+TITLES = {
+    "Measuring short-form factuality in large language models",
+    "Rule Based Rewards for Language Model Safety",
+    "GPT-4o System Card",
+    "GPT-4 Technical Report",
+    "Let's Verify Step by Step",
+    "Scaling laws for single-agent reinforcement learning",
+    "Efficient Training of Language Models to Fill in the Middle",
+    "WebGPT: Browser-assisted question-answering with human feedback",
+    "Batch size-invariance for policy optimization",
+    "Unsolved Problems in ML Safety",
+}
+
+
+def test_sixteen_papers_ten_titled_six_abstract_only(samples_db):
+    titles = {r[0] for r in query(samples_db, "SELECT title FROM papers WHERE title IS NOT NULL")}
+    assert titles == TITLES
+    assert query(samples_db, "SELECT count(*) FROM papers WHERE title IS NULL") == [(6,)]
+
+
+def test_abstracts_in_both_dumps_belong_to_the_titled_papers(samples_db):
+    rows = query(samples_db, "SELECT p.title, count(a.id) FROM papers p JOIN abstracts a ON a.paper_id = p.id "
+                             "GROUP BY p.id ORDER BY p.title")
+    assert len(rows) == 16 and all(n == 1 for _, n in rows)
+    sources = dict(query(samples_db, "SELECT p.title, count(DISTINCT s.file_id) FROM papers p "
+                                     "JOIN paper_sources s ON s.paper_id = p.id WHERE p.title IS NOT NULL GROUP BY p.id"))
+    assert {t for t, n in sources.items() if n == 2} == {
+        "Let's Verify Step by Step",
+        "WebGPT: Browser-assisted question-answering with human feedback",
+        "Batch size-invariance for policy optimization",
+    }
+
+
+def test_john_schulman_is_one_author_on_all_ten_titled_papers(samples_db):
+    rows = query(samples_db, "SELECT a.id, count(DISTINCT s.paper_id) FROM authors a "
+                             "JOIN authorships s ON s.author_id = a.id WHERE a.name = 'John Schulman' GROUP BY a.id")
+    assert len(rows) == 1 and rows[0][1] == 10
+
+
+def test_a_name_listed_twice_in_one_paper_is_one_authorship(samples_db):
+    rows = query(samples_db, "SELECT s.position FROM authorships s JOIN papers p ON p.id = s.paper_id "
+                             "JOIN authors a ON a.id = s.author_id "
+                             "WHERE p.title = 'GPT-4o System Card' AND a.name = 'Ian O''Connell'")
+    assert len(rows) == 1
+
+
+def test_positions_are_contiguous_from_one(samples_db):
+    rows = query(samples_db, "SELECT paper_id, min(position), max(position), count(*) FROM authorships GROUP BY paper_id")
+    assert len(rows) == 10
+    assert all(lo == 1 and hi == n for _, lo, hi, n in rows)
+
+
+def test_no_author_is_named_null_or_a_stray_token(samples_db):
+    names = {r[0] for r in query(samples_db, "SELECT name FROM authors UNION SELECT name FROM author_names")}
+    assert not {n for n in names if n.lower() in {"null", ":", ""} or "null" in n.lower().split()}
+    assert query(samples_db, "SELECT name, is_organization FROM authors WHERE name = 'OpenAI'") == [("OpenAI", 1)]
+
+
+def test_no_thai_characters_left_anywhere(samples_db):
+    conn = sqlite3.connect(samples_db)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                         "AND name NOT LIKE '%_fts%' AND name NOT LIKE 'sqlite_%'")]
+    found = []
+    for table in tables:
+        for col in [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]:
+            if (table, col) in RAW_COLUMNS:
+                continue
+            for (value,) in conn.execute(f"SELECT {col} FROM {table}"):
+                if isinstance(value, str) and THAI.search(value):
+                    found.append((table, col, value[:60]))
+    conn.close()
+    assert found == []
+    names = {r[0] for r in query(samples_db, "SELECT name FROM authors")}
+    assert {"David Mély", "Łukasz Kaiser", "Aleksander Mądry"} <= names
+
+
+def test_fts_finds_titles_and_accent_folded_names(samples_db):
+    assert query(samples_db, "SELECT p.title FROM papers_fts f JOIN papers p ON p.id = f.rowid "
+                             "WHERE papers_fts MATCH 'verify'") == [("Let's Verify Step by Step",)]
+    assert query(samples_db, "SELECT a.name FROM authors_fts f JOIN authors a ON a.id = f.rowid "
+                             "WHERE authors_fts MATCH 'mely'") == [("David Mély",)]
+
+
+def content(db) -> dict:
+    """Everything a user sees, without ids or timestamps."""
+    papers = query(db, """
+        SELECT p.title, p.year,
+               (SELECT group_concat(text, '|') FROM (SELECT text FROM abstracts WHERE paper_id = p.id ORDER BY text)),
+               (SELECT group_concat(a.name, '|') FROM (SELECT a.name FROM authorships s JOIN authors a
+                  ON a.id = s.author_id WHERE s.paper_id = p.id ORDER BY s.position) a)
+        FROM papers p""")
+    authors = query(db, """
+        SELECT a.name, a.is_organization, a.paper_count,
+               (SELECT group_concat(name || ':' || count, '|') FROM (SELECT name, count FROM author_names
+                  WHERE author_id = a.id ORDER BY name))
+        FROM authors a""")
+    return {"papers": sorted(papers, key=repr), "authors": sorted(authors, key=repr)}
+
+
+def test_reimport_is_a_no_op(tmp_path):
+    db = tmp_path / "p.db"
+    run_import(db, [SAMPLES])
+    before = content(db)
+    report = run_import(db, [SAMPLES])
+    assert report.nothing_new and report.count("skipped") == 2
+    assert content(db) == before
+    assert query(db, "SELECT count(*) FROM source_files") == [(2,)]
+
+
+def test_either_file_order_gives_the_same_content(tmp_path):
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    run_import(one, [PROFILE_DUMP, ABSTRACTS_DUMP])
+    run_import(two, [ABSTRACTS_DUMP, PROFILE_DUMP])
+    assert content(one) == content(two)
+    assert len(content(one)["papers"]) == 16
