@@ -10,6 +10,7 @@ import click
 
 from app.db import DB_ENV, DEFAULT_DB, DatabaseError, migrate
 from app.etl.load import run_import
+from app.lock import LockHeld, import_lock
 from app.query import PaperDB, QueryError
 
 
@@ -63,15 +64,17 @@ def migrate_cmd(db, revision):
 @click.option("--overrides", type=click.Path(dir_okay=False), default=None,
               help="Author overrides file (default: overrides.txt beside the database, if present).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of text.")
+@click.option("--wait", is_flag=True, help="Wait for a running import instead of exiting with code 75.")
 @click.pass_obj
 @friendly_errors
-def import_cmd(db, paths, overrides, as_json):
+def import_cmd(db, paths, overrides, as_json, wait):
     """Load dump files (or folders of them) into the database.
 
     Formats are detected per file: profile dumps, abstracts dumps and JSON Lines.
     Files already loaded are skipped; a changed file replaces what it gave before.
     Bad records are kept in the `rejects` table and reported; the rest loads.
-    Exit code: 0 loaded, 1 some records or files rejected.
+    Exit code: 0 loaded, 1 some records or files rejected, 75 another import
+    is running on the same database.
 
     \b
     Example:
@@ -84,7 +87,12 @@ def import_cmd(db, paths, overrides, as_json):
             for r in result.rejects[:5]:
                 click.echo(f"          {r.file}:{r.line or '-'}: {r.reason}", err=True)
 
-    report = run_import(db, paths, overrides_path=overrides, progress=show)
+    try:
+        with import_lock(db, wait=wait):
+            report = run_import(db, paths, overrides_path=overrides, progress=show)
+    except LockHeld as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(75)
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.summary())
     sys.exit(0 if report.status == "ok" else 1)
 

@@ -118,6 +118,8 @@ class Abstract(SQLModel, table=True):
     paper_id: int = _fk("papers.id", "The paper.")
     text: str = Field(description="The abstract, repaired (mojibake, LaTeX escapes, whitespace).")
     text_key: str = Field(index=True, description="Hash of the normalised text, used to match abstract-only records to papers.")
+    head_key: str = Field(index=True, description="Hash of the first words of the normalised text: finds near-duplicates to compare.")
+    tail_key: str = Field(index=True, description="Hash of the last words of the normalised text: finds near-duplicates to compare.")
 
 
 class ImportRun(SQLModel, table=True):

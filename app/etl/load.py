@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -221,6 +222,9 @@ def run_import(
                 result = load_file(conn, run_id, path, overrides, report)
             except OSError as e:
                 result = FileResult(str(path), "failed", error=f"cannot read file: {e.strerror or e}")
+            except sqlite3.DatabaseError as e:
+                # The file's transaction was rolled back; the other files still load.
+                result = FileResult(str(path), "failed", error=f"database error, file not loaded: {e}")
             report.files.append(result)
             if progress:
                 progress(result)

@@ -23,28 +23,42 @@ class AuthorChanges:
     papers: set[int] = field(default_factory=set)
 
 
-def _mentions(conn: sqlite3.Connection, keys: list[str]) -> tuple[list[sqlite3.Row], list[MentionRef]]:
+@dataclass
+class PaperContext:
+    """Per-paper evidence (co-author keys, profile owners), fetched once per import step."""
+
+    coauthors: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    profiles: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def load(self, conn: sqlite3.Connection, paper_ids: set[int]) -> None:
+        """Fetch the evidence of papers not seen yet."""
+        missing = sorted(paper_ids - self.coauthors.keys())
+        for chunk in (missing[i:i + 500] for i in range(0, len(missing), 500)):
+            marks = ",".join("?" * len(chunk))
+            profiles: dict[int, set[str]] = defaultdict(set)
+            for pid in chunk:
+                self.coauthors[pid] = []
+            for r in conn.execute(f"SELECT id, paper_id, family_name, given_name FROM authorships "
+                                  f"WHERE paper_id IN ({marks})", chunk):
+                self.coauthors[r["paper_id"]].append((r["id"], coauthor_key(r["family_name"], r["given_name"])))
+            for r in conn.execute(f"SELECT DISTINCT paper_id, profile_owner FROM paper_sources "
+                                  f"WHERE profile_owner IS NOT NULL AND paper_id IN ({marks})", chunk):
+                profiles[r["paper_id"]].add(r["profile_owner"])
+            self.profiles.update((pid, frozenset(profiles[pid])) for pid in chunk)
+
+
+def _mentions(conn: sqlite3.Connection, keys: list[str], context: PaperContext) -> tuple[list[sqlite3.Row], list[MentionRef]]:
     marks = ",".join("?" * len(keys))
     rows = conn.execute(
         f"SELECT id, paper_id, name, family_name, given_name, is_organization, author_id "
         f"FROM authorships WHERE block_key IN ({marks}) ORDER BY id", keys).fetchall()
-    papers = sorted({r["paper_id"] for r in rows})
-    coauthors: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    profiles: dict[int, set[str]] = defaultdict(set)
-    for chunk in (papers[i:i + 500] for i in range(0, len(papers), 500)):
-        pmarks = ",".join("?" * len(chunk))
-        for r in conn.execute(f"SELECT id, paper_id, family_name, given_name FROM authorships "
-                              f"WHERE paper_id IN ({pmarks})", chunk):
-            coauthors[r["paper_id"]].append((r["id"], coauthor_key(r["family_name"], r["given_name"])))
-        for r in conn.execute(f"SELECT DISTINCT paper_id, profile_owner FROM paper_sources "
-                              f"WHERE profile_owner IS NOT NULL AND paper_id IN ({pmarks})", chunk):
-            profiles[r["paper_id"]].add(r["profile_owner"])
+    context.load(conn, {r["paper_id"] for r in rows})
     refs = [
         MentionRef(
             key=r["id"], paper=r["paper_id"], family=r["family_name"], given=r["given_name"],
             is_organization=bool(r["is_organization"]),
-            coauthors=frozenset(k for mid, k in coauthors[r["paper_id"]] if mid != r["id"]),
-            profiles=frozenset(profiles[r["paper_id"]]),
+            coauthors=frozenset(k for mid, k in context.coauthors[r["paper_id"]] if mid != r["id"]),
+            profiles=context.profiles[r["paper_id"]],
         )
         for r in rows
     ]
@@ -72,14 +86,16 @@ def resolve_blocks(conn: sqlite3.Connection, block_keys: set[str], overrides: Ov
     groups: dict[str, set[str]] = defaultdict(set)
     for key in block_keys:
         groups[overrides.block_alias(key)].add(key)
+    context = PaperContext()
     for alias in sorted(groups):
         keys = sorted(groups[alias] | {k for k, v in overrides.aliases.items() if v == alias})
-        _resolve_one(conn, alias, keys, overrides, now, changes)
+        _resolve_one(conn, alias, keys, overrides, now, changes, context)
     return changes
 
 
-def _resolve_one(conn, alias: str, keys: list[str], overrides: Overrides, now: str, changes: AuthorChanges) -> None:
-    rows, refs = _mentions(conn, keys)
+def _resolve_one(conn, alias: str, keys: list[str], overrides: Overrides, now: str, changes: AuthorChanges,
+                 context: PaperContext) -> None:
+    rows, refs = _mentions(conn, keys, context)
     old_authors = {r["author_id"] for r in rows if r["author_id"] is not None}
     old_authors |= {r[0] for r in conn.execute(
         f"SELECT id FROM authors WHERE block_key IN ({','.join('?' * len(keys))})", keys)}

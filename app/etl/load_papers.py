@@ -12,8 +12,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from app.etl.names import block_key
-from app.etl.normalize import CleanRecord, abstract_key, text_key
+from rapidfuzz import fuzz
+
+from app.etl.normalize import CleanRecord, abstract_block_keys, abstract_key, fold_text, text_key
 from app.etl.records import Mention
+
+# Abstracts at least this similar (rapidfuzz ratio, 0-100, on folded text) are one paper's:
+# a fixed typo or a lost sentence end stays above it; two different abstracts sit far below.
+ABSTRACT_SIMILARITY = 95
 
 
 @dataclass
@@ -43,17 +49,31 @@ def match_paper(conn: sqlite3.Connection, rec: CleanRecord, pending_keys: dict[i
             theirs = pending_keys.get(pid) or _block_keys_of(conn, pid)
             if not mine or not theirs or mine & theirs:
                 return pid
-    if rec.abstract_key:
-        # A titled record completes an abstract-only paper; an abstract-only record joins any paper.
-        only_untitled = "AND p.title IS NULL" if rec.title else ""
-        row = conn.execute(
-            f"SELECT p.id FROM abstracts a JOIN papers p ON p.id = a.paper_id "
-            f"WHERE a.text_key = ? {only_untitled} ORDER BY p.title IS NULL, p.id LIMIT 1",
-            (rec.abstract_key,),
-        ).fetchone()
-        if row:
-            return row[0]
+    if rec.abstract:
+        return _match_abstract(conn, rec)
     return None
+
+
+def _match_abstract(conn: sqlite3.Connection, rec: CleanRecord) -> int | None:
+    # A titled record completes an abstract-only paper; an abstract-only record joins any paper.
+    only_untitled = "AND p.title IS NULL" if rec.title else ""
+    row = conn.execute(
+        f"SELECT p.id FROM abstracts a JOIN papers p ON p.id = a.paper_id "
+        f"WHERE a.text_key = ? {only_untitled} ORDER BY p.title IS NULL, p.id LIMIT 1",
+        (rec.abstract_key,),
+    ).fetchone()
+    if row:
+        return row[0]
+    head, tail = abstract_block_keys(rec.abstract)
+    candidates = conn.execute(
+        f"SELECT p.id, p.title IS NULL AS untitled, a.text FROM abstracts a JOIN papers p ON p.id = a.paper_id "
+        f"WHERE (a.head_key = ? OR a.tail_key = ?) {only_untitled}",
+        (head, tail),
+    ).fetchall()
+    mine = fold_text(rec.abstract)
+    scored = [(fuzz.ratio(mine, fold_text(c["text"])), c) for c in candidates]
+    best = sorted((-score, c["untitled"], c["id"]) for score, c in scored if score >= ABSTRACT_SIMILARITY)
+    return best[0][2] if best else None
 
 
 def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: str,
@@ -85,11 +105,7 @@ def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: st
         [(paper_id, s, v) for s, v in rec.ids],
     )
     if rec.abstract:
-        conn.execute(
-            "INSERT INTO abstracts (paper_id, text, text_key) VALUES (?, ?, ?) "
-            "ON CONFLICT (paper_id, text_key) DO NOTHING",
-            (paper_id, rec.abstract, rec.abstract_key),
-        )
+        _insert_abstract(conn, paper_id, rec.abstract)
     return paper_id
 
 
@@ -159,6 +175,15 @@ def _replace_ids(conn: sqlite3.Connection, paper_id: int, sources: list[dict]) -
     )
 
 
+def _insert_abstract(conn: sqlite3.Connection, paper_id: int, text: str) -> None:
+    head, tail = abstract_block_keys(text)
+    conn.execute(
+        "INSERT INTO abstracts (paper_id, text, text_key, head_key, tail_key) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (paper_id, text_key) DO UPDATE SET text = excluded.text WHERE text IS NOT excluded.text",
+        (paper_id, text, abstract_key(text), head, tail),
+    )
+
+
 def _replace_abstracts(conn: sqlite3.Connection, paper_id: int, sources: list[dict]) -> bool:
     """Keep one abstract row per distinct (folded) text; return True if anything changed."""
     by_key: dict[str, list[str]] = {}
@@ -171,12 +196,8 @@ def _replace_abstracts(conn: sqlite3.Connection, paper_id: int, sources: list[di
         return False
     for k in have.keys() - wanted.keys():
         conn.execute("DELETE FROM abstracts WHERE paper_id = ? AND text_key = ?", (paper_id, k))
-    for k, text in sorted(wanted.items()):
-        conn.execute(
-            "INSERT INTO abstracts (paper_id, text, text_key) VALUES (?, ?, ?) "
-            "ON CONFLICT (paper_id, text_key) DO UPDATE SET text = excluded.text WHERE text IS NOT excluded.text",
-            (paper_id, text, k),
-        )
+    for text in (text for _, text in sorted(wanted.items())):
+        _insert_abstract(conn, paper_id, text)
     return True
 
 
@@ -212,7 +233,7 @@ def refresh_search(conn: sqlite3.Connection, paper_ids: set[int]) -> None:
               FROM authorships s JOIN authors au ON au.id = s.author_id
               WHERE s.paper_id = p.id ORDER BY s.position)), ''),
           (SELECT group_concat(text, char(10) || char(10)) FROM (
-              SELECT text FROM abstracts WHERE paper_id = p.id ORDER BY id))
+              SELECT text FROM abstracts WHERE paper_id = p.id ORDER BY text_key))
         FROM papers p WHERE p.id = ?
         ON CONFLICT (paper_id) DO UPDATE SET
           title = excluded.title, authors = excluded.authors, abstract = excluded.abstract

@@ -20,6 +20,9 @@ DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECA
 ARXIV_PREFIX = re.compile(r"^(?:https?://arxiv\.org/abs/|arxiv:\s*)", re.IGNORECASE)
 ARXIV_VERSION = re.compile(r"v\d+$")
 NOT_WORD = re.compile(r"[\W_]+")
+# Words hashed at each end of an abstract for near-duplicate blocking: long enough to be
+# specific to one abstract, short enough that a late typo or a cut-off end spares one end.
+BLOCK_WORDS = 12
 
 
 class RecordError(ValueError):
@@ -88,9 +91,24 @@ def text_key(text: str) -> str:
     return fold_text(text)
 
 
+def _short_hash(text: str) -> str:
+    # 80 bits: collisions are negligible at a million abstracts and the index stays small.
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
 def abstract_key(text: str) -> str:
-    """A short hash of the folded abstract (indexes stay small at a million abstracts)."""
-    return hashlib.sha1(fold_text(text).encode("utf-8")).hexdigest()[:20]
+    """A short hash of the folded abstract, for equality matching."""
+    return _short_hash(fold_text(text))
+
+
+def abstract_block_keys(text: str) -> tuple[str, str]:
+    """Hashes of the first and of the last words of the folded abstract.
+
+    Two versions of one abstract that differ by a typo or a cut-off end still share
+    one of these, so fuzzy comparison only looks at a handful of candidates.
+    """
+    words = fold_text(text).split()
+    return _short_hash(" ".join(words[:BLOCK_WORDS])), _short_hash(" ".join(words[-BLOCK_WORDS:]))
 
 
 def normalize_ids(record: Record) -> tuple[tuple[str, str], ...]:
@@ -113,8 +131,15 @@ def _repair_field(text: str | None) -> str | None:
 
 
 def _repair_mention(m: Mention) -> Mention:
-    family = repair_text(m.family)
-    given = repair_text(m.given) if m.given else None
+    # Repair family and given together: a part made only of damaged letters
+    # (`ลฤ`) is recognisable as mojibake only next to the rest of the name.
+    family, given = m.family, m.given
+    if given:
+        family, sep, given = repair_text(f"{m.family}, {m.given}").partition(", ")
+        if not sep:
+            family, given = repair_text(m.family), repair_text(m.given)
+    else:
+        family = repair_text(family)
     return Mention(family=family, given=given or None, raw=m.raw, is_organization=m.is_organization)
 
 

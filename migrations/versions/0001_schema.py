@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 05:57:49.286771
+Create Date: 2026-11-21 06:00:57.484322
 """
 from typing import Sequence, Union
 
@@ -69,12 +69,16 @@ def upgrade() -> None:
     sa.Column('paper_id', sa.Integer(), nullable=False),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('text_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('head_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('tail_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['paper_id'], ['papers.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('paper_id', 'text_key')
     )
     with op.batch_alter_table('abstracts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_abstracts_head_key'), ['head_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_abstracts_paper_id'), ['paper_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_abstracts_tail_key'), ['tail_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_abstracts_text_key'), ['text_key'], unique=False)
 
     op.create_table('author_candidates',
@@ -277,7 +281,9 @@ def downgrade() -> None:
     op.drop_table('author_candidates')
     with op.batch_alter_table('abstracts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_abstracts_text_key'))
+        batch_op.drop_index(batch_op.f('ix_abstracts_tail_key'))
         batch_op.drop_index(batch_op.f('ix_abstracts_paper_id'))
+        batch_op.drop_index(batch_op.f('ix_abstracts_head_key'))
 
     op.drop_table('abstracts')
     with op.batch_alter_table('papers', schema=None) as batch_op:
