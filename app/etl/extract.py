@@ -16,8 +16,10 @@ from app.etl.records import Record, Reject
 
 PROFILE, ABSTRACTS, JSONL = "profile", "abstracts", "jsonl"
 ABSTRACT_PREFIX = re.compile(r"^\s*abstract\s*:\s?", re.IGNORECASE)
-# A file with more NUL bytes than this share of its first 8 KiB is binary, not text.
-BINARY_NUL_SHARE = 0.01
+# A file whose first 8 KiB has more control bytes (NUL, other C0 but tab/CR/LF/FF) than
+# this share is binary, not text; a text dump with one stray NUL stays text.
+BINARY_CONTROL_SHARE = 0.05
+CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
 # Longest owner line we accept as `Family, Given` on line 1 of a profile dump.
 MAX_OWNER_LENGTH = 120
 # Author-list lines: a comma every few words. Titles rarely have commas; prose has sentences.
@@ -41,8 +43,8 @@ def decode(data: bytes) -> list[tuple[int, str | None, bytes]]:
             raise FileRejected(f"UTF-16 file cannot be decoded: {e.reason} at byte {e.start}") from None
         return [(n, line.rstrip("\r"), line.encode("utf-8")) for n, line in enumerate(text.split("\n"), 1)]
     head = data[:8192]
-    if head.count(b"\0") > BINARY_NUL_SHARE * len(head):
-        raise FileRejected("file is binary (NUL bytes), not a text dump")
+    if len(head) - len(head.translate(None, CONTROL_BYTES)) > BINARY_CONTROL_SHARE * len(head):
+        raise FileRejected("file is binary, not a text dump")
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     lines = []
@@ -66,7 +68,7 @@ def sniff(lines: list[tuple[int, str | None, bytes]]) -> str:
         raise FileRejected("file has no text lines")
     if first[0].lstrip().startswith("{"):
         return JSONL
-    if sum(bool(ABSTRACT_PREFIX.match(t)) for t in first) > len(first) // 2:
+    if 2 * sum(bool(ABSTRACT_PREFIX.match(t)) for t in first) >= len(first):
         return ABSTRACTS
     owner = first[0].strip()
     if owner.count(",") == 1 and len(owner) <= MAX_OWNER_LENGTH and len(first) >= 2:

@@ -146,11 +146,16 @@ def _resolve_one(conn, alias: str, keys: list[str], overrides: Overrides, now: s
 
 
 def _write_names(conn, author_id: int, members) -> None:
-    counts = Counter((m["name"], m["family_name"], m["given_name"]) for m in members)
+    # One row per spelling; `Rapha Gontijo Lopes` may come split two ways, keep the commoner split.
+    splits = Counter((m["name"], m["family_name"], m["given_name"] or "") for m in members)
+    best: dict[str, tuple[str, str]] = {}
+    for (name, family, given), n in sorted(splits.items(), key=lambda kv: (-kv[1], kv[0])):
+        best.setdefault(name, (family, given))
+    counts = Counter(m["name"] for m in members)
     conn.execute("DELETE FROM author_names WHERE author_id = ?", (author_id,))
     conn.executemany(
         "INSERT INTO author_names (author_id, name, family_name, given_name, count) VALUES (?, ?, ?, ?, ?)",
-        [(author_id, n, f, g, c) for (n, f, g), c in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1]))],
+        [(author_id, name, best[name][0], best[name][1] or None, n) for name, n in sorted(counts.items())],
     )
 
 

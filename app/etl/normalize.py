@@ -20,6 +20,7 @@ DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECA
 ARXIV_PREFIX = re.compile(r"^(?:https?://arxiv\.org/abs/|arxiv:\s*)", re.IGNORECASE)
 ARXIV_VERSION = re.compile(r"v\d+$")
 NOT_WORD = re.compile(r"[\W_]+")
+APOSTROPHES = re.compile("['\u2019\u02bc]")  # `Let's` and `Lets` are one spelling
 # Words hashed at each end of an abstract for near-duplicate blocking: long enough to be
 # specific to one abstract, short enough that a late typo or a cut-off end spares one end.
 BLOCK_WORDS = 12
@@ -80,10 +81,11 @@ class CleanRecord:
 
 
 def fold_text(text: str) -> str:
-    """Case, accents, punctuation and whitespace folded: `Let's Verify!` → `let s verify`."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return NOT_WORD.sub(" ", stripped).strip()
+    """Case, accents, punctuation and whitespace folded: `Let's Verify!` → `lets verify`."""
+    text = APOSTROPHES.sub("", text.casefold())
+    if not text.isascii():  # most text is ASCII: skip the per-character accent strip
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return NOT_WORD.sub(" ", text).strip()
 
 
 def text_key(text: str) -> str:

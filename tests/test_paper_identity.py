@@ -1,0 +1,100 @@
+"""One paper, one row: records from different files are matched by id, title+authors, abstract."""
+from __future__ import annotations
+
+import json
+
+from app.etl.load import run_import
+from tests.conftest import query
+
+ABSTRACT = ("We introduce a method for training language models to verify their own reasoning steps, "
+            "and show that process supervision outperforms outcome supervision on hard math problems.")
+
+
+def jsonl(path, *records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def papers(db):
+    return query(db, "SELECT id, title FROM papers ORDER BY id")
+
+
+def test_same_doi_in_two_files_is_one_paper(tmp_path):
+    a = jsonl(tmp_path / "a.jsonl", {"title": "A Study", "doi": "10.1/ABC", "authors": ["Smith, Jane"]})
+    b = jsonl(tmp_path / "b.jsonl", {"title": "A study (extended)", "doi": "https://doi.org/10.1/abc", "year": 2021})
+    run_import(tmp_path / "p.db", [a, b])
+    # Equally common titles: the longer one is kept, whichever file came first.
+    assert query(tmp_path / "p.db", "SELECT title, year FROM papers") == [("A study (extended)", 2021)]
+    assert query(tmp_path / "p.db", "SELECT scheme, value FROM paper_ids") == [("doi", "10.1/abc")]
+
+
+def test_same_title_and_a_shared_author_is_one_paper(tmp_path):
+    a = jsonl(tmp_path / "a.jsonl", {"title": "Let's Verify Step by Step!", "authors": ["Lightman, Hunter", "Schulman, John"]})
+    b = jsonl(tmp_path / "b.jsonl", {"title": "lets verify step-by-step", "authors": ["Schulman, J."]})
+    run_import(tmp_path / "p.db", [a, b])
+    assert query(tmp_path / "p.db", "SELECT count(*) FROM papers") == [(1,)]
+
+
+def test_same_title_with_different_authors_stays_two_papers(tmp_path):
+    a = jsonl(tmp_path / "a.jsonl", {"title": "Introduction", "authors": ["Smith, Jane"]})
+    b = jsonl(tmp_path / "b.jsonl", {"title": "Introduction", "authors": ["Okafor, Chidi"]})
+    run_import(tmp_path / "p.db", [a, b])
+    assert query(tmp_path / "p.db", "SELECT count(*) FROM papers") == [(2,)]
+
+
+def test_abstract_only_first_is_completed_and_keeps_its_id(tmp_path):
+    abstracts = tmp_path / "abstracts.txt"
+    abstracts.write_text(f"Abstract:{ABSTRACT}\n")
+    titled = jsonl(tmp_path / "t.jsonl", {"title": "Verify", "authors": ["Cobbe, Karl"], "abstract": ABSTRACT})
+    db = tmp_path / "p.db"
+    run_import(db, [abstracts])
+    [(pid, title)] = papers(db)
+    assert title is None
+    run_import(db, [titled])
+    assert papers(db) == [(pid, "Verify")]
+    assert query(db, "SELECT count(*) FROM abstracts") == [(1,)]
+
+
+def test_abstract_only_after_the_titled_record_joins_it(tmp_path):
+    abstracts = tmp_path / "abstracts.txt"
+    abstracts.write_text(f"Abstract:{ABSTRACT}\n")
+    titled = jsonl(tmp_path / "t.jsonl", {"title": "Verify", "authors": ["Cobbe, Karl"], "abstract": ABSTRACT})
+    db = tmp_path / "p.db"
+    run_import(db, [titled, abstracts])
+    assert [t for _, t in papers(db)] == ["Verify"]
+
+
+def test_a_nearly_equal_abstract_joins_in_either_order(tmp_path):
+    typo = ABSTRACT.replace("outperforms", "outperfoms").replace("hard math problems.", "hard math problems")
+    abstracts = tmp_path / "abstracts.txt"
+    abstracts.write_text(f"Abstract:{typo}\n")
+    titled = jsonl(tmp_path / "t.jsonl", {"title": "Verify", "authors": ["Cobbe, Karl"], "abstract": ABSTRACT})
+    for order, db in (([abstracts, titled], tmp_path / "1.db"), ([titled, abstracts], tmp_path / "2.db")):
+        run_import(db, order)
+        assert [t for _, t in papers(db)] == ["Verify"]
+        assert query(db, "SELECT count(*) FROM abstracts") == [(2,)]  # both distinct texts kept
+
+
+def test_a_different_abstract_is_a_different_paper(tmp_path):
+    abstracts = tmp_path / "abstracts.txt"
+    abstracts.write_text("Abstract:" + ABSTRACT.replace("process supervision outperforms outcome supervision",
+                                                         "outcome supervision is enough") + "\n")
+    titled = jsonl(tmp_path / "t.jsonl", {"title": "Verify", "abstract": ABSTRACT})
+    run_import(tmp_path / "p.db", [titled, abstracts])
+    assert len(papers(tmp_path / "p.db")) == 2
+
+
+def test_a_changed_file_replaces_only_what_it_alone_supplied(tmp_path):
+    shared = {"title": "Shared Paper", "authors": ["Smith, Jane"], "source_id": "s-1"}
+    other = jsonl(tmp_path / "other.jsonl", shared)
+    f = jsonl(tmp_path / "mine.jsonl", shared, {"title": "Only Mine", "authors": ["Doe, John"]})
+    db = tmp_path / "p.db"
+    run_import(db, [other, f])
+    assert sorted(t for _, t in papers(db)) == ["Only Mine", "Shared Paper"]
+    jsonl(f, {"title": "Brand New", "authors": ["Doe, John"]})
+    report = run_import(db, [other, f])
+    assert (report.count("changed"), report.count("skipped"), report.papers_removed) == (1, 1, 1)
+    assert sorted(t for _, t in papers(db)) == ["Brand New", "Shared Paper"]
+    sources = query(db, "SELECT p.title, count(*) FROM paper_sources s JOIN papers p ON p.id = s.paper_id GROUP BY p.id ORDER BY p.title")
+    assert sources == [("Brand New", 1), ("Shared Paper", 1)]
+    assert {r[0] for r in query(db, "SELECT name FROM authors")} == {"Jane Smith", "John Doe"}

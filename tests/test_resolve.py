@@ -1,0 +1,260 @@
+"""Author resolution on the profile dump and small hand-made blocks."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from app.etl.clean import repair_text
+from app.etl.names import coauthor_key, parse_flat_authors
+from app.etl.resolve import (
+    Candidate,
+    MentionRef,
+    Overrides,
+    load_overrides,
+    parse_overrides,
+    resolve_all,
+    resolve_block,
+    typo_candidates,
+)
+
+PROFILE_DUMP = Path(__file__).resolve().parent.parent / "data" / "samples" / "003_813f7c278c729ce1.txt"
+
+
+def seed_mentions() -> list[MentionRef]:
+    """MentionRefs of the profile dump: line 1 the owner, then title / authors / abstract."""
+    lines = PROFILE_DUMP.read_text(encoding="utf-8").splitlines()
+    owner = lines[0].strip()
+    refs = []
+    for title, authors in zip(lines[1::3], lines[2::3]):
+        mentions = parse_flat_authors(repair_text(authors)).mentions
+        keys = [coauthor_key(m.family, m.given) for m in mentions]
+        refs += [
+            MentionRef(
+                key=(title, i), paper=title, family=m.family, given=m.given, is_organization=m.is_organization,
+                coauthors=frozenset(keys[:i] + keys[i + 1:]), profiles=frozenset({owner}),
+            )
+            for i, m in enumerate(mentions)
+        ]
+    return refs
+
+
+@pytest.fixture(scope="module")
+def seed_results():
+    return resolve_all(seed_mentions())
+
+
+def cluster_of(results, spelling: str):
+    """The cluster holding a `Given Family` spelling."""
+    [found] = [c for r in results for c in r.clusters if spelling in dict(c.spellings)]
+    return found
+
+
+def ref(key, paper, family, given, coauthors=(), profiles=()) -> MentionRef:
+    return MentionRef(key, paper, family, given, coauthors=frozenset(coauthors), profiles=frozenset(profiles))
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Josh Achiam", "Joshua Achiam"),
+        ("Liam Fedus", "William Fedus"),
+        ("Mia Glaese", "Amelia Glaese"),
+        ("Mo Bavarian", "Mohammad Bavarian"),
+        ("Nik Tezak", "Nikolas Tezak"),
+        ("Nitish Keskar", "Nitish Shirish Keskar"),
+        ("Joy Jiao", "Yunxin Joy Jiao"),
+        ("Rapha Gontijo-Lopes", "Rapha Gontijo Lopes"),
+        ("Lukasz Kaiser", "Łukasz Kaiser"),
+        ("David Mely", "David Mély"),
+    ],
+)
+def test_seed_variants_of_one_person_merge(seed_results, a, b):
+    assert cluster_of(seed_results, a) is cluster_of(seed_results, b)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Daniel Levin", "Daniel Levy"),
+        ("Ruby Chen", "Roy Chen"),
+        ("Yu Zhang", "Yuchen Zhang"),
+        ("Jiahui Yu", "Jieqi Yu"),
+        ("Amin Tootoochian", "Amin Tootoonchian"),
+        ("Alex Kirillov", "Alexander Kirillov"),
+        ("Phil Tillet", "Philippe Tillet"),
+    ],
+)
+def test_seed_lookalikes_stay_apart(seed_results, a, b):
+    assert cluster_of(seed_results, a) is not cluster_of(seed_results, b)
+
+
+def test_seed_spellings_on_one_paper_are_candidates_not_merges(seed_results):
+    [kirillov] = [r for r in seed_results if r.key == "kirillov"]
+    assert kirillov.candidates == [
+        Candidate("Alex Kirillov", "Alexander Kirillov", 0.85, "both on one paper (GPT-4o System Card)")
+    ]
+
+
+def test_seed_openai_is_one_organisation(seed_results):
+    openai = cluster_of(seed_results, "OpenAI")
+    assert (openai.name, openai.is_organization, len(openai.members)) == ("OpenAI", True, 2)
+
+
+def test_seed_repairs_reach_resolution(seed_results):
+    names = {c.name for r in seed_results for c in r.clusters}
+    assert {"Shuaiqi Xia", "Michael Pokorny"} <= names
+    assert ":" not in names
+    assert cluster_of(seed_results, "Ian O'Connell").spellings == (("Ian O'Connell", 1),)
+
+
+@pytest.mark.parametrize(
+    "spelling, display",
+    [
+        ("Lukasz Kaiser", "Łukasz Kaiser"),
+        ("David Mely", "David Mély"),
+        ("Josh Achiam", "Joshua Achiam"),
+        ("Liam Fedus", "William Fedus"),
+        ("Nitish Keskar", "Nitish Shirish Keskar"),
+        ("Joy Jiao", "Yunxin Joy Jiao"),
+    ],
+)
+def test_display_name_is_the_most_informative_spelling(seed_results, spelling, display):
+    assert cluster_of(seed_results, spelling).name == display
+
+
+def test_merges_record_rule_score_and_evidence(seed_results):
+    [achiam] = [r for r in seed_results if r.key == "achiam"]
+    [merge] = achiam.merges
+    assert (merge.a_name, merge.b_name, merge.rule, merge.score) == ("Josh Achiam", "Joshua Achiam", "nickname", 0.85)
+    assert merge.evidence.startswith("shared co-authors: ")
+    assert merge.evidence.endswith("shared profiles: Schulman, John")
+
+
+def test_result_does_not_depend_on_input_order(seed_results):
+    refs = seed_mentions()
+    for seed in range(3):
+        random.Random(seed).shuffle(refs)
+        assert resolve_all(refs) == seed_results
+
+
+def test_same_paper_mentions_never_merge():
+    result = resolve_block([ref(1, "p1", "Tillet", "Phil"), ref(2, "p1", "Tillet", "Philippe")])
+    assert [c.members for c in result.clusters] == [(1,), (2,)]
+
+
+def test_compatible_names_without_evidence_are_candidates():
+    result = resolve_block([ref(1, "p1", "McKeown", "Kathy"), ref(2, "p2", "McKeown", "Kathleen")])
+    assert len(result.clusters) == 2 and result.merges == []
+    assert result.candidates == [
+        Candidate("Kathleen McKeown", "Kathy McKeown", 0.85, "nickname: no shared co-author or profile (needs 1)")
+    ]
+
+
+def test_string_similarity_alone_never_merges():
+    result = resolve_block([
+        ref(1, "p1", "Chen", "Ruby", coauthors={"x a"}),
+        ref(2, "p2", "Chen", "Roy", coauthors={"x a"}),
+    ])
+    assert len(result.clusters) == 2
+
+
+def test_added_middle_initial_merges_when_it_is_the_only_reading():
+    result = resolve_block([ref(1, "p1", "Bowman", "Samuel"), ref(2, "p2", "Bowman", "Samuel R.")])
+    assert [c.name for c in result.clusters] == ["Samuel R. Bowman"]
+    assert result.merges[0].rule == "middle-initial"
+
+
+def test_added_middle_initial_needs_evidence_when_ambiguous():
+    result = resolve_block([
+        ref(1, "p1", "Bowman", "Samuel"),
+        ref(2, "p2", "Bowman", "Samuel R."),
+        ref(3, "p3", "Bowman", "Samuel T."),
+    ])
+    assert len(result.clusters) == 3
+
+
+def test_an_initial_cannot_glue_two_people_together():
+    shared = {"doe jane"}
+    result = resolve_block([
+        ref(1, "p1", "Smith", "J.", coauthors=shared),
+        ref(2, "p2", "Smith", "Josh", coauthors=shared),
+        ref(3, "p3", "Smith", "Jim", coauthors=shared),
+        ref(4, "p4", "Smith", "Joshua", coauthors=shared),
+    ])
+    clusters = [sorted(c.members) for c in result.clusters]
+    assert not any({2, 3} <= set(members) for members in clusters)
+    assert any({2, 4} <= set(members) for members in clusters)
+
+
+OVERRIDES = """\
+# people the rules cannot tell
+merge: Kumar, Ayush = Ayush, Kumar
+split: Achiam, Josh != Achiam, Joshua   # two people after all
+"""
+
+
+def test_overrides_are_parsed():
+    overrides = parse_overrides(OVERRIDES)
+    assert overrides.merges == ((("kumar", ("ayush",)), ("ayush", ("kumar",))),)
+    assert overrides.splits == frozenset({frozenset({("achiam", ("josh",)), ("achiam", ("joshua",))})})
+    assert overrides.block_alias("kumar") == "ayush" and overrides.block_alias("ayush") == "ayush"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("merge: Achiam, Josh\n", "overrides line 1: expected"),
+        ("# ok\njoin: A, B = C, D\n", "overrides line 2: expected"),
+        ("split: A, B = C, D\n", "overrides line 1: expected"),
+        ("merge: , Josh = Achiam, Joshua\n", "overrides line 1: empty name"),
+        ("merge: A, B = A, B\n", "overrides line 1: both sides"),
+        ("merge: A, B = C, D\nsplit: C, D != A, B\n", "both merged and split"),
+    ],
+)
+def test_malformed_overrides_raise_with_line_number(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_overrides(text)
+
+
+def test_merge_override_joins_across_blocks(tmp_path):
+    path = tmp_path / "overrides.txt"
+    path.write_text(OVERRIDES, encoding="utf-8")
+    overrides = load_overrides(path)
+    results = resolve_all([ref(1, "p1", "Kumar", "Ayush"), ref(2, "p2", "Ayush", "Kumar")], overrides)
+    assert [(r.key, [c.members for c in r.clusters]) for r in results] == [("ayush", [(1, 2)])]
+    assert results[0].merges[0].rule == "override"
+
+
+def test_split_override_forbids_a_merge():
+    refs = [
+        ref(1, "p1", "Achiam", "Josh", coauthors={"doe jane"}),
+        ref(2, "p2", "Achiam", "Joshua", coauthors={"doe jane"}),
+    ]
+    assert len(resolve_block(refs).clusters) == 1
+    result = resolve_block(refs, parse_overrides(OVERRIDES))
+    assert len(result.clusters) == 2
+    assert [c.reason for c in result.candidates] == ["split override"]
+
+
+def test_family_name_typos_are_only_candidates():
+    shared = {"doe jane", "roe richard"}
+    results = resolve_all([
+        ref(1, "p1", "Tootoonchian", "Amin", coauthors=shared),
+        ref(2, "p2", "Tootoochian", "Amin", coauthors=shared),
+        ref(3, "p3", "Levin", "Daniel", coauthors=shared),
+        ref(4, "p4", "Levy", "Daniel", coauthors=shared),
+    ])
+    assert len([c for r in results for c in r.clusters]) == 4
+    assert typo_candidates(results) == [
+        Candidate(
+            "Amin Tootoochian", "Amin Tootoonchian", 0.5,
+            "family names one letter apart; shared co-authors: doe jane, roe richard",
+        )
+    ]
+
+
+def test_empty_overrides_change_nothing():
+    refs = seed_mentions()[:40]
+    assert resolve_all(refs, Overrides()) == resolve_all(refs)
