@@ -144,3 +144,34 @@ def search(db, text, limit, raw, as_json):
             click.echo(f"{hit.score:6.2f}  {hit.title or '(abstract only)'}  [{hit.paper_id}]")
             click.echo(f"        {', '.join(hit.authors[:6])}{' …' if len(hit.authors) > 6 else ''}")
     sys.exit(0 if hits else 1)
+
+
+@main.command()
+@click.option("--candidates", is_flag=True, help="List pairs kept apart that may be one person, for review.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100000), help="How many rows.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+@friendly_errors
+def authors(db, candidates, limit, as_json):
+    """The most prolific authors, or (--candidates) pairs worth a human look.
+
+    A candidate pair was not merged because the evidence was not enough (or both
+    names are on one paper). To decide, add a `merge:` or `split:` line to
+    data/overrides.txt; the next import applies it.
+
+    \b
+    Example:
+        paperdb authors --candidates
+    """
+    with PaperDB(db) as pdb:
+        rows = pdb.candidates(limit=limit) if candidates else pdb.authors(limit=limit)
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        elif candidates:
+            click.echo(f"{row['score']:.2f}  {row['name_a']} ({row['papers_a']} papers)  ~  "
+                       f"{row['name_b']} ({row['papers_b']} papers): {row['reason']}")
+        else:
+            variants = f"  (also {row['variants']})" if row["variants"] else ""
+            click.echo(f"{row['paper_count']:5d}  {row['name']}{variants}")
+    sys.exit(0 if rows else 1)

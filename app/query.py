@@ -85,6 +85,21 @@ class PaperDB:
             "SELECT a.name FROM authorships s JOIN authors a ON a.id = s.author_id "
             "WHERE s.paper_id = ? ORDER BY s.position", (paper_id,))]
 
+    def authors(self, *, limit: int = 20) -> list[dict]:
+        """The most prolific authors, with their spellings."""
+        return [dict(r) for r in self.conn.execute(
+            "SELECT a.id, a.name, a.paper_count, a.is_organization, "
+            "(SELECT group_concat(name, '; ') FROM author_names WHERE author_id = a.id AND name != a.name) AS variants "
+            "FROM authors a ORDER BY a.paper_count DESC, a.name LIMIT ?", (limit,))]
+
+    def candidates(self, *, limit: int = 50) -> list[dict]:
+        """Pairs of authors kept apart that may be one person, most alike first."""
+        return [dict(r) for r in self.conn.execute(
+            "SELECT c.name_a, c.name_b, c.score, c.reason, a.id AS author_a, b.id AS author_b, "
+            "a.paper_count AS papers_a, b.paper_count AS papers_b "
+            "FROM author_candidates c JOIN authors a ON a.id = c.author_a_id JOIN authors b ON b.id = c.author_b_id "
+            "ORDER BY c.score DESC, c.name_a, c.name_b LIMIT ?", (limit,))]
+
     def stats(self) -> dict:
         """Row counts per table and the last import runs."""
         tables = ["papers", "authors", "authorships", "abstracts", "paper_ids", "source_files", "rejects"]

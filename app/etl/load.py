@@ -23,7 +23,7 @@ from app.etl.normalize import CleanRecord, RecordError, normalize_record
 from app.etl.records import Reject
 from app.etl.resolve import Overrides, load_overrides
 
-DEFAULT_OVERRIDES = "data/overrides.txt"
+OVERRIDES_NAME = "overrides.txt"  # looked for beside the database
 # Whole-file rejects keep this much of the file's start as their raw text.
 REJECTED_FILE_KEEP = 64 * 1024
 # Hidden and editor files in an import folder are never dumps.
@@ -198,6 +198,24 @@ def load_file(conn, run_id: int, path: Path, overrides: Overrides, report: Impor
     return result
 
 
+def read_overrides(db: str | os.PathLike, path: str | os.PathLike | None) -> Overrides:
+    """The overrides file given, else `overrides.txt` beside the database if there is one."""
+    default = Path(db).parent / OVERRIDES_NAME
+    if path is None and not default.exists():
+        return Overrides()
+    return load_overrides(path or default)
+
+
+def apply_overrides(conn, overrides: Overrides, report: ImportReport) -> None:
+    """Re-resolve the blocks the overrides name, so an edited file takes effect on the next import."""
+    names = [name for pair in (*overrides.merges, *overrides.splits) for name in pair]
+    with write_transaction(conn):
+        authors = resolve_blocks(conn, {block for block, _ in names}, overrides, now_utc())
+        refresh_search(conn, authors.papers)
+    report.authors_added += authors.added
+    report.authors_updated += authors.updated
+
+
 def run_import(
     db: str | os.PathLike,
     paths: Iterable[str | os.PathLike],
@@ -209,7 +227,7 @@ def run_import(
     started = time.monotonic()
     files = find_files(paths)
     ensure_schema(db)
-    overrides = load_overrides(overrides_path) if overrides_path else Overrides()
+    overrides = read_overrides(db, overrides_path)
     conn = connect(db)
     try:
         with write_transaction(conn):
@@ -228,6 +246,8 @@ def run_import(
             report.files.append(result)
             if progress:
                 progress(result)
+        if overrides.merges or overrides.splits:
+            apply_overrides(conn, overrides, report)
         report.seconds = time.monotonic() - started
         with write_transaction(conn):
             conn.execute(

@@ -1,0 +1,106 @@
+"""Author resolution as stored: one person one author, spellings, explanations, overrides."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from app.etl.load import run_import
+from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, query
+
+SAME_PERSON = [
+    ("Joshua Achiam", {"Josh Achiam", "Joshua Achiam"}),
+    ("William Fedus", {"Liam Fedus", "William Fedus"}),
+    ("Amelia Glaese", {"Mia Glaese", "Amelia Glaese"}),
+    ("Mohammad Bavarian", {"Mo Bavarian", "Mohammad Bavarian"}),
+    ("Nikolas Tezak", {"Nik Tezak", "Nikolas Tezak"}),
+    ("Nitish Shirish Keskar", {"Nitish Keskar", "Nitish Shirish Keskar"}),
+    ("Yunxin Joy Jiao", {"Joy Jiao", "Yunxin Joy Jiao"}),
+    ("Rapha Gontijo Lopes", {"Rapha Gontijo-Lopes", "Rapha Gontijo Lopes"}),
+    ("Łukasz Kaiser", {"Lukasz Kaiser", "Łukasz Kaiser"}),
+    ("David Mély", {"David Mely", "David Mély"}),
+]
+DIFFERENT_PEOPLE = [
+    ("Daniel Levin", "Daniel Levy"), ("Ruby Chen", "Roy Chen"), ("Yu Zhang", "Yuchen Zhang"),
+    ("Jiahui Yu", "Jieqi Yu"), ("Amin Tootoochian", "Amin Tootoonchian"), ("Alex Kirillov", "Alexander Kirillov"),
+]
+
+
+def spellings(db, name) -> set[str]:
+    return {r[0] for r in query(db, "SELECT n.name FROM author_names n JOIN authors a ON a.id = n.author_id "
+                                    "WHERE a.name = ?", (name,))}
+
+
+@pytest.mark.parametrize("display, names", SAME_PERSON)
+def test_spellings_of_one_person_are_one_author(samples_db, display, names):
+    assert query(samples_db, "SELECT count(*) FROM authors WHERE name = ?", (display,)) == [(1,)]
+    assert spellings(samples_db, display) == names
+    assert query(samples_db, "SELECT count(*) FROM author_merges m JOIN authors a ON a.id = m.author_id "
+                             "WHERE a.name = ?", (display,))[0][0] >= 1
+
+
+@pytest.mark.parametrize("a, b", DIFFERENT_PEOPLE)
+def test_different_people_stay_apart(samples_db, a, b):
+    rows = query(samples_db, "SELECT name FROM authors WHERE name IN (?, ?) ORDER BY name", (a, b))
+    assert rows == sorted([(a,), (b,)])
+
+
+def test_split_names_are_joined_and_organisations_flagged(samples_db):
+    assert query(samples_db, "SELECT name, given_name, family_name, is_organization FROM authors "
+                             "WHERE name IN ('Shuaiqi Xia', 'Michael Pokorny', 'OpenAI') ORDER BY name") == [
+        ("Michael Pokorny", "Michael", "Pokorny", 0), ("OpenAI", None, "OpenAI", 1), ("Shuaiqi Xia", "Shuaiqi", "Xia", 0)]
+    kinds = {r[0] for r in query(samples_db, "SELECT kind FROM name_repairs")}
+    assert {"stray-token", "joined-split-name", "duplicate-mention"} <= kinds
+
+
+def test_spellings_are_counted(samples_db):
+    assert query(samples_db, "SELECT n.name, n.count FROM author_names n JOIN authors a ON a.id = n.author_id "
+                             "WHERE a.name = 'John Schulman'") == [("John Schulman", 10)]
+    assert query(samples_db, "SELECT n.name, n.count FROM author_names n JOIN authors a ON a.id = n.author_id "
+                             "WHERE a.name = 'Joshua Achiam' ORDER BY n.name") == [("Josh Achiam", 1), ("Joshua Achiam", 2)]
+
+
+def test_candidates_list_pairs_on_one_paper(samples_db):
+    result = CliRunner().invoke(main, ["--db", str(samples_db), "authors", "--candidates", "--json"])
+    pairs = {(r["name_a"], r["name_b"]) for r in map(json.loads, result.output.splitlines())}
+    assert ("Alex Kirillov", "Alexander Kirillov") in pairs and ("Phil Tillet", "Philippe Tillet") in pairs
+
+
+def test_author_ids_are_stable_when_more_files_arrive(tmp_path):
+    db = tmp_path / "p.db"
+    run_import(db, [PROFILE_DUMP])
+    before = dict(query(db, "SELECT name, id FROM authors"))
+    run_import(db, [ABSTRACTS_DUMP])
+    after = dict(query(db, "SELECT name, id FROM authors"))
+    assert after == before
+
+
+def jsonl(path, *records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def test_overrides_beside_the_database_are_applied_on_every_import(tmp_path):
+    f = jsonl(tmp_path / "papers.jsonl",
+              {"title": "First", "authors": ["Okafor, Chidi", "Smith, Jane"]},
+              {"title": "Second", "authors": ["Okafor, C. N.", "Park, Min"]})
+    db = tmp_path / "p.db"
+    run_import(db, [f])
+    assert query(db, "SELECT name FROM authors WHERE family_name = 'Okafor' ORDER BY name") == [
+        ("C. N. Okafor",), ("Chidi Okafor",)]
+    (tmp_path / "overrides.txt").write_text("merge: Okafor, Chidi = Okafor, C. N.\n")
+    run_import(db, [f])  # no file changed: the overrides alone take effect
+    assert query(db, "SELECT name, paper_count FROM authors WHERE family_name = 'Okafor'") == [("Chidi Okafor", 2)]
+    assert query(db, "SELECT rule FROM author_merges m JOIN authors a ON a.id = m.author_id "
+                     "WHERE a.family_name = 'Okafor'") == [("override",)]
+    (tmp_path / "overrides.txt").write_text("split: Okafor, Chidi != Okafor, C. N.\n")
+    run_import(db, [f])
+    assert query(db, "SELECT count(*) FROM authors WHERE family_name = 'Okafor'") == [(2,)]
+
+
+def test_a_malformed_overrides_file_is_a_clear_error(tmp_path):
+    (tmp_path / "overrides.txt").write_text("merge Okafor = Okafor, C.\n")
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "p.db"), "import", str(PROFILE_DUMP)])
+    assert result.exit_code == 2 and "overrides line 1" in result.output
