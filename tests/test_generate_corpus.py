@@ -32,11 +32,11 @@ def load_module():
     return module
 
 
-def run_cli(out: Path, papers: int, hash_seed: str, *extra: str) -> str:
-    """Run the CLI in a fresh interpreter (its own PYTHONHASHSEED) and return stdout."""
-    env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+def run_cli(out: Path, *extra: str) -> str:
+    """Run the CLI in a fresh interpreter (another PYTHONHASHSEED) and return stdout."""
+    env = dict(os.environ, PYTHONHASHSEED="12345")
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--papers", str(papers), "--out", str(out),
+        [sys.executable, str(SCRIPT), "--papers", str(N), "--out", str(out),
          "--seed", "7", "--papers-per-file", "500", *extra],
         capture_output=True, text=True, env=env, check=True, timeout=60)
     return result.stdout
@@ -49,30 +49,30 @@ def data_files(directory: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    """A small corpus made through the CLI, shared by the format tests."""
+    """A small corpus generated in-process, shared by the format tests."""
     out = tmp_path_factory.mktemp("corpus")
-    stdout = run_cli(out, N, "1")
-    assert re.search(rf"files, {N} papers, \d+ records, \d+ bytes, [\d.]+ s", stdout)
+    load_module().generate(N, out, seed=7, per_file=500)
     return out
 
 
-def test_same_seed_gives_byte_identical_files(corpus, tmp_path):
-    """Two runs (different hash seeds, several jobs) write exactly the same bytes."""
-    run_cli(tmp_path, N, "2", "--jobs", "2")
+def test_cli_run_is_byte_identical(corpus, tmp_path):
+    """The CLI in another interpreter (hash seed, two jobs) writes exactly the same bytes."""
+    stdout = run_cli(tmp_path, "--jobs", "2")
+    assert re.search(rf"files, {N} papers, \d+ records, \d+ bytes, [\d.]+ s", stdout)
     assert data_files(tmp_path) == data_files(corpus)
 
 
 def test_all_three_formats_and_manifest(corpus):
-    """JSONL, profile and abstracts files exist and MANIFEST.json accounts for them."""
+    """JSONL, profile and abstracts files exist and .manifest.json accounts for them."""
     names = sorted(p.name for p in corpus.iterdir())
     assert any(re.fullmatch(r"papers_\d{5}\.jsonl", n) for n in names)
     assert any(re.fullmatch(r"profile_\d{5}\.txt", n) for n in names)
     assert any(re.fullmatch(r"abstracts_\d{5}\.txt", n) for n in names)
-    manifest = json.loads((corpus / "MANIFEST.json").read_text(encoding="utf-8"))
+    manifest = json.loads((corpus / ".manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["papers"] == N
     assert manifest["parameters"]["seed"] == 7
     listed = {e["file"]: e for e in manifest["files"]}
-    assert sorted(listed) == [n for n in names if n != "MANIFEST.json"]
+    assert sorted(listed) == [n for n in names if n != ".manifest.json"]
     for name, entry in listed.items():
         assert entry["bytes"] == (corpus / name).stat().st_size
     assert manifest["totals"]["records"] > N  # repeats and abstract-of-titled records
@@ -131,8 +131,8 @@ def test_abstract_dumps_and_dirt_present(corpus):
 def test_size_grows_linearly(tmp_path):
     """Four times the papers gives three to five times the bytes."""
     gen = load_module()
-    small = gen.generate(1000, tmp_path / "small", seed=3, per_file=400)
-    large = gen.generate(4000, tmp_path / "large", seed=3, per_file=400)
+    small = gen.generate(1000, tmp_path / "small", seed=7, per_file=400)
+    large = gen.generate(4000, tmp_path / "large", seed=7, per_file=400)
     ratio = large["totals"]["bytes"] / small["totals"]["bytes"]
     assert 3 < ratio < 5
 
