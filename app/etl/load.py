@@ -54,6 +54,13 @@ class ImportReport:
     authors_added: int = 0
     authors_updated: int = 0
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per pipeline phase
+
+    def timed(self, phase: str, started: float) -> float:
+        """Add the time since `started` to a phase; return now, to start the next one."""
+        now = time.perf_counter()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - started
+        return now
 
     def count(self, status: str) -> int:
         """Number of files with this status."""
@@ -103,6 +110,7 @@ class ImportReport:
             "papers": {"added": self.papers_added, "updated": self.papers_updated, "removed": self.papers_removed},
             "authors": {"added": self.authors_added, "updated": self.authors_updated},
             "seconds": round(self.seconds, 3),
+            "phases": {k: round(v, 3) for k, v in self.phases.items()},
             "errors": [{"path": f.path, "error": f.error} for f in self.files if f.error],
         }
 
@@ -155,6 +163,7 @@ def load_file(conn, run_id: int, path: Path, overrides: Overrides, report: Impor
     if known and known["content_hash"] == digest:
         return FileResult(str(path), "skipped")
     now = now_utc()
+    clock = time.perf_counter()
     try:
         fmt, records, rejects = _read_records(path, data)
     except FileRejected as e:
@@ -165,6 +174,7 @@ def load_file(conn, run_id: int, path: Path, overrides: Overrides, report: Impor
         return FileResult(str(path), "rejected", rejects=[whole], error=str(e))
     result = FileResult(str(path), "changed" if known else "new", fmt, len(records), rejects)
     changes = PaperChanges()
+    clock = report.timed("parse", clock)
     with write_transaction(conn):
         if known:
             file_id = known["id"]
@@ -188,8 +198,11 @@ def load_file(conn, run_id: int, path: Path, overrides: Overrides, report: Impor
             add_record(conn, rec, file_id, now, changes, pending_keys)
         for paper_id in sorted(changes.dirty):
             rebuild_paper(conn, paper_id, now, changes)
+        clock = report.timed("load", clock)
         authors = resolve_blocks(conn, changes.touched_blocks, overrides, now)
-        refresh_search(conn, (changes.search_dirty | authors.papers) - changes.removed)
+        clock = report.timed("resolve", clock)
+        refresh_search(conn, (changes.added | changes.search_dirty | authors.papers) - changes.removed)
+    report.timed("index", clock)
     report.papers_added += len(changes.added)
     report.papers_updated += len(changes.dirty - changes.added - changes.removed)
     report.papers_removed += len(changes.removed)

@@ -1,0 +1,323 @@
+"""Benchmark paperdb against the raw floor and sqlite-utils on generated corpora.
+
+For each size: generate (or reuse) a corpus with scripts/generate_corpus.py, then in
+one run time and measure the peak memory of
+
+  a. `paperdb import` of the whole corpus into an empty database, per phase;
+  b. the raw floor: stdlib sqlite3, parse and executemany of the same papers with
+     exact-string authors, one transaction, one FTS5 'rebuild';
+  c. the same load through sqlite-utils (insert_all, lookup, enable_fts + triggers);
+  d. a no-op re-run of the import;
+  e. an incremental import of 1% new papers into the full database;
+  f. 200 searches drawn from the corpus vocabulary and 200 author lookups.
+
+Each measured step runs in its own process (peak RSS is per process). Figures are
+printed and written to docs/benchmarks.md with the machine facts and the command.
+
+Example:
+    python scripts/bench.py --sizes 10000,100000
+    python scripts/bench.py --sizes 1000000 --append
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATOR = ROOT / "scripts" / "generate_corpus.py"
+DUMP = re.compile(r"^(papers_\d+\.jsonl|profile_\d+\.txt|abstracts_\d+\.txt)$")
+QUERIES = 200
+SEED = 1
+INCREMENT_SEED = 2  # a different seed gives different papers for the 1% increment
+
+
+# --- running a step in its own process -------------------------------------------------
+
+def measured(argv: list[str], *, env: dict | None = None) -> dict:
+    """Run a command; return its wall time, peak RSS (MB) and the JSON it printed last, if any."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{err[-3000:]}")
+    result = {"seconds": seconds}
+    for line in reversed(out.strip().splitlines()):
+        if line.startswith("{"):
+            result.update(json.loads(line))
+            break
+    return result
+
+
+def in_child(step: str, *args: str) -> dict:
+    """Run one of this script's steps in a fresh Python process and measure it."""
+    return measured([sys.executable, __file__, "--step", step, *args])
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory in MB (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- the steps (each run in a child process) ------------------------------------------
+
+def dump_files(corpus: Path) -> list[Path]:
+    return sorted(p for p in corpus.iterdir() if DUMP.match(p.name))
+
+
+def parse_plain(path: Path):
+    """The least parsing any loader must do: (title, [exact author strings], abstract) per record."""
+    with path.open(encoding="utf-8") as f:
+        if path.suffix == ".jsonl":
+            for line in f:
+                obj = json.loads(line)
+                authors = [a if isinstance(a, str) else f"{a.get('family')}, {a.get('given')}"
+                           for a in obj.get("authors") or []]
+                yield obj.get("title"), authors, obj.get("abstract")
+        elif path.name.startswith("abstracts_"):
+            for line in f:
+                yield None, [], line.rstrip("\n")[len("Abstract:"):]
+        else:
+            lines = f.read().split("\n")[1:]
+            for i in range(0, len(lines) - 2, 3):
+                tokens = [t.strip() for t in lines[i + 1].split(",")]
+                yield lines[i], [f"{tokens[j]}, {tokens[j + 1]}" for j in range(0, len(tokens) - 1, 2)], lines[i + 2]
+
+
+FLOOR_SCHEMA = """
+CREATE TABLE papers (id INTEGER PRIMARY KEY, title TEXT);
+CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT UNIQUE);
+CREATE TABLE authorships (paper_id INTEGER, author_id INTEGER, position INTEGER);
+CREATE TABLE abstracts (id INTEGER PRIMARY KEY, paper_id INTEGER, text TEXT);
+CREATE VIRTUAL TABLE papers_fts USING fts5(title, content="papers", content_rowid="id");
+CREATE VIRTUAL TABLE abstracts_fts USING fts5(text, content="abstracts", content_rowid="id");
+"""
+
+
+def step_floor(corpus: str, db: str) -> dict:
+    """Raw floor: stdlib sqlite3, executemany, exact-string authors, one transaction, FTS rebuild."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.executescript(FLOOR_SCHEMA)
+    conn.execute("BEGIN")
+    author_ids: dict[str, int] = {}
+    paper_id = 0
+    papers, authorships, abstracts = [], [], []
+    for path in dump_files(Path(corpus)):
+        for title, authors, abstract in parse_plain(path):
+            paper_id += 1
+            papers.append((paper_id, title))
+            for pos, name in enumerate(authors, 1):
+                authorships.append((paper_id, author_ids.setdefault(name, len(author_ids) + 1), pos))
+            if abstract:
+                abstracts.append((paper_id, abstract))
+    conn.executemany("INSERT INTO papers VALUES (?, ?)", papers)
+    conn.executemany("INSERT INTO authors VALUES (?, ?)", ((i, n) for n, i in author_ids.items()))
+    conn.executemany("INSERT INTO authorships VALUES (?, ?, ?)", authorships)
+    conn.executemany("INSERT INTO abstracts (paper_id, text) VALUES (?, ?)", abstracts)
+    conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')")
+    conn.execute("INSERT INTO abstracts_fts(abstracts_fts) VALUES ('rebuild')")
+    conn.execute("COMMIT")
+    conn.close()
+    return {"records": paper_id, "peak_mb": peak_mb()}
+
+
+def step_sqlite_utils(corpus: str, db: str) -> dict:
+    """What a user would write instead: sqlite-utils insert_all, lookup, enable_fts with triggers."""
+    import sqlite_utils
+
+    sdb = sqlite_utils.Database(db)
+    sdb["papers"].create({"id": int, "title": str}, pk="id")
+    sdb["abstracts"].create({"id": int, "paper_id": int, "text": str}, pk="id")
+    sdb["authors"].create({"id": int, "name": str}, pk="id")
+    sdb["authors"].create_index(["name"], unique=True)
+    sdb["papers"].enable_fts(["title"], create_triggers=True)
+    sdb["abstracts"].enable_fts(["text"], create_triggers=True)
+    records = 0
+    with sdb.conn:
+        for path in dump_files(Path(corpus)):
+            papers, authorships, abstracts = [], [], []
+            for title, authors, abstract in parse_plain(path):
+                records += 1
+                papers.append({"id": records, "title": title})
+                for pos, name in enumerate(authors, 1):
+                    authorships.append({"paper_id": records, "author_id": sdb["authors"].lookup({"name": name}),
+                                        "position": pos})
+                if abstract:
+                    abstracts.append({"paper_id": records, "text": abstract})
+            sdb["papers"].insert_all(papers, batch_size=1000)
+            sdb["authorships"].insert_all(authorships, batch_size=1000)
+            sdb["abstracts"].insert_all(abstracts, batch_size=1000)
+    return {"records": records, "peak_mb": peak_mb()}
+
+
+def step_import(db: str, *paths: str) -> dict:
+    """paperdb's own import, with its phase times."""
+    sys.path.insert(0, str(ROOT))
+    from app.etl.load import run_import
+
+    files = [str(p) for path in paths for p in (dump_files(Path(path)) if Path(path).is_dir() else [Path(path)])]
+    report = run_import(db, files)
+    return {**report.as_dict(), "peak_mb": peak_mb()}
+
+
+def step_queries(db: str, corpus: str) -> dict:
+    """200 searches of 1-3 words drawn from the corpus vocabulary, and 200 author lookups."""
+    sys.path.insert(0, str(ROOT))
+    from app.query import PaperDB
+
+    rng = random.Random(SEED)
+    words, names = vocabulary(Path(corpus), rng)
+    pdb = PaperDB(db)
+    queries = [" ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 3)))) for _ in range(QUERIES)]
+    search_ms = timed(lambda q: pdb.search(q, limit=20), queries)
+    author_ms = timed(pdb.author, rng.sample(names, min(QUERIES, len(names)))) if hasattr(pdb, "author") else []
+    return {"search": percentiles(search_ms), "author": percentiles(author_ms), "peak_mb": peak_mb()}
+
+
+def vocabulary(corpus: Path, rng: random.Random) -> tuple[list[str], list[str]]:
+    """Words as frequent in queries as in titles (from the first JSONL file), and author names."""
+    words, names = [], []
+    jsonl = next(p for p in dump_files(corpus) if p.suffix == ".jsonl")
+    with jsonl.open(encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i >= 5000:
+                break
+            obj = json.loads(line)
+            words.extend(w for w in re.findall(r"[A-Za-z]{4,}", obj.get("title") or ""))
+            for a in obj.get("authors") or []:
+                if isinstance(a, str) and "," in a:
+                    family, given = (x.strip() for x in a.split(",", 1))
+                    names.append(f"{given} {family}")
+    return words, names
+
+
+def timed(func, items) -> list[float]:
+    out = []
+    for item in items:
+        t = time.perf_counter()
+        func(item)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def percentiles(ms: list[float]) -> dict:
+    if not ms:
+        return {}
+    q = statistics.quantiles(ms, n=100, method="inclusive")
+    return {"n": len(ms), "p50": round(q[49], 2), "p95": round(q[94], 2), "p99": round(q[98], 2)}
+
+
+STEPS = {"floor": step_floor, "sqlite-utils": step_sqlite_utils, "import": step_import, "queries": step_queries}
+
+
+# --- orchestration ---------------------------------------------------------------------
+
+def corpus_for(workdir: Path, papers: int, seed: int) -> Path:
+    """A generated corpus, reused when its manifest says it has these parameters."""
+    out = workdir / f"corpus-{papers}-s{seed}"
+    manifest = out / ".manifest.json"
+    if not manifest.exists():
+        subprocess.run([sys.executable, str(GENERATOR), "--papers", str(papers), "--out", str(out), "--seed", str(seed)],
+                       check=True)
+    return out
+
+
+def bench_size(workdir: Path, papers: int, skip_sqlite_utils: bool) -> dict:
+    corpus = corpus_for(workdir, papers, SEED)
+    increment = corpus_for(workdir, max(papers // 100, 1), INCREMENT_SEED)
+    run = workdir / f"run-{papers}"
+    shutil.rmtree(run, ignore_errors=True)
+    run.mkdir(parents=True)
+    row = {"papers": papers, "bytes": sum(p.stat().st_size for p in dump_files(corpus))}
+    row["floor"] = in_child("floor", str(corpus), str(run / "floor.db"))
+    if not skip_sqlite_utils:
+        row["sqlite_utils"] = in_child("sqlite-utils", str(corpus), str(run / "su.db"))
+    row["import"] = in_child("import", str(run / "paperdb.db"), str(corpus))
+    row["noop"] = in_child("import", str(run / "paperdb.db"), str(corpus))
+    row["increment"] = in_child("import", str(run / "paperdb.db"), str(increment))
+    row["queries"] = in_child("queries", str(run / "paperdb.db"), str(corpus))
+    return row
+
+
+def machine() -> dict:
+    mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "?")
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 2**20, 1),
+            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+            "load_average": os.getloadavg()}
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}x" if a and b else "-"
+
+
+def markdown(rows: list[dict], command: str, facts: dict) -> str:
+    lines = [
+        "# Benchmarks", "",
+        f"Command: `{command}`", "",
+        "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()), "",
+        "Every figure of a size comes from one run of the script; ratios compare with the raw floor measured",
+        "in the same run (these machines are shared and noisy, so absolute times drift between runs).", "",
+        "## Loading", "",
+        "| papers | step | wall s | vs floor | peak MB | phases (s) |", "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        floor = r["floor"]["seconds"]
+        for name, key in (("raw floor", "floor"), ("sqlite-utils", "sqlite_utils"), ("paperdb import", "import"),
+                          ("no-op re-run", "noop"), ("+1% incremental", "increment")):
+            m = r.get(key)
+            if not m:
+                continue
+            phases = ", ".join(f"{k} {v:.1f}" for k, v in (m.get("phases") or {}).items())
+            lines.append(f"| {r['papers']:,} | {name} | {m['seconds']:.1f} | {ratio(m['seconds'], floor)} | "
+                         f"{m.get('peak_mb', 0):.0f} | {phases} |")
+    lines += ["", "## Queries (ms)", "", "| papers | query | n | p50 | p95 | p99 |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        for kind in ("search", "author"):
+            q = r["queries"].get(kind) or {}
+            if q:
+                lines.append(f"| {r['papers']:,} | {kind} | {q['n']} | {q['p50']} | {q['p95']} | {q['p99']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default="10000,100000", help="comma-separated corpus sizes in papers")
+    p.add_argument("--workdir", type=Path, default=Path("/tmp/paperdb-bench"), help="corpora and databases go here")
+    p.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md", help="the report to write")
+    p.add_argument("--skip-sqlite-utils", action="store_true", help="leave out the (slow) sqlite-utils load")
+    p.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
+    p.add_argument("args", nargs="*", help=argparse.SUPPRESS)
+    a = p.parse_args()
+    if a.step:
+        print(json.dumps(STEPS[a.step](*a.args)))
+        return
+    rows = []
+    for size in (int(s) for s in a.sizes.split(",")):
+        rows.append(bench_size(a.workdir, size, a.skip_sqlite_utils))
+        print(json.dumps(rows[-1]), flush=True)
+    command = "python scripts/bench.py " + " ".join(sys.argv[1:])
+    report = markdown(rows, command, machine())
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(report, encoding="utf-8")
+    (a.out.with_suffix(".json")).write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
