@@ -1,15 +1,22 @@
 """Measure author resolution against a truth file of who is who.
 
-Example:
+Example (with no paths it measures the ACL sample in `../shared/realdata` next to the repo):
 
-    .venv/bin/python scripts/evaluate_authors.py \\
-        /work/shared/realdata/acl_public_papers.jsonl /work/shared/realdata/acl_public_truth.jsonl \\
-        --profile /work/shared/realdata/profile_neubig-graham.txt
+    .venv/bin/python scripts/evaluate_authors.py
+    .venv/bin/python scripts/evaluate_authors.py papers.jsonl truth.jsonl --profile profile_x.txt --json
+    .venv/bin/python scripts/evaluate_authors.py --pure --worst 20
 
-Two steps, so the first can be swapped for "import with paperdb, read authorships back":
-`resolve_dataset(path)` -> {(source_id, position0): cluster_id}, and
-`evaluate(predicted, truth_path)` -> Report. Mentions whose truth `basis` is `ambiguous`
-are left out of every figure.
+By default the papers file (and any profile dumps) is imported with the real loader,
+`app.etl.load.run_import`, into a temporary SQLite file; each truth mention
+(source_id, 0-based position) is then matched to an `authorships` row of the paper
+whose `paper_ids` row of scheme `source` is that source_id, and its `author_id` is its
+predicted person. The loader drops stray tokens and repeated mentions, so rows are
+aligned to the source's author list by raw name (`Family, Given`), not by index: a
+repeated name gets the author of its first occurrence, a dropped one a cluster of its
+own. `--pure` resolves in memory instead (`resolve_dataset`: the same parsing, repair and
+resolution without a database, ~1 s, for tuning rules); both give the same figures.
+
+Mentions whose truth `basis` is `ambiguous` are left out of every figure.
 
 Figures: pairwise and B-cubed precision/recall/F1 over all mentions; the pairwise figures
 over variant pairs (mentions whose name strings differ); and "variant judged", the same
@@ -21,31 +28,47 @@ Anthology registry actually decided.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
+import sqlite3
 import sys
+import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Hashable, Mapping
+from typing import Hashable, Mapping, Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
+from app.etl.clean import repair_text  # noqa: E402
+from app.etl.load import run_import  # noqa: E402
 from app.etl.names import coauthor_key, fold, parse_author_pairs  # noqa: E402
-from app.etl.resolve import MentionRef, resolve_all  # noqa: E402
+from app.etl.resolve import MentionRef, Overrides, load_overrides, resolve_all  # noqa: E402
+
+DATA_DIR = REPO / ".." / "shared" / "realdata"
+DEFAULT_PAPERS = DATA_DIR / "acl_public_papers.jsonl"
+DEFAULT_TRUTH = DATA_DIR / "acl_public_truth.jsonl"
 
 MentionKey = tuple[str, int]  # (source_id, 0-based position in the paper's author list)
+# Cluster id prefix of a mention with no author: dropped by the parser (a stray token)
+# or, on the loader path, matching no authorships row. Each is a cluster of its own.
+UNMATCHED = "unmatched:"
 
 
-def _text_repair() -> Callable[[str], str]:
-    """`app.etl.clean.repair_text` when that module exists, else no repair."""
-    try:
-        return importlib.import_module("app.etl.clean").repair_text
-    except ModuleNotFoundError:
-        return lambda text: text
+def read_papers(path: str | Path) -> list[dict]:
+    """The papers of a JSON Lines file, one dict per non-blank line."""
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _profile_papers(profile_paths: list[Path], title_to_id: Mapping[str, str]) -> dict[str, set[str]]:
+def author_pairs(paper: dict) -> list[tuple[str, str | None]]:
+    """The paper's authors as (family, given), from `authors_parsed` or else `Family, Given` strings."""
+    if paper.get("authors_parsed"):
+        return [(a[0], a[1] if len(a) > 1 else None) for a in paper["authors_parsed"]]
+    return [(family.strip(), given.strip() or None) for family, _, given in
+            (a.partition(",") for a in paper.get("authors") or [])]
+
+
+def _profile_papers(profile_paths: Sequence[Path], title_to_id: Mapping[str, str]) -> dict[str, set[str]]:
     """source_id -> owners of the profile dumps that list it (matched by folded title)."""
     owners: dict[str, set[str]] = defaultdict(set)
     for path in profile_paths:
@@ -58,10 +81,10 @@ def _profile_papers(profile_paths: list[Path], title_to_id: Mapping[str, str]) -
 
 
 def _mentions_of(
-    source_id: str, pairs: list, profiles: frozenset[str], repair: Callable[[str], str]
+    source_id: str, pairs: list[tuple[str, str | None]], profiles: frozenset[str]
 ) -> tuple[list[MentionRef], dict[int, int]]:
     """The paper's MentionRefs, and original position -> index of the mention it became."""
-    pairs = [(repair(family), repair(given) if given else given) for family, given in pairs]
+    pairs = [(repair_text(family), repair_text(given) if given else given) for family, given in pairs]
     mentions = parse_author_pairs(pairs).mentions
     index = {(m.family, m.given): i for i, m in enumerate(mentions)}
     positions = {}
@@ -86,25 +109,25 @@ def _mentions_of(
 
 def resolve_dataset(
     path: str | Path,
-    profiles: list[Path] | None = None,
+    profiles: Sequence[Path] = (),
     explanations: dict[str, list[str]] | None = None,
+    overrides: Overrides | None = None,
 ) -> dict[MentionKey, str]:
-    """Resolve a JSON Lines paper file; map every (source_id, position0) to a cluster id.
+    """Resolve a JSON Lines paper file in memory; map every (source_id, position0) to a cluster id.
 
     When `explanations` is given it is filled with cluster id -> the block's merge and
     candidate lines that concern that cluster.
     """
-    repair = _text_repair()
-    papers = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    owners = _profile_papers(profiles or [], {fold(p["title"]): p["source_id"] for p in papers if p.get("title")})
+    papers = read_papers(path)
+    owners = _profile_papers(profiles, {fold(p["title"]): p["source_id"] for p in papers if p.get("title")})
     refs: list[MentionRef] = []
     positions: dict[str, dict[int, int]] = {}
     for paper in papers:
         sid = paper["source_id"]
-        paper_refs, positions[sid] = _mentions_of(sid, paper["authors_parsed"], frozenset(owners[sid]), repair)
+        paper_refs, positions[sid] = _mentions_of(sid, author_pairs(paper), frozenset(owners[sid]))
         refs += paper_refs
     cluster_of: dict[Hashable, str] = {}
-    for result in resolve_all(refs):
+    for result in resolve_all(refs, overrides):
         for n, cluster in enumerate(result.clusters):
             cid = f"{result.key}/{n}"
             cluster_of.update((key, cid) for key in cluster.members)
@@ -113,25 +136,111 @@ def resolve_dataset(
     predicted = {}
     for paper in papers:
         sid = paper["source_id"]
-        for position in range(len(paper["authors_parsed"])):
+        for position in range(len(author_pairs(paper))):
             index = positions[sid].get(position)
-            predicted[(sid, position)] = cluster_of[(sid, index)] if index is not None else f"dropped:{sid}:{position}"
+            cid = cluster_of[(sid, index)] if index is not None else f"{UNMATCHED}{sid}:{position}"
+            predicted[(sid, position)] = cid
     return predicted
 
 
 def _explain(result, cluster) -> list[str]:
     names = {spelling for spelling, _ in cluster.spellings}
     lines = [
-        f"merged {m.a_name!r} + {m.b_name!r}: {m.rule} {m.score:.2f}; {m.evidence}"
+        _merge_line(m.a_name, m.b_name, m.rule, m.score, m.evidence)
         for m in result.merges
         if m.a_name in names or m.b_name in names
     ]
     lines += [
-        f"candidate {c.a_name!r} ~ {c.b_name!r}: {c.score:.2f}; {c.reason}"
+        _candidate_line(c.a_name, c.b_name, c.score, c.reason)
         for c in result.candidates
         if c.a_name == cluster.name or c.b_name == cluster.name
     ]
     return lines
+
+
+def _merge_line(a: str, b: str, rule: str, score: float, evidence: str) -> str:
+    return f"merged {a!r} + {b!r}: {rule} {score:.2f}; {evidence}"
+
+
+def _candidate_line(a: str, b: str, score: float, reason: str) -> str:
+    return f"candidate {a!r} ~ {b!r}: {score:.2f}; {reason}"
+
+
+def _raw_key(raw: str) -> str:
+    """A raw `Family, Given` name compared loosely: spacing, and a flat list's `null` given name."""
+    text = " ".join(raw.split())
+    return text[: -len(", null")] if text.endswith(", null") else text
+
+
+def align(source_raws: Sequence[str], rows: Sequence[tuple[str, Hashable]]) -> list[Hashable | None]:
+    """Match a paper's authorships (raw_name, author) in position order to its source author list.
+
+    In order, by raw name: a name repeated in the source gets its first occurrence's
+    author (the loader keeps one row), a name with no row left (a dropped stray token) None.
+    """
+    found: list[Hashable | None] = []
+    first: dict[str, Hashable] = {}
+    j = 0
+    for raw in source_raws:
+        key = _raw_key(raw)
+        if j < len(rows) and _raw_key(rows[j][0]) == key:
+            first.setdefault(key, rows[j][1])
+            found.append(rows[j][1])
+            j += 1
+        else:
+            found.append(first.get(key))
+    return found
+
+
+def import_dataset(
+    path: str | Path,
+    profiles: Sequence[Path] = (),
+    explanations: dict[str, list[str]] | None = None,
+    overrides_path: Path | None = None,
+) -> dict[MentionKey, str]:
+    """Import the papers (and profile dumps) with `run_import` into a temporary database;
+    map every (source_id, position0) to its author's cluster id."""
+    with tempfile.TemporaryDirectory(prefix="paperdb-evaluate-") as tmp:
+        db = Path(tmp) / "evaluate.db"
+        run_import(db, [path, *profiles], overrides_path=overrides_path)
+        conn = sqlite3.connect(db)
+        try:
+            rows, authors = _read_back(conn, explanations)
+        finally:
+            conn.close()
+    predicted = {}
+    for paper in read_papers(path):
+        sid = paper["source_id"]
+        raws = [f"{family}, {given}" if given else family for family, given in author_pairs(paper)]
+        for position, author_id in enumerate(align(raws, rows.get(sid, []))):
+            predicted[(sid, position)] = authors[author_id] if author_id is not None else f"{UNMATCHED}{sid}:{position}"
+    return predicted
+
+
+def _read_back(
+    conn: sqlite3.Connection, explanations: dict[str, list[str]] | None
+) -> tuple[dict[str, list[tuple[str, int]]], dict[int, str]]:
+    """source_id -> its (raw_name, author_id) rows by position; author_id -> cluster id; explanations."""
+    rows: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for sid, raw, author_id in conn.execute(
+        "SELECT i.value, s.raw_name, s.author_id FROM paper_ids i JOIN authorships s ON s.paper_id = i.paper_id "
+        "WHERE i.scheme = 'source' ORDER BY i.value, s.position"
+    ):
+        rows[sid].append((raw, author_id))
+    authors = {aid: f"{key}/author-{aid}" for aid, key in conn.execute("SELECT id, block_key FROM authors")}
+    if explanations is not None:
+        for cid in authors.values():
+            explanations[cid] = []
+        for aid, a, b, rule, score, evidence in conn.execute(
+            "SELECT author_id, name_a, name_b, rule, score, evidence FROM author_merges ORDER BY id"
+        ):
+            explanations[authors[aid]].append(_merge_line(a, b, rule, score, evidence))
+        for a_id, b_id, a, b, score, reason in conn.execute(
+            "SELECT author_a_id, author_b_id, name_a, name_b, score, reason FROM author_candidates ORDER BY id"
+        ):
+            for aid in (a_id, b_id):
+                explanations[authors[aid]].append(_candidate_line(a, b, score, reason))
+    return rows, authors
 
 
 def _pairs(n: int) -> int:
@@ -150,15 +259,32 @@ class Report:
 
     mentions: int
     pairwise: tuple[float, float, float]  # precision, recall, F1 over mention pairs
+    pairwise_counts: tuple[int, int, int]  # right pairs, predicted pairs, true pairs
     bcubed: tuple[float, float, float]
     variant: tuple[float, float, float]  # the same over pairs whose name strings differ
-    variant_counts: tuple[int, int, int]  # true positives, predicted pairs, true pairs
+    variant_counts: tuple[int, int, int]
     # Variant pairs the truth can judge: not both mentions of basis `name`, whose person
     # key is the mention's own spelling, so the truth calls any two spellings different.
     variant_judged: tuple[float, float, float]
     variant_judged_counts: tuple[int, int, int]
     worst_merges: list[str] = field(default_factory=list)
     worst_splits: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """The figures as JSON-able values (no worst lists)."""
+        def prf(values: tuple[float, float, float], counts: tuple[int, int, int] | None = None) -> dict:
+            out = {k: round(v, 6) for k, v in zip(("precision", "recall", "f1"), values)}
+            if counts:
+                out.update(zip(("right_pairs", "predicted_pairs", "true_pairs"), counts))
+            return out
+
+        return {
+            "mentions": self.mentions,
+            "pairwise": prf(self.pairwise, self.pairwise_counts),
+            "bcubed": prf(self.bcubed),
+            "variant": prf(self.variant, self.variant_counts),
+            "variant_judged": prf(self.variant_judged, self.variant_judged_counts),
+        }
 
     def render(self) -> str:
         """The report as plain text."""
@@ -170,7 +296,7 @@ class Report:
 
         lines = [
             f"mentions evaluated: {self.mentions}",
-            row("pairwise", self.pairwise),
+            row("pairwise", self.pairwise, self.pairwise_counts),
             row("b-cubed", self.bcubed),
             row("variant", self.variant, self.variant_counts),
             row("variant judged", self.variant_judged, self.variant_judged_counts),
@@ -216,6 +342,8 @@ def evaluate(
     mentions, unjudged = [], []
     papers_of = defaultdict(set)
     for line in Path(truth_path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
         row = json.loads(line)
         if row["basis"] == "ambiguous":
             continue
@@ -231,11 +359,12 @@ def evaluate(
     pred = Counter(cid for cid, _, _ in mentions)
     true = Counter(person for _, person, _ in mentions)
     n = len(mentions)
-    b_p = sum(c * c / pred[cid] for (cid, _), c in cell.items()) / n
-    b_r = sum(c * c / true[person] for (_, person), c in cell.items()) / n
+    b_p = sum(c * c / pred[cid] for (cid, _), c in cell.items()) / n if n else 1.0
+    b_r = sum(c * c / true[person] for (_, person), c in cell.items()) / n if n else 1.0
     return Report(
         mentions=n,
         pairwise=_prf(tp, pred_pairs, true_pairs),
+        pairwise_counts=(tp, pred_pairs, true_pairs),
         bcubed=(b_p, b_r, 2 * b_p * b_r / (b_p + b_r) if b_p + b_r else 0.0),
         variant=_prf(v_tp, v_pred, v_true),
         variant_counts=(v_tp, v_pred, v_true),
@@ -270,20 +399,39 @@ def _worst(cell, totals, papers_of, explanations, limit: int, by_cluster: bool) 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(
-        description="Measure author resolution: pairwise, B-cubed and variant-pair precision/recall/F1, "
-        "plus the worst false merges and splits.",
+        description="Measure author resolution: import the papers with the loader into a temporary database "
+        "(or resolve in memory with --pure) and compare the authors with a truth file: pairwise, B-cubed and "
+        "variant-pair precision/recall/F1, plus the worst false merges and splits.",
         epilog="Example: scripts/evaluate_authors.py acl_public_papers.jsonl acl_public_truth.jsonl "
-        "--profile profile_neubig-graham.txt",
+        "--profile profile_neubig-graham.txt --json",
     )
-    parser.add_argument("papers", type=Path, help="JSON Lines papers with authors_parsed and source_id")
-    parser.add_argument("truth", type=Path, help="JSON Lines truth: source_id, position (0-based), person, basis")
+    parser.add_argument("papers", type=Path, nargs="?", default=DEFAULT_PAPERS,
+                        help="JSON Lines papers with source_id and authors (default: %(default)s)")
+    parser.add_argument("truth", type=Path, nargs="?", default=DEFAULT_TRUTH,
+                        help="JSON Lines truth: source_id, position (0-based), person, basis (default: %(default)s)")
     parser.add_argument("--profile", type=Path, action="append", default=[],
-                        help="a profile dump whose owner becomes evidence for its papers (repeatable)")
+                        help="a profile dump to import too; its owner is evidence for its papers (repeatable)")
+    parser.add_argument("--overrides", type=Path, help="a merge/split overrides file to resolve with")
+    parser.add_argument("--pure", action="store_true",
+                        help="resolve in memory without the loader or a database (fast, for tuning rules)")
     parser.add_argument("--worst", type=int, default=10, help="how many worst merges and splits to list")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
     explanations: dict[str, list[str]] = {}
-    predicted = resolve_dataset(args.papers, args.profile, explanations)
-    print(evaluate(predicted, args.truth, explanations, args.worst).render())
+    if args.pure:
+        overrides = load_overrides(args.overrides) if args.overrides else None
+        predicted = resolve_dataset(args.papers, args.profile, explanations, overrides)
+    else:
+        predicted = import_dataset(args.papers, args.profile, explanations, args.overrides)
+    report = evaluate(predicted, args.truth, explanations, args.worst)
+    unmatched = sum(cid.startswith(UNMATCHED) for cid in predicted.values())
+    if args.json:
+        figures = {"path": "pure" if args.pure else "loader", "unmatched_mentions": unmatched, **report.as_dict()}
+        print(json.dumps(figures, indent=2))
+    else:
+        print(f"resolved with: {'in-memory resolution (--pure)' if args.pure else 'the loader (run_import)'}")
+        print(f"mentions with no author (dropped, or no authorship row; one cluster each): {unmatched}")
+        print(report.render())
     return 0
 
 

@@ -18,6 +18,7 @@ from app.etl.names import (
     nickname_table,
     parse_author_pairs,
     parse_flat_authors,
+    token_compatibility,
 )
 from app.etl.records import Mention, NameRepair, ParsedAuthors
 
@@ -198,6 +199,17 @@ def test_compatible_given_names(g1, g2, rule):
 )
 def test_incompatible_given_names(g1, g2):
     assert given_compatibility(g1, g2) is None
+
+
+@pytest.mark.parametrize(
+    "a, b, score",
+    [
+        (name_tokens("Zadeh", "Amir"), name_tokens("Bagher Zadeh", "AmirAli"), 0.63),  # prefix and an extra name
+        (("j",), ("john", "r"), 0.736),  # initial and an extra initial
+    ],
+)
+def test_a_different_first_name_with_an_extra_name_is_compound(a, b, score):
+    assert token_compatibility(a, b) == token_compatibility(b, a) == Compatibility("compound", score)
 
 
 def test_identical_given_names_score_highest():

@@ -176,7 +176,7 @@ def test_added_middle_initial_needs_evidence_when_ambiguous():
 
 
 def test_an_initial_cannot_glue_two_people_together():
-    shared = {"doe jane"}
+    shared = {"doe jane", "roe richard", "poe edgar"}
     result = resolve_block([
         ref(1, "p1", "Smith", "J.", coauthors=shared),
         ref(2, "p2", "Smith", "Josh", coauthors=shared),
@@ -186,6 +186,74 @@ def test_an_initial_cannot_glue_two_people_together():
     clusters = [sorted(c.members) for c in result.clusters]
     assert not any({2, 3} <= set(members) for members in clusters)
     assert any({2, 4} <= set(members) for members in clusters)
+
+
+def test_added_middle_initial_needs_evidence_when_others_share_the_family_name():
+    result = resolve_block([
+        ref(1, "p1", "Bowman", "Samuel"),
+        ref(2, "p2", "Bowman", "Samuel R."),
+        ref(3, "p3", "Bowman", "Eric"),
+    ])
+    assert len(result.clusters) == 3
+    assert result.candidates == [
+        Candidate(
+            "Samuel Bowman", "Samuel R. Bowman", 0.92,
+            "middle-initial: no shared co-author or profile (needs 3: others in the block share the family name)",
+        )
+    ]
+
+
+@pytest.mark.parametrize("shared, merged", [({"king irwin"}, False), ({"king irwin", "doe jane", "roe richard"}, True)])
+def test_a_shared_family_name_needs_more_shared_coauthors(shared, merged):
+    result = resolve_block([
+        ref(1, "p1", "Lyu", "Michael", coauthors=shared),
+        ref(2, "p2", "Lyu", "Michael R.", coauthors=shared),
+        ref(3, "p3", "Lyu", "Yajuan", coauthors=shared),
+    ])
+    assert [c.name for c in result.clusters] == (
+        ["Michael R. Lyu", "Yajuan Lyu"] if merged else ["Michael Lyu", "Michael R. Lyu", "Yajuan Lyu"]
+    )
+
+
+def test_spellings_equal_after_folding_merge_even_when_the_family_name_is_shared():
+    result = resolve_block([
+        ref(1, "p1", "Lee", "Hung-Yi"),
+        ref(2, "p2", "Lee", "Hung-yi"),
+        ref(3, "p3", "Lee", "Jinhyuk"),
+    ])
+    assert [c.members for c in result.clusters] == [(1, 2), (3,)]
+    assert result.merges[0].rule == "folded-equal"
+
+
+def test_a_compound_match_is_only_a_candidate_even_with_evidence():
+    shared = {"poria soujanya", "cambria erik", "morency louisphilippe"}
+    result = resolve_block([
+        ref(1, "p1", "Zadeh", "Amir", coauthors=shared),
+        ref(2, "p2", "Bagher Zadeh", "AmirAli", coauthors=shared),
+    ])
+    assert len(result.clusters) == 2 and result.merges == []
+    [candidate] = result.candidates
+    assert (candidate.score, candidate.reason) == (
+        0.63,
+        "compound: shared co-authors: cambria erik; morency louisphilippe; poria soujanya "
+        "(never merged without an override)",
+    )
+
+
+def test_a_compound_match_merges_by_override():
+    overrides = parse_overrides("merge: Zadeh, Amir = Bagher Zadeh, AmirAli\n")
+    result = resolve_block([ref(1, "p1", "Zadeh", "Amir"), ref(2, "p2", "Bagher Zadeh", "AmirAli")], overrides)
+    assert [c.members for c in result.clusters] == [(1, 2)]
+
+
+@pytest.mark.parametrize("shared, clusters", [(set(), [(1,), (2,)]), ({"doe jane"}, [(1, 2)])])
+def test_a_part_moved_between_family_and_given_name_needs_evidence(shared, clusters):
+    result = resolve_block([
+        ref(1, "p1", "Ratn Shah", "Rajiv", coauthors=shared),
+        ref(2, "p2", "Shah", "Rajiv Ratn", coauthors=shared),
+    ])
+    assert [c.members for c in result.clusters] == clusters
+    assert [m.rule for m in result.merges] + [c.reason.split(":")[0] for c in result.candidates] == ["re-split"]
 
 
 OVERRIDES = """\

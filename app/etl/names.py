@@ -38,12 +38,15 @@ class Compatibility:
 
 # Rule scores order the merges (strongest first) and rank candidates. Chosen by hand
 # to rank how rarely each rule joins two different people in the ACL sample: exact
-# spellings first, joins of the same letters next, then an added or spelled-out middle
-# initial (`Samuel`/`Samuel R.`), an added middle name (`Xiang`/`Xiang Lisa`), a
-# nickname, a first initial, a person going by a later given name, a bare prefix last.
+# spellings first, the same letters regrouped next (`Xin Yu`/`Xinyu`; a part moved
+# between family and given name, `Ratn Shah, Rajiv`/`Shah, Rajiv Ratn`), then an added
+# or spelled-out middle initial (`Samuel`/`Samuel R.`), an added middle name
+# (`Xiang`/`Xiang Lisa`), a nickname, a first initial, a person going by a later given
+# name, a bare prefix last. A `compound` match scores the product of its two rules.
 RULE_SCORES = {
     "folded-equal": 1.0,
     "hyphen-space": 0.95,
+    "re-split": 0.95,
     "middle-initial": 0.92,
     "middle-name": 0.9,
     "nickname": 0.85,
@@ -228,6 +231,11 @@ def token_compatibility(a: tuple[str, ...], b: tuple[str, ...]) -> Compatibility
     short, long_ = sorted((a, b), key=len)
     rules = _align(short, long_)
     if rules is not None:
+        first, rest = rules[0], min(rules[1:], key=RULE_SCORES.__getitem__, default="folded-equal")
+        if first != "folded-equal" and len(short) < len(long_):
+            # A different first name and a name the other lacks (`Amir`/`AmirAli Bagher`):
+            # two loose readings at once, each fitting many people.
+            return Compatibility("compound", round(RULE_SCORES[first] * RULE_SCORES[rest], 4))
         rule = min(rules, key=RULE_SCORES.__getitem__)
         return Compatibility(rule, RULE_SCORES[rule])
     # Going by a later given name: `Joy` for `Yunxin Joy`, `Tasnim` for `Muhammad Tasnim`.

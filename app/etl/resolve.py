@@ -10,10 +10,12 @@ How a block is clustered:
 3. Clusters are merged greedily, strongest pair first (rule score, then evidence, then
    names, so the input order never matters). A pair merges only if every name in one is
    compatible with every name in the other (`names.token_compatibility`), no paper holds
-   both, no split override separates them, and the evidence suffices: spellings equal
-   after folding merge outright; any other rule needs `MIN_EVIDENCE` shared co-authors or
-   profiles. Requiring every cross pair to be compatible keeps `J.` from gluing `Josh`
-   and `Jim` together.
+   both, no split override separates them, and the evidence suffices (`_evidence_needed`):
+   spellings equal after folding merge outright; any other rule needs `MIN_EVIDENCE`
+   shared co-authors or profiles, `SHARED_FAMILY_EXTRA` more when other people in the
+   block carry the family name; an added middle initial needs none when the two are the
+   only names in the block; a `compound` match is only ever a candidate. Requiring every
+   cross pair to be compatible keeps `J.` from gluing `Josh` and `Jim` together.
 4. Compatible pairs left apart, and given names one letter apart, become candidates.
 
 Overrides file format (`load_overrides`), one directive per line, `#` starts a comment:
@@ -36,19 +38,30 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
-from typing import Hashable, Iterable, Sequence
+from typing import Hashable, Iterable, NamedTuple, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
-from app.etl.names import Compatibility, block_key, coauthor_key, fold, name_tokens, token_compatibility
+from app.etl.names import (
+    RULE_SCORES,
+    Compatibility,
+    block_key,
+    coauthor_key,
+    fold,
+    given_tokens,
+    name_tokens,
+    token_compatibility,
+)
 
 # Shared co-authors or profiles needed before two compatible but differently spelled
-# names merge, per rule. One is enough for most rules: on the ACL sample the pairs merged
-# on one shared co-author were all one person on inspection (the truth file lists some
-# as two: Michael Lyu / Michael R. Lyu, co-author Irwin King). A bare prefix (`Avi` /
-# `Avirup`) also fits different Chinese names (`Jun`/`Junjie`), so it needs two.
+# names merge, per rule, when nobody else in the block carries the family name. One is
+# enough for most rules; a bare prefix (`Avi`/`Avirup`) also fits different Chinese
+# names (`Jun`/`Junjie`), so it needs two. A part moved between family and given name
+# (`re-split`) is the same letters but not the same spelling, so it needs one too.
+# `compound` matches are absent: they are never merged, only recorded as candidates.
 MIN_EVIDENCE = {
     "hyphen-space": 1,
+    "re-split": 1,
     "middle-initial": 1,
     "middle-name": 1,
     "nickname": 1,
@@ -58,16 +71,26 @@ MIN_EVIDENCE = {
     "override": 0,
     "folded-equal": 0,
 }
-# Rules that may merge on the names alone when the pair is the block's only reading of
-# them (no name of either is compatible with a name outside the pair). An added middle
-# initial (`Samuel`/`Samuel R. Bowman`) rarely separates two people; on the ACL sample
-# this recovers 19 true variant pairs that share no co-author, for 2 wrong ones.
+# Extra shared co-authors a rule that changes the letters of a name needs when other
+# people in the block carry the family name: the commoner the family name, the likelier
+# two compatible spellings belong to two of its bearers. Chosen on the ACL sample, where
+# variant pairs merged right of all merged (as the Anthology resolves them) go
+# +0: 110/135, +1: 110/123, +2: 108/118, +3: 105/115; two is the smallest extra under
+# which one or two shared co-authors in a shared-name block (`Michael`/`Michael R. Lyu`
+# next to Boer and Yajuan Lyu) leave a candidate rather than a merge.
+SHARED_FAMILY_EXTRA = 2
+# Rules that only regroup the same letters; the family name's commonness does not matter.
+SAME_LETTER_RULES = {"folded-equal", "hyphen-space", "re-split"}
+# Rules that may merge on the names alone when the two clusters hold every name of the
+# block. An added middle initial (`Samuel`/`Samuel R. Bowman`) rarely separates two
+# people; on the ACL sample this recovers 15 true variant pairs for 2 wrong ones. A
+# nickname or a full middle name without evidence (`Sam`/`Samuel`, `Tu`/`Tu Dinh`)
+# stays a candidate.
 NAME_ONLY_RULES = {"middle-initial"}
 # Evidence a weak pair needs to be worth a reviewer's time as a candidate: without a
-# shared co-author, bare prefixes and one-letter differences are mostly different
-# people (`Jun`/`Junjie`, `Fang`/`Gang` Chen): on the ACL sample this cuts 355
-# candidates to 23.
-CANDIDATE_MIN_EVIDENCE = {"prefix": 1, "one-edit": 1}
+# shared co-author, bare prefixes, compound matches and one-letter differences are
+# mostly different people (`Jun`/`Junjie`, `J. Edward`/`Jennifer`, `Fang`/`Gang` Chen).
+CANDIDATE_MIN_EVIDENCE = {"prefix": 1, "compound": 1, "one-edit": 1}
 # Candidate score for names one edit apart (`Jon`/`Jan`, family-name typos): below every
 # rule score, as these are guesses until someone confirms them.
 ONE_EDIT_SCORE = 0.5
@@ -83,6 +106,14 @@ TYPO_MIN_COAUTHORS = 2
 EVIDENCE_SHOWN = 5
 
 NameKey = tuple[str, tuple[str, ...]]  # (block key, name tokens): a spelling up to folding
+
+
+class _Name(NamedTuple):
+    """A spelling as clustering compares it."""
+
+    key: NameKey
+    is_org: bool
+    given_len: int  # given-name tokens: tells `Ratn Shah, Rajiv` from `Shah, Rajiv Ratn`
 
 
 @dataclass(frozen=True)
@@ -214,7 +245,7 @@ class _Group:
     """A cluster under construction."""
 
     mentions: list[MentionRef]
-    names: set[tuple[NameKey, bool]]  # (spelling key, is_organization)
+    names: set[_Name]
     papers: set[Hashable]
     coauthors: set[str]
     profiles: set[str]
@@ -247,8 +278,9 @@ class _Group:
         self.order = min(self.order, other.order)
 
 
-def _name_of(m: MentionRef) -> tuple[NameKey, bool]:
-    return (block_key(m.family, m.given), name_tokens(m.family, m.given)), m.is_organization
+def _name_of(m: MentionRef) -> _Name:
+    key = (block_key(m.family, m.given), name_tokens(m.family, m.given))
+    return _Name(key, m.is_organization, len(given_tokens(m.given)))
 
 
 def _display(family: str, given: str | None) -> str:
@@ -256,13 +288,14 @@ def _display(family: str, given: str | None) -> str:
 
 
 @lru_cache(maxsize=1 << 16)
-def _names_compatibility(a: tuple[NameKey, bool], b: tuple[NameKey, bool]) -> Compatibility | None:
-    (a_key, a_org), (b_key, b_org) = a, b
-    if a_org != b_org:
+def _names_compatibility(a: _Name, b: _Name) -> Compatibility | None:
+    if a.is_org != b.is_org:
         return None
-    if a_org:  # organisations merge only when spelled alike
-        return token_compatibility(a_key[1], b_key[1]) if a_key == b_key else None
-    return token_compatibility(a_key[1], b_key[1])
+    if a.is_org:  # organisations merge only when spelled alike
+        return token_compatibility(a.key[1], b.key[1]) if a.key == b.key else None
+    if a.key == b.key and a.given_len != b.given_len:
+        return Compatibility("re-split", RULE_SCORES["re-split"])
+    return token_compatibility(a.key[1], b.key[1])
 
 
 def _groups_compatibility(x: _Group, y: _Group) -> Compatibility | None:
@@ -295,7 +328,7 @@ def _blocked(x: _Group, y: _Group, splits: frozenset[frozenset[NameKey]]) -> str
     shared = x.papers & y.papers
     if shared:
         return f"both on one paper ({min(map(str, shared))})"
-    if splits and any(frozenset((a, b)) in splits for a, _ in x.names for b, _ in y.names):
+    if splits and any(frozenset((a.key, b.key)) in splits for a in x.names for b in y.names):
         return "split override"
     return None
 
@@ -305,8 +338,8 @@ def _forced_merges(
 ) -> list[_Group]:
     """Join the groups named by merge overrides (unless one paper holds both, or a split forbids it)."""
     for a, b in sorted(overrides.merges):
-        holding = [g for g in groups if any(name in (a, b) for name, _ in g.names)]
-        if len({name for g in holding for name, _ in g.names} & {a, b}) < 2:
+        holding = [g for g in groups if any(name.key in (a, b) for name in g.names)]
+        if len({name.key for g in holding for name in g.names} & {a, b}) < 2:
             continue
         first, *rest = holding
         for other in rest:
@@ -320,22 +353,45 @@ def _forced_merges(
     return groups
 
 
-def _partners(groups: list[_Group]) -> dict[tuple[NameKey, bool], set[tuple[NameKey, bool]]]:
-    """Each name of the block -> the other names of the block it is compatible with."""
-    names = sorted({name for g in groups for name in g.names})
-    partners: dict[tuple[NameKey, bool], set[tuple[NameKey, bool]]] = {name: set() for name in names}
-    for a, b in combinations(names, 2):
-        if _names_compatibility(a, b) is not None:
-            partners[a].add(b)
-            partners[b].add(a)
-    return partners
+@dataclass(frozen=True)
+class _Block:
+    """Every name of the block, and the names each is compatible with."""
+
+    names: frozenset[_Name]
+    partners: dict[_Name, frozenset[_Name]]
+
+    @classmethod
+    def of(cls, groups: list[_Group]) -> _Block:
+        names = sorted({name for g in groups for name in g.names})
+        partners: dict[_Name, set[_Name]] = {name: set() for name in names}
+        for a, b in combinations(names, 2):
+            if _names_compatibility(a, b) is not None:
+                partners[a].add(b)
+                partners[b].add(a)
+        return cls(frozenset(names), {name: frozenset(p) for name, p in partners.items()})
 
 
-def _agglomerate(groups: list[_Group], overrides: Overrides, merges: list[Merge]) -> list[_Group]:
+def _evidence_needed(rule: str, names: set[_Name], block: _Block) -> tuple[int | None, str]:
+    """Shared co-authors or profiles two clusters holding `names` need to merge by `rule`
+    (None: never), and a note saying why when the block changed it."""
+    if rule not in MIN_EVIDENCE:
+        return None, "never merged without an override"
+    needed = MIN_EVIDENCE[rule]
+    if rule in SAME_LETTER_RULES:
+        return needed, ""
+    if rule in NAME_ONLY_RULES and names == block.names:
+        return 0, "the only names in the block"
+    near = names.union(*(block.partners[n] for n in names))
+    if block.names - near:
+        needed += SHARED_FAMILY_EXTRA
+        return needed, f"needs {needed}: others in the block share the family name"
+    return needed, ""
+
+
+def _agglomerate(groups: list[_Group], block: _Block, overrides: Overrides, merges: list[Merge]) -> list[_Group]:
     """Greedy merging, strongest admissible pair first, re-scoring merged groups."""
     alive = dict(enumerate(groups))
     heap: list[tuple] = []
-    partners = _partners(groups)
 
     def push(i: int, j: int) -> None:
         x, y = alive[i], alive[j]
@@ -344,12 +400,12 @@ def _agglomerate(groups: list[_Group], overrides: Overrides, merges: list[Merge]
         compat = _groups_compatibility(x, y)
         if compat is None:
             return
+        needed, note = _evidence_needed(compat.rule, x.names | y.names, block)
+        if needed is None:
+            return
         count, text = _evidence(x, y)
-        needed = MIN_EVIDENCE[compat.rule]
-        names = x.names | y.names
-        if count < needed and compat.rule in NAME_ONLY_RULES and all(partners[n] <= names for n in names):
-            needed, text = 0, f"{text}; the only compatible names in the block"
         if count >= needed:
+            text = f"{text}; {note}" if note else text
             first, second = sorted((x, y), key=lambda g: g.order)
             heapq.heappush(heap, (-compat.score, -count, first.order, second.order, i, j, compat, text))
 
@@ -372,7 +428,7 @@ def _agglomerate(groups: list[_Group], overrides: Overrides, merges: list[Merge]
     return list(alive.values())
 
 
-def _candidates(groups: list[_Group], overrides: Overrides) -> list[Candidate]:
+def _candidates(groups: list[_Group], block: _Block, overrides: Overrides) -> list[Candidate]:
     """Pairs left apart that may still be one person: compatible names, or one edit apart."""
     found = []
     for x, y in combinations(sorted(groups, key=lambda g: g.order), 2):
@@ -385,7 +441,8 @@ def _candidates(groups: list[_Group], overrides: Overrides) -> list[Candidate]:
             continue
         blocked = _blocked(x, y, overrides.splits)
         if compat:
-            reason = blocked or f"{rule}: {text} (needs {MIN_EVIDENCE[rule]})"
+            needed, note = _evidence_needed(rule, x.names | y.names, block)
+            reason = blocked or f"{rule}: {text} ({note or f'needs {needed}'})"
             found.append(Candidate(x.label, y.label, compat.score, reason))
         else:
             reason = blocked or f"given names one letter apart; {text}"
@@ -394,10 +451,10 @@ def _candidates(groups: list[_Group], overrides: Overrides) -> list[Candidate]:
 
 
 def _one_edit_apart(x: _Group, y: _Group) -> bool:
-    for (_, a), a_org in x.names:
-        for (_, b), b_org in y.names:
-            a_text, b_text = "".join(a), "".join(b)
-            if (not a_org and not b_org and min(len(a_text), len(b_text)) >= ONE_EDIT_MIN_LEN
+    for a in x.names:
+        for b in y.names:
+            a_text, b_text = "".join(a.key[1]), "".join(b.key[1])
+            if (not a.is_org and not b.is_org and min(len(a_text), len(b_text)) >= ONE_EDIT_MIN_LEN
                     and Levenshtein.distance(a_text, b_text) == 1):
                 return True
     return False
@@ -452,8 +509,9 @@ def resolve_block(mentions: Sequence[MentionRef], overrides: Overrides | None = 
     merges: list[Merge] = []
     candidates: list[Candidate] = []
     groups = _forced_merges(groups, overrides, merges, candidates)
-    groups = _agglomerate(groups, overrides, merges)
-    candidates += _candidates(groups, overrides)
+    block = _Block.of(groups)
+    groups = _agglomerate(groups, block, overrides, merges)
+    candidates += _candidates(groups, block, overrides)
     clusters = sorted(map(_cluster, groups), key=lambda c: (fold(c.name), c.name, repr(c.members[0])))
     keys = sorted({overrides.block_alias(block_key(m.family, m.given)) for m in mentions})
     return BlockResult(key=keys[0] if keys else "", clusters=clusters, merges=merges, candidates=candidates)

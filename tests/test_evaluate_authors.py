@@ -1,0 +1,140 @@
+"""scripts/evaluate_authors.py: the figures on a hand-made truth, and measuring through the loader."""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "evaluate_authors.py"
+
+
+@functools.cache
+def script():
+    """The script as a module (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("evaluate_authors", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["evaluate_authors"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def truth(source_id: str, position: int, name: str, person: str, basis: str) -> dict:
+    return {"source_id": source_id, "position": position, "name": name, "person": person, "basis": basis}
+
+
+# Four papers. Truth: P1 and P2's John Smith / J. Smith are one person (registry); P3's
+# John Smith is another (xml-id); Jane Doe and J. Doe are two `name`-basis people; P4's
+# Yang Liu is `ambiguous` and left out. Predicted: cluster A holds all three Smiths, D
+# both Does. Of the 7 mentions counted, true pairs: 1 (P1-P2 Smith); predicted pairs:
+# 3 in A + 1 in D = 4, right: 1. Variant pairs (names differ): predicted P1-P2 and P2-P3
+# Smith and the Does = 3, true 1, right 1. Judged: without the Doe pair (both `name`) 2.
+HAND_TRUTH = [
+    truth("P1", 0, "Smith, John", "john-smith", "registry"),
+    truth("P1", 1, "Doe, Jane", "Doe, Jane", "name"),
+    truth("P2", 0, "Smith, J.", "john-smith", "registry"),
+    truth("P2", 1, "Roe, Rick", "Roe, Rick", "name"),
+    truth("P3", 0, "Smith, John", "john-smith-2", "xml-id"),
+    truth("P3", 1, "Doe, J.", "Doe, J.", "name"),
+    truth("P4", 0, "Smith, Jon", "Smith, Jon", "name"),
+    truth("P4", 1, "Liu, Yang", "yang-liu", "ambiguous"),
+]
+HAND_PREDICTED = {
+    ("P1", 0): "A", ("P2", 0): "A", ("P3", 0): "A", ("P4", 0): "B",
+    ("P1", 1): "D", ("P3", 1): "D", ("P2", 1): "R", ("P4", 1): "X",
+}
+
+
+def test_figures_on_a_hand_made_truth(tmp_path):
+    report = script().evaluate(HAND_PREDICTED, write_jsonl(tmp_path / "truth.jsonl", HAND_TRUTH))
+    assert report.mentions == 7
+    counts = (report.pairwise_counts, report.variant_counts, report.variant_judged_counts)
+    assert counts == ((1, 4, 1), (1, 3, 1), (1, 2, 1))
+    assert report.pairwise == pytest.approx((1 / 4, 1.0, 0.4))
+    assert report.variant == pytest.approx((1 / 3, 1.0, 0.5))
+    assert report.variant_judged == pytest.approx((1 / 2, 1.0, 2 / 3))
+    # B-cubed precision: (2/3 + 2/3 + 1/3 + 1 + 1/2 + 1/2 + 1) / 7; every person is whole in one cluster.
+    assert report.bcubed == pytest.approx((2 / 3, 1.0, 0.8))
+    assert [line for line in report.worst_merges if line.startswith("-")] == [
+        "- cluster A: 2 wrong pairs",
+        "- cluster D: 1 wrong pairs",
+    ]
+
+
+def test_as_dict_has_every_figure(tmp_path):
+    figures = script().evaluate(HAND_PREDICTED, write_jsonl(tmp_path / "truth.jsonl", HAND_TRUTH)).as_dict()
+    assert figures["variant"] == {
+        "precision": 0.333333, "recall": 1.0, "f1": 0.5, "right_pairs": 1, "predicted_pairs": 3, "true_pairs": 1,
+    }
+    assert set(figures) == {"mentions", "pairwise", "bcubed", "variant", "variant_judged"}
+
+
+def test_align_matches_rows_by_raw_name_not_index():
+    source = ["Xu, Jiaming", ":", "Xu, Bo", "Yao,  Yiqun", "Xu, Bo", "Tan, null"]
+    rows = [("Xu, Jiaming", 1), ("Xu, Bo", 2), ("Yao, Yiqun", 3), ("Tan", 4)]
+    assert script().align(source, rows) == [1, None, 2, 3, 2, 4]
+
+
+# Bowman / Bowman R. are the only names in their block (merged by name alone); the
+# repeated `Xu, Bo` is kept once by the loader; the stray `:` is dropped.
+TINY_PAPERS = [
+    {"source_id": "T1", "title": "Parsing with stacks", "year": 2019,
+     "authors_parsed": [["Bowman", "Samuel"], ["Levin", "Daniel"], ["Xu", "Bo"], [":", ""], ["Xu", "Bo"]]},
+    {"source_id": "T2", "title": "Inference at scale", "year": 2020,
+     "authors_parsed": [["Bowman", "Samuel R."], ["Levy", "Daniel"]]},
+    {"source_id": "T3", "title": "A third paper", "year": 2020,
+     "authors_parsed": [["Levin", "Daniel"], ["Mély", "David"]]},
+]
+TINY_TRUTH = [
+    truth("T1", 0, "Bowman, Samuel", "sam-bowman", "registry"),
+    truth("T1", 1, "Levin, Daniel", "Levin, Daniel", "name"),
+    truth("T1", 2, "Xu, Bo", "Xu, Bo", "name"),
+    truth("T1", 3, ":", ":", "name"),
+    truth("T1", 4, "Xu, Bo", "Xu, Bo", "name"),
+    truth("T2", 0, "Bowman, Samuel R.", "sam-bowman", "registry"),
+    truth("T2", 1, "Levy, Daniel", "Levy, Daniel", "name"),
+    truth("T3", 0, "Levin, Daniel", "Levin, Daniel", "name"),
+    truth("T3", 1, "Mély, David", "Mély, David", "name"),
+]
+
+
+def partition(predicted: dict) -> set[frozenset]:
+    groups: dict[str, set] = {}
+    for key, cluster in predicted.items():
+        groups.setdefault(cluster, set()).add(key)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_loader_path_reads_authors_back_and_agrees_with_the_pure_path(tmp_path):
+    papers = write_jsonl(tmp_path / "papers.jsonl", TINY_PAPERS)
+    predicted = script().import_dataset(papers)
+    assert predicted[("T1", 3)] == "unmatched:T1:3"  # the stray `:` has no authorship row
+    assert partition(predicted) == partition(script().resolve_dataset(papers)) == {
+        frozenset({("T1", 0), ("T2", 0)}),
+        frozenset({("T1", 1), ("T3", 0)}),
+        frozenset({("T1", 2), ("T1", 4)}),
+        frozenset({("T1", 3)}),
+        frozenset({("T2", 1)}),
+        frozenset({("T3", 1)}),
+    }
+
+
+def test_command_prints_figures_as_json(tmp_path, capsys):
+    papers = write_jsonl(tmp_path / "papers.jsonl", TINY_PAPERS)
+    truth_path = write_jsonl(tmp_path / "truth.jsonl", TINY_TRUTH)
+    assert script().main([str(papers), str(truth_path), "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert (figures["path"], figures["unmatched_mentions"], figures["mentions"]) == ("loader", 1, 9)
+    # True pairs: Bowman, Levin, Xu Bo; all three predicted, nothing else.
+    assert figures["pairwise"] == {
+        "precision": 1.0, "recall": 1.0, "f1": 1.0, "right_pairs": 3, "predicted_pairs": 3, "true_pairs": 3,
+    }
+    assert (figures["variant"]["right_pairs"], figures["variant"]["predicted_pairs"]) == (1, 1)
