@@ -1,0 +1,149 @@
+"""Datasette metadata for a paperdb database: descriptions from `app.docs`, search, facets, queries.
+
+`python -m app.datasette_metadata` writes `data/metadata.json` (for the default
+`data/papers.db`); `paperdb serve` builds the same for whatever database it serves.
+The format is Datasette 0.65's metadata.json.
+"""
+from __future__ import annotations
+
+import copy
+import html
+import json
+import re
+from pathlib import Path
+
+from app.docs import tables
+
+METADATA_JSON = Path(__file__).resolve().parent.parent / "data" / "metadata.json"
+
+VIEW = "paper_view"
+VIEW_DESCRIPTION = ("One row per paper: title, year, venue, authors in order and abstract. "
+                    "The search box searches titles, author names and abstracts at once.")
+# The view's columns are documented by the model columns they show (see migration 0003).
+VIEW_COLUMNS = {"paper_id": ("paper_search", "paper_id"), "title": ("papers", "title"),
+                "year": ("papers", "year"), "venue": ("papers", "venue"),
+                "authors": ("paper_search", "authors"), "abstract": ("paper_search", "abstract")}
+
+# Not for browsing: the schema version, and the search text the view shows better.
+# Datasette hides the FTS tables and their shadow tables by itself.
+HIDDEN = ("alembic_version", "paper_search")
+
+TABLE_OPTIONS = {
+    VIEW: {"fts_table": "paper_search_fts", "fts_pk": "paper_id", "facets": ["year", "venue"], "sort": "paper_id"},
+    "papers": {"label_column": "title", "facets": ["year", "venue"]},
+    "authors": {"label_column": "name", "facets": ["is_organization"], "sort_desc": "paper_count"},
+    "authorships": {"facets": ["is_organization"]},
+    "import_runs": {"facets": ["status"], "sort_desc": "id"},
+    "source_files": {"facets": ["format"]},
+    "rejects": {"facets": ["reason"], "sort_desc": "id"},
+    "author_merges": {"facets": ["rule"]},
+    "name_repairs": {"facets": ["kind"]},
+}
+
+# The authors a `:name` means: anyone ever spelled exactly so (case aside), or whose
+# display name contains those words (accents aside, through authors_fts).
+_AUTHOR = """with author as (
+  select author_id as id from author_names where name = :name collate nocase
+  union
+  select rowid from authors_fts where authors_fts match '"' || replace(:name, '"', '""') || '"'
+)
+"""
+_NAME_HELP = ("Type a name as any spelling seen (case ignored) or words of the display name "
+              "(accents ignored): `Josh Achiam`, `david mely`, `Schulman`.")
+
+QUERIES = {
+    "papers_of_author": {
+        "title": "Papers of an author",
+        "description": f"Every paper of an author, with their position and the spelling on that paper. {_NAME_HELP}",
+        "params": ["name"],
+        "sql": _AUTHOR + """select p.id as paper_id, p.title, p.year, s.position, s.name as listed_as, a.name as author
+from author join authors a on a.id = author.id
+join authorships s on s.author_id = a.id
+join papers p on p.id = s.paper_id
+order by p.year is null, p.year desc, p.id""",
+    },
+    "coauthors": {
+        "title": "Co-authors of an author",
+        "description": f"The people an author wrote with, and on how many papers. {_NAME_HELP}",
+        "params": ["name"],
+        "sql": _AUTHOR + """select co.id as author_id, co.name, count(*) as papers_together
+from author join authorships mine on mine.author_id = author.id
+join authorships other on other.paper_id = mine.paper_id
+join authors co on co.id = other.author_id
+where co.id not in (select id from author)
+group by co.id
+order by papers_together desc, co.name""",
+    },
+    "papers_sharing_authors": {
+        "title": "Papers sharing authors with a paper",
+        "description": "Other papers with at least one author of the given paper (its id), most shared authors first.",
+        "params": ["paper_id"],
+        "sql": """select paper_id, title, year, count(*) as shared_authors, group_concat(name, ', ') as shared
+from (
+  select p.id as paper_id, p.title, p.year, a.name
+  from authorships mine
+  join authorships other on other.author_id = mine.author_id and other.paper_id != mine.paper_id
+  join papers p on p.id = other.paper_id
+  join authors a on a.id = mine.author_id
+  where mine.paper_id = :paper_id
+  order by p.id, mine.position
+)
+group by paper_id
+order by shared_authors desc, paper_id""",
+    },
+    "last_imports": {
+        "title": "Last imports",
+        "description": "The 20 most recent imports, newest first, with what each loaded, changed and rejected.",
+        "sql": """select id, started_at, finished_at, status, files_seen, files_loaded, files_skipped,
+  papers_added, papers_updated, papers_removed, authors_added, records_rejected
+from import_runs
+order by id desc
+limit 20""",
+    },
+    "rejected_records": {
+        "title": "Rejected records",
+        "description": "Records that could not be loaded, newest first: file, line, why, and the raw text.",
+        "sql": """select r.id, r.run_id, r.path, r.line, r.reason, r.raw, r.created_at
+from rejects r
+order by r.id desc""",
+    },
+}
+
+
+def _html(text: str) -> str:
+    """Plain text with `code` spans, as HTML."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
+
+
+def metadata(database: str = "papers") -> dict:
+    """Datasette metadata for a paperdb database served under the name `database`."""
+    docs = {name: (doc, {c: d for c, _, d in cols}) for name, doc, cols in tables()}
+    tables_meta = {
+        VIEW: {"description_html": _html(VIEW_DESCRIPTION),
+               "columns": {col: docs[t][1][c] for col, (t, c) in VIEW_COLUMNS.items()}},
+    }
+    for name, (doc, cols) in docs.items():
+        tables_meta[name] = {"description_html": _html(doc), "columns": cols}
+    for name in HIDDEN:
+        tables_meta.setdefault(name, {})["hidden"] = True
+    for name, options in TABLE_OPTIONS.items():
+        tables_meta[name].update(options)
+    # A copy: Datasette writes into the metadata it is given (query names).
+    return copy.deepcopy({
+        "title": "paperdb",
+        "description": ("Research papers loaded from paper dumps by paperdb: titles, authors resolved into "
+                        "people, abstracts, and the import ledger. Search titles, authors and abstracts at once "
+                        f"in {VIEW}, or start from one of the queries."),
+        "source": "Paper dumps loaded by paperdb (the sample: the project's sample dumps, data/samples/)",
+        "license": "Titles, author lists and abstracts remain under their authors' and publishers' terms",
+        "databases": {database: {"tables": tables_meta, "queries": QUERIES}},
+    })
+
+
+def metadata_json(database: str = "papers") -> str:
+    """The metadata as the JSON text Datasette reads."""
+    return json.dumps(metadata(database), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    METADATA_JSON.write_text(metadata_json(), encoding="utf-8")
