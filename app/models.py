@@ -231,3 +231,10 @@ class PaperSearch(SQLModel, table=True):
     title: str | None = Field(default=None, description="The paper's title.")
     authors: str = Field(default="", description="The paper's authors in order, display names joined by `, `.")
     abstract: str | None = Field(default=None, description="The paper's abstracts, joined by a blank line.")
+
+
+class PendingBlock(SQLModel, table=True):
+    """Author blocks queued for re-resolution at the end of an import (empty between imports)."""
+
+    __tablename__ = "pending_blocks"
+    block_key: str = Field(primary_key=True, description="The family-name block to re-resolve.")

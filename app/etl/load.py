@@ -7,17 +7,20 @@ of every author block it touched. A file is loaded wholly or not at all.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import sqlite3
 import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from app.db import connect, ensure_schema, write_transaction
 from app.etl.extract import FileRejected, extract
-from app.etl.load_authors import resolve_blocks
+from app.etl.load_authors import assign_provisional, queue_blocks, resolve_pending
 from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, refresh_search, remove_file_sources
 from app.etl.normalize import CleanRecord, RecordError, normalize_record
 from app.etl.records import Reject
@@ -133,18 +136,80 @@ def find_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return found
 
 
-def _read_records(path: Path, data: bytes) -> tuple[str, list[CleanRecord], list[Reject]]:
-    fmt, items = extract(path, data)
-    records, rejects = [], []
-    for item in items:
-        if isinstance(item, Reject):
-            rejects.append(item)
-            continue
-        try:
-            records.append(normalize_record(item))
-        except RecordError as e:
-            rejects.append(Reject(item.file, item.line, item.raw, str(e)))
-    return fmt, records, rejects
+@dataclass
+class ParsedFile:
+    """A file read, hashed, parsed and cleaned: everything but the writing."""
+
+    path: Path
+    digest: str = ""
+    size: int = 0
+    format: str | None = None
+    records: list[CleanRecord] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    status: str | None = None  # 'rejected' (whole file) or 'failed' (unreadable); None when parsed
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of the file's bytes, the ledger's identity for its content."""
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def parse_file(path: Path) -> ParsedFile:
+    """Read, parse and clean one file; pure, so it can run in a worker process."""
+    started = time.perf_counter()
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return ParsedFile(path, status="failed", error=f"cannot read file: {e.strerror or e}")
+    parsed = ParsedFile(path, hashlib.sha256(data).hexdigest(), len(data))
+    try:
+        parsed.format, items = extract(path, data)
+        for item in items:
+            if isinstance(item, Reject):
+                parsed.rejects.append(item)
+                continue
+            try:
+                parsed.records.append(normalize_record(item))
+            except RecordError as e:
+                parsed.rejects.append(Reject(item.file, item.line, item.raw, str(e)))
+    except FileRejected as e:
+        raw = data[:REJECTED_FILE_KEEP].decode("utf-8", "backslashreplace")
+        parsed.status, parsed.error, parsed.records = "rejected", str(e), []
+        parsed.rejects = [Reject(str(path), None, raw, str(e))]
+    parsed.seconds = time.perf_counter() - started
+    return parsed
+
+
+def _unchanged(conn, path: Path) -> bool:
+    known = conn.execute("SELECT content_hash FROM source_files WHERE path = ?", (str(path),)).fetchone()
+    try:
+        return known is not None and known[0] == file_digest(path)
+    except OSError:
+        return False  # parse_file reports it
+
+
+def parsed_files(conn, files: list[Path]) -> Iterator[ParsedFile | FileResult]:
+    """Files to load in order, parsed one ahead in a second process; unchanged ones come back skipped."""
+    todo = [FileResult(str(p), "skipped") if _unchanged(conn, p) else p for p in (f.resolve() for f in files)]
+    to_parse = [p for p in todo if isinstance(p, Path)]
+    if len(to_parse) < 2:
+        yield from (item if isinstance(item, FileResult) else parse_file(item) for item in todo)
+        return
+    # Both cores: one parses the next file while this process writes the current one.
+    # fork: the worker needs only the code, and never touches the database.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        ahead = deque([pool.submit(parse_file, to_parse[0])])
+        queue = deque(to_parse[1:])
+        for item in todo:
+            if isinstance(item, FileResult):
+                yield item
+                continue
+            if queue:
+                ahead.append(pool.submit(parse_file, queue.popleft()))
+            yield ahead.popleft().result()
 
 
 def _write_rejects(conn, run_id: int, rejects: list[Reject], now: str) -> None:
@@ -154,61 +219,48 @@ def _write_rejects(conn, run_id: int, rejects: list[Reject], now: str) -> None:
     )
 
 
-def load_file(conn, run_id: int, path: Path, overrides: Overrides, report: ImportReport) -> FileResult:
-    """Load one file in one transaction; unchanged files are skipped without parsing."""
-    path = path.resolve()
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    known = conn.execute("SELECT id, content_hash FROM source_files WHERE path = ?", (str(path),)).fetchone()
-    if known and known["content_hash"] == digest:
-        return FileResult(str(path), "skipped")
+def load_file(conn, run_id: int, parsed: ParsedFile, overrides: Overrides, report: ImportReport) -> FileResult:
+    """Write one parsed file in one transaction: its papers, provenance, rejects and ledger row."""
+    path = str(parsed.path)
     now = now_utc()
+    report.phases["parse"] = report.phases.get("parse", 0.0) + parsed.seconds
+    if parsed.status:
+        if parsed.status == "rejected":
+            with write_transaction(conn):
+                conn.execute("DELETE FROM rejects WHERE path = ?", (path,))
+                _write_rejects(conn, run_id, parsed.rejects, now)
+        return FileResult(path, parsed.status, rejects=parsed.rejects, error=parsed.error)
     clock = time.perf_counter()
-    try:
-        fmt, records, rejects = _read_records(path, data)
-    except FileRejected as e:
-        whole = Reject(str(path), None, data[:REJECTED_FILE_KEEP].decode("utf-8", "backslashreplace"), str(e))
-        with write_transaction(conn):
-            conn.execute("DELETE FROM rejects WHERE path = ?", (str(path),))
-            _write_rejects(conn, run_id, [whole], now)
-        return FileResult(str(path), "rejected", rejects=[whole], error=str(e))
-    result = FileResult(str(path), "changed" if known else "new", fmt, len(records), rejects)
     changes = PaperChanges()
-    clock = report.timed("parse", clock)
+    row = (parsed.digest, parsed.format, parsed.size, len(parsed.records), len(parsed.rejects), run_id, now, path)
     with write_transaction(conn):
+        known = conn.execute("SELECT id FROM source_files WHERE path = ?", (path,)).fetchone()
         if known:
             file_id = known["id"]
             remove_file_sources(conn, file_id, changes)
-            conn.execute(
-                "UPDATE source_files SET content_hash = ?, format = ?, size = ?, records = ?, rejected = ?, "
-                "run_id = ?, loaded_at = ? WHERE id = ?",
-                (digest, fmt, len(data), len(records), len(rejects), run_id, now, file_id),
-            )
+            conn.execute("UPDATE source_files SET content_hash = ?, format = ?, size = ?, records = ?, rejected = ?, "
+                         "run_id = ?, loaded_at = ? WHERE path = ?", row)
         else:
             file_id = conn.execute(
-                "INSERT INTO source_files (path, content_hash, format, size, records, rejected, run_id, loaded_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (str(path), digest, fmt, len(data), len(records), len(rejects), run_id, now),
-            ).lastrowid
+                "INSERT INTO source_files (content_hash, format, size, records, rejected, run_id, loaded_at, path) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row).lastrowid
         # Rejects describe the file's current content only.
-        conn.execute("DELETE FROM rejects WHERE path = ?", (str(path),))
-        _write_rejects(conn, run_id, rejects, now)
+        conn.execute("DELETE FROM rejects WHERE path = ?", (path,))
+        _write_rejects(conn, run_id, parsed.rejects, now)
         pending_keys: dict[int, set[str]] = {}
-        for rec in records:
+        for rec in parsed.records:
             add_record(conn, rec, file_id, now, changes, pending_keys)
         for paper_id in sorted(changes.dirty):
             rebuild_paper(conn, paper_id, now, changes)
+        assign_provisional(conn, overrides, now)
+        queue_blocks(conn, changes.touched_blocks)
         clock = report.timed("load", clock)
-        authors = resolve_blocks(conn, changes.touched_blocks, overrides, now)
-        clock = report.timed("resolve", clock)
-        refresh_search(conn, (changes.added | changes.search_dirty | authors.papers) - changes.removed)
+        refresh_search(conn, (changes.added | changes.search_dirty) - changes.removed)
     report.timed("index", clock)
     report.papers_added += len(changes.added)
     report.papers_updated += len(changes.dirty - changes.added - changes.removed)
     report.papers_removed += len(changes.removed)
-    report.authors_added += authors.added
-    report.authors_updated += authors.updated
-    return result
+    return FileResult(path, "changed" if known else "new", parsed.format, len(parsed.records), parsed.rejects)
 
 
 def read_overrides(db: str | os.PathLike, path: str | os.PathLike | None) -> Overrides:
@@ -219,14 +271,12 @@ def read_overrides(db: str | os.PathLike, path: str | os.PathLike | None) -> Ove
     return load_overrides(path or default)
 
 
-def apply_overrides(conn, overrides: Overrides, report: ImportReport) -> None:
-    """Re-resolve the blocks the overrides name, so an edited file takes effect on the next import."""
+def queue_override_blocks(conn, overrides: Overrides) -> None:
+    """Queue the blocks the overrides name, so an edited file takes effect on the next import."""
     names = [name for pair in (*overrides.merges, *overrides.splits) for name in pair]
-    with write_transaction(conn):
-        authors = resolve_blocks(conn, {block for block, _ in names}, overrides, now_utc())
-        refresh_search(conn, authors.papers)
-    report.authors_added += authors.added
-    report.authors_updated += authors.updated
+    if names:
+        with write_transaction(conn):
+            queue_blocks(conn, {block for block, _ in names})
 
 
 def run_import(
@@ -243,24 +293,30 @@ def run_import(
     overrides = read_overrides(db, overrides_path)
     conn = connect(db)
     try:
+        started_at = now_utc()
         with write_transaction(conn):
             run_id = conn.execute(
-                "INSERT INTO import_runs (started_at, status) VALUES (?, 'running')", (now_utc(),)
+                "INSERT INTO import_runs (started_at, status) VALUES (?, 'running')", (started_at,)
             ).lastrowid
+            last_author = conn.execute("SELECT coalesce(max(id), 0) FROM authors").fetchone()[0]
         report = ImportReport(run_id)
-        for path in files:
+        queue_override_blocks(conn, overrides)
+        for item in parsed_files(conn, files):
             try:
-                result = load_file(conn, run_id, path, overrides, report)
-            except OSError as e:
-                result = FileResult(str(path), "failed", error=f"cannot read file: {e.strerror or e}")
+                result = item if isinstance(item, FileResult) else load_file(conn, run_id, item, overrides, report)
             except sqlite3.DatabaseError as e:
                 # The file's transaction was rolled back; the other files still load.
-                result = FileResult(str(path), "failed", error=f"database error, file not loaded: {e}")
+                result = FileResult(str(item.path), "failed", error=f"database error, file not loaded: {e}")
             report.files.append(result)
             if progress:
                 progress(result)
-        if overrides.merges or overrides.splits:
-            apply_overrides(conn, overrides, report)
+        clock = time.perf_counter()
+        resolve_pending(conn, overrides, now_utc(), lambda c, changes: refresh_search(c, changes.papers))
+        report.timed("resolve", clock)
+        # Net effect on authors: provisional authors merged away within the run do not count.
+        report.authors_added, report.authors_updated = conn.execute(
+            "SELECT count(*) FILTER (WHERE id > ?), count(*) FILTER (WHERE id <= ? AND updated_at >= ?) FROM authors",
+            (last_author, last_author, started_at)).fetchone()
         report.seconds = time.monotonic() - started
         with write_transaction(conn):
             conn.execute(

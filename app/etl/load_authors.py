@@ -1,73 +1,214 @@
-"""Load, authors side: re-resolve touched name blocks and write authors with stable ids.
+"""Load, authors side: provisional authors per file, then whole-block re-resolution.
 
-A block (one normalised family-name key) is always resolved whole, from every
-mention in the database, so the result never depends on the order files came
-in. Each new cluster keeps the author id most of its mentions already had.
+Within a file's transaction every new mention gets an author at once (an existing
+author of its block with that exact spelling, or a new one), so a committed file is
+always complete. The blocks it touched are queued in `pending_blocks`; at the end of
+the run each queued block is re-resolved whole, from every mention in the database,
+so the result never depends on the order files came in, and a block touched by many
+files is resolved once. A killed run leaves its queue for the next run. Each new
+cluster keeps the author id most of its mentions already had.
 """
 from __future__ import annotations
 
 import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Callable
 
+from app.db import write_transaction
 from app.etl.names import coauthor_key
-from app.etl.resolve import MentionRef, Overrides, resolve_block
+from app.etl.resolve import BlockResult, Cluster, MentionRef, Overrides, resolve_block
+
+# Blocks resolved per transaction at the end of a run: big enough to batch the queries,
+# small enough that readers and a kill lose little.
+BLOCKS_PER_TRANSACTION = 2000
+# Papers whose evidence (co-author keys, profiles) stays cached during a run; about
+# 200 bytes each, so the cache stays far below the memory budget at a million papers.
+MAX_CACHED_PAPERS = 400_000
+SQL_CHUNK = 500  # host parameters per IN (...) list
 
 
 @dataclass
 class AuthorChanges:
-    """What re-resolving blocks did: counts for the report, papers whose search text may change."""
+    """What resolving did: counts for the report, papers whose search text may change."""
 
     added: int = 0
     updated: int = 0
     papers: set[int] = field(default_factory=set)
 
+    def add(self, other: "AuthorChanges") -> None:
+        self.added += other.added
+        self.updated += other.updated
+        self.papers |= other.papers
+
+
+def _chunks(items: list, size: int = SQL_CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _marks(items) -> str:
+    return ",".join("?" * len(items))
+
+
+def queue_blocks(conn: sqlite3.Connection, keys: set[str]) -> None:
+    """Queue blocks for re-resolution at the end of the run."""
+    conn.executemany("INSERT INTO pending_blocks (block_key) VALUES (?) ON CONFLICT DO NOTHING",
+                     [(k,) for k in sorted(keys)])
+
+
+def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, now: str) -> AuthorChanges:
+    """Give every mention without an author one: its block's author of that spelling, or a new one."""
+    changes = AuthorChanges()
+    rows = conn.execute(
+        "SELECT id, paper_id, name, family_name, given_name, is_organization, block_key "
+        "FROM authorships WHERE author_id IS NULL ORDER BY id").fetchall()
+    taken: dict[int, set[int]] = defaultdict(set)  # paper -> authors it already has
+    for pid, aid in conn.execute(
+            "SELECT paper_id, author_id FROM authorships WHERE author_id IS NOT NULL AND paper_id IN "
+            "(SELECT paper_id FROM authorships WHERE author_id IS NULL)"):
+        taken[pid].add(aid)
+    known: dict[tuple[str, str], int | None] = {}
+    assigned, papers, spellings = [], Counter(), Counter()
+    for r in rows:
+        spelling = (overrides.block_alias(r["block_key"]), r["name"])
+        if spelling not in known:
+            found = conn.execute(
+                "SELECT n.author_id FROM author_names n JOIN authors a ON a.id = n.author_id "
+                "WHERE a.block_key = ? AND n.name = ? ORDER BY n.count DESC, n.author_id LIMIT 1", spelling).fetchone()
+            known[spelling] = found[0] if found else None
+        author_id = known[spelling]
+        if author_id is None or author_id in taken[r["paper_id"]]:
+            author_id = conn.execute(
+                "INSERT INTO authors (name, family_name, given_name, is_organization, block_key, paper_count, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+                (r["name"], r["family_name"], r["given_name"], r["is_organization"], spelling[0], now, now)).lastrowid
+            changes.added += 1
+            if known[spelling] is None:
+                known[spelling] = author_id
+        taken[r["paper_id"]].add(author_id)
+        assigned.append((author_id, r["id"]))
+        papers[author_id] += 1
+        spellings[(author_id, r["name"], r["family_name"], r["given_name"])] += 1
+    conn.executemany("UPDATE authorships SET author_id = ? WHERE id = ?", assigned)
+    conn.executemany("UPDATE authors SET paper_count = paper_count + ? WHERE id = ?",
+                     [(n, aid) for aid, n in papers.items()])
+    conn.executemany(
+        "INSERT INTO author_names (author_id, name, family_name, given_name, count) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (author_id, name) DO UPDATE SET count = count + excluded.count",
+        [(*key, n) for key, n in spellings.items()])
+    return changes
+
+
+def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
+                    after_each: Callable[[sqlite3.Connection, AuthorChanges], None]) -> AuthorChanges:
+    """Re-resolve every queued block, a batch per transaction; `after_each` runs inside it."""
+    total = AuthorChanges()
+    context = PaperContext()
+    while True:
+        with write_transaction(conn):
+            keys = [r[0] for r in conn.execute(
+                "SELECT block_key FROM pending_blocks ORDER BY block_key LIMIT ?", (BLOCKS_PER_TRANSACTION,))]
+            if not keys:
+                break
+            changes = resolve_blocks(conn, set(keys), overrides, now, context)
+            conn.executemany("DELETE FROM pending_blocks WHERE block_key = ?", [(k,) for k in keys])
+            after_each(conn, changes)
+        total.add(changes)
+    return total
+
 
 @dataclass
 class PaperContext:
-    """Per-paper evidence (co-author keys, profile owners), fetched once per import step."""
+    """Per-paper evidence (all co-author keys of the paper, profile owners), fetched once per run."""
 
-    coauthors: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    coauthors: dict[int, frozenset[str]] = field(default_factory=dict)
     profiles: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def load(self, conn: sqlite3.Connection, paper_ids: set[int]) -> None:
-        """Fetch the evidence of papers not seen yet."""
+        """Fetch the evidence of papers not cached yet."""
         missing = sorted(paper_ids - self.coauthors.keys())
-        for chunk in (missing[i:i + 500] for i in range(0, len(missing), 500)):
-            marks = ",".join("?" * len(chunk))
-            profiles: dict[int, set[str]] = defaultdict(set)
-            for pid in chunk:
-                self.coauthors[pid] = []
-            for r in conn.execute(f"SELECT id, paper_id, family_name, given_name FROM authorships "
-                                  f"WHERE paper_id IN ({marks})", chunk):
-                self.coauthors[r["paper_id"]].append((r["id"], coauthor_key(r["family_name"], r["given_name"])))
-            for r in conn.execute(f"SELECT DISTINCT paper_id, profile_owner FROM paper_sources "
-                                  f"WHERE profile_owner IS NOT NULL AND paper_id IN ({marks})", chunk):
-                profiles[r["paper_id"]].add(r["profile_owner"])
-            self.profiles.update((pid, frozenset(profiles[pid])) for pid in chunk)
+        if len(self.coauthors) + len(missing) > MAX_CACHED_PAPERS:
+            self.coauthors.clear()
+            self.profiles.clear()
+            missing = sorted(paper_ids)
+        keys: dict[int, set[str]] = defaultdict(set)
+        owners: dict[int, set[str]] = defaultdict(set)
+        for chunk in _chunks(missing):
+            for pid, family, given in conn.execute(
+                    f"SELECT paper_id, family_name, given_name FROM authorships WHERE paper_id IN ({_marks(chunk)})", chunk):
+                keys[pid].add(coauthor_key(family, given))
+            for pid, owner in conn.execute(
+                    f"SELECT DISTINCT paper_id, profile_owner FROM paper_sources "
+                    f"WHERE profile_owner IS NOT NULL AND paper_id IN ({_marks(chunk)})", chunk):
+                owners[pid].add(owner)
+        for pid in missing:
+            self.coauthors[pid] = frozenset(keys[pid])
+            self.profiles[pid] = frozenset(owners[pid])
 
 
-def _mentions(conn: sqlite3.Connection, keys: list[str], context: PaperContext) -> tuple[list[sqlite3.Row], list[MentionRef]]:
-    marks = ",".join("?" * len(keys))
-    rows = conn.execute(
-        f"SELECT id, paper_id, name, family_name, given_name, is_organization, author_id "
-        f"FROM authorships WHERE block_key IN ({marks}) ORDER BY id", keys).fetchall()
-    context.load(conn, {r["paper_id"] for r in rows})
-    refs = [
-        MentionRef(
-            key=r["id"], paper=r["paper_id"], family=r["family_name"], given=r["given_name"],
-            is_organization=bool(r["is_organization"]),
-            coauthors=frozenset(k for mid, k in context.coauthors[r["paper_id"]] if mid != r["id"]),
-            profiles=context.profiles[r["paper_id"]],
-        )
-        for r in rows
-    ]
-    return rows, refs
+def resolve_blocks(conn: sqlite3.Connection, block_keys: set[str], overrides: Overrides, now: str,
+                   context: PaperContext | None = None) -> AuthorChanges:
+    """Re-resolve these blocks (after override aliasing) from all their mentions; write the differences."""
+    context = context or PaperContext()
+    groups: dict[str, set[str]] = defaultdict(set)
+    for key in block_keys:
+        groups[overrides.block_alias(key)].add(key)
+    for alias in groups:
+        groups[alias] |= {alias} | {k for k, v in overrides.aliases.items() if v == alias}
+    alias_of = {k: alias for alias, keys in groups.items() for k in keys}
+    state = _BlockState.fetch(conn, sorted(alias_of), alias_of)
+    context.load(conn, {r["paper_id"] for rows in state.mentions.values() for r in rows})
+    changes = AuthorChanges()
+    writer = _Writer(conn, now)
+    for alias in sorted(groups):
+        rows = state.mentions.get(alias, [])
+        refs = [MentionRef(key=r["id"], paper=r["paper_id"], family=r["family_name"], given=r["given_name"],
+                           is_organization=bool(r["is_organization"]), coauthors=context.coauthors[r["paper_id"]],
+                           profiles=context.profiles[r["paper_id"]]) for r in rows]
+        result = resolve_block(refs, overrides) if refs else None
+        writer.block(alias, rows, result, state, changes)
+    writer.flush(sorted(alias_of), changes)
+    return changes
 
 
-def _assign_ids(clusters, old_author: dict[int, int | None]) -> list[int | None]:
+@dataclass
+class _BlockState:
+    """What the database holds now for a set of blocks: mentions, authors, their spellings."""
+
+    mentions: dict[str, list[sqlite3.Row]]
+    authors: dict[int, tuple]  # id -> (name, family, given, is_org, block, paper_count)
+    names: dict[int, dict[str, tuple]]  # author id -> name -> (family, given, count)
+    block_authors: dict[str, set[int]]
+
+    @classmethod
+    def fetch(cls, conn: sqlite3.Connection, keys: list[str], alias_of: dict[str, str]) -> "_BlockState":
+        mentions: dict[str, list] = defaultdict(list)
+        authors, names, block_authors = {}, defaultdict(dict), defaultdict(set)
+        for chunk in _chunks(keys):
+            for r in conn.execute(
+                    f"SELECT id, paper_id, name, family_name, given_name, is_organization, author_id, block_key "
+                    f"FROM authorships WHERE block_key IN ({_marks(chunk)}) ORDER BY id", chunk):
+                mentions[alias_of[r["block_key"]]].append(r)
+        aliases = sorted(set(alias_of.values()))
+        for chunk in _chunks(aliases):
+            for r in conn.execute(
+                    f"SELECT id, name, family_name, given_name, is_organization, block_key, paper_count "
+                    f"FROM authors WHERE block_key IN ({_marks(chunk)})", chunk):
+                authors[r[0]] = tuple(r)[1:]
+                block_authors[r["block_key"]].add(r[0])
+        ids = sorted(authors)
+        for chunk in _chunks(ids):
+            for aid, name, family, given, count in conn.execute(
+                    f"SELECT author_id, name, family_name, given_name, count FROM author_names "
+                    f"WHERE author_id IN ({_marks(chunk)})", chunk):
+                names[aid][name] = (family, given, count)
+        return cls(mentions, authors, names, block_authors)
+
+
+def _assign_ids(clusters: list[Cluster], old_author: dict[int, int | None]) -> list[int | None]:
     """Give each cluster the old author id most of its members had; bigger clusters choose first."""
-    order = sorted(range(len(clusters)), key=lambda i: (-len(clusters[i].members), min(clusters[i].members)))
+    order = sorted(range(len(clusters)), key=lambda i: (-len(clusters[i].members), clusters[i].members[0]))
     taken: set[int] = set()
     ids: list[int | None] = [None] * len(clusters)
     for i in order:
@@ -80,96 +221,88 @@ def _assign_ids(clusters, old_author: dict[int, int | None]) -> list[int | None]
     return ids
 
 
-def resolve_blocks(conn: sqlite3.Connection, block_keys: set[str], overrides: Overrides, now: str) -> AuthorChanges:
-    """Re-resolve every touched block (after override aliasing) and write the authors."""
-    changes = AuthorChanges()
-    groups: dict[str, set[str]] = defaultdict(set)
-    for key in block_keys:
-        groups[overrides.block_alias(key)].add(key)
-    context = PaperContext()
-    for alias in sorted(groups):
-        keys = sorted(groups[alias] | {k for k, v in overrides.aliases.items() if v == alias})
-        _resolve_one(conn, alias, keys, overrides, now, changes, context)
-    return changes
-
-
-def _resolve_one(conn, alias: str, keys: list[str], overrides: Overrides, now: str, changes: AuthorChanges,
-                 context: PaperContext) -> None:
-    rows, refs = _mentions(conn, keys, context)
-    old_authors = {r["author_id"] for r in rows if r["author_id"] is not None}
-    old_authors |= {r[0] for r in conn.execute(
-        f"SELECT id FROM authors WHERE block_key IN ({','.join('?' * len(keys))})", keys)}
-    result = resolve_block(refs, overrides) if refs else None
-    clusters = result.clusters if result else []
-    by_id = {r["id"]: r for r in rows}
-    new_ids = _assign_ids(clusters, {r["id"]: r["author_id"] for r in rows})
-    conn.execute("DELETE FROM author_candidates WHERE block_key = ?", (alias,))
-    assignment: dict[int, int] = {}
-    name_to_author: dict[str, int] = {}
-    for cluster, author_id in zip(clusters, new_ids):
-        members = [by_id[m] for m in cluster.members]
-        values = {
-            "name": cluster.name, "family": cluster.family, "given": cluster.given,
-            "org": int(cluster.is_organization), "block": alias, "count": len({m["paper_id"] for m in members}),
-            "now": now,
-        }
-        if author_id is None:
-            author_id = conn.execute(
-                "INSERT INTO authors (name, family_name, given_name, is_organization, block_key, paper_count, "
-                "created_at, updated_at) VALUES (:name, :family, :given, :org, :block, :count, :now, :now)",
-                values).lastrowid
-            changes.added += 1
-        else:
-            renamed = conn.execute(
-                "UPDATE authors SET name = :name, family_name = :family, given_name = :given, "
-                "is_organization = :org, block_key = :block, paper_count = :count, updated_at = :now "
-                "WHERE id = :id AND (name, family_name, coalesce(given_name, ''), is_organization, block_key, "
-                "paper_count) IS NOT (:name, :family, coalesce(:given, ''), :org, :block, :count)",
-                {**values, "id": author_id}).rowcount
-            changes.updated += renamed
-            if renamed:
-                changes.papers.update(m["paper_id"] for m in members)
-        for m in members:
-            assignment[m["id"]] = author_id
-            name_to_author[m["name"]] = author_id
-        _write_names(conn, author_id, members)
-        conn.execute("DELETE FROM author_merges WHERE author_id = ?", (author_id,))
-    moved = [(mid, aid) for mid, aid in assignment.items() if by_id[mid]["author_id"] != aid]
-    # Two steps, so no (paper, author) pair is ever held twice mid-update.
-    conn.executemany("UPDATE authorships SET author_id = NULL WHERE id = ?", [(mid,) for mid, _ in moved])
-    conn.executemany("UPDATE authorships SET author_id = ? WHERE id = ?", [(aid, mid) for mid, aid in moved])
-    changes.papers.update(by_id[mid]["paper_id"] for mid, _ in moved)
-    for gone in old_authors - set(assignment.values()):
-        conn.execute("DELETE FROM authors WHERE id = ?", (gone,))
-    if result:
-        _write_explanations(conn, alias, result, name_to_author)
-
-
-def _write_names(conn, author_id: int, members) -> None:
-    # One row per spelling; `Rapha Gontijo Lopes` may come split two ways, keep the commoner split.
-    splits = Counter((m["name"], m["family_name"], m["given_name"] or "") for m in members)
-    best: dict[str, tuple[str, str]] = {}
-    for (name, family, given), n in sorted(splits.items(), key=lambda kv: (-kv[1], kv[0])):
-        best.setdefault(name, (family, given))
+def _spellings(members: list[sqlite3.Row]) -> dict[str, tuple]:
+    """name -> (family, given, papers); a name split two ways keeps its commoner split."""
+    splits = Counter((m["name"], m["family_name"], m["given_name"]) for m in members)
     counts = Counter(m["name"] for m in members)
-    conn.execute("DELETE FROM author_names WHERE author_id = ?", (author_id,))
-    conn.executemany(
-        "INSERT INTO author_names (author_id, name, family_name, given_name, count) VALUES (?, ?, ?, ?, ?)",
-        [(author_id, name, best[name][0], best[name][1] or None, n) for name, n in sorted(counts.items())],
-    )
+    out: dict[str, tuple] = {}
+    for (name, family, given), _ in sorted(splits.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1], kv[0][2] or "")):
+        out.setdefault(name, (family, given, counts[name]))
+    return out
 
 
-def _write_explanations(conn, alias: str, result, name_to_author: dict[str, int]) -> None:
-    conn.executemany(
-        "INSERT INTO author_merges (author_id, name_a, name_b, rule, score, evidence) VALUES (?, ?, ?, ?, ?, ?)",
-        [(name_to_author[m.a_name], m.a_name, m.b_name, m.rule, m.score, m.evidence)
-         for m in result.merges if m.a_name in name_to_author],
-    )
-    conn.executemany(
-        "INSERT INTO author_candidates (block_key, author_a_id, author_b_id, name_a, name_b, score, reason) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(alias, name_to_author[c.a_name], name_to_author[c.b_name], c.a_name, c.b_name, c.score, c.reason)
-         for c in result.candidates
-         if c.a_name in name_to_author and c.b_name in name_to_author
-         and name_to_author[c.a_name] != name_to_author[c.b_name]],
-    )
+class _Writer:
+    """Collects the differences between resolved blocks and the database, and writes them."""
+
+    def __init__(self, conn: sqlite3.Connection, now: str):
+        self.conn, self.now = conn, now
+        self.moved: list[tuple[int, int]] = []  # (authorship id, author id)
+        self.merges: list[tuple] = []
+        self.candidates: list[tuple] = []
+        self.kept: set[int] = set()
+
+    def block(self, alias: str, rows: list, result: BlockResult | None, state: _BlockState,
+              changes: AuthorChanges) -> None:
+        clusters = result.clusters if result else []
+        by_id = {r["id"]: r for r in rows}
+        ids = _assign_ids(clusters, {r["id"]: r["author_id"] for r in rows})
+        author_of_name: dict[str, int] = {}
+        for cluster, author_id in zip(clusters, ids):
+            members = [by_id[m] for m in cluster.members]
+            author_id = self._author(alias, cluster, author_id, members, state, changes)
+            self.kept.add(author_id)
+            for m in members:
+                author_of_name[m["name"]] = author_id
+                if m["author_id"] != author_id:
+                    self.moved.append((m["id"], author_id))
+                    changes.papers.add(m["paper_id"])
+        if result:
+            self.merges += [(author_of_name[m.a_name], m.a_name, m.b_name, m.rule, m.score, m.evidence)
+                            for m in result.merges if m.a_name in author_of_name]
+            self.candidates += [
+                (alias, author_of_name[c.a_name], author_of_name[c.b_name], c.a_name, c.b_name, c.score, c.reason)
+                for c in result.candidates
+                if c.a_name in author_of_name and c.b_name in author_of_name
+                and author_of_name[c.a_name] != author_of_name[c.b_name]]
+
+    def _author(self, alias, cluster: Cluster, author_id, members, state: _BlockState, changes) -> int:
+        papers = len({m["paper_id"] for m in members})
+        row = (cluster.name, cluster.family, cluster.given, int(cluster.is_organization), alias, papers)
+        if author_id is None:
+            author_id = self.conn.execute(
+                "INSERT INTO authors (name, family_name, given_name, is_organization, block_key, paper_count, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*row, self.now, self.now)).lastrowid
+            changes.added += 1
+        elif state.authors.get(author_id) != row:
+            self.conn.execute(
+                "UPDATE authors SET name = ?, family_name = ?, given_name = ?, is_organization = ?, block_key = ?, "
+                "paper_count = ?, updated_at = ? WHERE id = ?", (*row, self.now, author_id))
+            changes.updated += 1
+            if (state.authors.get(author_id) or ("",))[0] != cluster.name:
+                changes.papers.update(m["paper_id"] for m in members)
+        spellings = _spellings(members)
+        if state.names.get(author_id, {}) != spellings:
+            self.conn.execute("DELETE FROM author_names WHERE author_id = ?", (author_id,))
+            self.conn.executemany(
+                "INSERT INTO author_names (author_id, name, family_name, given_name, count) VALUES (?, ?, ?, ?, ?)",
+                [(author_id, n, f, g, c) for n, (f, g, c) in sorted(spellings.items())])
+        return author_id
+
+    def flush(self, keys: list[str], changes: AuthorChanges) -> None:
+        conn = self.conn
+        # Two steps, so no (paper, author) pair is ever held twice mid-update.
+        conn.executemany("UPDATE authorships SET author_id = NULL WHERE id = ?", [(mid,) for mid, _ in self.moved])
+        conn.executemany("UPDATE authorships SET author_id = ? WHERE id = ?", [(aid, mid) for mid, aid in self.moved])
+        aliases = keys
+        old = [aid for chunk in _chunks(aliases) for (aid,) in conn.execute(
+            f"SELECT id FROM authors WHERE block_key IN ({_marks(chunk)})", chunk)]
+        gone = [aid for aid in old if aid not in self.kept]
+        conn.executemany("DELETE FROM authors WHERE id = ?", [(aid,) for aid in gone])
+        for chunk in _chunks(sorted(self.kept)):
+            conn.execute(f"DELETE FROM author_merges WHERE author_id IN ({_marks(chunk)})", chunk)
+        conn.executemany("INSERT INTO author_merges (author_id, name_a, name_b, rule, score, evidence) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", self.merges)
+        for chunk in _chunks(aliases):
+            conn.execute(f"DELETE FROM author_candidates WHERE block_key IN ({_marks(chunk)})", chunk)
+        conn.executemany("INSERT INTO author_candidates (block_key, author_a_id, author_b_id, name_a, name_b, score, "
+                         "reason) VALUES (?, ?, ?, ?, ?, ?, ?)", self.candidates)

@@ -81,15 +81,18 @@ def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: st
     """Attach a record to its paper (creating one if new); write its identity keys at once."""
     paper_id = match_paper(conn, rec, pending_keys)
     if paper_id is None:
+        # A new paper with one source is already what a rebuild would make of it: write it whole.
         paper_id = conn.execute(
-            "INSERT INTO papers (title, title_key, created_at, updated_at) VALUES (?, ?, ?, ?)",
-            (rec.title, rec.title_key, now, now),
+            "INSERT INTO papers (title, title_key, year, venue, url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (rec.title, rec.title_key, rec.year, rec.venue, rec.url, now, now),
         ).lastrowid
         changes.added.add(paper_id)
-    elif rec.title:
-        # Let later records of this file match on the title even before the rebuild.
-        conn.execute("UPDATE papers SET title_key = ? WHERE id = ? AND title_key IS NULL", (rec.title_key, paper_id))
-    changes.dirty.add(paper_id)
+        _replace_authorships(conn, paper_id, list(rec.mentions), changes)
+    else:
+        if rec.title:
+            # Let later records of this file match on the title even before the rebuild.
+            conn.execute("UPDATE papers SET title_key = ? WHERE id = ? AND title_key IS NULL", (rec.title_key, paper_id))
+        changes.dirty.add(paper_id)
     pending_keys.setdefault(paper_id, set()).update(block_key(m.family, m.given) for m in rec.mentions)
     source_id = conn.execute(
         "INSERT INTO paper_sources (paper_id, file_id, line, record_hash, profile_owner, record) "
@@ -206,7 +209,7 @@ def _replace_authorships(conn: sqlite3.Connection, paper_id: int, mentions: list
         (paper_id, pos, m.raw, m.display, m.family, m.given, m.is_organization, block_key(m.family, m.given))
         for pos, m in enumerate(mentions, 1)
     ]
-    have = [tuple(r) for r in conn.execute(
+    have = [] if paper_id in changes.added and paper_id not in changes.dirty else [tuple(r) for r in conn.execute(
         "SELECT paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key "
         "FROM authorships WHERE paper_id = ? ORDER BY position", (paper_id,))]
     if have == [(*r[:6], int(r[6]), r[7]) for r in rows]:
@@ -214,7 +217,8 @@ def _replace_authorships(conn: sqlite3.Connection, paper_id: int, mentions: list
     changes.touched_blocks.update(r[7] for r in have)
     changes.touched_blocks.update(r[7] for r in rows)
     changes.search_dirty.add(paper_id)
-    conn.execute("DELETE FROM authorships WHERE paper_id = ?", (paper_id,))
+    if have:
+        conn.execute("DELETE FROM authorships WHERE paper_id = ?", (paper_id,))
     conn.executemany(
         "INSERT INTO authorships (paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 06:00:57.484322
+Create Date: 2026-11-21 06:22:11.059470
 """
 from typing import Sequence, Union
 
@@ -64,6 +64,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_papers_title_key'), ['title_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_papers_year'), ['year'], unique=False)
 
+    op.create_table('pending_blocks',
+    sa.Column('block_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.PrimaryKeyConstraint('block_key')
+    )
     op.create_table('abstracts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('paper_id', sa.Integer(), nullable=False),
@@ -286,6 +290,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_abstracts_head_key'))
 
     op.drop_table('abstracts')
+    op.drop_table('pending_blocks')
     with op.batch_alter_table('papers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_papers_year'))
         batch_op.drop_index(batch_op.f('ix_papers_title_key'))
