@@ -89,6 +89,13 @@ def migrate(path: str | os.PathLike, revision: str = "head") -> None:
         dbapi_conn.execute("PRAGMA foreign_keys = OFF")
         dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         dbapi_conn.execute("PRAGMA journal_mode = WAL")
+        # The sqlite3 module would commit before each DDL statement; take over transactions
+        # so a whole upgrade is one transaction and a killed migration leaves the old schema.
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     cfg = _alembic_config()
     downgrade = revision == "base" or revision.startswith("-")

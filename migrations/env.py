@@ -27,6 +27,7 @@ def run_migrations(connection) -> None:
         render_as_batch=True,  # SQLite can only ALTER by copying tables
         compare_type=True,
         include_name=include_name,
+        transactional_ddl=True,  # SQLite's DDL is transactional: an upgrade is all or nothing
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,30 @@ def query(db: Path, sql: str, params=()) -> list[tuple]:
         return [tuple(r) for r in conn.execute(sql, params)]
     finally:
         conn.close()
+
+
+def db_content(db) -> dict:
+    """Everything a user sees, without ids or timestamps."""
+    papers = query(db, """
+        SELECT p.title, p.year,
+               (SELECT group_concat(text, '|') FROM (SELECT text FROM abstracts WHERE paper_id = p.id ORDER BY text)),
+               (SELECT group_concat(a.name, '|') FROM (SELECT a.name FROM authorships s JOIN authors a
+                  ON a.id = s.author_id WHERE s.paper_id = p.id ORDER BY s.position) a)
+        FROM papers p""")
+    authors = query(db, """
+        SELECT a.name, a.is_organization, a.paper_count,
+               (SELECT group_concat(name || ':' || count, '|') FROM (SELECT name, count FROM author_names
+                  WHERE author_id = a.id ORDER BY name))
+        FROM authors a""")
+    return {"papers": sorted(papers, key=repr), "authors": sorted(authors, key=repr)}
+
+
+def generate_corpus(out: Path, papers: int, per_file: int, seed: int = 1) -> Path:
+    """A generated corpus of dumps (scripts/generate_corpus.py); its manifest is hidden, so imports skip it."""
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_corpus.py"), "--papers", str(papers),
+                    "--out", str(out), "--papers-per-file", str(per_file), "--seed", str(seed)],
+                   check=True, capture_output=True, timeout=300)
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -199,8 +199,8 @@ def parsed_files(conn, files: list[Path]) -> Iterator[ParsedFile | FileResult]:
         yield from (item if isinstance(item, FileResult) else parse_file(item) for item in todo)
         return
     # Both cores: one parses the next file while this process writes the current one.
-    # fork: the worker needs only the code, and never touches the database.
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+    # spawn, not fork: a forked worker would inherit the import lock and hold it past a kill.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         ahead = deque([pool.submit(parse_file, to_parse[0])])
         queue = deque(to_parse[1:])
         for item in todo:

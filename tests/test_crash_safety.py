@@ -1,0 +1,97 @@
+"""Killed imports leave a whole, consistent database, and a re-run completes it.
+
+An import of a generated corpus runs as a subprocess and is killed with SIGKILL at
+seeded random moments: while parsing, writing papers, syncing FTS, writing the
+ledger, or resolving authors at the end of the run.
+"""
+from __future__ import annotations
+
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, db_content, generate_corpus, query
+
+KILLS = 20  # kills that land while the import runs
+KILLS_PER_DATABASE = 4  # then the run is completed and compared with an uninterrupted one
+MAX_DATABASES = 10
+FTS = ("papers_fts", "abstracts_fts", "authors_fts", "paper_search_fts")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return generate_corpus(tmp_path_factory.mktemp("corpus"), papers=800, per_file=200)
+
+
+PAPERDB = str(Path(sys.executable).parent / "paperdb")
+
+
+def import_cmd(db, corpus):
+    return [PAPERDB, "--db", str(db), "import", str(corpus)]
+
+
+def run_to_end(db, corpus) -> float:
+    started = time.monotonic()
+    done = subprocess.run(import_cmd(db, corpus), capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode in (0, 1), done.stderr
+    return time.monotonic() - started
+
+
+def assert_whole(db) -> None:
+    """The state of some set of whole files: nothing half-written, nothing pointing nowhere."""
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "alembic_version" not in tables:
+            assert tables == set(), "a killed migration left part of the schema"
+            return
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        for fts in FTS:
+            conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')")
+        # Every file in the ledger has all its records, and nothing else has any.
+        assert conn.execute(
+            "SELECT f.path FROM source_files f WHERE f.records != "
+            "(SELECT count(*) FROM paper_sources s WHERE s.file_id = f.id)").fetchall() == []
+        assert conn.execute("SELECT count(*) FROM papers WHERE id NOT IN (SELECT paper_id FROM paper_sources)"
+                            ).fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM authorships WHERE author_id IS NULL").fetchone() == (0,)
+        assert conn.execute("SELECT (SELECT count(*) FROM papers) - (SELECT count(*) FROM paper_search)"
+                            ).fetchone() == (0,)
+    finally:
+        conn.close()
+
+
+def test_sigkill_at_random_moments_never_leaves_a_half_file(tmp_path, corpus):
+    reference = tmp_path / "reference.db"
+    full = run_to_end(reference, corpus)
+    expected = db_content(reference)
+    rng = random.Random(20261121)
+    kills = []  # (seconds after start, whether the import was still running)
+    for n in range(MAX_DATABASES):
+        if sum(running for _, running in kills) >= KILLS:
+            break
+        db = tmp_path / f"killed-{n}.db"
+        for k in range(KILLS_PER_DATABASE):
+            # Each kill leaves less to do, so later kills come sooner to land inside the run.
+            delay = rng.uniform(0.2, full / (k + 1))
+            proc = subprocess.Popen(import_cmd(db, corpus), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    cwd=ROOT)
+            time.sleep(delay)
+            running = proc.poll() is None
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills.append((round(delay, 2), running))
+            if db.exists():
+                assert_whole(db)
+        run_to_end(db, corpus)
+        assert_whole(db)
+        assert query(db, "SELECT count(*) FROM pending_blocks") == [(0,)]
+        assert db_content(db) == expected, f"kills so far: {kills}"
+    assert sum(running for _, running in kills) >= KILLS, kills

@@ -1,0 +1,72 @@
+"""Upgrades keep the data: a database built at every earlier revision migrates to head intact."""
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+
+import pytest
+from alembic.script import ScriptDirectory
+
+from app.db import _alembic_config, current_revision, head_revision, migrate
+from tests.conftest import ROOT, query
+
+EARLIER = [r.revision for r in ScriptDirectory.from_config(_alembic_config()).walk_revisions()][1:]
+NOW = "2026-01-01T00:00:00+00:00"
+
+
+def fill(db) -> None:
+    """Rows in the base tables of the first revision, written with plain SQL as an old paperdb would."""
+    conn = sqlite3.connect(db)
+    conn.executescript(f"""
+        INSERT INTO import_runs (id, started_at, status) VALUES (1, '{NOW}', 'ok');
+        INSERT INTO source_files (id, path, content_hash, format, size, run_id, loaded_at)
+            VALUES (1, '/dumps/a.txt', 'abc', 'profile', 10, 1, '{NOW}');
+        INSERT INTO papers (id, title, title_key, year, created_at, updated_at)
+            VALUES (1, 'Process Supervision Verified', 'process supervision verified', 2023, '{NOW}', '{NOW}');
+        INSERT INTO authors (id, name, family_name, given_name, block_key, paper_count, created_at, updated_at)
+            VALUES (1, 'Łukasz Kaiser', 'Kaiser', 'Łukasz', 'kaiser', 1, '{NOW}', '{NOW}');
+        INSERT INTO author_names (author_id, name, family_name, given_name, count) VALUES (1, 'Łukasz Kaiser', 'Kaiser', 'Łukasz', 1);
+        INSERT INTO authorships (paper_id, author_id, position, raw_name, name, family_name, given_name, block_key)
+            VALUES (1, 1, 1, 'Kaiser, ลukasz', 'Łukasz Kaiser', 'Kaiser', 'Łukasz', 'kaiser');
+        INSERT INTO abstracts (paper_id, text, text_key, head_key, tail_key)
+            VALUES (1, 'We verify every reasoning step.', 'k1', 'h1', 't1');
+        INSERT INTO paper_search (paper_id, title, authors, abstract)
+            VALUES (1, 'Process Supervision Verified', 'Łukasz Kaiser', 'We verify every reasoning step.');
+        INSERT INTO paper_sources (paper_id, file_id, line, record_hash, record) VALUES (1, 1, 2, 'h', '{{}}');
+    """)
+    conn.close()
+
+
+@pytest.mark.parametrize("revision", EARLIER)
+def test_a_database_at_an_earlier_revision_upgrades_with_its_data(tmp_path, revision):
+    db = tmp_path / "old.db"
+    migrate(db, "0001")
+    fill(db)
+    migrate(db, revision)
+    before = {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in ("papers", "authors", "authorships", "abstracts")}
+    migrate(db)
+    assert current_revision(db) == head_revision()
+    assert {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in before} == before
+    assert query(db, "SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'supervision'") == [(1,)]
+    assert query(db, "SELECT rowid FROM abstracts_fts WHERE abstracts_fts MATCH 'verified'") == [(1,)]
+    assert query(db, "SELECT rowid FROM authors_fts WHERE authors_fts MATCH 'kaiser'") == [(1,)]
+    assert query(db, "SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'kaiser'") == [(1,)]
+    conn = sqlite3.connect(db)
+    for fts in ("papers_fts", "abstracts_fts", "authors_fts", "paper_search_fts"):
+        conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')")
+    conn.close()
+
+
+def test_the_nightly_job_backs_up_before_migrating(tmp_path):
+    db = tmp_path / "p.db"
+    migrate(db, "0001")
+    fill(db)
+    (tmp_path / "incoming").mkdir()
+    done = subprocess.run([str(ROOT / "scripts" / "nightly-import"), "--incoming", str(tmp_path / "incoming"),
+                           "--db", str(db)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    [backup] = (tmp_path / "backups").glob("*.db")
+    assert current_revision(backup) == "0001"
+    assert query(backup, "SELECT title FROM papers") == [("Process Supervision Verified",)]
+    assert current_revision(db) == head_revision()
+    assert "schema migrated from 0001" in done.stderr
