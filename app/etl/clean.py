@@ -8,6 +8,7 @@ then ftfy fixes other mojibake, LaTeX escapes are expanded and invisible charact
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import lru_cache
@@ -18,7 +19,7 @@ import ftfy
 FTFY_CONFIG = ftfy.TextFixerConfig(
     uncurl_quotes=False,
     fix_character_width=False,
-    unescape_html=False,  # ASCII titles skip ftfy, so entities are left alone everywhere
+    unescape_html=False,  # ASCII text skips ftfy; `strip_markup` decodes entities in prose
     normalization="NFC",
     explain=False,
 )
@@ -93,8 +94,34 @@ _LETTER = r"\\(?:ss|ae|AE|oe|OE|aa|AA|[lLoOi])(?![A-Za-z])(?:\{\}| )?"
 _LATEX = re.compile(rf"\\\\|\\[%&_#$]|\{{(?:{_ACCENT}|{_LETTER})\}}|{_ACCENT}|{_LETTER}")
 
 _C0_AND_ZERO_WIDTH = re.compile("[\x00-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
-# C1 controls go only after ftfy, which reads most of them as Windows-1252 punctuation.
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
+# Invisible format characters: soft hyphen, bidi marks, embeddings, overrides and isolates,
+# invisible math operators. They show nothing, yet split a word in two for full-text search.
+# They go after ftfy, like C1 controls (which it reads as Windows-1252 punctuation): a soft
+# hyphen is the second half of mojibake such as `Ã\u00ad` for `í`.
+INVISIBLE_FORMAT = "\u00ad\u061c\u180e\u200e\u200f\u202a-\u202e\u2061-\u2064\u2066-\u2069"
+_INVISIBLE = re.compile(f"[\x00-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff{INVISIBLE_FORMAT}]")
+
+# Markup that sources put in titles and abstracts (HTML, Crossref JATS, MathML, LaTeX text
+# styles): inline tags go without a trace, block tags leave a space, and the words they wrap
+# stay, so `On <i>E. coli</i>` and `On E. coli` are one title. An unknown tag (`<fast>`),
+# `x < y`, math (`$x^2$`) and other LaTeX commands (`\alpha`) are text and stay as written.
+INLINE_TAGS = frozenset({
+    "a", "b", "big", "bold", "code", "em", "font", "i", "italic", "mark", "monospace",
+    "s", "sc", "small", "span", "strike", "strong", "sub", "sup", "tt", "u", "underline",
+})  # fmt: skip
+BLOCK_TAGS = frozenset({
+    "abstract", "blockquote", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li",
+    "list", "list-item", "ol", "p", "sec", "table", "td", "th", "title", "tr", "ul",
+})  # fmt: skip
+_TAG = re.compile(
+    r"</?(?:(jats|mml):)?([a-z][a-z0-9-]*)(?:\s+[\w:.-]+\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'))*\s*/?>",
+    re.IGNORECASE,
+)
+# One level of HTML escaping is undone (`Q&amp;A`), complete entities only (with their `;`),
+# so `AT&T` and `R&D` stay as written.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+LATEX_STYLES = ("emph", "textbf", "textit", "textrm", "textsc", "textsf", "textsl", "texttt", "textup", "underline")
+_LATEX_STYLE = re.compile(rf"\\(?:{'|'.join(LATEX_STYLES)})\{{([^{{}}]*)\}}")
 
 
 def repair_text(text: str) -> str:
@@ -112,6 +139,27 @@ def repair_text(text: str) -> str:
 def is_blank(text: str | None) -> bool:
     """True for None, empty, whitespace- or punctuation-only text (nothing alphanumeric)."""
     return text is None or not any(ch.isalnum() for ch in repair_text(text))
+
+
+def strip_markup(text: str) -> str:
+    """Remove HTML, JATS and MathML tags and LaTeX text styles from prose, keeping its words."""
+    if "<" in text:
+        text = _TAG.sub(_drop_tag, text)
+    if "&" in text:
+        text = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+    while "\\" in text:
+        text, styled = _LATEX_STYLE.subn(r"\1", text)  # inner styles first: `\textbf{\emph{x}}`
+        if not styled:
+            break
+    return text
+
+
+def _drop_tag(match: re.Match) -> str:
+    prefix, name = match.group(1), match.group(2).lower()
+    if name in BLOCK_TAGS:
+        return " "
+    # JATS and MathML tags are markup whatever their name; bare ones only if known.
+    return "" if prefix or name in INLINE_TAGS else match.group()
 
 
 def _repair_once(text: str) -> str:
@@ -142,10 +190,15 @@ def _repair_cp874(text: str) -> str:
     out: list[str | tuple[str, ...]] = []
     pos = 0
     for start, end, items, consumed in runs:
-        after = text[end + consumed : end + consumed + 1]
-        adjacent = (start > 0 and _is_latin_letter(text[start - 1])) or _is_latin_letter(after)
+        # A short Thai word (`รส`) also reads as Latin letters that each lost a byte: guesses
+        # alone prove nothing, so a run must decode one character whole unless it touches a
+        # Latin letter, or is one letter before the space it lost (`ล imon` for `Šimon`).
+        whole = any(isinstance(item, str) for item in items)
+        after = _is_latin_letter(text[end + consumed : end + consumed + 1])
+        before = start > 0 and _is_latin_letter(text[start - 1])
+        adjacent = before or (after and (not consumed or whole or len(items) == 1))
         letters = all(ch.isalpha() for item in items for ch in item)  # candidates too
-        if adjacent or (standalone_ok and letters and len(items) >= 2):
+        if adjacent or (standalone_ok and letters and whole and len(items) >= 2):
             out.extend(text[pos:start])
             out.extend(items)
             pos = end + consumed

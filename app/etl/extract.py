@@ -17,7 +17,8 @@ from app.etl.records import Record, Reject
 PROFILE, ABSTRACTS, JSONL = "profile", "abstracts", "jsonl"
 ABSTRACT_PREFIX = re.compile(r"^\s*abstract\s*:\s?", re.IGNORECASE)
 # A file whose first 8 KiB has more control bytes (NUL, other C0 but tab/CR/LF/FF) than
-# this share is binary, not text; a text dump with one stray NUL stays text.
+# this share, in most of its lines, is binary, not text. A text dump with one damaged line
+# (stray NULs, a zero-filled block left by a crash) stays text: binary has them all through.
 BINARY_CONTROL_SHARE = 0.05
 CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
 # Longest owner line we accept as `Family, Given` on line 1 of a profile dump.
@@ -26,6 +27,16 @@ MAX_OWNER_LENGTH = 120
 AUTHOR_LINE_MAX_WORDS_PER_TOKEN = 5
 # A line this short with no sentence break can be a title; abstracts are longer prose.
 MAX_TITLE_LENGTH = 300
+# A line longer than this is not one paper (abstracts run to a few KiB) but a file whose
+# newlines were lost, or a full text: it is rejected unread, so it cannot eat memory or time.
+MAX_LINE_BYTES = 1024 * 1024
+# An over-long line's reject keeps this much of it as its raw text (as whole-file rejects do).
+LONG_LINE_KEEP = 64 * 1024
+# JSON Lines `year`: four digits. 0, 1e400 or a timestamp there is a mistake, not a year.
+YEARS = range(1000, 3000)
+# json.loads turns a lone `\ud800` escape into a surrogate, which is not a character and
+# cannot be stored as UTF-8.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class FileRejected(Exception):
@@ -33,7 +44,7 @@ class FileRejected(Exception):
 
 
 def decode(data: bytes) -> list[tuple[int, str | None, bytes]]:
-    """Split bytes into (line number, text or None if undecodable, raw bytes) per line."""
+    """Split bytes into (line number, text or None if undecodable or too long, raw bytes) per line."""
     if not data.strip():
         raise FileRejected("file is empty")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -41,9 +52,9 @@ def decode(data: bytes) -> list[tuple[int, str | None, bytes]]:
             text = data.decode("utf-16")
         except UnicodeDecodeError as e:
             raise FileRejected(f"UTF-16 file cannot be decoded: {e.reason} at byte {e.start}") from None
-        return [(n, line.rstrip("\r"), line.encode("utf-8")) for n, line in enumerate(text.split("\n"), 1)]
-    head = data[:8192]
-    if len(head) - len(head.translate(None, CONTROL_BYTES)) > BINARY_CONTROL_SHARE * len(head):
+        lines = [(n, line.rstrip("\r"), line.encode("utf-8")) for n, line in enumerate(text.split("\n"), 1)]
+        return [(n, None if len(raw) > MAX_LINE_BYTES else line, raw) for n, line, raw in lines]
+    if _is_binary(data[:8192]):
         raise FileRejected("file is binary, not a text dump")
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
@@ -51,14 +62,26 @@ def decode(data: bytes) -> list[tuple[int, str | None, bytes]]:
     undecodable = 0
     for n, raw in enumerate(data.split(b"\n"), 1):
         raw = raw.rstrip(b"\r")
+        if len(raw) > MAX_LINE_BYTES:
+            lines.append((n, None, raw))
+            continue
         try:
             lines.append((n, raw.decode("utf-8"), raw))
         except UnicodeDecodeError:
             undecodable += 1
             lines.append((n, None, raw))
-    if undecodable and undecodable > len(lines) // 2:
-        raise FileRejected(f"not UTF-8 or UTF-16 text ({undecodable} of {len(lines)} lines undecodable)")
+    text_lines = sum(1 for _, _, raw in lines if raw.strip())  # blank lines say nothing of the encoding
+    if undecodable and undecodable > text_lines // 2:
+        raise FileRejected(f"not UTF-8 or UTF-16 text ({undecodable} of {text_lines} lines undecodable)")
     return lines
+
+
+def _is_binary(head: bytes) -> bool:
+    """Whether a file's first bytes hold too many control bytes, spread over most lines."""
+    if len(head) - len(head.translate(None, CONTROL_BYTES)) <= BINARY_CONTROL_SHARE * len(head):
+        return False
+    lines = [line for line in head.split(b"\n") if line.strip()]
+    return 2 * sum(len(line.translate(None, CONTROL_BYTES)) < len(line) for line in lines) > len(lines)
 
 
 def sniff(lines: list[tuple[int, str | None, bytes]]) -> str:
@@ -85,14 +108,19 @@ def extract(path: str | Path, data: bytes | None = None) -> tuple[str, Iterator[
     return fmt, parser(path, lines)
 
 
-def _undecodable(path: str, n: int, raw: bytes) -> Reject:
+def _unreadable(path: str, n: int, raw: bytes) -> Reject:
+    """The reject for a line `decode` gave no text for: too long, or not UTF-8."""
+    if len(raw) > MAX_LINE_BYTES:
+        return Reject(path, n, raw[:LONG_LINE_KEEP].decode("utf-8", "backslashreplace"),
+                      f"line is {len(raw):,} bytes, over the {MAX_LINE_BYTES:,}-byte limit for one record "
+                      f"(raw text cut to its first {LONG_LINE_KEEP:,} bytes)")
     return Reject(path, n, raw.decode("utf-8", "backslashreplace"), "line is not valid UTF-8")
 
 
 def _abstracts(path: str, lines) -> Iterator[Record | Reject]:
     for n, text, raw in lines:
         if text is None:
-            yield _undecodable(path, n, raw)
+            yield _unreadable(path, n, raw)
         elif not text.strip():
             continue
         elif not (m := ABSTRACT_PREFIX.match(text)):
@@ -116,19 +144,21 @@ def _profile(path: str, lines) -> Iterator[Record | Reject]:
     # Drop blank lines at the end only: inside the file a blank line is an empty field.
     while lines and lines[-1][1] is not None and not lines[-1][1].strip():
         lines = lines[:-1]
+    if lines[0][1] is None:
+        yield _unreadable(path, lines[0][0], lines[0][2])
     owner = (lines[0][1] or "").strip()
     body = lines[1:]
     i = 0
     while i < len(body):
         chunk = body[i:i + 3]
-        bad = next((c for c in chunk if c[1] is None), None)
+        bad = next((n for n, text, _ in chunk if text is None), None)
         if bad is not None:
-            # Skip to the line after the undecodable one; its neighbours are rejected with it.
-            upto = chunk.index(bad) + 1
-            yield _undecodable(path, bad[0], bad[2])
-            for n, text, _ in chunk[:upto - 1]:
-                yield Reject(path, n, text, "record broken by an undecodable line")
-            i += upto
+            # Records are positional: an unreadable line spoils its whole triplet, and
+            # skipping the triplet keeps the next record in step.
+            for n, text, raw in chunk:
+                yield _unreadable(path, n, raw) if text is None else Reject(
+                    path, n, text, f"record broken by line {bad}, which cannot be read")
+            i += len(chunk)
             continue
         raw = "\n".join(text for _, text, _ in chunk)
         start = chunk[0][0]
@@ -164,7 +194,7 @@ JSONL_FIELDS = ("title", "abstract", "venue", "doi", "arxiv_id", "url", "source_
 def _jsonl(path: str, lines) -> Iterator[Record | Reject]:
     for n, text, raw in lines:
         if text is None:
-            yield _undecodable(path, n, raw)
+            yield _unreadable(path, n, raw)
             continue
         if not text.strip():
             continue
@@ -176,24 +206,38 @@ def _jsonl(path: str, lines) -> Iterator[Record | Reject]:
 
 def _jsonl_record(path: str, n: int, text: str) -> Record:
     try:
-        obj = json.loads(text)
+        # strict=False: a raw tab or NUL inside a string is a sloppy export, not a broken
+        # record; the clean stage removes it like any control character.
+        obj = json.loads(text, strict=False)
     except json.JSONDecodeError as e:
         raise ValueError(f"invalid JSON: {e.msg} at column {e.colno}") from None
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
     if not isinstance(obj, dict):
         raise ValueError("JSON line is not an object")
     fields = {}
     for key in JSONL_FIELDS:
         value = obj.get(key)
-        if value is not None and not isinstance(value, (str, int)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
             raise ValueError(f"field {key!r} must be a string")
         fields[key] = None if value is None else str(value)
-    year = obj.get("year")
-    if year is not None:
-        try:
-            year = int(year)
-        except (TypeError, ValueError):
-            raise ValueError(f"field 'year' is not a year: {year!r}") from None
-    return Record(file=path, line=n, raw=text, year=year, author_pairs=_jsonl_authors(obj), **fields)
+    authors = _jsonl_authors(obj)
+    strings = [*fields.values(), *(part for pair in authors for part in pair)]
+    if any(s and SURROGATE.search(s) for s in strings):
+        raise ValueError("text has a lone UTF-16 surrogate escape (like \\ud800), which is not a character")
+    return Record(file=path, line=n, raw=text, year=_jsonl_year(obj.get("year")), author_pairs=authors, **fields)
+
+
+def _jsonl_year(value) -> int | None:
+    if value is None:
+        return None
+    try:
+        year = None if isinstance(value, bool) else int(value)
+    except (TypeError, ValueError, OverflowError):
+        year = None
+    if year not in YEARS:
+        raise ValueError(f"field 'year' is not a year: {value!r}")
+    return year
 
 
 def _jsonl_authors(obj: dict) -> tuple[tuple[str, str | None], ...]:
@@ -205,8 +249,8 @@ def _jsonl_authors(obj: dict) -> tuple[tuple[str, str | None], ...]:
         if isinstance(a, str):
             family, _, given = a.partition(",")
             pairs.append((family.strip(), given.strip() or None))
-        elif isinstance(a, dict):
-            pairs.append((str(a.get("family") or "").strip(), str(a.get("given") or "").strip() or None))
+        elif isinstance(a, dict) and all(isinstance(a.get(k), (str, type(None))) for k in ("family", "given")):
+            pairs.append(((a.get("family") or "").strip(), (a.get("given") or "").strip() or None))
         elif isinstance(a, list) and 1 <= len(a) <= 2 and all(isinstance(x, str) for x in a):
             pairs.append((a[0].strip(), (a[1].strip() or None) if len(a) > 1 else None))
         else:

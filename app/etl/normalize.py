@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from app.etl.clean import is_blank, repair_text
+from app.etl.clean import repair_text, strip_markup
 from app.etl.names import NameParseError, parse_author_pairs, parse_flat_authors
 from app.etl.records import Mention, NameRepair, Record
 
@@ -80,12 +80,26 @@ class CleanRecord:
         return hashlib.sha1(self.to_json().encode("utf-8")).hexdigest()
 
 
+class _CombiningMarks(dict):
+    """A `str.translate` table that deletes combining marks, filled in as characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        self[code] = None if unicodedata.combining(chr(code)) else code
+        return self[code]
+
+
+STRIP_COMBINING = _CombiningMarks()
+
+
 def fold_text(text: str) -> str:
     """Case, accents, punctuation and whitespace folded: `Let's Verify!` → `lets verify`."""
-    text = APOSTROPHES.sub("", text.casefold())
-    if not text.isascii():  # most text is ASCII: skip the per-character accent strip
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return NOT_WORD.sub(" ", text).strip()
+    text = text.casefold()
+    if not text.isascii():  # most text is ASCII: skip the accent strip
+        # Fold case again once decomposed: `𝐀` decomposes to `A`, which has a case only then
+        # (without this a folded title would fold to something else a second time).
+        text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+        text = text.translate(STRIP_COMBINING)
+    return NOT_WORD.sub(" ", APOSTROPHES.sub("", text)).strip()
 
 
 def text_key(text: str) -> str:
@@ -125,11 +139,21 @@ def normalize_ids(record: Record) -> tuple[tuple[str, str], ...]:
     return tuple(ids)
 
 
+def _blank(repaired: str) -> bool:
+    """`is_blank` for text already repaired, which need not be repaired again."""
+    return not any(ch.isalnum() for ch in repaired)
+
+
 def _repair_field(text: str | None) -> str | None:
     if text is None:
         return None
     text = repair_text(text)
-    return None if is_blank(text) else text
+    return None if _blank(text) else text
+
+
+def _repair_prose(text: str | None) -> str | None:
+    """A title, abstract or venue: markup stripped (see `strip_markup`), then repaired."""
+    return None if text is None else _repair_field(strip_markup(text))
 
 
 def _repair_mention(m: Mention) -> Mention:
@@ -157,7 +181,7 @@ def _mentions(record: Record) -> tuple[tuple[Mention, ...], tuple[NameRepair, ..
         raise RecordError(f"author list cannot be parsed: {e}") from None
     repaired, seen, repairs = [], set(), list(parsed.repairs)
     for m in map(_repair_mention, parsed.mentions):
-        if is_blank(m.family):
+        if _blank(m.family):
             repairs.append(NameRepair("stray-token", f"dropped {m.raw!r}: nothing left after repair"))
             continue
         key = (m.family, m.given)
@@ -172,8 +196,8 @@ def _mentions(record: Record) -> tuple[tuple[Mention, ...], tuple[NameRepair, ..
 
 def normalize_record(record: Record) -> CleanRecord:
     """Repair and parse a raw record; raise RecordError if it cannot be loaded."""
-    title = _repair_field(record.title)
-    abstract = _repair_field(record.abstract)
+    title = _repair_prose(record.title)
+    abstract = _repair_prose(record.abstract)
     mentions, repairs = _mentions(record)
     if title is None and record.title is not None and (mentions or record.authors_flat is not None):
         raise RecordError("title is empty")
@@ -190,7 +214,7 @@ def normalize_record(record: Record) -> CleanRecord:
         mentions=mentions,
         repairs=repairs,
         year=record.year,
-        venue=_repair_field(record.venue),
+        venue=_repair_prose(record.venue),
         url=record.url.strip() if record.url and record.url.strip() else None,
         ids=normalize_ids(record),
         profile_owner=_repair_field(record.profile_owner),
