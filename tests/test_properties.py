@@ -117,8 +117,8 @@ def clean_or_record_error(record: Record) -> None:
         clean = normalize_record(record)
     except RecordError:
         return
-    clean.to_json().encode("utf-8")  # a lone surrogate here would fail when written to SQLite
-    keys = (clean.record_hash, clean.title_key, clean.abstract_key)
+    clean.to_json.encode("utf-8")  # a lone surrogate here would fail when written to SQLite
+    keys = (clean.record_hash, clean.title_key, *(clean.abstract_keys or ()))
     assert all(key is None or isinstance(key, str) for key in keys)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from app.etl.names import SPECIAL_LETTERS, block_key
 from rapidfuzz import fuzz
 
-from app.etl.normalize import CleanRecord, abstract_block_keys, abstract_key, fold_text, text_key
+from app.etl.normalize import CleanRecord, abstract_keys, fold_text, text_key
 from app.etl.records import Mention
 
 # Abstracts at least this similar (rapidfuzz ratio, 0-100, on folded text) are one paper's:
@@ -58,19 +58,21 @@ def match_paper(conn: sqlite3.Connection, rec: CleanRecord, pending_keys: dict[i
 def _match_abstract(conn: sqlite3.Connection, rec: CleanRecord) -> int | None:
     # A titled record completes an abstract-only paper; an abstract-only record joins any paper.
     only_untitled = "AND p.title IS NULL" if rec.title else ""
+    key, head, tail = rec.abstract_keys
     row = conn.execute(
         f"SELECT p.id FROM abstracts a JOIN papers p ON p.id = a.paper_id "
         f"WHERE a.text_key = ? {only_untitled} ORDER BY p.title IS NULL, p.id LIMIT 1",
-        (rec.abstract_key,),
+        (key,),
     ).fetchone()
     if row:
         return row[0]
-    head, tail = abstract_block_keys(rec.abstract)
     candidates = conn.execute(
         f"SELECT p.id, p.title IS NULL AS untitled, a.text FROM abstracts a JOIN papers p ON p.id = a.paper_id "
         f"WHERE (a.head_key = ? OR a.tail_key = ?) {only_untitled}",
         (head, tail),
     ).fetchall()
+    if not candidates:
+        return None
     mine = fold_text(rec.abstract)
     scored = [(fuzz.ratio(mine, fold_text(c["text"])), c) for c in candidates]
     best = sorted((-score, c["untitled"], c["id"]) for score, c in scored if score >= ABSTRACT_SIMILARITY)
@@ -98,7 +100,7 @@ def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: st
     source_id = conn.execute(
         "INSERT INTO paper_sources (paper_id, file_id, line, record_hash, profile_owner, record) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (paper_id, file_id, rec.line, rec.record_hash, rec.profile_owner, rec.to_json()),
+        (paper_id, file_id, rec.line, rec.record_hash, rec.profile_owner, rec.to_json),
     ).lastrowid
     conn.executemany(
         "INSERT INTO name_repairs (source_id, kind, detail) VALUES (?, ?, ?)",
@@ -109,7 +111,7 @@ def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: st
         [(paper_id, s, v) for s, v in rec.ids],
     )
     if rec.abstract:
-        _insert_abstract(conn, paper_id, rec.abstract)
+        _insert_abstract(conn, paper_id, rec.abstract, rec.abstract_keys)
     return paper_id
 
 
@@ -179,29 +181,28 @@ def _replace_ids(conn: sqlite3.Connection, paper_id: int, sources: list[dict]) -
     )
 
 
-def _insert_abstract(conn: sqlite3.Connection, paper_id: int, text: str) -> None:
-    head, tail = abstract_block_keys(text)
+def _insert_abstract(conn: sqlite3.Connection, paper_id: int, text: str, keys: tuple[str, str, str]) -> None:
     conn.execute(
         "INSERT INTO abstracts (paper_id, text, text_key, head_key, tail_key) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (paper_id, text_key) DO UPDATE SET text = excluded.text WHERE text IS NOT excluded.text",
-        (paper_id, text, abstract_key(text), head, tail),
+        (paper_id, text, *keys),
     )
 
 
 def _replace_abstracts(conn: sqlite3.Connection, paper_id: int, sources: list[dict]) -> bool:
     """Keep one abstract row per distinct (folded) text; return True if anything changed."""
-    by_key: dict[str, list[str]] = {}
+    by_key: dict[tuple[str, str, str], list[str]] = {}
     for s in sources:
         if s["abstract"]:
-            by_key.setdefault(abstract_key(s["abstract"]), []).append(s["abstract"])
-    wanted = {k: _most_common(texts) for k, texts in by_key.items()}
+            by_key.setdefault(abstract_keys(s["abstract"]), []).append(s["abstract"])
+    wanted = {keys[0]: (_most_common(texts), keys) for keys, texts in by_key.items()}
     have = {r[0]: r[1] for r in conn.execute("SELECT text_key, text FROM abstracts WHERE paper_id = ?", (paper_id,))}
-    if have == wanted:
+    if have == {k: text for k, (text, _) in wanted.items()}:
         return False
     for k in have.keys() - wanted.keys():
         conn.execute("DELETE FROM abstracts WHERE paper_id = ? AND text_key = ?", (paper_id, k))
-    for text in (text for _, text in sorted(wanted.items())):
-        _insert_abstract(conn, paper_id, text)
+    for _, (text, keys) in sorted(wanted.items()):
+        _insert_abstract(conn, paper_id, text, keys)
     return True
 
 

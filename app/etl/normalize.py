@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.etl.clean import repair_text, strip_markup
 from app.etl.names import NameParseError, parse_author_pairs, parse_flat_authors
@@ -46,16 +46,11 @@ class CleanRecord:
     url: str | None
     ids: tuple[tuple[str, str], ...]  # (scheme, value), e.g. ("doi", "10.1/x")
     profile_owner: str | None
-
-    @property
-    def title_key(self) -> str | None:
-        """The folded title used to match papers across files."""
-        return text_key(self.title) if self.title else None
-
-    @property
-    def abstract_key(self) -> str | None:
-        """A hash of the folded abstract used to match abstract-only records."""
-        return abstract_key(self.abstract) if self.abstract else None
+    # Derived once here (in the parse worker), not at every use in the loader:
+    title_key: str | None = None  # the folded title, to match papers across files
+    abstract_keys: tuple[str, str, str] | None = None  # see `abstract_keys`
+    to_json: str = ""  # canonical JSON of `content()`, as stored in `paper_sources.record`
+    record_hash: str = ""  # equal records from different files hash equal
 
     def content(self) -> dict:
         """The record's content as plain JSON-able values (no file or line)."""
@@ -70,14 +65,16 @@ class CleanRecord:
             "profile_owner": self.profile_owner,
         }
 
-    def to_json(self) -> str:
-        """Canonical JSON of the content, as stored in `paper_sources.record`."""
-        return json.dumps(self.content(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-    @property
-    def record_hash(self) -> str:
-        """A stable hash of the content: equal records from different files hash equal."""
-        return hashlib.sha1(self.to_json().encode("utf-8")).hexdigest()
+    def with_keys(self) -> "CleanRecord":
+        """The record with its derived keys, JSON and hash filled in."""
+        text = json.dumps(self.content(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return replace(
+            self,
+            title_key=text_key(self.title) if self.title else None,
+            abstract_keys=abstract_keys(self.abstract) if self.abstract else None,
+            to_json=text,
+            record_hash=hashlib.sha1(text.encode("utf-8")).hexdigest(),
+        )
 
 
 class _CombiningMarks(dict):
@@ -112,19 +109,16 @@ def _short_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
 
 
-def abstract_key(text: str) -> str:
-    """A short hash of the folded abstract, for equality matching."""
-    return _short_hash(fold_text(text))
+def abstract_keys(text: str) -> tuple[str, str, str]:
+    """Hashes of the folded abstract, of its first words and of its last words.
 
-
-def abstract_block_keys(text: str) -> tuple[str, str]:
-    """Hashes of the first and of the last words of the folded abstract.
-
-    Two versions of one abstract that differ by a typo or a cut-off end still share
-    one of these, so fuzzy comparison only looks at a handful of candidates.
+    The first is for equality matching. Two versions of one abstract that differ by a
+    typo or a cut-off end still share the second or the third, so fuzzy comparison only
+    looks at a handful of candidates.
     """
-    words = fold_text(text).split()
-    return _short_hash(" ".join(words[:BLOCK_WORDS])), _short_hash(" ".join(words[-BLOCK_WORDS:]))
+    folded = fold_text(text)
+    words = folded.split()
+    return _short_hash(folded), _short_hash(" ".join(words[:BLOCK_WORDS])), _short_hash(" ".join(words[-BLOCK_WORDS:]))
 
 
 def normalize_ids(record: Record) -> tuple[tuple[str, str], ...]:
@@ -218,4 +212,4 @@ def normalize_record(record: Record) -> CleanRecord:
         url=record.url.strip() if record.url and record.url.strip() else None,
         ids=normalize_ids(record),
         profile_owner=_repair_field(record.profile_owner),
-    )
+    ).with_keys()
