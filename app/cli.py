@@ -1,8 +1,11 @@
 """The `paperdb` command: a few lines per command over the library."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 
@@ -11,7 +14,17 @@ import click
 from app.db import DB_ENV, DEFAULT_DB, DatabaseError, migrate
 from app.etl.load import run_import
 from app.lock import LockHeld, import_lock
-from app.query import PaperDB, QueryError
+from app.query import HIGHLIGHT, AuthorLookup, Hit, PaperDB, PaperDetail, QueryError
+
+FORMATS = ("table", "json", "csv")
+# Widest a table cell gets before it is cut with `…`; the whole value is in json and csv.
+MAX_CELL = 60
+
+
+class UserError(click.ClickException):
+    """A mistake in the command line or the query: one line, exit code 2."""
+
+    exit_code = 2
 
 
 def friendly_errors(func):
@@ -22,7 +35,9 @@ def friendly_errors(func):
         try:
             return func(*args, **kwargs)
         except (DatabaseError, QueryError, FileNotFoundError, ValueError) as e:
-            raise click.UsageError(str(e)) from None
+            raise UserError(str(e)) from None
+        except BrokenPipeError:
+            raise  # the reader stopped reading (`paperdb sql … | head`): click ends quietly
         except OSError as e:
             raise click.ClickException(f"{getattr(e, 'filename', '') or ''}: {e.strerror or e}") from None
 
@@ -97,12 +112,281 @@ def import_cmd(db, paths, overrides, as_json, wait):
     sys.exit(0 if report.status == "ok" else 1)
 
 
+# --- output: table on a terminal, JSON lines for scripts, or CSV -------------------------
+
+def on_terminal() -> bool:
+    """Whether stdout is a terminal: tables and colour there, JSON lines otherwise."""
+    return sys.stdout.isatty()
+
+
+def style(text: str, **styles) -> str:
+    """`click.style` on a terminal, the plain text otherwise."""
+    return click.style(text, **styles) if on_terminal() else text
+
+
+def output_format(func):
+    """Add `--format table|json|csv` (and `--json`, short for `--format json`) as `fmt`."""
+
+    @click.option("--format", "fmt", type=click.Choice(FORMATS),
+                  help="Output format  [default: table on a terminal, else json: one object per line]")
+    @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+    @wraps(func)
+    def wrapper(*args, fmt, as_json, **kwargs):
+        return func(*args, fmt="json" if as_json else fmt or ("table" if on_terminal() else "json"), **kwargs)
+
+    return wrapper
+
+
+def limit_option(default: int | None, what: str):
+    """`--limit N`: how many results (`what`) to show."""
+    return click.option("--limit", default=default, show_default=default is not None,
+                        type=click.IntRange(0, None), help=f"How many {what}.")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(map(_cell, value))
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def _json_default(value):
+    return value.hex() if isinstance(value, bytes) else str(value)
+
+
+def echo_json(obj) -> None:
+    """One JSON object on one line."""
+    click.echo(json.dumps(obj, ensure_ascii=False, default=_json_default))
+
+
+def echo_rows(rows: list[dict], columns: list[str], fmt: str) -> None:
+    """Rows as an aligned table, JSON lines (all keys) or CSV with a header (`columns`)."""
+    if fmt == "json":
+        for row in rows:
+            echo_json(row)
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([_cell(row.get(c)) for c in columns] for row in rows)
+        click.echo(out.getvalue(), nl=False)
+    else:
+        cells = [[_cell(row.get(c)).replace("\n", " ") for c in columns] for row in rows]
+        widths = [min(MAX_CELL, max([len(c), *(len(r[i]) for r in cells)])) for i, c in enumerate(columns)]
+        click.echo(style("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(), bold=True))
+        for r in cells:
+            fitted = [v if len(v) <= w else v[: w - 1] + "…" for v, w in zip(r, widths)]
+            click.echo("  ".join(v.ljust(w) for v, w in zip(fitted, widths)).rstrip())
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def finish(found: bool, nothing: str) -> None:
+    """Exit 0 when something was found, else say so on stderr and exit 1."""
+    if not found:
+        click.echo(nothing, err=True)
+        sys.exit(1)
+
+
+# --- query commands -------------------------------------------------------------------
+
+HIT_COLUMNS = ["paper_id", "title", "year", "authors", "score", "snippet"]
+
+
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.argument("text")
+@click.option("--author", help="Only papers by this author (a name as you would type it, or an id).")
+@click.option("--year-from", type=int, help="Only papers from this year on (papers with a known year).")
+@click.option("--year-to", type=int, help="Only papers up to this year (papers with a known year).")
+@click.option("--raw", is_flag=True, help='Pass FTS5 query syntax through (`verif*`, `"a b"`, `NEAR`, `OR`, `NOT`).')
+@limit_option(20, "results")
+@click.option("--offset", default=0, type=click.IntRange(0, None), help="Skip this many results first.")
+@output_format
 @click.pass_obj
 @friendly_errors
-def stats(db, as_json):
-    """Row counts per table and the last imports.
+def search(db, text, author, year_from, year_to, raw, limit, offset, fmt):
+    """Search titles, author names and abstracts at once, best match first.
+
+    Words are plain words, all of which must match; case and accents are ignored.
+    Exit code 0 with results, 1 when nothing matches, 2 for a bad query.
+
+    \b
+    Example:
+        paperdb search "process supervision"
+        paperdb search verify --author "John Schulman" --format csv
+    """
+    with PaperDB(db) as pdb:
+        hits = pdb.search(text, limit=limit, offset=offset, author=author, year_from=year_from,
+                          year_to=year_to, raw=raw)
+    if fmt == "table":
+        show_hits(hits)
+    else:
+        echo_rows([h.as_dict() for h in hits], HIT_COLUMNS, fmt)
+    finish(bool(hits), f"no papers match {text!r}")
+
+
+def show_hits(hits: list[Hit]) -> None:
+    for hit in hits:
+        more = f" … (+{len(hit.authors) - 6})" if len(hit.authors) > 6 else ""
+        click.echo(f"{style(f'{hit.score:6.2f}', dim=True)}  {style(hit.title or '(abstract only)', bold=True)}"
+                   f"  [{hit.paper_id}]{f'  {hit.year}' if hit.year else ''}")
+        if hit.authors:
+            click.echo(f"        {', '.join(hit.authors[:6])}{more}")
+        marks = click.style("\0", fg="yellow", bold=True).split("\0") if on_terminal() else HIGHLIGHT
+        click.echo(f"        {hit.highlight(*marks)}")
+
+
+@main.command()
+@click.argument("name")
+@limit_option(20, "papers and co-authors")
+@output_format
+@click.pass_obj
+@friendly_errors
+def author(db, name, limit, fmt):
+    """An author's papers (newest first), name variants and co-authors.
+
+    NAME is typed as you like: `schulman`, `John Schulman`, `Schulman, J.`, `Lukasz
+    Kaiser`, a typo (`Shulman`), or an author id. A name that fits several authors
+    lists them instead. JSON is one object: query, status (`found`, `ambiguous`,
+    `not found`), rule, author, candidates. CSV is the author's papers, or the candidates.
+    Exit code 0 when found or ambiguous, 1 when no author matches.
+
+    \b
+    Example:
+        paperdb author "Liam Fedus"
+        paperdb author Zhang
+    """
+    with PaperDB(db) as pdb:
+        found = pdb.author(name, limit=limit)
+    finish(found.status != "not found", f"no author matches {name!r}")
+    found = replace(found, candidates=found.candidates[:limit])
+    if fmt == "json":
+        echo_json(found.as_dict())
+    elif fmt == "csv" and found.author:
+        echo_rows([{"author_id": found.author.id, "author": found.author.name, **p.as_dict()}
+                   for p in found.author.papers],
+                  ["author_id", "author", "paper_id", "year", "title", "position", "listed_as"], fmt)
+    elif fmt == "csv":
+        echo_rows([c.as_dict() for c in found.candidates],
+                  ["id", "name", "paper_count", "is_organization", "rule", "score"], fmt)
+    else:
+        show_author(found)
+
+
+def show_author(found: AuthorLookup) -> None:
+    if found.status == "ambiguous":
+        click.echo(f"{found.query!r} fits several authors; give more of the name, or an id:")
+        for c in found.candidates:
+            click.echo(f"  [{c.id}] {style(c.name, bold=True)}  ({plural(c.paper_count, 'paper')}; {c.rule})")
+        return
+    a = found.author
+    click.echo(f"{style(a.name, bold=True)}  [{a.id}]  {plural(a.paper_count, 'paper')}  (matched: {found.rule})")
+    others = [v for v in a.variants if v.name != a.name]
+    if others:
+        click.echo("also written: " + ", ".join(f"{v.name} ({v.count})" for v in others))
+    click.echo(style("\nPapers", bold=True))
+    for p in a.papers:
+        click.echo(f"  {p.year or '    '}  {p.title or '(abstract only)'}  [{p.paper_id}]")
+    if a.coauthors:
+        click.echo(style("\nCo-authors", bold=True))
+        for c in a.coauthors:
+            click.echo(f"  {c.papers:4d}  {c.name}  [{c.id}]")
+
+
+@main.command()
+@click.argument("name")
+@limit_option(20, "co-authors")
+@output_format
+@click.pass_obj
+@friendly_errors
+def coauthors(db, name, limit, fmt):
+    """The co-authors of an author, with the number of papers shared, most first.
+
+    NAME is resolved like `paperdb author` does; a name that fits several authors
+    is an error (exit code 2) that lists them: use one's id. Exit code 1 when there
+    is no such author or no co-author.
+
+    \b
+    Example:
+        paperdb coauthors "John Schulman" --limit 10
+    """
+    with PaperDB(db) as pdb:
+        rows = pdb.coauthors(name, limit=limit)
+    echo_rows([c.as_dict() for c in rows], ["id", "name", "papers"], fmt)
+    finish(bool(rows), f"no co-authors found for {name!r}")
+
+
+@main.command()
+@click.argument("id_or_title")
+@output_format
+@click.pass_obj
+@friendly_errors
+def paper(db, id_or_title, fmt):
+    """One paper: title, authors in order (with the names as written), abstracts,
+    external ids and the files (and lines) it was loaded from.
+
+    ID_OR_TITLE is a paper id, an external id (`doi:10.…`, `arxiv:2305.20050`), a
+    title, or words of a title (the best match is shown). Exit code 1 when nothing matches.
+
+    \b
+    Example:
+        paperdb paper "Let's Verify Step by Step"
+        paperdb paper 2 --format json
+    """
+    with PaperDB(db) as pdb:
+        found = pdb.paper(id_or_title)
+    if found is None:
+        finish(False, f"no paper matches {id_or_title!r}")
+    elif fmt == "json":
+        echo_json(found.as_dict())
+    elif fmt == "csv":
+        echo_rows([{
+            "id": found.id, "title": found.title, "year": found.year, "venue": found.venue, "url": found.url,
+            "authors": [a.name for a in found.authors], "raw_names": [a.raw_name for a in found.authors],
+            "abstract": "\n\n".join(found.abstracts), "ids": [f"{i['scheme']}:{i['value']}" for i in found.ids],
+            "sources": [f"{s.path}:{s.line}" for s in found.sources],
+        }], ["id", "title", "year", "venue", "url", "authors", "raw_names", "abstract", "ids", "sources"], fmt)
+    else:
+        show_paper(found)
+
+
+def show_paper(p: PaperDetail) -> None:
+    click.echo(f"{style(p.title or '(abstract only: no title yet)', bold=True)}  [{p.id}]")
+    facts = [str(x) for x in (p.year, p.venue, p.url) if x]
+    if facts:
+        click.echo("  ".join(facts))
+    if p.authors:
+        click.echo(style("\nAuthors", bold=True))
+    for a in p.authors:
+        click.echo(f"  {a.position:3d}. {a.name}  [{a.author_id}]  {style('as written: ' + a.raw_name, dim=True)}")
+    for text in p.abstracts:
+        click.echo(style("\nAbstract", bold=True))
+        click.echo(text)
+    if p.ids:
+        click.echo(style("\nIds", bold=True))
+        for i in p.ids:
+            click.echo(f"  {i['scheme']}:{i['value']}")
+    click.echo(style("\nSources", bold=True))
+    for s in p.sources:
+        click.echo(f"  {s.path}:{s.line}  ({s.format})")
+
+
+@main.command()
+@output_format
+@click.pass_obj
+@friendly_errors
+def stats(db, fmt):
+    """Row counts per table, the most prolific authors, papers per year, the last imports.
+
+    JSON is one object: counts, top_authors, papers_per_year, last_imports. CSV is the
+    counts, one `section,name,value` row each (also for authors and years).
 
     \b
     Example:
@@ -110,11 +394,25 @@ def stats(db, as_json):
     """
     with PaperDB(db) as pdb:
         result = pdb.stats()
-    if as_json:
-        click.echo(json.dumps(result, indent=2))
+    if fmt == "json":
+        echo_json(result)
+        return
+    rows = ([{"section": "count", "name": t, "value": n} for t, n in result["counts"].items()]
+            + [{"section": "author", "name": a["name"], "value": a["paper_count"]} for a in result["top_authors"]]
+            + [{"section": "year", "name": y["year"], "value": y["papers"]} for y in result["papers_per_year"]])
+    if fmt == "csv":
+        echo_rows(rows, ["section", "name", "value"], fmt)
         return
     for table, n in result["counts"].items():
         click.echo(f"{table:>22}  {n}")
+    click.echo(style("\nMost papers", bold=True))
+    for a in result["top_authors"]:
+        click.echo(f"{a['paper_count']:6d}  {a['name']}  [{a['id']}]")
+    if result["papers_per_year"]:
+        click.echo(style("\nPapers per year", bold=True))
+        for y in result["papers_per_year"]:
+            click.echo(f"  {y['year']}  {y['papers']}")
+    click.echo(style("\nLast imports", bold=True))
     for run in result["last_imports"]:
         click.echo(f"import #{run['id']} {run['started_at']} {run['status']}: {run['files_loaded']} files loaded, "
                    f"{run['files_skipped']} skipped, {run['papers_added']} papers added, "
@@ -122,37 +420,36 @@ def stats(db, as_json):
 
 
 @main.command()
-@click.argument("text")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="How many results.")
-@click.option("--raw", is_flag=True, help="Pass FTS5 query syntax through (`verif*`, `NEAR`, `OR`).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.argument("query")
+@click.option("-p", "--param", "params", multiple=True, help="A value for the next `?` in QUERY (repeatable).")
+@limit_option(None, "rows (default: all)")
+@output_format
 @click.pass_obj
 @friendly_errors
-def search(db, text, limit, raw, as_json):
-    """Search titles, author names and abstracts, best match first.
+def sql(db, query, params, limit, fmt):
+    """Run one read-only SQL statement; anything that would write is refused (exit code 2).
+
+    Values are bound with `?` and `-p VALUE`, never pasted into the SQL. Exit code 1
+    when the query returns no rows. The schema is in the README.
 
     \b
     Example:
-        paperdb search "process supervision"
+        paperdb sql "SELECT name, paper_count FROM authors ORDER BY paper_count DESC LIMIT 5"
+        paperdb sql "SELECT title FROM papers WHERE year >= ?" -p 2023 --format csv
     """
     with PaperDB(db) as pdb:
-        hits = pdb.search(text, limit=limit, raw=raw)
-    for hit in hits:
-        if as_json:
-            click.echo(json.dumps(hit.as_dict(), ensure_ascii=False))
-        else:
-            click.echo(f"{hit.score:6.2f}  {hit.title or '(abstract only)'}  [{hit.paper_id}]")
-            click.echo(f"        {', '.join(hit.authors[:6])}{' …' if len(hit.authors) > 6 else ''}")
-    sys.exit(0 if hits else 1)
+        result = pdb.sql(query, params, limit=limit)
+    echo_rows(result.as_dicts(), result.columns, fmt)
+    finish(bool(result.rows), "no rows")
 
 
 @main.command()
 @click.option("--candidates", is_flag=True, help="List pairs kept apart that may be one person, for review.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100000), help="How many rows.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@limit_option(20, "rows")
+@output_format
 @click.pass_obj
 @friendly_errors
-def authors(db, candidates, limit, as_json):
+def authors(db, candidates, limit, fmt):
     """The most prolific authors, or (--candidates) pairs worth a human look.
 
     A candidate pair was not merged because the evidence was not enough (or both
@@ -165,13 +462,20 @@ def authors(db, candidates, limit, as_json):
     """
     with PaperDB(db) as pdb:
         rows = pdb.candidates(limit=limit) if candidates else pdb.authors(limit=limit)
-    for row in rows:
-        if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False))
-        elif candidates:
+    if fmt != "table":
+        echo_rows(rows, ["name_a", "name_b", "score", "reason", "author_a", "author_b", "papers_a", "papers_b"]
+                  if candidates else ["id", "name", "paper_count", "is_organization", "variants"], fmt)
+    elif candidates:
+        for row in rows:
             click.echo(f"{row['score']:.2f}  {row['name_a']} ({row['papers_a']} papers)  ~  "
                        f"{row['name_b']} ({row['papers_b']} papers): {row['reason']}")
-        else:
+    else:
+        for row in rows:
             variants = f"  (also {row['variants']})" if row["variants"] else ""
             click.echo(f"{row['paper_count']:5d}  {row['name']}{variants}")
-    sys.exit(0 if rows else 1)
+    finish(bool(rows), "no authors" if not candidates else "no candidate pairs")
+
+
+from app.serve import serve  # noqa: E402  (Datasette itself is imported only when serving)
+
+main.add_command(serve)

@@ -1,0 +1,359 @@
+"""The Python query API (`app.query.PaperDB`) on the sample database: search, authors, papers, stats, SQL."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from app.query import AmbiguousAuthor, NameVariant, PaperDB, PaperSource, QueryError, fts_query
+from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, query
+
+SIMPLEQA = "Measuring short-form factuality in large language models"
+HOSTILE = [
+    '"process supervision', "process (supervision", "NEAR(", "process AND", "OR", "title:verify",
+    "'; DROP TABLE papers; --", "1 OR 1=1", "\" OR 1=1 --", "x' UNION SELECT sql FROM sqlite_master --",
+    "*", "^process", "process -supervision", "GPT-4o", "don't", "C++", "50 %", "a\x00b", "é" * 300,
+]
+
+
+@pytest.fixture(scope="module")
+def db(samples_db):
+    with PaperDB(samples_db) as pdb:
+        yield pdb
+
+
+def snapshot(path: Path) -> str:
+    """A hash of the database file and its WAL: equal before and after means nothing was written."""
+    wal = path.with_name(path.name + "-wal")
+    return hashlib.sha256(path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")).hexdigest()
+
+
+def titles(hits) -> list:
+    return [h.title for h in hits]
+
+
+# --- search ---------------------------------------------------------------------------
+
+def test_process_supervision_ranks_lets_verify_first(db):
+    hits = db.search("process supervision")
+    assert hits[0].title == "Let's Verify Step by Step"
+    assert hits[0].authors[:2] == ["Hunter Lightman", "Vineet Kosaraju"] and hits[0].authors[-1] == "Karl Cobbe"
+    assert "[process] [supervision]" in hits[0].snippet
+    assert hits[0].highlight("<b>", "</b>").count("<b>process</b>") >= 1
+
+
+def test_scores_are_best_first(db):
+    scores = [h.score for h in db.search("language models")]
+    assert len(scores) > 2 and scores == sorted(scores, reverse=True)
+
+
+def test_verifiers_finds_the_abstract_only_gsm8k_paper(db, samples_db):
+    [(gsm8k,)] = query(samples_db, "SELECT paper_id FROM abstracts WHERE text LIKE '%introduce GSM8K%'")
+    hits = db.search("verifiers")
+    assert gsm8k in [h.paper_id for h in hits]
+    assert [h.title for h in hits if h.paper_id == gsm8k] == [None]
+
+
+def test_accents_never_matter(db):
+    assert set(titles(db.search("Mely"))) == {"GPT-4 Technical Report", "GPT-4o System Card"}
+    assert titles(db.search("mély")) == titles(db.search("MELY"))
+    assert set(titles(db.search("Lukasz Kaiser"))) == {"GPT-4 Technical Report", "GPT-4o System Card"}
+
+
+def test_hyphens_and_quotes_are_plain_words(db):
+    assert titles(db.search("GPT-4o")) == ["GPT-4o System Card"]
+    assert titles(db.search('"Let\'s verify"'))[0] == "Let's Verify Step by Step"
+
+
+def test_trailing_star_is_a_prefix_in_plain_words(db):
+    assert "Let's Verify Step by Step" in titles(db.search("verif*"))
+    assert fts_query("verif* v* GPT-4*") == '"verif"* "v" "GPT-4"*'
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_is_plain_words_and_writes_nothing(db, samples_db, text):
+    before = snapshot(samples_db)
+    try:
+        hits = db.search(text)
+    except QueryError as e:
+        assert "empty query" in str(e)
+    else:
+        assert isinstance(hits, list)
+    assert snapshot(samples_db) == before
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\t\n", "%", "()", '""'])
+def test_empty_queries_are_a_clear_error(db, text):
+    with pytest.raises(QueryError, match="empty query"):
+        db.search(text)
+
+
+def test_raw_passes_fts5_syntax_through(db):
+    assert titles(db.search("verif*", raw=True)) == ["Let's Verify Step by Step", None]  # None: GSM8K
+    assert titles(db.search('"process supervision"', raw=True)) == ["Let's Verify Step by Step"]
+    assert titles(db.search("process NEAR(supervision, 3)", raw=True)) == ["Let's Verify Step by Step"]
+    assert set(titles(db.search("webgpt OR supervision", raw=True))) >= {
+        "WebGPT: Browser-assisted question-answering with human feedback", "Let's Verify Step by Step"}
+    assert "WebGPT: Browser-assisted question-answering with human feedback" not in titles(
+        db.search("gpt NOT webgpt", raw=True))
+    assert titles(db.search("title:verify", raw=True)) == ["Let's Verify Step by Step"]
+
+
+@pytest.mark.parametrize("text", ["NEAR(", "(process", '"process', "process AND", "OR", "*"])
+def test_raw_syntax_errors_name_the_problem(db, text):
+    with pytest.raises(QueryError, match="invalid search syntax in "):
+        db.search(text, raw=True)
+
+
+def test_raw_unknown_column_lists_the_columns(db):
+    with pytest.raises(QueryError, match="unknown column 'venue'.*title, authors, abstract"):
+        db.search("venue:acl", raw=True)
+
+
+def test_limit_and_offset_page_through_results(db):
+    every = [h.paper_id for h in db.search("model", limit=100)]
+    assert len(every) > 4
+    assert [h.paper_id for h in db.search("model", limit=2)] + \
+           [h.paper_id for h in db.search("model", limit=2, offset=2)] == every[:4]
+
+
+def test_author_filter_keeps_that_authors_papers(db):
+    everyone = titles(db.search("model", limit=100))
+    his = {p.title for p in db.author("John Schulman").author.papers}
+    assert titles(db.search("model", author="Schulman, J.", limit=100)) == [t for t in everyone if t in his]
+    assert SIMPLEQA in titles(db.search("factuality", author="Liam Fedus"))
+    assert db.search("process supervision", author="Liam Fedus") == []
+    assert db.search("factuality", author="Nobody Atall") == []
+
+
+def test_an_ambiguous_author_filter_is_an_error_listing_the_candidates(db):
+    with pytest.raises(AmbiguousAuthor, match="'Zhang' matches 6 authors") as e:
+        db.search("model", author="Zhang")
+    assert {c.name for c in e.value.candidates} == {
+        "Chong Zhang", "Francis Zhang", "Lu Zhang", "Marvin Zhang", "Yu Zhang", "Yuchen Zhang"}
+
+
+def test_filters_do_not_drive_the_full_text_scan(db):
+    # Given `rowid IN (...)`, FTS5 reruns the MATCH once per listed paper: minutes for a
+    # prolific author on a large database. The filters must only check the matches.
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        db.search("model", author="John Schulman", year_from=1990, year_to=2030)
+    finally:
+        db.conn.set_trace_callback(None)
+    [ranked] = [sql for sql in statements if "bm25(" in sql]
+    plan = [row[3] for row in db.conn.execute("EXPLAIN QUERY PLAN " + ranked)]
+    [fts] = [step for step in plan if "paper_search_fts VIRTUAL TABLE" in step]
+    assert ":=" not in fts, plan  # `INDEX 0:=M3` would mean the rowid list drives the MATCH
+
+
+def test_year_filters_use_papers_year(db):
+    # The samples give no years: a year filter keeps nothing.
+    assert db.search("model", year_from=1900) == [] and db.search("model", year_to=2100) == []
+
+
+@pytest.mark.parametrize("kwargs", [{"year_from": "1 OR 1=1"}, {"year_to": "2020; DROP TABLE papers"},
+                                    {"limit": "1 OR 1=1"}, {"offset": -1}, {"limit": -5}])
+def test_bad_numbers_are_a_clear_error(db, samples_db, kwargs):
+    before = snapshot(samples_db)
+    with pytest.raises(QueryError):
+        db.search("model", **kwargs)
+    assert snapshot(samples_db) == before
+
+
+# --- authors --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed", ["schulman", "SCHULMAN", "John Schulman", "Schulman, J.", "Schulman, John",
+                                   "J. Schulman", "Schulman John", "Shulman", "Jhon Schulman"])
+def test_a_name_as_people_type_it_resolves_to_john_schulman(db, typed):
+    found = db.author(typed)
+    assert (found.status, found.author.name, found.author.paper_count) == ("found", "John Schulman", 10)
+
+
+def test_an_author_id_is_that_author(db):
+    schulman = db.author("John Schulman").author
+    assert db.author(schulman.id).author == db.author(str(schulman.id)).author == schulman
+    assert db.author(schulman.id).rule == "id"
+
+
+def test_typo_is_marked_as_such(db):
+    assert db.author("Shulman").rule == "typo"
+    assert db.author("Schulman, J.").rule == "initial"
+
+
+def test_liam_fedus_is_william_fedus_with_his_simpleqa_paper(db):
+    found = db.author("Liam Fedus")
+    assert found.author.name == "William Fedus"
+    assert found.author.variants == [NameVariant("Liam Fedus", 2), NameVariant("William Fedus", 1)]
+    assert [(p.title, p.listed_as) for p in found.author.papers] == [
+        ("GPT-4 Technical Report", "Liam Fedus"), ("GPT-4o System Card", "Liam Fedus"), (SIMPLEQA, "William Fedus")]
+    assert {(c.name, c.papers) for c in found.author.coauthors[:3]} == {
+        ("Hyung Won Chung", 3), ("Jason Wei", 3), ("John Schulman", 3)}
+    assert found.author.coauthors[3].papers == 2
+
+
+def test_accents_and_special_letters_in_names_do_not_matter(db):
+    assert db.author("Lukasz Kaiser").author.name == "Łukasz Kaiser"
+    assert db.author("david mely").author.name == "David Mély"
+
+
+def test_a_name_pasted_from_a_dump_is_repaired_first(db):
+    assert db.author("Mรฉly, David").author.name == "David Mély"
+    assert db.author("ลukasz Kaiser").author.name == "Łukasz Kaiser"
+    assert set(titles(db.search("Mรฉly"))) == {"GPT-4 Technical Report", "GPT-4o System Card"}
+
+
+def test_other_ways_to_find_an_author(db):
+    assert db.author("Gontijo-Lopes").author.name == "Rapha Gontijo Lopes"
+    assert db.author("Rapha Gontijo").author.name == "Rapha Gontijo Lopes"
+    assert db.author("Joy Jiao").author.name == "Yunxin Joy Jiao"
+    assert db.author("OpenAI").author.is_organization is True
+
+
+def test_the_profile_lists_at_most_limit_papers_and_coauthors(db):
+    full = db.author("John Schulman", limit=None).author
+    short = db.author("John Schulman", limit=3).author
+    assert (short.papers, short.coauthors) == (full.papers[:3], full.coauthors[:3])
+    assert short.paper_count == len(full.papers) == 10
+
+
+def test_papers_are_newest_first_then_by_title(db):
+    papers = db.author("John Schulman").author.papers
+    # No sample paper has a year, so the order is by title.
+    assert [p.title for p in papers] == sorted(p.title for p in papers)
+    assert papers[0].paper_id == 5 and papers[0].position == 3
+
+
+@pytest.mark.parametrize("typed, names", [
+    ("Zhang", {"Chong Zhang", "Francis Zhang", "Lu Zhang", "Marvin Zhang", "Yu Zhang", "Yuchen Zhang"}),
+    ("J. Chen", {"Jason Chen", "Jay Chen"}),
+    ("Kirillov", {"Alex Kirillov", "Alexander Kirillov"}),
+])
+def test_an_ambiguous_name_lists_the_candidates(db, typed, names):
+    found = db.author(typed)
+    assert (found.status, found.author) == ("ambiguous", None)
+    assert {c.name for c in found.candidates} == names
+
+
+def test_chen_alone_is_ambiguous_but_mark_chen_is_not(db):
+    assert db.author("Chen").status == "ambiguous" and len(db.author("Chen").candidates) == 9
+    assert db.author("Mark Chen").author.name == "Mark Chen"
+
+
+@pytest.mark.parametrize("typed", ["Nobody Atall", "'; DROP TABLE authors; --", "1 OR 1=1", "999999",
+                                   "99999999999999999999999", "Li, Zz", "%", "Robert'); DELETE FROM authors;--"])
+def test_unknown_or_hostile_names_find_nothing_and_write_nothing(db, samples_db, typed):
+    before = snapshot(samples_db)
+    assert db.author(typed).status == "not found"
+    assert db.coauthors(typed) == []
+    assert snapshot(samples_db) == before
+
+
+@pytest.mark.parametrize("typed", ["", "   "])
+def test_an_empty_name_is_an_error(db, typed):
+    with pytest.raises(QueryError, match="empty name"):
+        db.author(typed)
+
+
+def test_coauthors_with_counts(db):
+    top = db.coauthors("Karl Cobbe")
+    # Most shared papers first; ties by author id.
+    assert [(c.name, c.papers) for c in top[:1]] == [("John Schulman", 3)]
+    assert {(c.name, c.papers) for c in top[1:3]} == {("Jacob Hilton", 2), ("Vineet Kosaraju", 2)}
+    assert [c.papers for c in top[3:]] == [1] * (len(top) - 3)
+    assert [c.id for c in top[1:3]] == sorted(c.id for c in top[1:3])
+    assert db.coauthors("Karl Cobbe", limit=2) == top[:2]
+    assert all(c.name != "Karl Cobbe" for c in top)
+    with pytest.raises(AmbiguousAuthor):
+        db.coauthors("Zhang")
+
+
+# --- papers ---------------------------------------------------------------------------
+
+def test_paper_by_title_has_authors_abstract_and_sources(db):
+    p = db.paper("Let's Verify Step by Step")
+    assert (p.id, p.title, p.year, p.ids) == (2, "Let's Verify Step by Step", None, [])
+    assert [(a.position, a.name, a.raw_name) for a in p.authors[:2]] == [
+        (1, "Hunter Lightman", "Lightman, Hunter"), (2, "Vineet Kosaraju", "Kosaraju, Vineet")]
+    assert [a.position for a in p.authors] == list(range(1, 11))
+    assert p.abstracts[0].startswith("In recent years, large language models")
+    assert p.sources == [PaperSource(str(ABSTRACTS_DUMP), 2, "abstracts"), PaperSource(str(PROFILE_DUMP), 14, "profile")]
+
+
+def test_paper_by_id_folded_title_or_title_words(db):
+    assert db.paper(2) == db.paper("2") == db.paper("LETS VERIFY STEP BY STEP") == db.paper("verify step")
+
+
+def test_paper_keeps_the_raw_author_names(db):
+    authors = db.paper("GPT-4 Technical Report").authors
+    assert [(a.name, a.listed_as, a.raw_name) for a in authors[:2]] == [
+        ("OpenAI", "OpenAI", "OpenAI, null"), ("Joshua Achiam", "Josh Achiam", "Achiam, Josh")]
+
+
+def test_unknown_paper_is_none(db):
+    assert db.paper("no such paper at all") is None and db.paper(99999) is None
+    assert db.paper("'; DROP TABLE papers; --") is None and db.paper("a\x00b") is None
+
+
+# --- stats and SQL --------------------------------------------------------------------
+
+def test_stats(db):
+    stats = db.stats()
+    assert set(stats) == {"counts", "top_authors", "papers_per_year", "last_imports"}
+    assert (stats["counts"]["papers"], stats["counts"]["papers_without_title"], stats["counts"]["source_files"]) == (16, 6, 2)
+    assert stats["top_authors"][0] == {"id": stats["top_authors"][0]["id"], "name": "John Schulman", "paper_count": 10}
+    assert stats["papers_per_year"] == []
+    assert stats["last_imports"][0]["status"] == "ok"
+
+
+def test_sql_reads_with_bound_parameters(db):
+    result = db.sql("SELECT id, title FROM papers WHERE title LIKE ? ORDER BY id", ("%GPT-4%",))
+    assert result.columns == ["id", "title"]
+    assert result.as_dicts() == [{"id": 12, "title": "GPT-4o System Card"}, {"id": 13, "title": "GPT-4 Technical Report"}]
+    assert db.sql("SELECT :n + 1 AS m", {"n": 1}).rows == [(2,)]
+    assert db.sql("SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'verify'").rows == [(2,)]
+    assert db.sql("PRAGMA table_info(papers)").rows[0][1] == "id"
+    assert len(db.sql("SELECT id FROM papers", limit=3).rows) == 3
+
+
+@pytest.mark.parametrize("statement", [
+    "DELETE FROM papers",
+    "DROP TABLE papers",
+    "INSERT INTO papers (title, created_at, updated_at) VALUES ('x', 'x', 'x')",
+    "UPDATE authors SET name = 'x'",
+    "ATTACH DATABASE ':memory:' AS other",
+    "PRAGMA journal_mode=DELETE",
+    "PRAGMA query_only = OFF",
+    "PRAGMA writable_schema = ON",
+    "CREATE TABLE t (x)",
+    "CREATE TEMP VIEW v AS SELECT 1",
+    "INSERT INTO papers_fts (papers_fts) VALUES ('delete-all')",
+    "VACUUM",
+    "VACUUM INTO '/tmp/paperdb-should-not-exist.db'",
+    "BEGIN IMMEDIATE",
+    "REINDEX",
+    "-- a comment first\nDELETE FROM authorships",
+    "SELECT 1; DELETE FROM papers",
+])
+def test_sql_refuses_writes_and_runs_nothing(db, samples_db, statement):
+    before = snapshot(samples_db)
+    with pytest.raises(QueryError):
+        db.sql(statement)
+    assert snapshot(samples_db) == before
+    assert db.sql("SELECT count(*) FROM papers").rows == [(16,)]
+
+
+def test_a_refusal_names_the_statement(db):
+    with pytest.raises(QueryError, match=r"refused DELETE: paperdb only reads the database \(DELETE papers\)"):
+        db.sql("DELETE FROM papers")
+    with pytest.raises(QueryError, match=r"refused PRAGMA: .*\(PRAGMA journal_mode = DELETE\)"):
+        db.sql("PRAGMA journal_mode=DELETE")
+
+
+def test_sql_errors_are_query_errors(db):
+    with pytest.raises(QueryError, match="SQL error: near \"SELEC\": syntax error"):
+        db.sql("SELEC 1")
+    with pytest.raises(QueryError, match="empty SQL"):
+        db.sql("  ")
