@@ -67,10 +67,11 @@ def in_child(step: str, *args: str) -> dict:
 
 
 def peak_mb() -> float:
-    """This process's peak resident memory in MB (Linux reports KiB)."""
+    """Peak resident memory in MB of this process or its biggest child (the parse worker)."""
     import resource
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return rss / 1024  # Linux reports KiB
 
 
 # --- the steps (each run in a child process) ------------------------------------------
