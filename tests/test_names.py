@@ -1,6 +1,8 @@
 """Author-list parsing and name keys: what the parser repairs and which names may match."""
 from __future__ import annotations
 
+import random
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from app.etl.names import (
     NameParseError,
     block_key,
     coauthor_key,
+    compatible_candidates,
     fold,
     given_compatibility,
     given_tokens,
@@ -167,26 +170,26 @@ def test_coauthor_key_is_block_key_and_first_given_name():
     assert coauthor_key("OpenAI", None) == "openai"
 
 
-@pytest.mark.parametrize(
-    "g1, g2, rule",
-    [
-        ("Lukasz", "Łukasz", "folded-equal"),
-        ("Xin-Yu", "Xinyu", "folded-equal"),
-        ("Xin Yu", "Xinyu", "hyphen-space"),
-        ("Samuel", "Samuel R.", "middle-initial"),
-        ("Cecilia O.", "Cecilia Ovesdotter", "middle-initial"),
-        ("Nitish", "Nitish Shirish", "middle-name"),
-        ("Josh", "Joshua", "nickname"),
-        ("Liam", "William", "nickname"),
-        ("Mia", "Amelia", "nickname"),
-        ("Mo", "Mohammad", "nickname"),
-        ("Nik", "Nikolas", "nickname"),
-        ("J.", "John", "initial"),
-        ("J. R.", "John Ronald", "initial"),
-        ("Joy", "Yunxin Joy", "second-name"),
-        ("Avi", "Avirup", "prefix"),
-    ],
-)
+COMPATIBLE_GIVEN_NAMES = [
+    ("Lukasz", "Łukasz", "folded-equal"),
+    ("Xin-Yu", "Xinyu", "folded-equal"),
+    ("Xin Yu", "Xinyu", "hyphen-space"),
+    ("Samuel", "Samuel R.", "middle-initial"),
+    ("Cecilia O.", "Cecilia Ovesdotter", "middle-initial"),
+    ("Nitish", "Nitish Shirish", "middle-name"),
+    ("Josh", "Joshua", "nickname"),
+    ("Liam", "William", "nickname"),
+    ("Mia", "Amelia", "nickname"),
+    ("Mo", "Mohammad", "nickname"),
+    ("Nik", "Nikolas", "nickname"),
+    ("J.", "John", "initial"),
+    ("J. R.", "John Ronald", "initial"),
+    ("Joy", "Yunxin Joy", "second-name"),
+    ("Avi", "Avirup", "prefix"),
+]
+
+
+@pytest.mark.parametrize("g1, g2, rule", COMPATIBLE_GIVEN_NAMES)
 def test_compatible_given_names(g1, g2, rule):
     found = given_compatibility(g1, g2)
     assert found is not None and found.rule == rule
@@ -221,3 +224,35 @@ def test_nickname_table_has_the_package_and_the_curated_pairs():
     assert "joshua" in table["josh"]  # from the nicknames package
     assert {"william"} <= table["liam"] and {"amelia"} <= table["mia"]  # from nicknames.csv
     assert "mohammad" in table["mo"] and "nikolas" in table["nik"]
+
+
+def random_token_tuples(count: int, seed: int = 0) -> set[tuple[str, ...]]:
+    """Given-name token tuples of every shape the rules care about: initials, syllables that
+    prefix one another or regroup (`xin yu`/`xinyu`), nicknames, one to three tokens."""
+    rng = random.Random(seed)
+    syllables = ["an", "bo", "chen", "hao", "jun", "jie", "li", "ming", "qi", "wei", "xin", "yu", "zhi"]
+    nicknames = ["josh", "joshua", "bob", "robert", "liam", "william", "will", "mia", "amelia", "alex"]
+
+    def token() -> str:
+        kind = rng.random()
+        if kind < 0.2:
+            return rng.choice("abjlmqrwxyz")
+        if kind < 0.4:
+            return rng.choice(nicknames)
+        return "".join(rng.choices(syllables, k=rng.choice((1, 1, 2, 3))))
+
+    found = {()}
+    while len(found) < count:
+        found.add(tuple(token() for _ in range(rng.choice((1, 1, 1, 2, 2, 3)))))
+    return found
+
+
+def test_compatible_candidates_hold_every_compatible_pair_and_few_others():
+    examples = {given_tokens(g) for g1, g2, _ in COMPATIBLE_GIVEN_NAMES for g in (g1, g2)}
+    names = sorted(random_token_tuples(600) | examples)
+    all_pairs = list(combinations(names, 2))
+    compatible = {(a, b) for a, b in all_pairs if token_compatibility(a, b) is not None}
+    found = compatible_candidates(names)
+    assert compatible <= found
+    assert all(a < b for a, b in found)
+    assert len(found) < len(all_pairs) / 10

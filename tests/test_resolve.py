@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app.etl import resolve
 from app.etl.clean import repair_text
 from app.etl.names import coauthor_key, parse_flat_authors
 from app.etl.resolve import (
@@ -321,6 +322,65 @@ def test_family_name_typos_are_only_candidates():
             "family names one letter apart; shared co-authors: doe jane, roe richard",
         )
     ]
+
+
+def test_given_names_one_letter_apart_with_a_shared_coauthor_are_candidates():
+    result = resolve_block([
+        ref(1, "p1", "Chen", "Fang", coauthors={"xu an"}),
+        ref(2, "p2", "Chen", "Gang", coauthors={"xu an"}),
+        ref(3, "p3", "Chen", "Tang", coauthors={"li bo"}),
+    ])
+    assert len(result.clusters) == 3
+    assert result.candidates == [
+        Candidate("Fang Chen", "Gang Chen", 0.5, "given names one letter apart; shared co-authors: xu an")
+    ]
+
+
+def synthetic_block(people: int, mentions: int, seed: int = 0) -> list[MentionRef]:
+    """One family name shared by many people, each written as `Given`, `Given M.` or now and
+    then `G.`, with a few co-authors of their own."""
+    rng = random.Random(seed)
+    syllables = [c + v for c in "bdfghjklmnprstvwz" for v in "aeiou"]
+    names: set[str] = set()
+    while len(names) < people:
+        names.add("".join(rng.choices(syllables, k=3)).capitalize())
+    spellings = []
+    for person, name in enumerate(sorted(names)):
+        spellings += [(person, name), (person, f"{name} {rng.choice('ABCDEFGHJKLMNPRSTW')}.")]
+        if rng.random() < 0.05:
+            spellings.append((person, f"{name[0]}."))
+    refs = []
+    for i in range(mentions):
+        person, given = rng.choice(spellings)
+        coauthors = {f"co{person} {rng.randrange(3)}", f"other {rng.randrange(10 * people)}"}
+        refs.append(ref(i, f"p{i}", "Wang", given, coauthors=coauthors))
+    return refs
+
+
+def compared_name_pairs(refs: list[MentionRef], monkeypatch) -> int:
+    """How many times resolving the block compared two names."""
+    calls = 0
+    compare = resolve._names_compatibility
+
+    def counting(a, b):
+        nonlocal calls
+        calls += 1
+        return compare(a, b)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(resolve, "_names_compatibility", counting)
+        resolve_block(refs)
+    return calls
+
+
+def test_work_grows_with_the_block_not_with_its_pairs(monkeypatch):
+    small, big = synthetic_block(160, 2_000), synthetic_block(1_600, 20_000)
+    spellings = len({m.given for m in big})
+    assert spellings > 3_000
+    small_work, big_work = compared_name_pairs(small, monkeypatch), compared_name_pairs(big, monkeypatch)
+    # Ten times the mentions: all pairs of spellings grow ~100 times, the comparisons ~13.
+    assert big_work < 2 * 10 * small_work
+    assert big_work < spellings * (spellings - 1) // 2 / 100
 
 
 def test_empty_overrides_change_nothing():

@@ -14,10 +14,12 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
-from typing import Iterable
+from itertools import combinations, product
+from typing import Collection, Iterable, Iterator
 
 from nicknames import NickNamer
 
@@ -87,6 +89,8 @@ ACRONYM = re.compile(r"^[A-Z]{3,}$")
 # A given-less entry that could be half of a split person name: one word of letters.
 NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*$")
 
+# Names repeat a lot (a few authors write most papers): remember recent foldings.
+NAME_CACHE = 1 << 18
 SPECIAL_LETTERS = str.maketrans({
     "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "Đ": "D", "æ": "ae",
     "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D",
@@ -97,18 +101,21 @@ HYPHENS = re.compile(r"\s*[-‐‑‒–—]\s*")
 NOT_NAME_CHAR = re.compile(r"[^\w\s-]")
 
 
+@lru_cache(maxsize=NAME_CACHE)
 def _fold_letters(text: str) -> str:
     """Case and accents folded, apostrophes dropped; hyphens and dots kept."""
     text = unicodedata.normalize("NFKD", text.translate(SPECIAL_LETTERS).casefold())
     return APOSTROPHES.sub("", "".join(c for c in text if not unicodedata.combining(c)))
 
 
+@lru_cache(maxsize=NAME_CACHE)
 def fold(text: str) -> str:
     """Fold case, accents and punctuation: `Gontijo-Lopes` -> `gontijo lopes`, `O'Connell` -> `oconnell`."""
     text = HYPHENS.sub(" ", _fold_letters(text))
     return " ".join(NOT_NAME_CHAR.sub(" ", text).replace("_", " ").split())
 
 
+@lru_cache(maxsize=NAME_CACHE)
 def given_tokens(given: str | None) -> tuple[str, ...]:
     """Folded given-name tokens; hyphenated parts are joined unless they are initials (`J.-P.`)."""
     if not given:
@@ -131,18 +138,21 @@ def _family_tokens(family: str) -> list[str]:
     return tokens
 
 
+@lru_cache(maxsize=NAME_CACHE)
 def block_key(family: str, given: str | None = None) -> str:
     """The blocking key: the last part of the folded family name (`Gontijo-Lopes` -> `lopes`)."""
     tokens = _family_tokens(family) or list(given_tokens(given))
     return tokens[-1] if tokens else ""
 
 
+@lru_cache(maxsize=NAME_CACHE)
 def name_tokens(family: str, given: str | None) -> tuple[str, ...]:
     """Tokens compared inside a block: given tokens, then family parts before the key (no particles)."""
     prefix = [t for t in _family_tokens(family)[:-1] if t not in PARTICLES]
     return given_tokens(given) + tuple(prefix)
 
 
+@lru_cache(maxsize=NAME_CACHE)
 def coauthor_key(family: str, given: str | None) -> str:
     """A key for co-author overlap: block key plus the first given name (`achiam joshua`).
 
@@ -220,6 +230,7 @@ def _weakest(rules: list[str]) -> float:
     return min((RULE_SCORES[r] for r in rules), default=1.0)
 
 
+@lru_cache(maxsize=NAME_CACHE)
 def token_compatibility(a: tuple[str, ...], b: tuple[str, ...]) -> Compatibility | None:
     """Compare two folded token tuples (see `given_compatibility`)."""
     if a == b:
@@ -242,6 +253,54 @@ def token_compatibility(a: tuple[str, ...], b: tuple[str, ...]) -> Compatibility
     if len(short) == 1 and len(short[0]) > 1 and short[0] in long_[1:]:
         return Compatibility("second-name", RULE_SCORES["second-name"])
     return None
+
+
+TokenPair = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def compatible_candidates(names: Iterable[tuple[str, ...]]) -> set[TokenPair]:
+    """Pairs (a < b) of distinct token tuples that `token_compatibility` may find compatible.
+
+    Found by lookup, not by comparing all pairs, and a superset of the compatible pairs:
+    every rule needs equal joined letters (`folded-equal`, `hyphen-space`), first tokens
+    that `_token_match` pairs (`_align` always pairs the first tokens), or a one-token
+    name equal to a later token of the other (`second-name`).
+    """
+    names = sorted(set(names))
+    by_joined: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    by_later: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for name in names:
+        by_joined["".join(name)].append(name)
+        if name:
+            by_first[name[0]].append(name)
+        for token in set(name[1:]):
+            by_later[token].append(name)
+    # Buckets are sorted and first tokens t < u, so every pair comes out as (a < b).
+    pairs = {pair for same in by_joined.values() for pair in combinations(same, 2)}
+    for t, u in set(_token_match_candidates(by_first)):
+        pairs.update(combinations(by_first[t], 2) if t == u else product(by_first[t], by_first[u]))
+    for name in names:
+        if len(name) == 1 and len(name[0]) > 1:
+            pairs.update((name, other) if name < other else (other, name) for other in by_later.get(name[0], ()))
+    return pairs
+
+
+def _token_match_candidates(tokens: Collection[str]) -> Iterator[tuple[str, str]]:
+    """Every pair (t <= u) of `tokens` that `_token_match` may match, equal ones included, by lookup."""
+    by_letter: dict[str, list[str]] = defaultdict(list)
+    for token in tokens:
+        if len(token) > 1:
+            by_letter[token[0]].append(token)
+    nicknames = nickname_table()
+    for token in tokens:
+        yield token, token
+        if len(token) == 1:  # only an initial can match a one-letter token
+            yield from ((token, longer) for longer in by_letter.get(token, ()))
+            continue
+        # The table is symmetric: each nickname pair is found from both ends, kept from one.
+        yield from ((token, other) for other in nicknames.get(token, ()) if token < other and other in tokens)
+        yield from ((token[:k], token) for k in range(PREFIX_MIN_LEN, len(token)) if token[:k] in tokens)
 
 
 def given_compatibility(g1: str | None, g2: str | None) -> Compatibility | None:

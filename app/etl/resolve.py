@@ -18,6 +18,11 @@ How a block is clustered:
    cross pair to be compatible keeps `J.` from gluing `Josh` and `Jim` together.
 4. Compatible pairs left apart, and given names one letter apart, become candidates.
 
+Only pairs that an index can relate are ever compared, so the work grows with the number
+of compatible pairs rather than with the square of the block's spellings: names are paired
+by `names.compatible_candidates` (equal letters, matching first tokens, a later given
+name), and one-letter differences by a deletion index (`_one_edit_pairs`).
+
 Overrides file format (`load_overrides`), one directive per line, `#` starts a comment:
 
     # Josh Achiam is Joshua Achiam
@@ -33,12 +38,12 @@ holding both names. Two mentions of one paper are never merged, not even by `mer
 from __future__ import annotations
 
 import heapq
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import combinations
+from itertools import combinations, product
 from pathlib import Path
-from typing import Hashable, Iterable, NamedTuple, Sequence
+from typing import AbstractSet, Hashable, Iterable, NamedTuple, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
@@ -47,6 +52,7 @@ from app.etl.names import (
     Compatibility,
     block_key,
     coauthor_key,
+    compatible_candidates,
     fold,
     given_tokens,
     name_tokens,
@@ -240,42 +246,77 @@ def load_overrides(path: str | Path) -> Overrides:
     return parse_overrides(Path(path).read_text(encoding="utf-8"))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Group:
     """A cluster under construction."""
 
     mentions: list[MentionRef]
     names: set[_Name]
     papers: set[Hashable]
-    coauthors: set[str]
-    profiles: set[str]
+    # Co-authors and profiles start as the mention's own frozenset when there is one (most
+    # spellings appear once) and become a set of their own on the first merge (`_grown`).
+    coauthors: frozenset[str] | set[str]
+    profiles: frozenset[str] | set[str]
     own_keys: set[str]  # coauthor keys of its own names, not evidence for itself
-    label: str  # its best spelling, for messages
+    spellings: dict[tuple[str, str | None], int]  # (family, given) -> mentions
+    best: tuple[str, str | None]  # its most informative spelling (`_informativeness`)
+    is_org: bool  # its first mention's flag: a merge override may join a person and an organisation
     order: tuple  # content sort key
 
     @classmethod
     def of(cls, mentions: list[MentionRef]) -> _Group:
         m = mentions[0]
+        name = _name_of(m)
+        spelling = (m.family, m.given)
         return cls(
             mentions=mentions,
-            names={_name_of(m)},
+            names={name},
             papers={x.paper for x in mentions},
-            coauthors=set().union(*(x.coauthors for x in mentions)),
-            profiles=set().union(*(x.profiles for x in mentions)),
+            coauthors=_frozen_union([x.coauthors for x in mentions]),
+            profiles=_frozen_union([x.profiles for x in mentions]),
             own_keys={coauthor_key(m.family, m.given)},
-            label=_display(m.family, m.given),
-            order=(_name_of(m), m.family, m.given or ""),
+            spellings={spelling: len(mentions)},
+            best=spelling,
+            is_org=m.is_organization,
+            order=(name, m.family, m.given or ""),
         )
 
+    @property
+    def label(self) -> str:
+        """Its best spelling, for messages."""
+        return _display(*self.best)
+
     def absorb(self, other: _Group) -> None:
-        self.mentions += other.mentions
+        # Only the two best spellings and those both hold (their counts grow) can be the new best.
+        contenders = {self.best, other.best} | (self.spellings.keys() & other.spellings.keys())
+        small, big = sorted((self.mentions, other.mentions), key=len)
+        big.extend(small)  # each group's own list, from `resolve_block`
+        self.mentions = big
         self.names |= other.names
-        self.papers |= other.papers
-        self.coauthors |= other.coauthors
-        self.profiles |= other.profiles
+        self.papers = _grown(self.papers, other.papers)
+        self.coauthors = _grown(self.coauthors, other.coauthors)
+        self.profiles = _grown(self.profiles, other.profiles)
         self.own_keys |= other.own_keys
-        self.label = _best_spelling(self.mentions)[1]
+        small, big = sorted((self.spellings, other.spellings), key=len)
+        for spelling, n in small.items():
+            big[spelling] = big.get(spelling, 0) + n
+        self.spellings = big
+        self.best = min(contenders, key=lambda s: _informativeness(s, self.spellings[s]))
         self.order = min(self.order, other.order)
+
+
+def _frozen_union(sets: list[frozenset[str]]) -> frozenset[str]:
+    """The union; the only set itself when there is one (`frozenset` of a frozenset is no copy)."""
+    return frozenset(sets[0]) if len(sets) == 1 else frozenset().union(*sets)
+
+
+def _grown(a: set | frozenset, b: set | frozenset) -> set:
+    """a | b, made by growing the larger in place (copied first if frozen): a group absorbing
+    many small ones costs their size, not its own."""
+    small, big = (a, b) if len(a) < len(b) else (b, a)
+    big = set(big) if isinstance(big, frozenset) else big
+    big.update(small)
+    return big
 
 
 def _name_of(m: MentionRef) -> _Name:
@@ -311,16 +352,19 @@ def _groups_compatibility(x: _Group, y: _Group) -> Compatibility | None:
     return weakest
 
 
-def _evidence(x: _Group, y: _Group) -> tuple[int, str]:
-    """How many co-authors and profiles x and y share, and a short text naming them."""
-    coauthors = sorted((x.coauthors & y.coauthors) - x.own_keys - y.own_keys)
-    profiles = sorted(x.profiles & y.profiles)
+def _evidence(x: _Group, y: _Group) -> tuple[AbstractSet[str], AbstractSet[str]]:
+    """The co-authors (other than their own names) and the profiles x and y share."""
+    return (x.coauthors & y.coauthors) - x.own_keys - y.own_keys, x.profiles & y.profiles
+
+
+def _evidence_text(coauthors: AbstractSet[str], profiles: AbstractSet[str]) -> str:
+    """A short text naming the shared co-authors and profiles (only needed when a pair is kept)."""
     parts = []
-    for label, items in (("co-authors", coauthors), ("profiles", profiles)):
+    for label, items in (("co-authors", sorted(coauthors)), ("profiles", sorted(profiles))):
         if items:
             more = f" (+{len(items) - EVIDENCE_SHOWN} more)" if len(items) > EVIDENCE_SHOWN else ""
             parts.append(f"shared {label}: {'; '.join(items[:EVIDENCE_SHOWN])}{more}")
-    return len(coauthors) + len(profiles), "; ".join(parts) or "no shared co-author or profile"
+    return "; ".join(parts) or "no shared co-author or profile"
 
 
 def _blocked(x: _Group, y: _Group, splits: frozenset[frozenset[NameKey]]) -> str | None:
@@ -337,7 +381,10 @@ def _forced_merges(
     groups: list[_Group], overrides: Overrides, merges: list[Merge], candidates: list[Candidate]
 ) -> list[_Group]:
     """Join the groups named by merge overrides (unless one paper holds both, or a split forbids it)."""
+    present = {name.key for g in groups for name in g.names}  # merging keeps every name
     for a, b in sorted(overrides.merges):
+        if a not in present or b not in present:
+            continue
         holding = [g for g in groups if any(name.key in (a, b) for name in g.names)]
         if len({name.key for g in holding for name in g.names} & {a, b}) < 2:
             continue
@@ -358,17 +405,50 @@ class _Block:
     """Every name of the block, and the names each is compatible with."""
 
     names: frozenset[_Name]
-    partners: dict[_Name, frozenset[_Name]]
+    partners: dict[_Name, set[_Name]]
 
     @classmethod
     def of(cls, groups: list[_Group]) -> _Block:
-        names = sorted({name for g in groups for name in g.names})
+        names = {name for g in groups for name in g.names}
         partners: dict[_Name, set[_Name]] = {name: set() for name in names}
-        for a, b in combinations(names, 2):
+        for a, b in _name_pairs(names):  # compatibility is symmetric: a pair's order does not matter
             if _names_compatibility(a, b) is not None:
                 partners[a].add(b)
                 partners[b].add(a)
-        return cls(frozenset(names), {name: frozenset(p) for name, p in partners.items()})
+        return cls(frozenset(names), partners)
+
+
+def _name_pairs(names: Iterable[_Name]) -> list[tuple[_Name, _Name]]:
+    """Pairs of names that may be compatible, a superset of those `_names_compatibility`
+    accepts: organisations match only their own key; people match by their tokens alone, so
+    only token tuples paired by `compatible_candidates`, or equal ones (`re-split`), can."""
+    orgs: dict[NameKey, list[_Name]] = defaultdict(list)
+    people: dict[tuple[str, ...], list[_Name]] = defaultdict(list)
+    for name in names:
+        if name.is_org:
+            orgs[name.key].append(name)
+        else:
+            people[name.key[1]].append(name)
+    pairs = [pair for same in (*orgs.values(), *people.values()) for pair in combinations(same, 2)]
+    for a, b in compatible_candidates(people):
+        pairs += product(people[a], people[b])
+    return pairs
+
+
+def _links(groups: Sequence[_Group], block: _Block) -> list[set[int]]:
+    """For each group, the indexes of the groups it may be compatible with: those holding one
+    of its names or a partner of one (every cross pair must be compatible, so one must be)."""
+    holders: dict[_Name, list[int]] = defaultdict(list)
+    for i, g in enumerate(groups):
+        for name in g.names:
+            holders[name].append(i)
+    links: list[set[int]] = [set() for _ in groups]
+    for i, g in enumerate(groups):
+        for name in g.names:
+            for other in (name, *block.partners[name]):
+                links[i].update(holders[other])
+        links[i].discard(i)
+    return links
 
 
 def _evidence_needed(rule: str, names: set[_Name], block: _Block) -> tuple[int | None, str]:
@@ -381,36 +461,55 @@ def _evidence_needed(rule: str, names: set[_Name], block: _Block) -> tuple[int |
         return needed, ""
     if rule in NAME_ONLY_RULES and names == block.names:
         return 0, "the only names in the block"
-    near = names.union(*(block.partners[n] for n in names))
-    if block.names - near:
+    if _others_in_block(names, block):
         needed += SHARED_FAMILY_EXTRA
         return needed, f"needs {needed}: others in the block share the family name"
     return needed, ""
 
 
-def _agglomerate(groups: list[_Group], block: _Block, overrides: Overrides, merges: list[Merge]) -> list[_Group]:
-    """Greedy merging, strongest admissible pair first, re-scoring merged groups."""
+def _others_in_block(names: set[_Name], block: _Block) -> bool:
+    """Whether the block holds a name that is neither in `names` nor a partner of one."""
+    if len(names) + sum(len(block.partners[n]) for n in names) < len(block.names):
+        return True  # too few names nearby to cover the block, whichever they are
+    return len(names.union(*(block.partners[n] for n in names))) < len(block.names)
+
+
+def _agglomerate(
+    groups: list[_Group], block: _Block, overrides: Overrides, merges: list[Merge]
+) -> tuple[dict[int, _Group], dict[int, set[int]]]:
+    """Greedy merging, strongest admissible pair first, re-scoring merged groups; returns the
+    groups left, by id, and their links.
+
+    Only linked groups (`_links`) are ever scored. A merged group is linked to the groups
+    both halves were linked to: only those can be compatible with every name of both. Links
+    to merged-away ids are left in place and skipped.
+    """
     alive = dict(enumerate(groups))
+    links = dict(enumerate(_links(groups, block)))
     heap: list[tuple] = []
 
     def push(i: int, j: int) -> None:
         x, y = alive[i], alive[j]
-        if _blocked(x, y, overrides.splits):
-            return
         compat = _groups_compatibility(x, y)
-        if compat is None:
+        if compat is None or _blocked(x, y, overrides.splits):
             return
         needed, note = _evidence_needed(compat.rule, x.names | y.names, block)
         if needed is None:
             return
-        count, text = _evidence(x, y)
+        coauthors, profiles = _evidence(x, y)
+        count = len(coauthors) + len(profiles)
         if count >= needed:
+            text = _evidence_text(coauthors, profiles)
             text = f"{text}; {note}" if note else text
-            first, second = sorted((x, y), key=lambda g: g.order)
-            heapq.heappush(heap, (-compat.score, -count, first.order, second.order, i, j, compat, text))
+            orders = (x.order, y.order) if x.order < y.order else (y.order, x.order)
+            heapq.heappush(heap, (-compat.score, -count, *orders, i, j, compat, text))
 
-    for i, j in combinations(sorted(alive, key=lambda k: alive[k].order), 2):
-        push(i, j)
+    # Always push(lower id, higher id): `_groups_compatibility` reports the first of equally
+    # weak pairs it meets, so the orientation must not depend on the links.
+    for i, linked in links.items():
+        for j in linked:
+            if i < j:
+                push(i, j)
     next_id = len(alive)
     while heap:
         *_, i, j, compat, text = heapq.heappop(heap)
@@ -421,24 +520,34 @@ def _agglomerate(groups: list[_Group], block: _Block, overrides: Overrides, merg
         merges.append(Merge(first.label, second.label, compat.rule, compat.score, text))
         first.absorb(second)
         alive[next_id] = first
-        for k in sorted(alive, key=lambda k: alive[k].order):
-            if k != next_id:
-                push(*sorted((k, next_id)))
+        links[next_id] = {k for k in links.pop(i) & links.pop(j) if k in alive}
+        for k in links[next_id]:
+            links[k].add(next_id)
+            push(k, next_id)
         next_id += 1
-    return list(alive.values())
+    return alive, links
 
 
-def _candidates(groups: list[_Group], block: _Block, overrides: Overrides) -> list[Candidate]:
-    """Pairs left apart that may still be one person: compatible names, or one edit apart."""
+def _candidates(
+    groups: dict[int, _Group], links: dict[int, set[int]], block: _Block, overrides: Overrides
+) -> list[Candidate]:
+    """Pairs left apart that may still be one person: compatible names (only linked groups can
+    be), or one edit apart."""
+    ids = sorted(groups, key=lambda k: groups[k].order)
+    rank = {k: r for r, k in enumerate(ids)}
+    edits = _one_edit_links(groups)
     found = []
-    for x, y in combinations(sorted(groups, key=lambda g: g.order), 2):
+    pairs = ((rank[i], rank.get(j, -1)) for i in ids for j in links[i] | edits[i])  # -1: merged away
+    for r, q in sorted((r, q) for r, q in pairs if r < q):  # by order, as over all pairs
+        x, y = groups[ids[r]], groups[ids[q]]
         compat = _groups_compatibility(x, y)
-        if compat is None and not _one_edit_apart(x, y):
+        if compat is None and not (ids[q] in edits[ids[r]] and _one_edit_apart(x, y)):
             continue
         rule = compat.rule if compat else "one-edit"
-        count, text = _evidence(x, y)
-        if count < CANDIDATE_MIN_EVIDENCE.get(rule, 0):
+        coauthors, profiles = _evidence(x, y)
+        if len(coauthors) + len(profiles) < CANDIDATE_MIN_EVIDENCE.get(rule, 0):
             continue
+        text = _evidence_text(coauthors, profiles)
         blocked = _blocked(x, y, overrides.splits)
         if compat:
             needed, note = _evidence_needed(rule, x.names | y.names, block)
@@ -448,6 +557,35 @@ def _candidates(groups: list[_Group], block: _Block, overrides: Overrides) -> li
             reason = blocked or f"given names one letter apart; {text}"
             found.append(Candidate(x.label, y.label, ONE_EDIT_SCORE, reason))
     return found
+
+
+def _one_edit_links(groups: dict[int, _Group]) -> dict[int, set[int]]:
+    """For each group id, the ids of the groups `_one_edit_apart` from it."""
+    holders: dict[str, set[int]] = defaultdict(set)
+    for i, g in groups.items():
+        for name in g.names:
+            text = "".join(name.key[1])
+            if not name.is_org and len(text) >= ONE_EDIT_MIN_LEN:
+                holders[text].add(i)
+    links: dict[int, set[int]] = defaultdict(set)
+    for a, b in _one_edit_pairs(holders):
+        for i in holders[a]:
+            links[i] |= holders[b] - {i}
+        for j in holders[b]:
+            links[j] |= holders[a] - {j}
+    return links
+
+
+def _one_edit_pairs(texts: Iterable[str]) -> set[tuple[str, str]]:
+    """Pairs (a < b) of the texts one edit apart, by a deletion index: two strings at distance
+    one share a string among themselves and their one-letter deletions."""
+    by_variant: dict[str, set[str]] = defaultdict(set)
+    for text in texts:
+        by_variant[text].add(text)
+        for i in range(len(text)):
+            by_variant[text[:i] + text[i + 1:]].add(text)
+    near = {pair for same in by_variant.values() if len(same) > 1 for pair in combinations(sorted(same), 2)}
+    return {(a, b) for a, b in near if Levenshtein.distance(a, b) == 1}
 
 
 def _one_edit_apart(x: _Group, y: _Group) -> bool:
@@ -470,12 +608,6 @@ def _informativeness(spelling: tuple[str, str | None], count: int) -> tuple:
     return -letters, -full_given, -diacritics, -count, family, given or ""
 
 
-def _best_spelling(mentions: list[MentionRef]) -> tuple[tuple[str, str | None], str]:
-    counts = Counter((m.family, m.given) for m in mentions)
-    best = min(counts, key=lambda s: _informativeness(s, counts[s]))
-    return best, _display(*best)
-
-
 def _sorted_keys(keys: Iterable[Hashable]) -> tuple[Hashable, ...]:
     keys = list(keys)
     try:
@@ -485,14 +617,16 @@ def _sorted_keys(keys: Iterable[Hashable]) -> tuple[Hashable, ...]:
 
 
 def _cluster(group: _Group) -> Cluster:
-    (family, given), name = _best_spelling(group.mentions)
-    counts = Counter(_display(m.family, m.given) for m in group.mentions)
+    counts: dict[str, int] = {}
+    for spelling, n in group.spellings.items():
+        display = _display(*spelling)
+        counts[display] = counts.get(display, 0) + n
     return Cluster(
         members=_sorted_keys(m.key for m in group.mentions),
-        family=family,
-        given=given,
-        name=name,
-        is_organization=group.mentions[0].is_organization,
+        family=group.best[0],
+        given=group.best[1],
+        name=group.label,
+        is_organization=group.is_org,
         spellings=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
         papers=frozenset(group.papers),
         coauthors=frozenset(group.coauthors),
@@ -510,10 +644,10 @@ def resolve_block(mentions: Sequence[MentionRef], overrides: Overrides | None = 
     candidates: list[Candidate] = []
     groups = _forced_merges(groups, overrides, merges, candidates)
     block = _Block.of(groups)
-    groups = _agglomerate(groups, block, overrides, merges)
-    candidates += _candidates(groups, block, overrides)
-    clusters = sorted(map(_cluster, groups), key=lambda c: (fold(c.name), c.name, repr(c.members[0])))
-    keys = sorted({overrides.block_alias(block_key(m.family, m.given)) for m in mentions})
+    alive, links = _agglomerate(groups, block, overrides, merges)
+    candidates += _candidates(alive, links, block, overrides)
+    clusters = sorted(map(_cluster, alive.values()), key=lambda c: (fold(c.name), c.name, repr(c.members[0])))
+    keys = sorted({overrides.block_alias(block_key(family, given)) for family, given, _ in by_spelling})
     return BlockResult(key=keys[0] if keys else "", clusters=clusters, merges=merges, candidates=candidates)
 
 
@@ -530,16 +664,8 @@ def typo_candidates(results: Sequence[BlockResult]) -> list[Candidate]:
     """Clusters in different blocks whose long family keys are one edit apart, with the same
     given name and strong co-author evidence: candidates for a merge override, never merged."""
     by_key = {r.key: r for r in results}
-    neighbours: dict[str, set[str]] = defaultdict(set)
-    for key in by_key:
-        if len(key) >= TYPO_MIN_KEY_LEN:
-            for variant in {key} | {key[:i] + key[i + 1:] for i in range(len(key))}:
-                neighbours[variant].add(key)
-    pairs = {tuple(sorted(p)) for keys in neighbours.values() for p in combinations(sorted(keys), 2)}
     found = []
-    for a_key, b_key in sorted(pairs):
-        if Levenshtein.distance(a_key, b_key) != 1:
-            continue
+    for a_key, b_key in sorted(_one_edit_pairs(key for key in by_key if len(key) >= TYPO_MIN_KEY_LEN)):
         for x in by_key[a_key].clusters:
             for y in by_key[b_key].clusters:
                 shared = x.coauthors & y.coauthors
