@@ -11,7 +11,6 @@ import codecs
 import json
 import unicodedata
 
-import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -214,9 +213,6 @@ def test_name_folding_never_raises_and_keys_are_one_word(text):
     assert key == "" or len(key.split()) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app/etl/names.py `_fold_letters` folds case before NFKD, so `𝐒𝐦𝐢𝐭𝐡` folds to `Smith` (capital S) and "
-    "lands in block `Smith`, apart from `Smith`; folding again gives `smith`. Fix: casefold after NFKD too."))
 @PROPERTY
 @given(ANY_TEXT)
 @example("𝐒𝐦𝐢𝐭𝐡")

@@ -104,7 +104,8 @@ NOT_NAME_CHAR = re.compile(r"[^\w\s-]")
 @lru_cache(maxsize=NAME_CACHE)
 def _fold_letters(text: str) -> str:
     """Case and accents folded, apostrophes dropped; hyphens and dots kept."""
-    text = unicodedata.normalize("NFKD", text.translate(SPECIAL_LETTERS).casefold())
+    # Fold case after NFKD too: `𝐒` decomposes to `S`, which only then has a case.
+    text = unicodedata.normalize("NFKD", text.casefold()).casefold().translate(SPECIAL_LETTERS)
     return APOSTROPHES.sub("", "".join(c for c in text if not unicodedata.combining(c)))
 
 
