@@ -13,7 +13,7 @@ import pytest
 
 from app.etl.load import run_import
 from app.lock import import_lock
-from tests.conftest import ROOT, SAMPLES, generate_corpus, query
+from tests.conftest import SAMPLES, generate_corpus, query
 
 PAPERDB = str(Path(sys.executable).parent / "paperdb")
 READERS = 4
