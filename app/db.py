@@ -12,6 +12,7 @@ DB_ENV = "PAPERDB_DB"
 # Long enough for a reader to wait out one file's commit, short enough to fail visibly.
 BUSY_TIMEOUT_MS = 30_000
 FTS_TABLES = ("papers_fts", "abstracts_fts", "authors_fts", "paper_search_fts")
+SQL_CHUNK = 500  # values per `IN (...)` list, well under SQLite's host-parameter limit
 
 
 class DatabaseError(Exception):
@@ -61,6 +62,17 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def chunked(items: list, size: int = SQL_CHUNK) -> Iterator[list]:
+    """Consecutive slices of `items`, for `IN (...)` lists of bound values."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def placeholders(items) -> str:
+    """`?,?,?` for binding `items` in an `IN (...)` list."""
+    return ",".join("?" * len(items))
 
 
 def _alembic_config():

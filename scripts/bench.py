@@ -182,7 +182,7 @@ def step_queries(db: str, corpus: str) -> dict:
     from app.query import PaperDB
 
     rng = random.Random(SEED)
-    words, names = vocabulary(Path(corpus), rng)
+    words, names = vocabulary(Path(corpus))
     pdb = PaperDB(db)
     queries = [" ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 3)))) for _ in range(QUERIES)]
     search_ms = timed(lambda q: pdb.search(q, limit=20), queries)
@@ -190,7 +190,7 @@ def step_queries(db: str, corpus: str) -> dict:
     return {"search": percentiles(search_ms), "author": percentiles(author_ms), "peak_mb": peak_mb()}
 
 
-def vocabulary(corpus: Path, rng: random.Random) -> tuple[list[str], list[str]]:
+def vocabulary(corpus: Path) -> tuple[list[str], list[str]]:
     """Words as frequent in queries as in titles (from the first JSONL file), and author names."""
     words, names = [], []
     jsonl = next(p for p in dump_files(corpus) if p.suffix == ".jsonl")

@@ -311,7 +311,7 @@ def run_import(
             if progress:
                 progress(result)
         clock = time.perf_counter()
-        resolve_pending(conn, overrides, now_utc(), lambda c, changes: refresh_search(c, changes.papers))
+        resolve_pending(conn, overrides, now_utc(), refresh_search)
         report.timed("resolve", clock)
         # Net effect on authors: provisional authors merged away within the run do not count.
         report.authors_added, report.authors_updated = conn.execute(

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable
 
-from app.db import write_transaction
+from app.db import chunked, placeholders, write_transaction
 from app.etl.names import coauthor_key
 from app.etl.resolve import BlockResult, Cluster, MentionRef, Overrides, resolve_block
 
@@ -25,41 +25,14 @@ BLOCKS_PER_TRANSACTION = 2000
 # Papers whose evidence (co-author keys, profiles) stays cached during a run; about
 # 200 bytes each, so the cache stays far below the memory budget at a million papers.
 MAX_CACHED_PAPERS = 400_000
-SQL_CHUNK = 500  # host parameters per IN (...) list
-
-
-@dataclass
-class AuthorChanges:
-    """What resolving did: counts for the report, papers whose search text may change."""
-
-    added: int = 0
-    updated: int = 0
-    papers: set[int] = field(default_factory=set)
-
-    def add(self, other: "AuthorChanges") -> None:
-        self.added += other.added
-        self.updated += other.updated
-        self.papers |= other.papers
-
-
-def _chunks(items: list, size: int = SQL_CHUNK):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-def _marks(items) -> str:
-    return ",".join("?" * len(items))
-
-
 def queue_blocks(conn: sqlite3.Connection, keys: set[str]) -> None:
     """Queue blocks for re-resolution at the end of the run."""
     conn.executemany("INSERT INTO pending_blocks (block_key) VALUES (?) ON CONFLICT DO NOTHING",
                      [(k,) for k in sorted(keys)])
 
 
-def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, now: str) -> AuthorChanges:
+def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, now: str) -> None:
     """Give every mention without an author one: its block's author of that spelling, or a new one."""
-    changes = AuthorChanges()
     rows = conn.execute(
         "SELECT id, paper_id, name, family_name, given_name, is_organization, block_key "
         "FROM authorships WHERE author_id IS NULL ORDER BY id").fetchall()
@@ -83,7 +56,6 @@ def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, now: str)
                 "INSERT INTO authors (name, family_name, given_name, is_organization, block_key, paper_count, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
                 (r["name"], r["family_name"], r["given_name"], r["is_organization"], spelling[0], now, now)).lastrowid
-            changes.added += 1
             if known[spelling] is None:
                 known[spelling] = author_id
         taken[r["paper_id"]].add(author_id)
@@ -97,13 +69,15 @@ def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, now: str)
         "INSERT INTO author_names (author_id, name, family_name, given_name, count) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (author_id, name) DO UPDATE SET count = count + excluded.count",
         [(*key, n) for key, n in spellings.items()])
-    return changes
 
 
 def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
-                    after_each: Callable[[sqlite3.Connection, AuthorChanges], None]) -> AuthorChanges:
-    """Re-resolve every queued block, a batch per transaction; `after_each` runs inside it."""
-    total = AuthorChanges()
+                    after_each: Callable[[sqlite3.Connection, set[int]], None]) -> None:
+    """Re-resolve every queued block, a batch per transaction.
+
+    `after_each(conn, papers)` runs inside each transaction with the papers whose
+    authors changed (their search rows need rewriting).
+    """
     context = PaperContext()
     while True:
         with write_transaction(conn):
@@ -111,11 +85,9 @@ def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
                 "SELECT block_key FROM pending_blocks ORDER BY block_key LIMIT ?", (BLOCKS_PER_TRANSACTION,))]
             if not keys:
                 break
-            changes = resolve_blocks(conn, set(keys), overrides, now, context)
+            papers = resolve_blocks(conn, set(keys), overrides, now, context)
             conn.executemany("DELETE FROM pending_blocks WHERE block_key = ?", [(k,) for k in keys])
-            after_each(conn, changes)
-        total.add(changes)
-    return total
+            after_each(conn, papers)
 
 
 @dataclass
@@ -134,13 +106,13 @@ class PaperContext:
             missing = sorted(paper_ids)
         keys: dict[int, set[str]] = defaultdict(set)
         owners: dict[int, set[str]] = defaultdict(set)
-        for chunk in _chunks(missing):
+        for chunk in chunked(missing):
             for pid, family, given in conn.execute(
-                    f"SELECT paper_id, family_name, given_name FROM authorships WHERE paper_id IN ({_marks(chunk)})", chunk):
+                    f"SELECT paper_id, family_name, given_name FROM authorships WHERE paper_id IN ({placeholders(chunk)})", chunk):
                 keys[pid].add(coauthor_key(family, given))
             for pid, owner in conn.execute(
                     f"SELECT DISTINCT paper_id, profile_owner FROM paper_sources "
-                    f"WHERE profile_owner IS NOT NULL AND paper_id IN ({_marks(chunk)})", chunk):
+                    f"WHERE profile_owner IS NOT NULL AND paper_id IN ({placeholders(chunk)})", chunk):
                 owners[pid].add(owner)
         for pid in missing:
             self.coauthors[pid] = frozenset(keys[pid])
@@ -148,8 +120,11 @@ class PaperContext:
 
 
 def resolve_blocks(conn: sqlite3.Connection, block_keys: set[str], overrides: Overrides, now: str,
-                   context: PaperContext | None = None) -> AuthorChanges:
-    """Re-resolve these blocks (after override aliasing) from all their mentions; write the differences."""
+                   context: PaperContext | None = None) -> set[int]:
+    """Re-resolve these blocks (after override aliasing) from all their mentions; write the differences.
+
+    Returns the papers whose authors changed.
+    """
     context = context or PaperContext()
     groups: dict[str, set[str]] = defaultdict(set)
     for key in block_keys:
@@ -159,7 +134,6 @@ def resolve_blocks(conn: sqlite3.Connection, block_keys: set[str], overrides: Ov
     alias_of = {k: alias for alias, keys in groups.items() for k in keys}
     state = _BlockState.fetch(conn, sorted(alias_of), alias_of)
     context.load(conn, {r["paper_id"] for rows in state.mentions.values() for r in rows})
-    changes = AuthorChanges()
     writer = _Writer(conn, now)
     for alias in sorted(groups):
         rows = state.mentions.get(alias, [])
@@ -167,9 +141,9 @@ def resolve_blocks(conn: sqlite3.Connection, block_keys: set[str], overrides: Ov
                            is_organization=bool(r["is_organization"]), coauthors=context.coauthors[r["paper_id"]],
                            profiles=context.profiles[r["paper_id"]]) for r in rows]
         result = resolve_block(refs, overrides) if refs else None
-        writer.block(alias, rows, result, state, changes)
-    writer.flush(sorted(alias_of), changes)
-    return changes
+        writer.block(alias, rows, result, state)
+    writer.flush(state, sorted(alias_of))
+    return writer.papers
 
 
 @dataclass
@@ -179,31 +153,30 @@ class _BlockState:
     mentions: dict[str, list[sqlite3.Row]]
     authors: dict[int, tuple]  # id -> (name, family, given, is_org, block, paper_count)
     names: dict[int, dict[str, tuple]]  # author id -> name -> (family, given, count)
-    block_authors: dict[str, set[int]]
 
     @classmethod
     def fetch(cls, conn: sqlite3.Connection, keys: list[str], alias_of: dict[str, str]) -> "_BlockState":
         mentions: dict[str, list] = defaultdict(list)
-        authors, names, block_authors = {}, defaultdict(dict), defaultdict(set)
-        for chunk in _chunks(keys):
+        authors, names = {}, defaultdict(dict)
+        for chunk in chunked(keys):
             for r in conn.execute(
                     f"SELECT id, paper_id, name, family_name, given_name, is_organization, author_id, block_key "
-                    f"FROM authorships WHERE block_key IN ({_marks(chunk)}) ORDER BY id", chunk):
+                    f"FROM authorships WHERE block_key IN ({placeholders(chunk)}) ORDER BY id", chunk):
                 mentions[alias_of[r["block_key"]]].append(r)
-        aliases = sorted(set(alias_of.values()))
-        for chunk in _chunks(aliases):
+        # Authors live under their alias, but an author from before an override aliased its
+        # block keeps the old key: look under every key of the group.
+        for chunk in chunked(keys):
             for r in conn.execute(
                     f"SELECT id, name, family_name, given_name, is_organization, block_key, paper_count "
-                    f"FROM authors WHERE block_key IN ({_marks(chunk)})", chunk):
+                    f"FROM authors WHERE block_key IN ({placeholders(chunk)})", chunk):
                 authors[r[0]] = tuple(r)[1:]
-                block_authors[r["block_key"]].add(r[0])
         ids = sorted(authors)
-        for chunk in _chunks(ids):
+        for chunk in chunked(ids):
             for aid, name, family, given, count in conn.execute(
                     f"SELECT author_id, name, family_name, given_name, count FROM author_names "
-                    f"WHERE author_id IN ({_marks(chunk)})", chunk):
+                    f"WHERE author_id IN ({placeholders(chunk)})", chunk):
                 names[aid][name] = (family, given, count)
-        return cls(mentions, authors, names, block_authors)
+        return cls(mentions, authors, names)
 
 
 def _assign_ids(clusters: list[Cluster], old_author: dict[int, int | None]) -> list[int | None]:
@@ -240,22 +213,22 @@ class _Writer:
         self.merges: list[tuple] = []
         self.candidates: list[tuple] = []
         self.kept: set[int] = set()
+        self.papers: set[int] = set()  # papers whose authors changed
 
-    def block(self, alias: str, rows: list, result: BlockResult | None, state: _BlockState,
-              changes: AuthorChanges) -> None:
+    def block(self, alias: str, rows: list, result: BlockResult | None, state: _BlockState) -> None:
         clusters = result.clusters if result else []
         by_id = {r["id"]: r for r in rows}
         ids = _assign_ids(clusters, {r["id"]: r["author_id"] for r in rows})
         author_of_name: dict[str, int] = {}
         for cluster, author_id in zip(clusters, ids):
             members = [by_id[m] for m in cluster.members]
-            author_id = self._author(alias, cluster, author_id, members, state, changes)
+            author_id = self._author(alias, cluster, author_id, members, state)
             self.kept.add(author_id)
             for m in members:
                 author_of_name[m["name"]] = author_id
                 if m["author_id"] != author_id:
                     self.moved.append((m["id"], author_id))
-                    changes.papers.add(m["paper_id"])
+                    self.papers.add(m["paper_id"])
         if result:
             self.merges += [(author_of_name[m.a_name], m.a_name, m.b_name, m.rule, m.score, m.evidence)
                             for m in result.merges if m.a_name in author_of_name]
@@ -265,21 +238,19 @@ class _Writer:
                 if c.a_name in author_of_name and c.b_name in author_of_name
                 and author_of_name[c.a_name] != author_of_name[c.b_name]]
 
-    def _author(self, alias, cluster: Cluster, author_id, members, state: _BlockState, changes) -> int:
+    def _author(self, alias, cluster: Cluster, author_id, members, state: _BlockState) -> int:
         papers = len({m["paper_id"] for m in members})
         row = (cluster.name, cluster.family, cluster.given, int(cluster.is_organization), alias, papers)
         if author_id is None:
             author_id = self.conn.execute(
                 "INSERT INTO authors (name, family_name, given_name, is_organization, block_key, paper_count, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*row, self.now, self.now)).lastrowid
-            changes.added += 1
         elif state.authors.get(author_id) != row:
             self.conn.execute(
                 "UPDATE authors SET name = ?, family_name = ?, given_name = ?, is_organization = ?, block_key = ?, "
                 "paper_count = ?, updated_at = ? WHERE id = ?", (*row, self.now, author_id))
-            changes.updated += 1
             if (state.authors.get(author_id) or ("",))[0] != cluster.name:
-                changes.papers.update(m["paper_id"] for m in members)
+                self.papers.update(m["paper_id"] for m in members)
         spellings = _spellings(members)
         if state.names.get(author_id, {}) != spellings:
             self.conn.execute("DELETE FROM author_names WHERE author_id = ?", (author_id,))
@@ -288,21 +259,18 @@ class _Writer:
                 [(author_id, n, f, g, c) for n, (f, g, c) in sorted(spellings.items())])
         return author_id
 
-    def flush(self, keys: list[str], changes: AuthorChanges) -> None:
+    def flush(self, state: _BlockState, keys: list[str]) -> None:
         conn = self.conn
         # Two steps, so no (paper, author) pair is ever held twice mid-update.
         conn.executemany("UPDATE authorships SET author_id = NULL WHERE id = ?", [(mid,) for mid, _ in self.moved])
         conn.executemany("UPDATE authorships SET author_id = ? WHERE id = ?", [(aid, mid) for mid, aid in self.moved])
-        aliases = keys
-        old = [aid for chunk in _chunks(aliases) for (aid,) in conn.execute(
-            f"SELECT id FROM authors WHERE block_key IN ({_marks(chunk)})", chunk)]
-        gone = [aid for aid in old if aid not in self.kept]
+        gone = [aid for aid in sorted(state.authors) if aid not in self.kept]
         conn.executemany("DELETE FROM authors WHERE id = ?", [(aid,) for aid in gone])
-        for chunk in _chunks(sorted(self.kept)):
-            conn.execute(f"DELETE FROM author_merges WHERE author_id IN ({_marks(chunk)})", chunk)
+        for chunk in chunked(sorted(self.kept)):
+            conn.execute(f"DELETE FROM author_merges WHERE author_id IN ({placeholders(chunk)})", chunk)
         conn.executemany("INSERT INTO author_merges (author_id, name_a, name_b, rule, score, evidence) "
                          "VALUES (?, ?, ?, ?, ?, ?)", self.merges)
-        for chunk in _chunks(aliases):
-            conn.execute(f"DELETE FROM author_candidates WHERE block_key IN ({_marks(chunk)})", chunk)
+        for chunk in chunked(keys):
+            conn.execute(f"DELETE FROM author_candidates WHERE block_key IN ({placeholders(chunk)})", chunk)
         conn.executemany("INSERT INTO author_candidates (block_key, author_a_id, author_b_id, name_a, name_b, score, "
                          "reason) VALUES (?, ?, ?, ?, ?, ?, ?)", self.candidates)

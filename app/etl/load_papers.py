@@ -11,6 +11,7 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 
+from app.db import chunked, placeholders
 from app.etl.names import SPECIAL_LETTERS, block_key
 from rapidfuzz import fuzz
 
@@ -20,7 +21,6 @@ from app.etl.records import Mention
 # Abstracts at least this similar (rapidfuzz ratio, 0-100, on folded text) are one paper's:
 # a fixed typo or a lost sentence end stays above it; two different abstracts sit far below.
 ABSTRACT_SIMILARITY = 95
-SQL_CHUNK = 500  # host parameters per IN (...) list
 
 
 @dataclass
@@ -242,9 +242,8 @@ def _author_label(display: str, mention: str) -> str:
 
 def refresh_search(conn: sqlite3.Connection, paper_ids: set[int]) -> None:
     """Rewrite the combined search rows of these papers (title, authors in order, abstracts)."""
-    ids = sorted(paper_ids)
-    for chunk in (ids[i:i + SQL_CHUNK] for i in range(0, len(ids), SQL_CHUNK)):
-        marks = ",".join("?" * len(chunk))
+    for chunk in chunked(sorted(paper_ids)):
+        marks = placeholders(chunk)
         titles = dict(conn.execute(f"SELECT id, title FROM papers WHERE id IN ({marks})", chunk).fetchall())
         authors: dict[int, list[str]] = {pid: [] for pid in titles}
         for pid, display, mention in conn.execute(
