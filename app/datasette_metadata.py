@@ -26,7 +26,7 @@ VIEW_COLUMNS = {"paper_id": ("paper_search", "paper_id"), "title": ("papers", "t
 
 # Not for browsing: the schema version, and the search text the view shows better.
 # Datasette hides the FTS tables and their shadow tables by itself.
-HIDDEN = ("alembic_version", "paper_search", "pending_blocks")
+HIDDEN = ("alembic_version", "fts_deferred", "paper_search", "pending_blocks")
 
 TABLE_OPTIONS = {
     VIEW: {"fts_table": "paper_search_fts", "fts_pk": "paper_id", "facets": ["year", "venue"], "sort": "paper_id"},

@@ -238,3 +238,16 @@ class PendingBlock(SQLModel, table=True):
 
     __tablename__ = "pending_blocks"
     block_key: str = Field(primary_key=True, description="The family-name block to re-resolve.")
+
+
+class FtsDeferred(SQLModel, table=True):
+    """Search indexes an import is filling in one batch inside its transaction (empty between imports).
+
+    While a table has a row here, its FTS triggers skip rows with a key above `upto`; the
+    importer indexes those rows in one statement before it commits. Batched FTS5 inserts
+    are several times faster than one per trigger call.
+    """
+
+    __tablename__ = "fts_deferred"
+    table_name: str = Field(primary_key=True, description="The content table whose new rows are indexed in a batch.")
+    upto: int = Field(description="The largest key the index already holds; rows above it are the batch.")

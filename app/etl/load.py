@@ -6,6 +6,7 @@ of every author block it touched. A file is loaded wholly or not at all.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -25,6 +26,7 @@ from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, refresh
 from app.etl.normalize import CleanRecord, RecordError, normalize_record
 from app.etl.records import Reject
 from app.etl.resolve import Overrides, load_overrides
+from app.etl.search_index import batched_fts
 
 OVERRIDES_NAME = "overrides.txt"  # looked for beside the database
 # Whole-file rejects keep this much of the file's start as their raw text.
@@ -200,7 +202,8 @@ def parsed_files(conn, files: list[Path]) -> Iterator[ParsedFile | FileResult]:
         return
     # Both cores: one parses the next file while this process writes the current one.
     # spawn, not fork: a forked worker would inherit the import lock and hold it past a kill.
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=gc.disable) as pool:
         ahead = deque([pool.submit(parse_file, to_parse[0])])
         queue = deque(to_parse[1:])
         for item in todo:
@@ -233,7 +236,7 @@ def load_file(conn, run_id: int, parsed: ParsedFile, overrides: Overrides, repor
     clock = time.perf_counter()
     changes = PaperChanges()
     row = (parsed.digest, parsed.format, parsed.size, len(parsed.records), len(parsed.rejects), run_id, now, path)
-    with write_transaction(conn):
+    with write_transaction(conn), batched_fts(conn):
         known = conn.execute("SELECT id FROM source_files WHERE path = ?", (path,)).fetchone()
         if known:
             file_id = known["id"]
@@ -293,6 +296,9 @@ def run_import(
     overrides = read_overrides(db, overrides_path)
     conn = connect(db)
     try:
+        # The run keeps millions of small objects alive and makes no reference cycles worth
+        # collecting mid-run; Python's cycle collector would rescan them all, again and again.
+        gc.disable()
         started_at = now_utc()
         with write_transaction(conn):
             run_id = conn.execute(
@@ -330,3 +336,4 @@ def run_import(
         return report
     finally:
         conn.close()
+        gc.enable()

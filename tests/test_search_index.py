@@ -1,0 +1,81 @@
+"""Batched FTS upkeep (app/etl/search_index.py): every index stays exact whatever a transaction does."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from app.db import connect, ensure_schema, write_transaction
+from app.etl.search_index import INDEXES, batched_fts
+
+NOW = "2026-11-21T00:00:00+00:00"
+
+
+def add_paper(conn, title: str) -> int:
+    return conn.execute("INSERT INTO papers (title, created_at, updated_at) VALUES (?, ?, ?)",
+                        (title, NOW, NOW)).lastrowid
+
+
+def titles_matching(conn, word: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT p.title FROM papers_fts f JOIN papers p ON p.id = f.rowid WHERE papers_fts MATCH ? ORDER BY p.id",
+        (word,))]
+
+
+def assert_indexes_exact(conn) -> None:
+    for table in INDEXES:
+        conn.execute(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('integrity-check')")
+    assert conn.execute("SELECT count(*) FROM fts_deferred").fetchone()[0] == 0
+
+
+@pytest.fixture
+def conn(tmp_path):
+    db = tmp_path / "papers.db"
+    ensure_schema(db)
+    conn = connect(db)
+    with write_transaction(conn):
+        add_paper(conn, "Old verifier paper")  # id 1
+        add_paper(conn, "Old gone paper")  # id 2, the largest id: the next insert may reuse it
+    yield conn
+    conn.close()
+
+
+def test_rows_added_updated_and_deleted_in_a_batch_are_indexed_exactly(conn):
+    with write_transaction(conn), batched_fts(conn):
+        conn.execute("UPDATE papers SET title = 'Old verifiers revisited' WHERE id = 1")  # indexed: via trigger
+        conn.execute("DELETE FROM papers WHERE id = 2")
+        reused = add_paper(conn, "Reused id paper")  # takes id 2 again, at the mark: via trigger
+        fresh = add_paper(conn, "Fresh batch paper")
+        conn.execute("UPDATE papers SET title = 'Fresh batch verifier' WHERE id = ?", (fresh,))  # above the mark
+        dropped = add_paper(conn, "Dropped before commit")
+        conn.execute("DELETE FROM papers WHERE id = ?", (dropped,))
+        # Inside the block, rows above the mark are not searchable yet.
+        assert titles_matching(conn, "fresh") == []
+    assert reused == 2
+    assert_indexes_exact(conn)
+    assert titles_matching(conn, "verifier") == ["Old verifiers revisited", "Fresh batch verifier"]
+    assert titles_matching(conn, "reused") == ["Reused id paper"]
+    assert titles_matching(conn, "gone OR dropped") == []
+
+
+def test_a_rolled_back_batch_leaves_no_trace(conn):
+    with pytest.raises(RuntimeError), write_transaction(conn), batched_fts(conn):
+        add_paper(conn, "Never committed")
+        raise RuntimeError("killed mid-file")
+    assert_indexes_exact(conn)
+    assert titles_matching(conn, "committed") == []
+
+
+def test_writers_outside_an_import_keep_the_indexes_by_trigger(conn):
+    conn.execute("INSERT INTO papers (title, created_at, updated_at) VALUES ('Plain writer paper', ?, ?)", (NOW, NOW))
+    assert_indexes_exact(conn)
+    assert titles_matching(conn, "writer") == ["Plain writer paper"]
+
+
+def test_every_index_is_batched(tmp_path):
+    # A new FTS index must be listed in INDEXES, or imports would leave its new rows unindexed.
+    db = tmp_path / "papers.db"
+    ensure_schema(db)
+    with sqlite3.connect(db) as plain:
+        fts = {r[0] for r in plain.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%fts5%'")}
+    assert fts == {f"{table}_fts" for table in INDEXES}
