@@ -10,6 +10,7 @@ cluster keeps the author id most of its mentions already had.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Callable
 
 from app.db import chunked, placeholders, write_transaction
 from app.etl.names import coauthor_key
+from app.etl.search_index import batched_fts
 from app.etl.resolve import BlockResult, Cluster, MentionRef, Overrides, resolve_block
 
 # Blocks resolved per transaction at the end of a run: big enough to batch the queries,
@@ -41,34 +43,45 @@ def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, now: str)
             "SELECT paper_id, author_id FROM authorships WHERE author_id IS NOT NULL AND paper_id IN "
             "(SELECT paper_id FROM authorships WHERE author_id IS NULL)"):
         taken[pid].add(aid)
-    known: dict[tuple[str, str], int | None] = {}
+    known = _authors_by_spelling(conn, {(overrides.block_alias(r["block_key"]), r["name"]) for r in rows})
+    # Ids are handed out here, so new authors go in with one executemany (the write lock is held).
+    next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM authors").fetchone()[0]
+    new_authors: dict[int, tuple] = {}
     assigned, papers, spellings = [], Counter(), Counter()
     for r in rows:
         spelling = (overrides.block_alias(r["block_key"]), r["name"])
-        if spelling not in known:
-            found = conn.execute(
-                "SELECT n.author_id FROM author_names n JOIN authors a ON a.id = n.author_id "
-                "WHERE a.block_key = ? AND n.name = ? ORDER BY n.count DESC, n.author_id LIMIT 1", spelling).fetchone()
-            known[spelling] = found[0] if found else None
-        author_id = known[spelling]
+        author_id = known.get(spelling)
         if author_id is None or author_id in taken[r["paper_id"]]:
-            author_id = conn.execute(
-                "INSERT INTO authors (name, family_name, given_name, is_organization, block_key, paper_count, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
-                (r["name"], r["family_name"], r["given_name"], r["is_organization"], spelling[0], now, now)).lastrowid
-            if known[spelling] is None:
-                known[spelling] = author_id
+            author_id, next_id = next_id, next_id + 1
+            new_authors[author_id] = (r["name"], r["family_name"], r["given_name"], r["is_organization"], spelling[0])
+            known.setdefault(spelling, author_id)
         taken[r["paper_id"]].add(author_id)
         assigned.append((author_id, r["id"]))
         papers[author_id] += 1
         spellings[(author_id, r["name"], r["family_name"], r["given_name"])] += 1
+    conn.executemany(
+        "INSERT INTO authors (id, name, family_name, given_name, is_organization, block_key, paper_count, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(aid, *author, papers[aid], now, now) for aid, author in new_authors.items()])
     conn.executemany("UPDATE authorships SET author_id = ? WHERE id = ?", assigned)
     conn.executemany("UPDATE authors SET paper_count = paper_count + ? WHERE id = ?",
-                     [(n, aid) for aid, n in papers.items()])
+                     [(n, aid) for aid, n in papers.items() if aid not in new_authors])
     conn.executemany(
         "INSERT INTO author_names (author_id, name, family_name, given_name, count) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (author_id, name) DO UPDATE SET count = count + excluded.count",
         [(*key, n) for key, n in spellings.items()])
+
+
+def _authors_by_spelling(conn: sqlite3.Connection, spellings: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(block, spelling) -> the existing author of that block who has it most often."""
+    found: dict[tuple[str, str], int] = {}
+    for block, name, author_id in conn.execute(
+            "WITH wanted AS (SELECT value ->> 0 AS block_key, value ->> 1 AS name FROM json_each(?)) "
+            "SELECT w.block_key, w.name, n.author_id FROM wanted w "
+            "JOIN author_names n ON n.name = w.name JOIN authors a ON a.id = n.author_id AND a.block_key = w.block_key "
+            "ORDER BY n.count DESC, n.author_id", (json.dumps(sorted(spellings)),)):
+        found.setdefault((block, name), author_id)
+    return found
 
 
 def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
@@ -80,7 +93,7 @@ def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
     """
     context = PaperContext()
     while True:
-        with write_transaction(conn):
+        with write_transaction(conn), batched_fts(conn):
             keys = [r[0] for r in conn.execute(
                 "SELECT block_key FROM pending_blocks ORDER BY block_key LIMIT ?", (BLOCKS_PER_TRANSACTION,))]
             if not keys:
