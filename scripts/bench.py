@@ -12,11 +12,13 @@ one run time and measure the peak memory of
   f. 200 searches drawn from the corpus vocabulary and 200 author lookups.
 
 Each measured step runs in its own process (peak RSS is per process). Figures are
-printed and written to docs/benchmarks.md with the machine facts and the command.
+printed and written to docs/benchmarks.md (between its bench markers) with the machine
+facts, the command, phase times per 1,000 papers (linear growth shows as flat rows)
+and the targets at the biggest size.
 
 Example:
     python scripts/bench.py --sizes 10000,100000
-    python scripts/bench.py --sizes 1000000 --append
+    python scripts/bench.py --sizes 10000,100000,1000000 --sqlite-utils-up-to 100000
 """
 from __future__ import annotations
 
@@ -238,7 +240,7 @@ def corpus_for(workdir: Path, papers: int, seed: int) -> Path:
     return out
 
 
-def bench_size(workdir: Path, papers: int, skip_sqlite_utils: bool) -> dict:
+def bench_size(workdir: Path, papers: int, with_sqlite_utils: bool) -> dict:
     corpus = corpus_for(workdir, papers, SEED)
     increment = corpus_for(workdir, max(papers // 100, 1), INCREMENT_SEED)
     run = workdir / f"run-{papers}"
@@ -246,7 +248,7 @@ def bench_size(workdir: Path, papers: int, skip_sqlite_utils: bool) -> dict:
     run.mkdir(parents=True)
     row = {"papers": papers, "bytes": sum(p.stat().st_size for p in dump_files(corpus))}
     row["floor"] = in_child("floor", str(corpus), str(run / "floor.db"))
-    if not skip_sqlite_utils:
+    if with_sqlite_utils:
         row["sqlite_utils"] = in_child("sqlite-utils", str(corpus), str(run / "su.db"))
     row["import"] = in_child("import", str(run / "paperdb.db"), str(corpus))
     row["noop"] = in_child("import", str(run / "paperdb.db"), str(corpus))
@@ -258,50 +260,101 @@ def bench_size(workdir: Path, papers: int, skip_sqlite_utils: bool) -> dict:
 def machine() -> dict:
     mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "?")
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 2**20, 1),
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 2**20, 1) if mem != "?" else mem,
             "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "load_average": os.getloadavg()}
+            "load_average_at_end": tuple(round(x, 2) for x in os.getloadavg())}
 
 
 def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}x" if a and b else "-"
 
 
+LOAD_STEPS = (("raw floor", "floor"), ("sqlite-utils", "sqlite_utils"), ("paperdb import", "import"),
+              ("no-op re-run", "noop"), ("+1% incremental", "increment"))
+PHASES = ("parse", "load", "index", "resolve")
+
+
+def targets(r: dict) -> list[tuple[str, str, bool]]:
+    """(target, measured, met) at one size, as the performance and query issues state them."""
+    full, floor = r["import"]["seconds"], r["floor"]["seconds"]
+    search, author = r["queries"].get("search") or {}, r["queries"].get("author") or {}
+    peak = max(r["import"]["peak_mb"], r["increment"]["peak_mb"], r["noop"]["peak_mb"])
+    return [
+        ("full import <= 1.5x the raw floor", f"{full / floor:.1f}x ({full:.0f} s vs {floor:.0f} s)", full <= 1.5 * floor),
+        ("peak memory <= 1.5 GB", f"{peak:.0f} MB", peak <= 1536),
+        ("no-op re-run <= 5 s", f"{r['noop']['seconds']:.1f} s", r["noop"]["seconds"] <= 5),
+        ("+1% incremental <= 5% of the full import",
+         f"{100 * r['increment']['seconds'] / full:.1f}% ({r['increment']['seconds']:.0f} s)",
+         r["increment"]["seconds"] <= 0.05 * full),
+        ("search p50 <= 20 ms, p95 <= 100 ms", f"{search.get('p50')} / {search.get('p95')} ms",
+         bool(search) and search["p50"] <= 20 and search["p95"] <= 100),
+        ("search p50 < 10 ms, p95 < 50 ms (query layer)", f"{search.get('p50')} / {search.get('p95')} ms",
+         bool(search) and search["p50"] < 10 and search["p95"] < 50),
+        ("author lookup p95 <= 20 ms", f"{author.get('p95')} ms", bool(author) and author["p95"] <= 20),
+    ]
+
+
 def markdown(rows: list[dict], command: str, facts: dict) -> str:
     lines = [
-        "# Benchmarks", "",
         f"Command: `{command}`", "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()), "",
-        "Every figure of a size comes from one run of the script; ratios compare with the raw floor measured",
+        "Every figure below comes from this one run; ratios compare with the raw floor measured",
         "in the same run (these machines are shared and noisy, so absolute times drift between runs).", "",
-        "## Loading", "",
+        "### Loading", "",
         "| papers | step | wall s | vs floor | peak MB | phases (s) |", "|---|---|---|---|---|---|",
     ]
     for r in rows:
         floor = r["floor"]["seconds"]
-        for name, key in (("raw floor", "floor"), ("sqlite-utils", "sqlite_utils"), ("paperdb import", "import"),
-                          ("no-op re-run", "noop"), ("+1% incremental", "increment")):
+        for name, key in LOAD_STEPS:
             m = r.get(key)
             if not m:
+                lines.append(f"| {r['papers']:,} | {name} | not run | | | |")
                 continue
             phases = ", ".join(f"{k} {v:.1f}" for k, v in (m.get("phases") or {}).items())
             lines.append(f"| {r['papers']:,} | {name} | {m['seconds']:.1f} | {ratio(m['seconds'], floor)} | "
                          f"{m.get('peak_mb', 0):.0f} | {phases} |")
-    lines += ["", "## Queries (ms)", "", "| papers | query | n | p50 | p95 | p99 |", "|---|---|---|---|---|---|"]
+    lines += ["", "### Growth: seconds per 1,000 papers of the full import", "",
+              "Flat rows mean linear growth. parse runs in a second process, overlapping the others.", "",
+              "| papers | wall | " + " | ".join(PHASES) + " |", "|---|---|" + "---|" * len(PHASES)]
+    for r in rows:
+        per = 1000 / r["papers"]
+        phases = r["import"].get("phases") or {}
+        lines.append(f"| {r['papers']:,} | {r['import']['seconds'] * per:.3f} | "
+                     + " | ".join(f"{phases.get(k, 0) * per:.3f}" for k in PHASES) + " |")
+    lines += ["", "### Queries (ms)", "", "| papers | query | n | p50 | p95 | p99 |", "|---|---|---|---|---|---|"]
     for r in rows:
         for kind in ("search", "author"):
             q = r["queries"].get(kind) or {}
             if q:
                 lines.append(f"| {r['papers']:,} | {kind} | {q['n']} | {q['p50']} | {q['p95']} | {q['p99']} |")
+    biggest = max(rows, key=lambda r: r["papers"])
+    lines += ["", f"### Targets at {biggest['papers']:,} papers", "", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in targets(biggest)]
     return "\n".join(lines) + "\n"
+
+
+BEGIN, END = "<!-- bench:begin (written by scripts/bench.py) -->", "<!-- bench:end -->"
+
+
+def write_report(out: Path, block: str) -> None:
+    """Put the figures between the markers, keeping the notes around them; a new file gets a heading."""
+    text = out.read_text(encoding="utf-8") if out.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text:
+        text = f"{text.rstrip()}\n\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1] if END in rest else ""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(f"{head}{BEGIN}\n{block}{END}{tail}", encoding="utf-8")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="10000,100000", help="comma-separated corpus sizes in papers")
     p.add_argument("--workdir", type=Path, default=Path("/tmp/paperdb-bench"), help="corpora and databases go here")
-    p.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md", help="the report to write")
-    p.add_argument("--skip-sqlite-utils", action="store_true", help="leave out the (slow) sqlite-utils load")
+    p.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md",
+                   help="the report: figures go between its bench markers, notes around them stay")
+    p.add_argument("--sqlite-utils-up-to", type=int, default=None, metavar="PAPERS",
+                   help="run the (slow) sqlite-utils load only for sizes up to this (default: every size)")
     p.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     p.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     a = p.parse_args()
@@ -310,14 +363,13 @@ def main() -> None:
         return
     rows = []
     for size in (int(s) for s in a.sizes.split(",")):
-        rows.append(bench_size(a.workdir, size, a.skip_sqlite_utils))
+        rows.append(bench_size(a.workdir, size, a.sqlite_utils_up_to is None or size <= a.sqlite_utils_up_to))
         print(json.dumps(rows[-1]), flush=True)
+        (a.out.with_suffix(".json")).write_text(json.dumps(rows, indent=1), encoding="utf-8")  # kept if a later size fails
     command = "python scripts/bench.py " + " ".join(sys.argv[1:])
-    report = markdown(rows, command, machine())
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text(report, encoding="utf-8")
-    (a.out.with_suffix(".json")).write_text(json.dumps(rows, indent=1), encoding="utf-8")
-    print(report)
+    block = markdown(rows, command, machine())
+    write_report(a.out, block)
+    print(block)
 
 
 if __name__ == "__main__":
