@@ -104,3 +104,23 @@ def test_a_malformed_overrides_file_is_a_clear_error(tmp_path):
     (tmp_path / "overrides.txt").write_text("merge Okafor = Okafor, C.\n")
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "p.db"), "import", str(PROFILE_DUMP)])
     assert result.exit_code == 2 and "overrides line 1" in result.output
+
+
+def test_a_profile_that_only_adds_evidence_counts_in_any_order(tmp_path):
+    # Run 3 brings a known paper again, with the same authors, from John Smith's profile: that
+    # profile is the evidence that `J. Smith` on it is the John Smith of his other profile paper.
+    files = {
+        "profile_c.txt": "Smith, John\nPaper Zero About Widgets\nSmith, John, Doe, Alice\nWe study widgets.\n",
+        "papers_a.jsonl": json.dumps({"title": "Paper One About Gadgets", "authors": ["Smith, J.", "Roe, Bob"],
+                                      "abstract": "We study gadgets."}) + "\n",
+        "profile_b.txt": "Smith, John\nPaper One About Gadgets\nSmith, J., Roe, Bob\nWe study gadgets.\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    one_run, three_runs = tmp_path / "one.db", tmp_path / "three.db"
+    run_import(one_run, [tmp_path / name for name in files])
+    for name in files:
+        run_import(three_runs, [tmp_path / name])
+    expected = [("Alice Doe", 1), ("Bob Roe", 1), ("John Smith", 2)]
+    assert query(one_run, "SELECT name, paper_count FROM authors ORDER BY name") == expected
+    assert query(three_runs, "SELECT name, paper_count FROM authors ORDER BY name") == expected

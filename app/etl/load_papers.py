@@ -96,6 +96,9 @@ def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: st
             # Let later records of this file match on the title even before the rebuild.
             conn.execute("UPDATE papers SET title_key = ? WHERE id = ? AND title_key IS NULL", (rec.title_key, paper_id))
         changes.dirty.add(paper_id)
+        if rec.profile_owner:
+            # A profile is evidence about the paper's authors even when their list is unchanged.
+            changes.touched_blocks.update(_block_keys_of(conn, paper_id))
     pending_keys.setdefault(paper_id, set()).update(block_key(m.family, m.given) for m in rec.mentions)
     source_id = conn.execute(
         "INSERT INTO paper_sources (paper_id, file_id, line, record_hash, profile_owner, record) "
@@ -117,7 +120,12 @@ def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: st
 
 def remove_file_sources(conn: sqlite3.Connection, file_id: int, changes: PaperChanges) -> None:
     """Forget what a file contributed; its papers are rebuilt from their other sources."""
-    changes.dirty.update(r[0] for r in conn.execute("SELECT DISTINCT paper_id FROM paper_sources WHERE file_id = ?", (file_id,)))
+    for paper_id, has_profile in conn.execute(
+            "SELECT paper_id, max(profile_owner IS NOT NULL) FROM paper_sources WHERE file_id = ? GROUP BY paper_id",
+            (file_id,)).fetchall():
+        changes.dirty.add(paper_id)
+        if has_profile:  # its authors lose that evidence
+            changes.touched_blocks.update(_block_keys_of(conn, paper_id))
     conn.execute("DELETE FROM paper_sources WHERE file_id = ?", (file_id,))
 
 
