@@ -41,11 +41,14 @@ from array import array
 from functools import lru_cache
 from pathlib import Path
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: profiles of at most DEFAULT_PAPERS_PER_PROFILE papers
 # The shared real-data sample sits beside the project checkout.
 DEFAULT_VOCAB = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "acl_public_papers.jsonl"
 DEFAULT_SEED = 1
-DEFAULT_PAPERS_PER_FILE = 25_000  # 1M papers -> ~43 files, inside the 30-100 the benchmarks want
+DEFAULT_PAPERS_PER_FILE = 25_000  # JSONL and abstracts files: 1M papers -> ~30 of them
+# A profile dump is one scholar's papers: real profiles hold 20-1000, so profile owners are
+# prolific (hundreds of papers) without being on a tenth of the corpus.
+DEFAULT_PAPERS_PER_PROFILE = 400
 
 # --- corpus shape -------------------------------------------------------------------------
 JSONL_SHARE = 0.62  # brief: ~60% of papers in JSONL; 62 + 33 + 5 = 100% of distinct papers
@@ -949,7 +952,7 @@ def generate(papers: int, out: Path, seed: int = DEFAULT_SEED,
     """Generate the corpus into `out` and return the manifest."""
     if papers < 1 or per_file < 1 or (per_profile is not None and per_profile < 1):
         raise ValueError("--papers, --papers-per-file and --papers-per-profile must be >= 1")
-    per_profile = per_profile or per_file
+    per_profile = per_profile or min(per_file, DEFAULT_PAPERS_PER_PROFILE)
     out.mkdir(parents=True, exist_ok=True)
     clear_old_outputs(out)
     corpus = Corpus(papers, seed, per_file, per_profile, load_vocab(Path(vocab_path), seed))
@@ -1006,13 +1009,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"random seed; different seeds give different corpora "
                              f"(default {DEFAULT_SEED})")
     parser.add_argument("--papers-per-file", type=int, default=DEFAULT_PAPERS_PER_FILE,
-                        metavar="K", help="papers per JSONL/abstracts file, and per profile "
-                                          f"unless --papers-per-profile (default "
-                                          f"{DEFAULT_PAPERS_PER_FILE}; repeats add ~5%%)")
+                        metavar="K", help="papers per JSONL/abstracts file, at most per profile "
+                                          f"(default {DEFAULT_PAPERS_PER_FILE}; repeats add ~5%%)")
     parser.add_argument("--papers-per-profile", type=int, default=None, metavar="P",
-                        help="papers per profile dump, each owned by one author (default: K; "
-                             "real scholar profiles are 20-1000 papers, at the cost of more "
-                             "files)")
+                        help="papers per profile dump, each owned by one author (default: the "
+                             f"smaller of K and {DEFAULT_PAPERS_PER_PROFILE}; real scholar "
+                             "profiles are 20-1000 papers)")
     parser.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB, metavar="JSONL",
                         help="real papers (JSON Lines with title, abstract, authors_parsed) "
                              "to learn words and names from (default %(default)s)")
