@@ -4,11 +4,20 @@ import re
 import unicodedata
 from pathlib import Path
 
+import ftfy
 import pytest
+from ftfy.badness import BADNESS_RE, is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.etl.clean import is_blank, repair_text
+from app.etl.clean import (
+    BADNESS_REACH,
+    FTFY_CONFIG,
+    _fix_text,
+    _looks_like_mojibake,
+    is_blank,
+    repair_text,
+)
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "samples" / "003_813f7c278c729ce1.txt"  # the seed, copied unchanged
 THAI_BLOCK = re.compile("[\u0e00-\u0e7f]")
@@ -202,3 +211,25 @@ DIRTY_ALPHABET = st.sampled_from(
 def test_repair_is_idempotent_on_dirty_text(text):
     once = repair_text(text)
     assert repair_text(once) == once
+
+
+# `_fix_text` skips ftfy where ftfy would change nothing; hold it to ftfy's own answers.
+MOJIBAKE_CHARS = sorted({ch for ch in BADNESS_RE.pattern if not ch.isascii()})
+FTFY_TEXT = st.lists(
+    st.sampled_from([*MOJIBAKE_CHARS, "\r", "\n", "\x85", "\x1b[1m", "ﬁ", "e\u0301", "\ufffc"])
+    | st.text("ab XY.,'", max_size=8)
+).map("".join)
+
+
+@settings(max_examples=1000)
+@given(FTFY_TEXT)
+def test_ftfy_is_skipped_only_where_it_changes_nothing(text):
+    assert _looks_like_mojibake(text) == is_bad(text)
+    assert _fix_text(text) == ftfy.fix_text(text, FTFY_CONFIG)
+
+
+def test_mojibake_search_reaches_ftfys_longest_sequence():
+    from re import _parser  # private, but the only way to measure a compiled pattern
+
+    longest = _parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags).getwidth()[1]
+    assert longest - 1 <= BADNESS_REACH

@@ -14,6 +14,8 @@ import unicodedata
 from functools import lru_cache
 
 import ftfy
+from ftfy.badness import BADNESS_RE
+from ftfy.chardata import CONTROL_CHARS, LIGATURES
 
 # Keep curly quotes and full-width CJK as written; compose accents (NFC).
 FTFY_CONFIG = ftfy.TextFixerConfig(
@@ -23,6 +25,22 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
     normalization="NFC",
     explain=False,
 )
+
+# Most fields need nothing from ftfy, yet its mojibake search (`ftfy.badness.is_bad`) scans
+# the whole text and cost more than the rest of the clean stage, so `_fix_text` skips ftfy
+# where it cannot change the text. Besides mojibake and NFC, FTFY_CONFIG has ftfy act only
+# on these: C1 controls, Latin ligatures, line breaks (`\n` also splits the text into
+# segments), surrogates, terminal escapes and the control characters it deletes.
+_FTFY_TARGETS = re.compile(
+    "[\x80-\x9f\r\n\u2028\u2029\x1b\ud800-\udfff"
+    + re.escape("".join(map(chr, [*LIGATURES, *CONTROL_CHARS])))
+    + "]"
+)
+# Every sequence `is_bad` looks for holds a non-ASCII character and is at most 7 characters
+# long (`ГўВЂВ.x`, ftfy 6.3), so searching around the non-ASCII characters finds them all;
+# tests/test_clean.py checks this against the installed ftfy.
+BADNESS_REACH = 6
+_NON_ASCII = re.compile("[^\x00-\x7f]+")
 
 # A repair can expose work for an earlier step (LaTeX `\~A` next to `©` reads as mojibake),
 # so passes repeat until the text is stable; real lines settle after one.
@@ -164,9 +182,34 @@ def _drop_tag(match: re.Match) -> str:
 
 def _repair_once(text: str) -> str:
     text = _repair_cp874(_C0_AND_ZERO_WIDTH.sub(_blank_out, text))  # ftfy drops \v unspaced
-    text = ftfy.fix_text(text, FTFY_CONFIG)
+    text = _fix_text(text)
     text = _LATEX.sub(_expand_latex, text)
     return " ".join(_INVISIBLE.sub(_blank_out, text).split())
+
+
+def _fix_text(text: str) -> str:
+    """`ftfy.fix_text` with FTFY_CONFIG, skipped where it would return the text unchanged."""
+    if (
+        len(text) <= FTFY_CONFIG.max_decode_length  # longer text is fixed in segments
+        and not _FTFY_TARGETS.search(text)
+        and unicodedata.is_normalized("NFC", text)
+        and not _looks_like_mojibake(text)
+    ):
+        return text
+    return ftfy.fix_text(text, FTFY_CONFIG)
+
+
+def _looks_like_mojibake(text: str) -> bool:
+    """`ftfy.badness.is_bad`, searching only the windows around non-ASCII characters."""
+    start = end = 0
+    for match in _NON_ASCII.finditer(text):
+        if match.start() - BADNESS_REACH > end:  # a gap: search the window so far
+            if end and BADNESS_RE.search(text, start, end):
+                return True
+            start = match.start() - BADNESS_REACH
+        end = match.end() + BADNESS_REACH
+    # With a start past 0 `^` cannot match there, just as in the whole text.
+    return end > 0 and BADNESS_RE.search(text, start, end) is not None
 
 
 def _blank_out(match: re.Match) -> str:

@@ -223,7 +223,8 @@ def _jsonl_record(path: str, n: int, text: str) -> Record:
         fields[key] = None if value is None else str(value)
     authors = _jsonl_authors(obj)
     strings = [*fields.values(), *(part for pair in authors for part in pair)]
-    if any(s and SURROGATE.search(s) for s in strings):
+    # The line itself is valid UTF-8 or UTF-16, so only a `\u` escape can make a surrogate.
+    if "\\u" in text and any(s and SURROGATE.search(s) for s in strings):
         raise ValueError("text has a lone UTF-16 surrogate escape (like \\ud800), which is not a character")
     return Record(file=path, line=n, raw=text, year=_jsonl_year(obj.get("year")), author_pairs=authors, **fields)
 

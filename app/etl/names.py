@@ -313,11 +313,13 @@ def _is_null(token: str) -> bool:
     return not token or token.casefold() in NULL_TOKENS
 
 
+@lru_cache(maxsize=NAME_CACHE)
 def _is_stray(token: str) -> bool:
     """Punctuation-only tokens (`:`), empty tokens and `et al.` are not authors."""
     return not any(c.isalnum() for c in token) or fold(token) in STRAY_PHRASES
 
 
+@lru_cache(maxsize=NAME_CACHE)
 def is_organization(family: str, given: str | None) -> bool:
     """Whether a given-less author is an organisation (`OpenAI`, `Gemini Team`)."""
     if given:

@@ -11,15 +11,22 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from app.etl.clean import repair_text, strip_markup
-from app.etl.names import NameParseError, parse_author_pairs, parse_flat_authors
+from app.etl.names import (
+    NAME_CACHE,
+    NameParseError,
+    parse_author_pairs,
+    parse_flat_authors,
+)
 from app.etl.records import Mention, NameRepair, Record
 
 DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 ARXIV_PREFIX = re.compile(r"^(?:https?://arxiv\.org/abs/|arxiv:\s*)", re.IGNORECASE)
 ARXIV_VERSION = re.compile(r"v\d+$")
 NOT_WORD = re.compile(r"[\W_]+")
+ALNUM = re.compile(r"[^\W_]")  # the characters `str.isalnum` accepts
 APOSTROPHES = re.compile("['\u2019\u02bc]")  # `Let's` and `Lets` are one spelling
 # Words hashed at each end of an abstract for near-duplicate blocking: long enough to be
 # specific to one abstract, short enough that a late typo or a cut-off end spares one end.
@@ -77,26 +84,47 @@ class CleanRecord:
         )
 
 
-class _CombiningMarks(dict):
-    """A `str.translate` table that deletes combining marks, filled in as characters are met."""
+class _FoldChars(dict):
+    """A `str.translate` table that folds a character of decomposed, case-folded text.
 
-    def __missing__(self, code: int) -> int | None:
-        self[code] = None if unicodedata.combining(chr(code)) else code
+    Combining marks and apostrophes go, other non-word characters and `_` become spaces
+    (`NOT_WORD`), the rest stay; filled in as characters are met.
+    """
+
+    def __missing__(self, code: int) -> int | str | None:
+        char = chr(code)
+        if unicodedata.combining(char) or APOSTROPHES.match(char):
+            self[code] = None
+        else:
+            self[code] = " " if NOT_WORD.match(char) else code
         return self[code]
 
 
-STRIP_COMBINING = _CombiningMarks()
+FOLD_CHARS = _FoldChars()
+NON_ASCII = re.compile("[^\x00-\x7f]+")
+SPACES = re.compile("  +")
 
 
 def fold_text(text: str) -> str:
     """Case, accents, punctuation and whitespace folded: `Let's Verify!` → `lets verify`."""
     text = text.casefold()
     if not text.isascii():  # most text is ASCII: skip the accent strip
-        # Fold case again once decomposed: `𝐀` decomposes to `A`, which has a case only then
-        # (without this a folded title would fold to something else a second time).
-        text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-        text = text.translate(STRIP_COMBINING)
-    return NOT_WORD.sub(" ", APOSTROPHES.sub("", text)).strip()
+        # ASCII characters decompose to themselves and stop reordering of combining marks,
+        # so the runs between them decompose alone; they repeat (`é`, `’`), so are cached.
+        text = NON_ASCII.sub(_fold_run, text)
+    # FOLD_CHARS turns every space into " ": collapse the runs, as `" ".join(split())` would.
+    return SPACES.sub(" ", text.translate(FOLD_CHARS)).strip()
+
+
+@lru_cache(maxsize=4096)
+def _fold_accents(run: str) -> str:
+    # Fold case again once decomposed: `𝐀` decomposes to `A`, which has a case only then
+    # (without this a folded title would fold to something else a second time).
+    return unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", run).casefold()).translate(FOLD_CHARS)
+
+
+def _fold_run(match: re.Match) -> str:
+    return _fold_accents(match.group())
 
 
 def text_key(text: str) -> str:
@@ -116,9 +144,10 @@ def abstract_keys(text: str) -> tuple[str, str, str]:
     typo or a cut-off end still share the second or the third, so fuzzy comparison only
     looks at a handful of candidates.
     """
-    folded = fold_text(text)
-    words = folded.split()
-    return _short_hash(folded), _short_hash(" ".join(words[:BLOCK_WORDS])), _short_hash(" ".join(words[-BLOCK_WORDS:]))
+    folded = fold_text(text)  # words joined by single spaces: split off just the ends
+    head = " ".join(folded.split(" ", BLOCK_WORDS)[:BLOCK_WORDS])
+    tail = " ".join(folded.rsplit(" ", BLOCK_WORDS)[-BLOCK_WORDS:])
+    return _short_hash(folded), _short_hash(head), _short_hash(tail)
 
 
 def normalize_ids(record: Record) -> tuple[tuple[str, str], ...]:
@@ -135,7 +164,7 @@ def normalize_ids(record: Record) -> tuple[tuple[str, str], ...]:
 
 def _blank(repaired: str) -> bool:
     """`is_blank` for text already repaired, which need not be repaired again."""
-    return not any(ch.isalnum() for ch in repaired)
+    return ALNUM.search(repaired) is None
 
 
 def _repair_field(text: str | None) -> str | None:
@@ -151,16 +180,22 @@ def _repair_prose(text: str | None) -> str | None:
 
 
 def _repair_mention(m: Mention) -> Mention:
+    family, given = _repair_name(m.family, m.given)
+    if family == m.family and given == m.given:
+        return m  # most names need no repair
+    return Mention(family=family, given=given, raw=m.raw, is_organization=m.is_organization)
+
+
+@lru_cache(maxsize=NAME_CACHE)  # authors recur across papers
+def _repair_name(family: str, given: str | None) -> tuple[str, str | None]:
     # Repair family and given together: a part made only of damaged letters
     # (`ลฤ`) is recognisable as mojibake only next to the rest of the name.
-    family, given = m.family, m.given
-    if given:
-        family, sep, given = repair_text(f"{m.family}, {m.given}").partition(", ")
-        if not sep:
-            family, given = repair_text(m.family), repair_text(m.given)
-    else:
-        family = repair_text(family)
-    return Mention(family=family, given=given or None, raw=m.raw, is_organization=m.is_organization)
+    if not given:
+        return repair_text(family), None
+    repaired, sep, repaired_given = repair_text(f"{family}, {given}").partition(", ")
+    if not sep:
+        repaired, repaired_given = repair_text(family), repair_text(given)
+    return repaired, repaired_given or None
 
 
 def _mentions(record: Record) -> tuple[tuple[Mention, ...], tuple[NameRepair, ...]]:
