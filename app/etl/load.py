@@ -32,7 +32,7 @@ OVERRIDES_NAME = "overrides.txt"  # looked for beside the database
 # Whole-file rejects keep this much of the file's start as their raw text.
 REJECTED_FILE_KEEP = 64 * 1024
 # SQLite page cache of an import, in KiB (the default is 2 MiB).
-IMPORT_CACHE_KIB = 256 * 1024
+IMPORT_CACHE_KIB = 64 * 1024
 # Hidden and editor files in an import folder are never dumps.
 IGNORED_PREFIXES = (".", "~")
 

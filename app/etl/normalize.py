@@ -37,13 +37,12 @@ class RecordError(ValueError):
     """The record cannot be loaded; the message says why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CleanRecord:
     """A record ready to load: repaired text, parsed mentions, identity keys."""
 
     file: str
-    line: int
-    raw: str
+    line: int  # the raw text stays in the dump: only rejects keep theirs
     title: str | None
     abstract: str | None
     mentions: tuple[Mention, ...]
@@ -237,7 +236,6 @@ def normalize_record(record: Record) -> CleanRecord:
     return CleanRecord(
         file=record.file,
         line=record.line,
-        raw=record.raw,
         title=title,
         abstract=abstract,
         mentions=mentions,
