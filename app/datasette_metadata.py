@@ -24,9 +24,11 @@ VIEW_COLUMNS = {"paper_id": ("paper_search", "paper_id"), "title": ("papers", "t
                 "year": ("papers", "year"), "venue": ("papers", "venue"),
                 "authors": ("paper_search", "authors"), "abstract": ("paper_search", "abstract")}
 
-# Not for browsing: the schema version, and the search text the view shows better.
+# Not for browsing: the schema version, import bookkeeping, the search text the view shows
+# better, and the precomputed one-word searches.
 # Datasette hides the FTS tables and their shadow tables by itself.
-HIDDEN = ("alembic_version", "fts_deferred", "paper_search", "pending_blocks")
+HIDDEN = ("alembic_version", "fts_deferred", "paper_search", "pending_blocks", "search_terms", "search_top",
+          "search_top_source")
 
 TABLE_OPTIONS = {
     VIEW: {"fts_table": "paper_search_fts", "fts_pk": "paper_id", "facets": ["year", "venue"], "sort": "paper_id"},

@@ -251,3 +251,36 @@ class FtsDeferred(SQLModel, table=True):
     __tablename__ = "fts_deferred"
     table_name: str = Field(primary_key=True, description="The content table whose new rows are indexed in a batch.")
     upto: int = Field(description="The largest key the index already holds; rows above it are the batch.")
+
+
+class SearchTerm(SQLModel, table=True):
+    """A search word in at least `app.query.TOP_MIN_PAPERS` papers, whose best papers are in `search_top`."""
+
+    __tablename__ = "search_terms"
+    term: str = Field(primary_key=True, description="The word as the search index keeps it, folded and stemmed (`model`).")
+    papers: int = Field(description="How many papers contain it (in half or more, bm25 all but ignores it: it only filters).")
+
+
+class SearchTop(SQLModel, table=True):
+    """The best papers of the commonest search words, best first: what a search ranked by that word returns.
+
+    FTS5 ranks every paper that matches a search, a second for a word in most of a million
+    papers; `app.query.refresh_search_top` ranks each word in at least
+    `app.query.TOP_MIN_PAPERS` papers once per import instead. Used only while
+    `search_top_source` matches the search index as it is.
+    """
+
+    __tablename__ = "search_top"
+    term: str = Field(primary_key=True, description="The word (`search_terms.term`).")
+    position: int = Field(primary_key=True, description="1 for the best paper.")
+    paper_id: int = Field(description="The paper (no foreign key: once papers change, the lists are ignored until refreshed).")
+    score: float = Field(description="The paper's bm25 for that word alone, as `paper_search_fts` computes it (lower is better).")
+
+
+class SearchTopSource(SQLModel, table=True):
+    """The state of the search index `search_top` was computed from (one row, or none before the first import)."""
+
+    __tablename__ = "search_top_source"
+    id: int = Field(primary_key=True, description="Always 1.")
+    fts_structure: bytes = Field(description="`paper_search_fts`'s structure record then; every write to the index changes it.")
+    papers: int = Field(description="How many papers the index held then.")

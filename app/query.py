@@ -5,6 +5,12 @@ dataclasses (`as_dict()` gives JSON-able dicts). Every value a caller gives is b
 as an SQL parameter, never formatted into SQL, and the connection cannot write: it is
 opened `mode=ro`, with `PRAGMA query_only`, and an authorizer that refuses anything
 but reads.
+
+FTS5 ranks every paper a search matches: a second for a word in most of a million papers.
+So `refresh_search_top` (the one function here that writes) ranks each common word once
+per import into `search_top`, and a search ranked by one such word reads its list; words
+in over half the papers, which bm25 all but ignores, only filter. Other searches, and any
+search while the lists are out of date, are ranked in full.
 """
 from __future__ import annotations
 
@@ -12,14 +18,15 @@ import json
 import os
 import re
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from app.db import connect, db_path
+from app.db import chunked, connect, db_path
 from app.etl.clean import repair_text
 from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
@@ -40,6 +47,15 @@ SEARCH_COLUMNS = ("title", "authors", "abstract")
 # Shortest prefix a plain query may end in `*`: the index keeps prefixes of 2-4 letters;
 # `a*` would merge the postings of every word starting with `a`.
 PREFIX_MIN_LEN = 2
+# Words in at least TOP_MIN_PAPERS papers get their TOP_DEPTH best papers precomputed in
+# `search_top`: FTS5's bm25 costs about 1.3 µs per matching paper (measured at 100k and 1M
+# papers on a 2-core machine), so a rarer word ranks in full in under ~7 ms. A page that
+# ends beyond TOP_DEPTH hits is ranked in full.
+TOP_MIN_PAPERS = 5000
+TOP_DEPTH = 100
+# FTS5's structure record (`<index>_data` row 10): every write to the index changes it, so
+# `search_top` is used only while it matches the copy taken when the lists were computed.
+FTS_STRUCTURE_ROWID = 10
 
 # Author resolution scores (0..1) for matches that are not a given-name rule of
 # `app.etl.names.RULE_SCORES`: only the order matters, they rank below every rule.
@@ -246,21 +262,31 @@ class SqlResult(_Record):
         return [dict(zip(self.columns, row)) for row in self.rows]
 
 
+def _phrases(text: str) -> list[tuple[str, bool]]:
+    """The plain words of user text as (word, is a prefix), dropping tokens FTS5 would find no word in."""
+    phrases = []
+    for token in text.replace("\x00", " ").split():
+        word = token.rstrip("*")
+        if WORD.search(word):
+            phrases.append((word, word != token and len(word) >= PREFIX_MIN_LEN))
+    return phrases
+
+
+def fts_query_of(phrases: list[tuple[str, bool]]) -> str:
+    """(word, is a prefix) pairs as FTS5 phrases, all of which must match."""
+    return " ".join('"' + word.replace('"', '""') + '"' + ("*" if prefix else "") for word, prefix in phrases)
+
+
 def fts_query(text: str) -> str:
     """User text as an FTS5 query of plain words: every token quoted, all must match.
 
     A trailing `*` keeps its meaning (`verif*` matches words starting with `verif`) after
     at least PREFIX_MIN_LEN characters; every other character is literal.
     """
-    terms = []
-    for token in text.replace("\x00", " ").split():
-        word = token.rstrip("*")
-        if WORD.search(word):
-            prefix = word != token and len(word) >= PREFIX_MIN_LEN
-            terms.append('"' + word.replace('"', '""') + '"' + ("*" if prefix else ""))
-    if not terms:
+    phrases = _phrases(text)
+    if not phrases:
         raise QueryError(f"empty query {text!r}: give at least one word to search for")
-    return " ".join(terms)
+    return fts_query_of(phrases)
 
 
 def _fts_error(text: str, error: sqlite3.OperationalError) -> QueryError | None:
@@ -347,6 +373,122 @@ def _max_typos(key: str) -> int:
     return 1 if len(key) < TYPO_LONG_LEN else 2
 
 
+# bm25 of every match, best first, ties by paper id: the full ranking and `search_top` agree.
+RANK_SQL = """
+    SELECT rowid AS id, bm25(paper_search_fts, :w_title, :w_authors, :w_abstract) AS score
+    FROM paper_search_fts WHERE paper_search_fts MATCH {match} {filters}
+    ORDER BY score, rowid LIMIT :limit OFFSET :offset
+"""
+WEIGHTS = {"w_title": SEARCH_WEIGHTS[0], "w_authors": SEARCH_WEIGHTS[1], "w_abstract": SEARCH_WEIGHTS[2]}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How to rank a plain search: FTS5 queries of the words that rank and of those that only filter."""
+
+    ranking: str
+    checks: str  # empty when every word ranks
+    listed: str | None  # the index term of the one ranking word, when it has a `search_top` list
+
+
+class ScratchIndex:
+    """An empty in-memory index shaped and tokenized like `paper_search_fts`, for jobs on a few papers.
+
+    Snippets and match checks for a page of papers are cheaper here than in the large index,
+    where each paper looked up by id costs a seek per word and segment (0.1-0.3 ms at a million
+    papers); they depend only on the papers' text, so FTS5 gives the same results. It also
+    tells which index terms a text becomes (`Parsing` -> `pars`). Every job rolls back.
+    """
+
+    def __init__(self, conn: sqlite3.Connection):
+        (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'paper_search_fts'").fetchone()
+        tokenize = re.search(r"tokenize\s*=\s*'((?:[^']|'')*)'", sql).group(1)
+        self.conn = sqlite3.connect(":memory:", isolation_level=None)
+        self.conn.execute(f"CREATE VIRTUAL TABLE paper_search_fts USING fts5({', '.join(SEARCH_COLUMNS)}, "
+                          f"tokenize='{tokenize}')")
+        self.conn.execute("CREATE VIRTUAL TABLE vocab USING fts5vocab(paper_search_fts, instance)")
+
+    @contextmanager
+    def _holding(self, rows: Iterable[Sequence]) -> Iterator[sqlite3.Connection]:
+        """The index holding these (rowid, title, authors, abstract) rows until the block ends."""
+        self.conn.execute("BEGIN")
+        try:
+            self.conn.executemany("INSERT INTO paper_search_fts (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
+                                  rows)
+            yield self.conn
+        finally:
+            self.conn.execute("ROLLBACK")
+
+    def terms(self, texts: Sequence[str]) -> list[list[str]]:
+        """Each text's index terms, in order."""
+        out: list[list[str]] = [[] for _ in texts]
+        with self._holding((i, text, None, None) for i, text in enumerate(texts)) as conn:
+            for term, doc in conn.execute("SELECT term, doc FROM vocab ORDER BY doc, offset"):
+                out[doc].append(term)
+        return out
+
+    def snippets(self, rows: list, params: Mapping) -> dict[int, str]:
+        """The snippet of each paper for the search `params["match"]`, by paper id."""
+        with self._holding(rows) as conn:
+            return dict(conn.execute(
+                "SELECT rowid, snippet(paper_search_fts, -1, :mark_start, :mark_end, '…', :tokens) "
+                "FROM paper_search_fts WHERE paper_search_fts MATCH :match", params).fetchall())
+
+    def matching(self, rows: list, match: str) -> set[int]:
+        """The ids of the papers that `match` matches."""
+        with self._holding(rows) as conn:
+            return {r[0] for r in conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH ?",
+                                               (match,))}
+
+
+def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PAPERS, depth: int = TOP_DEPTH) -> int:
+    """Rank the best papers of every word in at least `min_papers` papers into `search_top`; how many words.
+
+    Call it in the transaction that changed the search index, after its last change
+    (the import does, before it commits): `search` ignores the lists once the index changes.
+    """
+    conn.execute("CREATE VIRTUAL TABLE temp.search_vocab USING fts5vocab(main, paper_search_fts, row)")
+    try:
+        # Reading the vocabulary also writes FTS5's pending changes out, so the structure
+        # record copied below is the one the commit leaves.
+        common = dict(conn.execute("SELECT term, doc FROM temp.search_vocab WHERE doc >= ?", (min_papers,)).fetchall())
+    finally:
+        conn.execute("DROP TABLE temp.search_vocab")
+    for table in ("search_top", "search_terms", "search_top_source"):
+        conn.execute(f"DELETE FROM {table}")
+    words = _words_for_terms(conn, list(common))
+    for term, word in words.items():
+        ranked = conn.execute(RANK_SQL.format(match=":match", filters=""),
+                              {"match": f'"{word}"', "limit": depth, "offset": 0, **WEIGHTS})
+        conn.executemany("INSERT INTO search_top (term, position, paper_id, score) VALUES (?, ?, ?, ?)",
+                         [(term, i, r[0], r[1]) for i, r in enumerate(ranked, 1)])
+        conn.execute("INSERT INTO search_terms (term, papers) VALUES (?, ?)", (term, common[term]))
+    conn.execute("INSERT INTO search_top_source (id, fts_structure, papers) "
+                 "SELECT 1, block, (SELECT count(*) FROM paper_search_fts_docsize) FROM paper_search_fts_data "
+                 "WHERE id = ?", (FTS_STRUCTURE_ROWID,))
+    return len(words)
+
+
+def _words_for_terms(conn: sqlite3.Connection, terms: list[str]) -> dict[str, str]:
+    """A word that searches for exactly each index term: mostly the term itself, else a title word.
+
+    The porter stemmer does not always keep its own output (`parsing` -> `pars` -> `par`);
+    such a term gets a title word that stems to it, or no word (and no list) if none does.
+    """
+    scratch = ScratchIndex(conn)
+    words = {t: t for t, got in zip(terms, scratch.terms(terms)) if got == [t]}
+    missing = set(terms) - set(words)
+    if missing:
+        seen: set[str] = set()
+        for (title,) in conn.execute("SELECT title FROM paper_search WHERE title IS NOT NULL"):
+            seen.update(w.casefold() for w in NAME_WORD.findall(title))
+        candidates = sorted(seen)
+        for word, got in zip(candidates, scratch.terms(candidates)):
+            if len(got) == 1 and got[0] in missing:
+                words.setdefault(got[0], word)
+    return words
+
+
 class PaperDB:
     """A read-only view of a paperdb database for scripts, notebooks and the CLI."""
 
@@ -356,6 +498,9 @@ class PaperDB:
         self._refused: str | None = None
         self.conn.set_authorizer(self._authorize)
         self._block_keys: dict[int, list[str]] | None = None  # typo fallback: keys by length
+        self._has_top = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'search_top_source'").fetchone() is not None
+        self._scratch_index: ScratchIndex | None = None
 
     def close(self) -> None:
         """Close the connection."""
@@ -382,20 +527,21 @@ class PaperDB:
         text = text.replace("\x00", " ")  # FTS5 would read a NUL as the end of the query
         if raw and not text.strip():
             raise QueryError("empty query: give at least one word to search for")
+        if not raw:
+            text = repair_text(text)
         params: dict[str, Any] = {
-            "match": text if raw else fts_query(repair_text(text)),
-            "w_title": SEARCH_WEIGHTS[0], "w_authors": SEARCH_WEIGHTS[1], "w_abstract": SEARCH_WEIGHTS[2],
+            "match": text if raw else fts_query(text), **WEIGHTS,
             "mark_start": _MARK_START, "mark_end": _MARK_END, "tokens": SNIPPET_TOKENS,
             "limit": _int(limit, "limit"), "offset": _int(offset, "offset"),
         }
         if params["limit"] < 0 or params["offset"] < 0:
             raise QueryError("limit and offset must not be negative")
-        filters = []
+        filters = []  # conditions on the paper id, written `{id}`
         if author is not None:
             params["author_id"] = self._one_author(author)
             if params["author_id"] is None:
                 return []
-            filters.append("AND +rowid IN (SELECT paper_id FROM authorships WHERE author_id = :author_id)")
+            filters.append("{id} IN (SELECT paper_id FROM authorships WHERE author_id = :author_id)")
         years = []
         if year_from is not None:
             params["year_from"] = _int(year_from, "year_from")
@@ -404,37 +550,106 @@ class PaperDB:
             params["year_to"] = _int(year_to, "year_to")
             years.append("AND year <= :year_to")
         if years:
-            filters.append(f"AND +rowid IN (SELECT id FROM papers WHERE year IS NOT NULL {' '.join(years)})")
+            filters.append(f"{{id}} IN (SELECT id FROM papers WHERE year IS NOT NULL {' '.join(years)})")
         try:
-            # Rank first and build snippets for the page only: SQLite would otherwise compute
-            # a snippet for every match before sorting (most of the time for a common word).
-            # `+rowid` keeps the filters out of FTS5's plan: given `rowid IN (…)`, it runs the
-            # whole MATCH once per listed paper (minutes for a prolific author).
-            ranked = self.conn.execute(
-                f"""
-                SELECT rowid AS id, bm25(paper_search_fts, :w_title, :w_authors, :w_abstract) AS score
-                FROM paper_search_fts WHERE paper_search_fts MATCH :match {' '.join(filters)}
-                ORDER BY score, rowid LIMIT :limit OFFSET :offset
-                """,
-                params,
-            ).fetchall()
-            snippets = [self.conn.execute(
-                "SELECT snippet(paper_search_fts, -1, :mark_start, :mark_end, '…', :tokens) "
-                "FROM paper_search_fts WHERE paper_search_fts MATCH :match AND rowid = :id",
-                {**params, "id": r["id"]},
-            ).fetchone()[0] for r in ranked]
+            plan = None if raw else self._plan(text)
+            ranked = self._from_lists(plan, filters, params) if plan else None
+            if ranked is None:
+                ranked = self._ranked(plan, filters, params)
+            ids = [r["id"] for r in ranked]
+            snippets = self._scratch().snippets(self._texts(ids), params)  # for the page only
         except sqlite3.OperationalError as e:
             raise (_fts_error(text, e) or e) from None
-        ids = [r["id"] for r in ranked]
         papers = {r["id"]: r for r in self.conn.execute(
             "SELECT id, title, year FROM papers WHERE id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(ids)})}
         authors = self._author_names(ids)
         start, end = HIGHLIGHT
         return [
-            Hit(i, papers[i]["title"], papers[i]["year"], authors.get(i, []), -r["score"],
-                snippet.replace(_MARK_START, start).replace(_MARK_END, end), snippet)
-            for i, r, snippet in zip(ids, ranked, snippets)
+            Hit(r["id"], papers[r["id"]]["title"], papers[r["id"]]["year"], authors.get(r["id"], []), -r["score"],
+                snippets[r["id"]].replace(_MARK_START, start).replace(_MARK_END, end), snippets[r["id"]])
+            for r in ranked
         ]
+
+    def _plan(self, text: str) -> _Plan | None:
+        """Which words of a plain search rank it and which only filter; None while the lists are out of date.
+
+        FTS5's bm25 weighs a word by log((N - n + 0.5) / (n + 0.5)), raised to 1e-6 when
+        that is not positive: a word in half the papers or more barely counts. Such words
+        only filter, unless every word is one; the order changes only among papers whose
+        scores tie but for those millionths.
+        """
+        if not self._has_top:
+            return None
+        phrases = _phrases(text)
+        terms = [got[0] if len(got) == 1 and not prefix else None
+                 for got, (_, prefix) in zip(self._scratch().terms([w for w, _ in phrases]), phrases)]
+        rows = self.conn.execute(
+            "SELECT s.papers AS total, t.term, t.papers FROM search_top_source s "
+            "LEFT JOIN search_terms t ON t.term IN (SELECT value FROM json_each(:terms)) "
+            "WHERE s.fts_structure = (SELECT block FROM paper_search_fts_data WHERE id = :structure_id)",
+            {"terms": json.dumps([t for t in terms if t]), "structure_id": FTS_STRUCTURE_ROWID},
+        ).fetchall()
+        if not rows:
+            return None
+        papers = {r["term"]: r["papers"] for r in rows if r["term"] is not None}
+        common = [papers.get(t, 0) >= rows[0]["total"] / 2 for t in terms]
+        ranking = [i for i, c in enumerate(common) if not c] or list(range(len(phrases)))
+        return _Plan(
+            ranking=fts_query_of([phrases[i] for i in ranking]),
+            checks=fts_query_of([p for i, p in enumerate(phrases) if i not in ranking]),
+            listed=terms[ranking[0]] if len(ranking) == 1 and terms[ranking[0]] in papers else None,
+        )
+
+    def _from_lists(self, plan: _Plan, filters: list[str], params: dict) -> list | None:
+        """The page from the ranking word's `search_top` list; None when the list cannot give all of it."""
+        wanted = params["offset"] + params["limit"]
+        if plan.listed is None or wanted > TOP_DEPTH:
+            return None
+        rows = self.conn.execute(
+            "SELECT paper_id AS id, score FROM search_top WHERE term = :term "
+            "AND (SELECT block FROM paper_search_fts_data WHERE id = :structure_id) = "
+            "    (SELECT fts_structure FROM search_top_source)"
+            + "".join(" AND " + f.format(id="paper_id") for f in filters) + " ORDER BY position",
+            {**params, "term": plan.listed, "structure_id": FTS_STRUCTURE_ROWID},
+        ).fetchall()
+        if plan.checks:
+            rows = self._containing(rows, plan.checks, wanted)
+        return rows[params["offset"]:wanted] if len(rows) >= wanted else None
+
+    def _containing(self, rows: list, match: str, wanted: int) -> list:
+        """The first `wanted` rows (at least) whose paper matches `match`, checked a few at a time."""
+        found = []
+        for chunk in chunked(rows, max(2 * wanted, 1)):
+            ok = self._scratch().matching(self._texts([r["id"] for r in chunk]), match)
+            found += [r for r in chunk if r["id"] in ok]
+            if len(found) >= wanted:
+                break
+        return found
+
+    def _texts(self, ids: list[int]) -> list[tuple]:
+        """(paper id, title, authors, abstract) of these papers, as the search index holds them."""
+        return [tuple(r) for r in self.conn.execute(
+            "SELECT paper_id, title, authors, abstract FROM paper_search "
+            "WHERE paper_id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))]
+
+    def _scratch(self) -> ScratchIndex:
+        if self._scratch_index is None:
+            self._scratch_index = ScratchIndex(self.conn)
+        return self._scratch_index
+
+    def _ranked(self, plan: _Plan | None, filters: list[str], params: dict) -> list:
+        """The page ranked in full by FTS5: every match of the ranking words is scored."""
+        conditions = [f.format(id="+rowid") for f in filters]
+        if plan and plan.checks:
+            # The filtering words are checked against a set built once (AND-ing them into the
+            # MATCH would have bm25 count each one's papers, a full pass over its postings).
+            conditions.append("+rowid IN (SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH :match)")
+        # `+rowid` keeps the filters out of FTS5's plan: given `rowid IN (…)`, it runs the
+        # whole MATCH once per listed paper (minutes for a prolific author).
+        return self.conn.execute(
+            RANK_SQL.format(match=":ranking" if plan else ":match", filters="".join(f" AND {c}" for c in conditions)),
+            {**params, "ranking": plan.ranking if plan else None},
+        ).fetchall()
 
     def _author_names(self, paper_ids: list[int]) -> dict[int, list[str]]:
         """Display names of the papers' authors, in order, by paper."""

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from app.query import AmbiguousAuthor, NameVariant, PaperDB, PaperSource, QueryError, fts_query
+from app.db import connect, write_transaction
+from app.query import (AmbiguousAuthor, NameVariant, PaperDB, PaperSource, QueryError, ScratchIndex, fts_query,
+                       refresh_search_top)
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, query
 
 SIMPLEQA = "Measuring short-form factuality in large language models"
@@ -147,6 +150,100 @@ def test_filters_do_not_drive_the_full_text_scan(db):
     plan = [row[3] for row in db.conn.execute("EXPLAIN QUERY PLAN " + ranked)]
     [fts] = [step for step in plan if "paper_search_fts VIRTUAL TABLE" in step]
     assert ":=" not in fts, plan  # `INDEX 0:=M3` would mean the rowid list drives the MATCH
+
+
+# --- precomputed one-word searches (search_top) ------------------------------------------
+# The sample has 16 papers: with lists for words in 4 or more, `model` (12 papers) is in over
+# half of them and only filters, `reinforcement` (7) and `language` (6) rank.
+
+@pytest.fixture
+def listed_db(samples_db, tmp_path) -> Path:
+    """A copy of the sample database with `search_top` lists 5 deep for words in 4 or more papers."""
+    db = tmp_path / "listed.db"
+    with sqlite3.connect(samples_db) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    conn = connect(db)
+    with write_transaction(conn):
+        assert refresh_search_top(conn, min_papers=4, depth=5) > 0
+    conn.close()
+    return db
+
+
+def searched(pdb: PaperDB, text: str, **kwargs) -> tuple[list, list[str]]:
+    """The hits of a search and the SQL statements it ran."""
+    statements = []
+    pdb.conn.set_trace_callback(statements.append)
+    try:
+        return [h.as_dict() for h in pdb.search(text, **kwargs)], statements
+    finally:
+        pdb.conn.set_trace_callback(None)
+
+
+def ranked_in_full(statements: list[str]) -> bool:
+    return any("bm25(" in sql for sql in statements)
+
+
+def test_the_scratch_index_gives_the_index_terms(db):
+    assert ScratchIndex(db.conn).terms(["Parsing models", "Mély", "GPT-4o", "%"]) == [
+        ["pars", "model"], ["meli"], ["gpt", "4o"], []]
+
+
+@pytest.mark.parametrize("text, kwargs", [
+    ("language", {"limit": 5}), ("Language", {"limit": 3, "offset": 2}), ("model", {"limit": 5}),
+    ("language", {"author": "John Schulman", "limit": 3}),
+])
+def test_a_common_word_comes_from_its_list_with_the_hits_of_the_full_ranking(samples_db, listed_db, text, kwargs):
+    with PaperDB(samples_db) as full, PaperDB(listed_db) as listed:
+        expected, statements = searched(full, text, **kwargs)
+        assert ranked_in_full(statements)
+        hits, statements = searched(listed, text, **kwargs)
+    assert len(hits) == kwargs["limit"] and hits == expected
+    assert not ranked_in_full(statements)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"limit": 2, "offset": 4},  # the list holds 5
+    {"limit": 20},
+    {"author": "Jacob Menick", "limit": 2},  # one of his papers is in the list
+])
+def test_a_page_the_list_cannot_give_is_ranked_in_full(samples_db, listed_db, kwargs):
+    with PaperDB(samples_db) as full, PaperDB(listed_db) as listed:
+        expected, _ = searched(full, "language", **kwargs)
+        hits, statements = searched(listed, "language", **kwargs)
+    assert hits == expected and ranked_in_full(statements)
+
+
+def test_a_word_in_over_half_the_papers_only_filters(samples_db, listed_db):
+    with PaperDB(samples_db) as full, PaperDB(listed_db) as listed:
+        expected, _ = searched(full, "reinforcement models", limit=2)
+        hits, statements = searched(listed, "reinforcement models", limit=2)
+        assert not ranked_in_full(statements)
+        # Two words rank: ranked in full, with `models` as a filter.
+        expected_two, _ = searched(full, "reinforcement models human")
+        two, statements = searched(listed, "reinforcement models human")
+        [ranked] = [sql for sql in statements if "bm25(" in sql]
+        assert "MATCH '\"reinforcement\" \"human\"'" in ranked
+    assert len(hits) == 2 and len(two) == 1
+    # FTS5 gives `model` a weight of 1e-6: the scores differ by millionths, the order not at all.
+    for got, want in ((hits, expected), (two, expected_two)):
+        assert [{**h, "score": round(h["score"], 4)} for h in got] == \
+               [{**h, "score": round(h["score"], 4)} for h in want]
+
+
+def test_the_lists_are_ignored_once_the_index_changes(listed_db):
+    with PaperDB(listed_db) as pdb:
+        before, statements = searched(pdb, "language", limit=5)
+        assert not ranked_in_full(statements)
+    conn = connect(listed_db)
+    with write_transaction(conn):
+        (paper_id,) = conn.execute("SELECT max(paper_id) FROM paper_search WHERE title IS NOT NULL").fetchone()
+        conn.execute("UPDATE paper_search SET title = title || ' language language language' WHERE paper_id = ?",
+                     (paper_id,))
+    conn.close()
+    with PaperDB(listed_db) as pdb:
+        hits, statements = searched(pdb, "language", limit=5)
+    assert paper_id not in [h["paper_id"] for h in before]
+    assert hits[0]["paper_id"] == paper_id and ranked_in_full(statements)
 
 
 def test_year_filters_use_papers_year(db):
