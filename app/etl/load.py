@@ -27,6 +27,7 @@ from app.etl.normalize import CleanRecord, RecordError, normalize_record
 from app.etl.records import Reject
 from app.etl.resolve import Overrides, load_overrides
 from app.etl.search_index import batched_fts
+from app.query import refresh_search_top
 
 OVERRIDES_NAME = "overrides.txt"  # looked for beside the database
 # Whole-file rejects keep this much of the file's start as their raw text.
@@ -322,7 +323,12 @@ def run_import(
                 progress(result)
         clock = time.perf_counter()
         resolve_pending(conn, overrides, now_utc(), refresh_search)
-        report.timed("resolve", clock)
+        clock = report.timed("resolve", clock)
+        if not report.nothing_new:
+            # After the last write to the search index: the lists are checked against it.
+            with write_transaction(conn):
+                refresh_search_top(conn)
+            report.timed("search lists", clock)
         # Net effect on authors: provisional authors merged away within the run do not count.
         report.authors_added, report.authors_updated = conn.execute(
             "SELECT count(*) FILTER (WHERE id > ?), count(*) FILTER (WHERE id <= ? AND updated_at >= ?) FROM authors",
