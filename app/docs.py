@@ -1,6 +1,7 @@
 """Schema documentation generated from the models: the README section and Datasette metadata."""
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from sqlmodel import SQLModel
@@ -22,7 +23,7 @@ def tables() -> list[tuple[str, str, list[tuple[str, str, str]]]]:
         fields = model.model_fields
         cols = [(c.name, str(c.type.compile()) if not hasattr(c.type, "impl") else "TEXT",
                  fields[c.name].description or "") for c in table.columns]
-        out.append((table.name, (model.__doc__ or "").strip(), cols))
+        out.append((table.name, inspect.cleandoc(model.__doc__ or ""), cols))
     return out
 
 
