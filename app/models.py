@@ -254,7 +254,7 @@ class FtsDeferred(SQLModel, table=True):
 
 
 class SearchTerm(SQLModel, table=True):
-    """A search word in at least `app.query.TOP_MIN_PAPERS` papers, whose best papers are in `search_top`."""
+    """A search word in at least `app.ranking.TOP_MIN_PAPERS` papers, whose best papers are in `search_top`."""
 
     __tablename__ = "search_terms"
     term: str = Field(primary_key=True, description="The word as the search index keeps it, folded and stemmed (`model`).")
@@ -265,8 +265,8 @@ class SearchTop(SQLModel, table=True):
     """The best papers of the commonest search words, best first: what a search ranked by that word returns.
 
     FTS5 ranks every paper that matches a search, a second for a word in most of a million
-    papers; `app.query.refresh_search_top` ranks each word in at least
-    `app.query.TOP_MIN_PAPERS` papers once per import instead. Used only while
+    papers; `app.ranking.refresh_search_top` ranks each word in at least
+    `app.ranking.TOP_MIN_PAPERS` papers once per import instead. Used only while
     `search_top_source` matches the search index as it is.
     """
 

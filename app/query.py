@@ -7,10 +7,10 @@ opened `mode=ro`, with `PRAGMA query_only`, and an authorizer that refuses anyth
 but reads.
 
 FTS5 ranks every paper a search matches: a second for a word in most of a million papers.
-So `refresh_search_top` (the one function here that writes) ranks each common word once
-per import into `search_top`, and a search ranked by one such word reads its list; words
-in over half the papers, which bm25 all but ignores, only filter. Other searches, and any
-search while the lists are out of date, are ranked in full.
+So each import ranks every common word once into `search_top` (`app.ranking`), and a
+search ranked by one such word reads its list; words in over half the papers, which bm25
+all but ignores, only filter. Other searches, and any search while the lists are out of
+date, are ranked in full.
 """
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ import json
 import os
 import re
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -30,10 +29,8 @@ from app.db import chunked, connect, db_path
 from app.etl.clean import repair_text
 from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
+from app.ranking import FTS_STRUCTURE_ROWID, RANK_SQL, SEARCH_COLUMNS, TOP_DEPTH, WEIGHTS, ScratchIndex
 
-# bm25 weights for the combined index columns (title, authors, abstract): a title hit
-# counts most, then an author name, then the abstract; 10/5/1 keeps that order robustly.
-SEARCH_WEIGHTS = (10.0, 5.0, 1.0)
 SNIPPET_TOKENS = 16
 # How `Hit.snippet` marks the matched words; `Hit.highlight()` takes other markers.
 HIGHLIGHT = ("[", "]")
@@ -43,19 +40,9 @@ _MARK_START, _MARK_END = "\x02", "\x03"
 # not `_`, which it treats as a separator).
 WORD = re.compile(r"[^\W_]")
 NAME_WORD = re.compile(r"[^\W_]+")
-SEARCH_COLUMNS = ("title", "authors", "abstract")
 # Shortest prefix a plain query may end in `*`: the index keeps prefixes of 2-4 letters;
 # `a*` would merge the postings of every word starting with `a`.
 PREFIX_MIN_LEN = 2
-# Words in at least TOP_MIN_PAPERS papers get their TOP_DEPTH best papers precomputed in
-# `search_top`: FTS5's bm25 costs about 1.3 µs per matching paper (measured at 100k and 1M
-# papers on a 2-core machine), so a rarer word ranks in full in under ~7 ms. A page that
-# ends beyond TOP_DEPTH hits is ranked in full.
-TOP_MIN_PAPERS = 5000
-TOP_DEPTH = 100
-# FTS5's structure record (`<index>_data` row 10): every write to the index changes it, so
-# `search_top` is used only while it matches the copy taken when the lists were computed.
-FTS_STRUCTURE_ROWID = 10
 
 # Author resolution scores (0..1) for matches that are not a given-name rule of
 # `app.etl.names.RULE_SCORES`: only the order matters, they rank below every rule.
@@ -373,15 +360,6 @@ def _max_typos(key: str) -> int:
     return 1 if len(key) < TYPO_LONG_LEN else 2
 
 
-# bm25 of every match, best first, ties by paper id: the full ranking and `search_top` agree.
-RANK_SQL = """
-    SELECT rowid AS id, bm25(paper_search_fts, :w_title, :w_authors, :w_abstract) AS score
-    FROM paper_search_fts WHERE paper_search_fts MATCH {match} {filters}
-    ORDER BY score, rowid LIMIT :limit OFFSET :offset
-"""
-WEIGHTS = {"w_title": SEARCH_WEIGHTS[0], "w_authors": SEARCH_WEIGHTS[1], "w_abstract": SEARCH_WEIGHTS[2]}
-
-
 @dataclass(frozen=True)
 class _Plan:
     """How to rank a plain search: FTS5 queries of the words that rank and of those that only filter."""
@@ -389,104 +367,6 @@ class _Plan:
     ranking: str
     checks: str  # empty when every word ranks
     listed: str | None  # the index term of the one ranking word, when it has a `search_top` list
-
-
-class ScratchIndex:
-    """An empty in-memory index shaped and tokenized like `paper_search_fts`, for jobs on a few papers.
-
-    Snippets and match checks for a page of papers are cheaper here than in the large index,
-    where each paper looked up by id costs a seek per word and segment (0.1-0.3 ms at a million
-    papers); they depend only on the papers' text, so FTS5 gives the same results. It also
-    tells which index terms a text becomes (`Parsing` -> `pars`). Every job rolls back.
-    """
-
-    def __init__(self, conn: sqlite3.Connection):
-        (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'paper_search_fts'").fetchone()
-        tokenize = re.search(r"tokenize\s*=\s*'((?:[^']|'')*)'", sql).group(1)
-        self.conn = sqlite3.connect(":memory:", isolation_level=None)
-        self.conn.execute(f"CREATE VIRTUAL TABLE paper_search_fts USING fts5({', '.join(SEARCH_COLUMNS)}, "
-                          f"tokenize='{tokenize}')")
-        self.conn.execute("CREATE VIRTUAL TABLE vocab USING fts5vocab(paper_search_fts, instance)")
-
-    @contextmanager
-    def _holding(self, rows: Iterable[Sequence]) -> Iterator[sqlite3.Connection]:
-        """The index holding these (rowid, title, authors, abstract) rows until the block ends."""
-        self.conn.execute("BEGIN")
-        try:
-            self.conn.executemany("INSERT INTO paper_search_fts (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
-                                  rows)
-            yield self.conn
-        finally:
-            self.conn.execute("ROLLBACK")
-
-    def terms(self, texts: Sequence[str]) -> list[list[str]]:
-        """Each text's index terms, in order."""
-        out: list[list[str]] = [[] for _ in texts]
-        with self._holding((i, text, None, None) for i, text in enumerate(texts)) as conn:
-            for term, doc in conn.execute("SELECT term, doc FROM vocab ORDER BY doc, offset"):
-                out[doc].append(term)
-        return out
-
-    def snippets(self, rows: list, params: Mapping) -> dict[int, str]:
-        """The snippet of each paper for the search `params["match"]`, by paper id."""
-        with self._holding(rows) as conn:
-            return dict(conn.execute(
-                "SELECT rowid, snippet(paper_search_fts, -1, :mark_start, :mark_end, '…', :tokens) "
-                "FROM paper_search_fts WHERE paper_search_fts MATCH :match", params).fetchall())
-
-    def matching(self, rows: list, match: str) -> set[int]:
-        """The ids of the papers that `match` matches."""
-        with self._holding(rows) as conn:
-            return {r[0] for r in conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH ?",
-                                               (match,))}
-
-
-def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PAPERS, depth: int = TOP_DEPTH) -> int:
-    """Rank the best papers of every word in at least `min_papers` papers into `search_top`; how many words.
-
-    Call it in the transaction that changed the search index, after its last change
-    (the import does, before it commits): `search` ignores the lists once the index changes.
-    """
-    conn.execute("CREATE VIRTUAL TABLE temp.search_vocab USING fts5vocab(main, paper_search_fts, row)")
-    try:
-        # Reading the vocabulary also writes FTS5's pending changes out, so the structure
-        # record copied below is the one the commit leaves.
-        common = dict(conn.execute("SELECT term, doc FROM temp.search_vocab WHERE doc >= ?", (min_papers,)).fetchall())
-    finally:
-        conn.execute("DROP TABLE temp.search_vocab")
-    for table in ("search_top", "search_terms", "search_top_source"):
-        conn.execute(f"DELETE FROM {table}")
-    words = _words_for_terms(conn, list(common))
-    for term, word in words.items():
-        ranked = conn.execute(RANK_SQL.format(match=":match", filters=""),
-                              {"match": f'"{word}"', "limit": depth, "offset": 0, **WEIGHTS})
-        conn.executemany("INSERT INTO search_top (term, position, paper_id, score) VALUES (?, ?, ?, ?)",
-                         [(term, i, r[0], r[1]) for i, r in enumerate(ranked, 1)])
-        conn.execute("INSERT INTO search_terms (term, papers) VALUES (?, ?)", (term, common[term]))
-    conn.execute("INSERT INTO search_top_source (id, fts_structure, papers) "
-                 "SELECT 1, block, (SELECT count(*) FROM paper_search_fts_docsize) FROM paper_search_fts_data "
-                 "WHERE id = ?", (FTS_STRUCTURE_ROWID,))
-    return len(words)
-
-
-def _words_for_terms(conn: sqlite3.Connection, terms: list[str]) -> dict[str, str]:
-    """A word that searches for exactly each index term: mostly the term itself, else a title word.
-
-    The porter stemmer does not always keep its own output (`parsing` -> `pars` -> `par`);
-    such a term gets a title word that stems to it, or no word (and no list) if none does.
-    """
-    scratch = ScratchIndex(conn)
-    words = {t: t for t, got in zip(terms, scratch.terms(terms)) if got == [t]}
-    missing = set(terms) - set(words)
-    if missing:
-        seen: set[str] = set()
-        for (title,) in conn.execute("SELECT title FROM paper_search WHERE title IS NOT NULL"):
-            seen.update(w.casefold() for w in NAME_WORD.findall(title))
-        candidates = sorted(seen)
-        for word, got in zip(candidates, scratch.terms(candidates)):
-            if len(got) == 1 and got[0] in missing:
-                words.setdefault(got[0], word)
-    return words
 
 
 class PaperDB:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.db import connect, write_transaction
-from app.query import (AmbiguousAuthor, NameVariant, PaperDB, PaperSource, QueryError, ScratchIndex, fts_query,
-                       refresh_search_top)
+from app.query import AmbiguousAuthor, NameVariant, PaperDB, PaperSource, QueryError, fts_query
+from app.ranking import ScratchIndex, refresh_search_top
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, query
 
 SIMPLEQA = "Measuring short-form factuality in large language models"

@@ -27,7 +27,7 @@ from app.etl.normalize import CleanRecord, RecordError, normalize_record
 from app.etl.records import Reject
 from app.etl.resolve import Overrides, load_overrides
 from app.etl.search_index import batched_fts
-from app.query import refresh_search_top
+from app.ranking import refresh_search_top
 
 OVERRIDES_NAME = "overrides.txt"  # looked for beside the database
 # Whole-file rejects keep this much of the file's start as their raw text.
