@@ -284,3 +284,14 @@ class SearchTopSource(SQLModel, table=True):
     id: int = Field(primary_key=True, description="Always 1.")
     fts_structure: bytes = Field(description="`paper_search_fts`'s structure record then; every write to the index changes it.")
     papers: int = Field(description="How many papers the index held then.")
+
+
+class OverrideBlock(SQLModel, table=True):
+    """Author blocks the overrides file named at the last import.
+
+    A line removed from the file must undo its merge or split: the next import re-resolves
+    these blocks as well as those the file names now.
+    """
+
+    __tablename__ = "override_blocks"
+    block_key: str = Field(primary_key=True, description="A family-name block an override line named.")

@@ -98,6 +98,13 @@ def test_overrides_beside_the_database_are_applied_on_every_import(tmp_path):
     (tmp_path / "overrides.txt").write_text("split: Okafor, Chidi != Okafor, C. N.\n")
     run_import(db, [f])
     assert query(db, "SELECT count(*) FROM authors WHERE family_name = 'Okafor'") == [(2,)]
+    (tmp_path / "overrides.txt").write_text("merge: Okafor, Chidi = Okafor, C. N.\n")
+    run_import(db, [f])
+    assert query(db, "SELECT count(*) FROM authors WHERE family_name = 'Okafor'") == [(1,)]
+    (tmp_path / "overrides.txt").write_text("# the merge line removed\n")
+    run_import(db, [f])  # a removed line is undone too
+    assert query(db, "SELECT name FROM authors WHERE family_name = 'Okafor' ORDER BY name") == [
+        ("C. N. Okafor",), ("Chidi Okafor",)]
 
 
 def test_a_malformed_overrides_file_is_a_clear_error(tmp_path):

@@ -278,11 +278,15 @@ def read_overrides(db: str | os.PathLike, path: str | os.PathLike | None) -> Ove
 
 
 def queue_override_blocks(conn, overrides: Overrides) -> None:
-    """Queue the blocks the overrides name, so an edited file takes effect on the next import."""
-    names = [name for pair in (*overrides.merges, *overrides.splits) for name in pair]
-    if names:
-        with write_transaction(conn):
-            queue_blocks(conn, {block for block, _ in names})
+    """Queue the blocks the overrides name now or named at the last import: an edited line,
+    a new one and a removed one all take effect on the next import."""
+    named = {block for pair in (*overrides.merges, *overrides.splits) for block, _ in pair}
+    with write_transaction(conn):
+        before = {r[0] for r in conn.execute("SELECT block_key FROM override_blocks")}
+        if named != before:
+            conn.execute("DELETE FROM override_blocks")
+            conn.executemany("INSERT INTO override_blocks (block_key) VALUES (?)", [(k,) for k in sorted(named)])
+        queue_blocks(conn, named | before)
 
 
 def run_import(
