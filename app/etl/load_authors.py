@@ -18,8 +18,8 @@ from typing import Callable
 
 from app.db import chunked, placeholders, write_transaction
 from app.etl.names import coauthor_key
-from app.etl.search_index import batched_fts
 from app.etl.resolve import BlockResult, Cluster, MentionRef, Overrides, resolve_block
+from app.etl.search_index import batched_fts
 
 # Blocks resolved per transaction at the end of a run: big enough to batch the queries,
 # small enough that readers and a kill lose little.
@@ -27,6 +27,8 @@ BLOCKS_PER_TRANSACTION = 2000
 # Papers whose evidence (co-author keys, profiles) stays cached during a run: measured
 # about 3 KB each with their sets (at 100k papers), so the cache stays within the memory budget.
 MAX_CACHED_PAPERS = 150_000
+
+
 def queue_blocks(conn: sqlite3.Connection, keys: set[str]) -> None:
     """Queue blocks for re-resolution at the end of the run."""
     conn.executemany("INSERT INTO pending_blocks (block_key) VALUES (?) ON CONFLICT DO NOTHING",
