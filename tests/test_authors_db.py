@@ -7,8 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
+from app.etl import load_authors
 from app.etl.load import run_import
-from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, query
+from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, SAMPLES, db_content, query
 
 SAME_PERSON = [
     ("Joshua Achiam", {"Josh Achiam", "Joshua Achiam"}),
@@ -131,3 +132,11 @@ def test_a_profile_that_only_adds_evidence_counts_in_any_order(tmp_path):
     expected = [("Alice Doe", 1), ("Bob Roe", 1), ("John Smith", 2)]
     assert query(one_run, "SELECT name, paper_count FROM authors ORDER BY name") == expected
     assert query(three_runs, "SELECT name, paper_count FROM authors ORDER BY name") == expected
+
+
+def test_small_resolution_batches_give_the_same_authors(tmp_path, monkeypatch, samples_db):
+    # Batches are cut by mentions to bound memory; where they are cut must not matter.
+    monkeypatch.setattr(load_authors, "MENTIONS_PER_TRANSACTION", 5)
+    db = tmp_path / "p.db"
+    run_import(db, [SAMPLES])
+    assert db_content(db) == db_content(samples_db)

@@ -22,8 +22,10 @@ from app.etl.resolve import BlockResult, Cluster, MentionRef, Overrides, resolve
 from app.etl.search_index import batched_fts
 
 # Blocks resolved per transaction at the end of a run: big enough to batch the queries,
-# small enough that readers and a kill lose little.
+# small enough that readers and a kill lose little. A batch's memory grows with its
+# mentions (their rows and their papers' evidence), so big blocks make smaller batches.
 BLOCKS_PER_TRANSACTION = 2000
+MENTIONS_PER_TRANSACTION = 100_000
 # Papers whose evidence (co-author keys, profiles) stays cached during a run: measured
 # about 3 KB each with their sets (at 100k papers), so the cache stays within the memory budget.
 MAX_CACHED_PAPERS = 150_000
@@ -96,13 +98,26 @@ def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
     context = PaperContext()
     while True:
         with write_transaction(conn), batched_fts(conn):
-            keys = [r[0] for r in conn.execute(
-                "SELECT block_key FROM pending_blocks ORDER BY block_key LIMIT ?", (BLOCKS_PER_TRANSACTION,))]
+            keys = _next_batch(conn)
             if not keys:
                 break
             papers = resolve_blocks(conn, set(keys), overrides, now, context)
             conn.executemany("DELETE FROM pending_blocks WHERE block_key = ?", [(k,) for k in keys])
             after_each(conn, papers)
+
+
+def _next_batch(conn: sqlite3.Connection) -> list[str]:
+    """The next queued blocks, in key order, up to BLOCKS_PER_TRANSACTION blocks or
+    MENTIONS_PER_TRANSACTION mentions (always at least one block, however big)."""
+    keys, mentions = [], 0
+    for key, count in conn.execute(
+            "SELECT p.block_key, (SELECT count(*) FROM authorships a WHERE a.block_key = p.block_key) "
+            "FROM pending_blocks p ORDER BY p.block_key LIMIT ?", (BLOCKS_PER_TRANSACTION,)):
+        if keys and mentions + count > MENTIONS_PER_TRANSACTION:
+            break
+        keys.append(key)
+        mentions += count
+    return keys
 
 
 @dataclass
