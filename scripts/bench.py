@@ -271,7 +271,7 @@ def ratio(a: float | None, b: float | None) -> str:
 
 LOAD_STEPS = (("raw floor", "floor"), ("sqlite-utils", "sqlite_utils"), ("paperdb import", "import"),
               ("no-op re-run", "noop"), ("+1% incremental", "increment"))
-PHASES = ("parse", "load", "index", "resolve")
+PHASES = ("parse", "load", "index", "resolve", "search lists")
 
 
 def targets(r: dict) -> list[tuple[str, str, bool]]:
