@@ -188,7 +188,7 @@ def step_queries(db: str, corpus: str) -> dict:
     pdb = PaperDB(db)
     queries = [" ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 3)))) for _ in range(QUERIES)]
     search_ms = timed(lambda q: pdb.search(q, limit=20), queries)
-    author_ms = timed(pdb.author, rng.sample(names, min(QUERIES, len(names)))) if hasattr(pdb, "author") else []
+    author_ms = timed(pdb.author, rng.sample(names, min(QUERIES, len(names))))
     return {"search": percentiles(search_ms), "author": percentiles(author_ms), "peak_mb": peak_mb()}
 
 

@@ -79,3 +79,12 @@ def test_every_index_is_batched(tmp_path):
     with sqlite3.connect(db) as plain:
         fts = {r[0] for r in plain.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%fts5%'")}
     assert fts == {f"{table}_fts" for table in INDEXES}
+
+
+def test_an_import_leaves_search_lists_that_match_the_index(samples_db):
+    # `search_top` is used only while its recorded structure equals the index's: the import's
+    # last step must leave them equal, or no search would ever read a list.
+    with sqlite3.connect(samples_db) as plain:
+        recorded = plain.execute("SELECT fts_structure, papers FROM search_top_source").fetchall()
+        (current,) = plain.execute("SELECT block FROM paper_search_fts_data WHERE id = 10").fetchone()
+    assert recorded == [(current, 16)]

@@ -47,13 +47,13 @@ def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, now: str)
             "SELECT paper_id, author_id FROM authorships WHERE author_id IS NOT NULL AND paper_id IN "
             "(SELECT paper_id FROM authorships WHERE author_id IS NULL)"):
         taken[pid].add(aid)
-    known = _authors_by_spelling(conn, {(overrides.block_alias(r["block_key"]), r["name"]) for r in rows})
+    spelling_of = [(overrides.block_alias(r["block_key"]), r["name"]) for r in rows]
+    known = _authors_by_spelling(conn, set(spelling_of))
     # Ids are handed out here, so new authors go in with one executemany (the write lock is held).
     next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM authors").fetchone()[0]
     new_authors: dict[int, tuple] = {}
     assigned, papers, spellings = [], Counter(), Counter()
-    for r in rows:
-        spelling = (overrides.block_alias(r["block_key"]), r["name"])
+    for r, spelling in zip(rows, spelling_of):
         author_id = known.get(spelling)
         if author_id is None or author_id in taken[r["paper_id"]]:
             author_id, next_id = next_id, next_id + 1

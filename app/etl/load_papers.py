@@ -120,12 +120,11 @@ def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: st
 
 def remove_file_sources(conn: sqlite3.Connection, file_id: int, changes: PaperChanges) -> None:
     """Forget what a file contributed; its papers are rebuilt from their other sources."""
-    for paper_id, has_profile in conn.execute(
-            "SELECT paper_id, max(profile_owner IS NOT NULL) FROM paper_sources WHERE file_id = ? GROUP BY paper_id",
-            (file_id,)).fetchall():
-        changes.dirty.add(paper_id)
-        if has_profile:  # its authors lose that evidence
-            changes.touched_blocks.update(_block_keys_of(conn, paper_id))
+    changes.dirty.update(r[0] for r in conn.execute("SELECT DISTINCT paper_id FROM paper_sources WHERE file_id = ?", (file_id,)))
+    # The authors of a paper that loses a profile source lose that evidence.
+    changes.touched_blocks.update(r[0] for r in conn.execute(
+        "SELECT DISTINCT block_key FROM authorships WHERE paper_id IN "
+        "(SELECT paper_id FROM paper_sources WHERE file_id = ? AND profile_owner IS NOT NULL)", (file_id,)))
     conn.execute("DELETE FROM paper_sources WHERE file_id = ?", (file_id,))
 
 
