@@ -250,13 +250,18 @@ class SqlResult(_Record):
 
 
 def _phrases(text: str) -> list[tuple[str, bool]]:
-    """The plain words of user text as (word, is a prefix), dropping tokens FTS5 would find no word in."""
-    phrases = []
+    """The plain words of user text as (word, is a prefix), dropping tokens FTS5 would find no word in.
+
+    A word typed twice counts once: all words must match anyway, and FTS5 would score the
+    repeat twice and rank it in full (a common word's list serves one word only).
+    """
+    phrases: dict[tuple[str, bool], tuple[str, bool]] = {}
     for token in text.replace("\x00", " ").split():
         word = token.rstrip("*")
         if WORD.search(word):
-            phrases.append((word, word != token and len(word) >= PREFIX_MIN_LEN))
-    return phrases
+            prefix = word != token and len(word) >= PREFIX_MIN_LEN
+            phrases.setdefault((word.casefold(), prefix), (word, prefix))
+    return list(phrases.values())
 
 
 def fts_query_of(phrases: list[tuple[str, bool]]) -> str:

@@ -230,6 +230,14 @@ def test_a_word_in_over_half_the_papers_only_filters(samples_db, listed_db):
                [{**h, "score": round(h["score"], 4)} for h in want]
 
 
+def test_a_word_typed_twice_counts_once_and_comes_from_its_list(samples_db, listed_db):
+    assert fts_query("Language language LANGUAGE verif* verif") == '"Language" "verif"* "verif"'
+    with PaperDB(samples_db) as full, PaperDB(listed_db) as listed:
+        expected, _ = searched(full, "language", limit=5)
+        hits, statements = searched(listed, "language Language", limit=5)
+    assert hits == expected and not ranked_in_full(statements)
+
+
 def test_the_lists_are_ignored_once_the_index_changes(listed_db):
     with PaperDB(listed_db) as pdb:
         before, statements = searched(pdb, "language", limit=5)
