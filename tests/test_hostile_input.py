@@ -134,6 +134,38 @@ def test_utf16_with_a_bom_is_read(tmp_path, bom, codec):
     assert abstracts(tmp_path / "p.db") == ["Un résumé.", "We study the first thing in depth."]
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_read(tmp_path, codec):
+    text = profile(("Ünïcode Paper 王", "Mély, David, 山田, 太郎", "Un résumé."), GOOD)
+    f = write(tmp_path / "utf16.txt", text.replace("\n", "\r\n").encode(codec))
+    report = run_import(tmp_path / "p.db", [f])
+    assert report.status == "ok" and report.records_loaded == 2
+    assert titles(tmp_path / "p.db") == ["Paper One", "Ünïcode Paper 王"]
+    assert author_names(tmp_path / "p.db") == ["David Mély", "Jane Smith", "John Doe", "太郎 山田"]
+
+
+def test_nul_bytes_on_both_sides_are_still_binary(tmp_path):
+    f = write(tmp_path / "data.bin", bytes([65, 0, 0, 66]) * 1000)
+    report = run_import(tmp_path / "p.db", [f])
+    assert report.files[0].error == "file is binary, not a text dump"
+
+
+def test_cr_only_line_endings_in_every_format(tmp_path):
+    write(tmp_path / "a.txt", "Smith, Jane\rPaper One\rSmith, Jane\rFirst abstract.\r")
+    write(tmp_path / "b.txt", "Abstract:Second abstract.\rno prefix\rAbstract:Third abstract.\r")
+    write(tmp_path / "c.jsonl", '{"title": "Paper Two"}\r{"title": \r')
+    write(tmp_path / "d.txt", codecs.BOM_UTF16_LE + "Abstract:Fourth abstract.\rAbstract:Fifth.".encode("utf-16-le"))
+    report = run_import(tmp_path / "p.db", [tmp_path])
+    assert report.records_loaded == 6
+    assert [(line, raw, reason) for _, line, raw, reason in rejects(tmp_path / "p.db")] == [
+        (2, "no prefix", "line does not start with 'Abstract:'"),
+        (2, '{"title": ', "invalid JSON: Expecting value at column 11"),
+    ]
+    assert titles(tmp_path / "p.db") == ["Paper One", "Paper Two"]
+    assert abstracts(tmp_path / "p.db") == [
+        "Fifth.", "First abstract.", "Fourth abstract.", "Second abstract.", "Third abstract."]
+
+
 def test_crlf_and_mixed_line_endings_in_every_format(tmp_path):
     write(tmp_path / "a.txt", "Smith, Jane\r\nPaper One\r\nSmith, Jane\nFirst abstract.\r\n")
     write(tmp_path / "b.txt", "Abstract:Second abstract.\r\nno prefix\r\nAbstract:Third abstract.\r\n")

@@ -21,6 +21,8 @@ ABSTRACT_PREFIX = re.compile(r"^\s*abstract\s*:\s?", re.IGNORECASE)
 # (stray NULs, a zero-filled block left by a crash) stays text: binary has them all through.
 BINARY_CONTROL_SHARE = 0.05
 CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
+# UTF-16 without a BOM: at least this share of characters with a NUL high byte (Latin text).
+UTF16_NUL_SHARE = 0.5
 # Longest owner line we accept as `Family, Given` on line 1 of a profile dump.
 MAX_OWNER_LENGTH = 120
 # Author-list lines: a comma every few words. Titles rarely have commas; prose has sentences.
@@ -44,15 +46,20 @@ class FileRejected(Exception):
 
 
 def decode(data: bytes) -> list[tuple[int, str | None, bytes]]:
-    """Split bytes into (line number, text or None if undecodable or too long, raw bytes) per line."""
+    """Split bytes into (line number, text or None if undecodable or too long, raw bytes) per line.
+
+    Lines end in LF or CRLF, or in CR alone when the file has no LF at all (old Mac tools).
+    """
     if not data.strip():
         raise FileRejected("file is empty")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    codec = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _utf16_without_bom(data)
+    if codec:
         try:
-            text = data.decode("utf-16")
+            text = data.decode(codec)
         except UnicodeDecodeError as e:
             raise FileRejected(f"UTF-16 file cannot be decoded: {e.reason} at byte {e.start}") from None
-        lines = [(n, line.rstrip("\r"), line.encode("utf-8")) for n, line in enumerate(text.split("\n"), 1)]
+        lines = [(n, line.rstrip("\r"), line.encode("utf-8"))
+                 for n, line in enumerate(text.split(_line_end(text, "\n", "\r")), 1)]
         return [(n, None if len(raw) > MAX_LINE_BYTES else line, raw) for n, line, raw in lines]
     if _is_binary(data[:8192]):
         raise FileRejected("file is binary, not a text dump")
@@ -60,7 +67,7 @@ def decode(data: bytes) -> list[tuple[int, str | None, bytes]]:
         data = data[len(codecs.BOM_UTF8):]
     lines = []
     undecodable = 0
-    for n, raw in enumerate(data.split(b"\n"), 1):
+    for n, raw in enumerate(data.split(_line_end(data, b"\n", b"\r")), 1):
         raw = raw.rstrip(b"\r")
         if len(raw) > MAX_LINE_BYTES:
             lines.append((n, None, raw))
@@ -74,6 +81,32 @@ def decode(data: bytes) -> list[tuple[int, str | None, bytes]]:
     if undecodable and undecodable > text_lines // 2:
         raise FileRejected(f"not UTF-8 or UTF-16 text ({undecodable} of {text_lines} lines undecodable)")
     return lines
+
+
+def _line_end(text, lf, cr):
+    """LF, or CR when the text has CRs and no LF at all."""
+    return cr if cr in text and lf not in text else lf
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" for UTF-16 text saved without a BOM, else None.
+
+    Text in Latin script has a NUL as the high byte of most characters, on one side of
+    each pair; binary data has NULs on both sides, or none. The decoded start must read
+    as text, not control characters.
+    """
+    head = data[:8192 - 8192 % 2] if len(data) % 2 == 0 else b""
+    if len(head) < 4:
+        return None
+    for codec, high, low in (("utf-16-le", head[1::2], head[0::2]), ("utf-16-be", head[0::2], head[1::2])):
+        if high.count(0) >= UTF16_NUL_SHARE * len(high) and low.count(0) == 0:
+            try:
+                text = head.decode(codec)
+            except UnicodeDecodeError:
+                return None
+            if not _is_binary(text.encode("utf-8")):
+                return codec
+    return None
 
 
 def _is_binary(head: bytes) -> bool:
