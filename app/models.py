@@ -295,3 +295,15 @@ class OverrideBlock(SQLModel, table=True):
 
     __tablename__ = "override_blocks"
     block_key: str = Field(primary_key=True, description="A family-name block an override line named.")
+
+
+class ResolverRules(SQLModel, table=True):
+    """The version of the author-resolution rules the authors were last resolved with (one row).
+
+    An import whose code has other rules (`app.etl.resolve.RULES_VERSION`) queues every
+    block, so a fix to the rules reaches the whole database, not only blocks touched later.
+    """
+
+    __tablename__ = "resolver_rules"
+    id: int = Field(primary_key=True, description="Always 1.")
+    version: int = Field(description="The rules' version when every block was last queued for re-resolution.")

@@ -115,6 +115,13 @@ def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PA
     return len(words)
 
 
+def search_top_is_current(conn: sqlite3.Connection) -> bool:
+    """Whether `search_top` was computed from the search index as it is now."""
+    return conn.execute(
+        "SELECT 1 FROM search_top_source WHERE fts_structure = (SELECT block FROM paper_search_fts_data WHERE id = ?)",
+        (FTS_STRUCTURE_ROWID,)).fetchone() is not None
+
+
 def _words_for_terms(conn: sqlite3.Connection, terms: list[str]) -> dict[str, str]:
     """A word that searches for exactly each index term: mostly the term itself, else a title word.
 

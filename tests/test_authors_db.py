@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import json
+from contextlib import closing
 
 import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from app.etl import load_authors
+from app.db import connect
+from app.etl import load_authors, resolve
 from app.etl.load import run_import
+from app.ranking import search_top_is_current
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, SAMPLES, db_content, query
 
 SAME_PERSON = [
@@ -140,3 +143,24 @@ def test_small_resolution_batches_give_the_same_authors(tmp_path, monkeypatch, s
     db = tmp_path / "p.db"
     run_import(db, [SAMPLES])
     assert db_content(db) == db_content(samples_db)
+
+
+def test_new_resolution_rules_re_resolve_every_block_on_the_next_import(tmp_path, monkeypatch, samples_db):
+    # Authors resolved by "older rules" that merged nothing but identical spellings.
+    db = tmp_path / "p.db"
+    with monkeypatch.context() as old_rules:
+        old_rules.setattr(resolve, "MIN_EVIDENCE", {})
+        run_import(db, [SAMPLES])
+    fedus = "SELECT name FROM authors WHERE family_name = 'Fedus' ORDER BY name"
+    assert query(db, fedus) == [("Liam Fedus",), ("William Fedus",)]
+    report = run_import(db, [SAMPLES])  # same rules version: nothing is re-resolved
+    assert report.nothing_new and query(db, fedus) == [("Liam Fedus",), ("William Fedus",)]
+    monkeypatch.setattr(load_authors, "RULES_VERSION", load_authors.RULES_VERSION + 1)
+    report = run_import(db, [SAMPLES])  # no file changed: the new rules alone take effect
+    assert report.nothing_new and query(db, fedus) == [("William Fedus",)]
+    assert db_content(db) == db_content(samples_db)
+    assert query(db, "SELECT version FROM resolver_rules") == [(load_authors.RULES_VERSION,)]
+    # Authors changed in the search index, so the search lists were ranked again.
+    assert "search lists" in report.phases
+    with closing(connect(db)) as conn:
+        assert search_top_is_current(conn)

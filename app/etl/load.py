@@ -21,13 +21,13 @@ from typing import Callable, Iterable, Iterator
 
 from app.db import connect, ensure_schema, write_transaction
 from app.etl.extract import FileRejected, extract
-from app.etl.load_authors import assign_provisional, queue_blocks, resolve_pending
+from app.etl.load_authors import assign_provisional, queue_blocks, queue_if_rules_changed, resolve_pending
 from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, refresh_search, remove_file_sources
 from app.etl.normalize import CleanRecord, RecordError, normalize_record
 from app.etl.records import Reject
 from app.etl.resolve import Overrides, load_overrides
 from app.etl.search_index import batched_fts
-from app.ranking import refresh_search_top
+from app.ranking import refresh_search_top, search_top_is_current
 
 OVERRIDES_NAME = "overrides.txt"  # looked for beside the database
 # Whole-file rejects keep this much of the file's start as their raw text.
@@ -316,6 +316,7 @@ def run_import(
             last_author = conn.execute("SELECT coalesce(max(id), 0) FROM authors").fetchone()[0]
         report = ImportReport(run_id)
         queue_override_blocks(conn, overrides)
+        queue_if_rules_changed(conn)
         for item in parsed_files(conn, files):
             try:
                 result = item if isinstance(item, FileResult) else load_file(conn, run_id, item, overrides, report)
@@ -328,8 +329,8 @@ def run_import(
         clock = time.perf_counter()
         resolve_pending(conn, overrides, now_utc(), refresh_search)
         clock = report.timed("resolve", clock)
-        if not report.nothing_new:
-            # After the last write to the search index: the lists are checked against it.
+        # After the last write to the search index (files, or authors re-resolved alone).
+        if not search_top_is_current(conn):
             with write_transaction(conn):
                 refresh_search_top(conn)
             report.timed("search lists", clock)

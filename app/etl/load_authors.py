@@ -18,7 +18,7 @@ from typing import Callable
 
 from app.db import chunked, placeholders, write_transaction
 from app.etl.names import coauthor_key
-from app.etl.resolve import BlockResult, Cluster, MentionRef, Overrides, resolve_block
+from app.etl.resolve import RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block
 from app.etl.search_index import batched_fts
 
 # Blocks resolved per transaction at the end of a run: big enough to batch the queries,
@@ -35,6 +35,16 @@ def queue_blocks(conn: sqlite3.Connection, keys: set[str]) -> None:
     """Queue blocks for re-resolution at the end of the run."""
     conn.executemany("INSERT INTO pending_blocks (block_key) VALUES (?) ON CONFLICT DO NOTHING",
                      [(k,) for k in sorted(keys)])
+
+
+def queue_if_rules_changed(conn: sqlite3.Connection) -> None:
+    """Queue every block when the authors were resolved with other rules than this code's."""
+    with write_transaction(conn):
+        (version,) = conn.execute("SELECT (SELECT version FROM resolver_rules WHERE id = 1)").fetchone()
+        if version != RULES_VERSION:
+            queue_blocks(conn, {r[0] for r in conn.execute("SELECT DISTINCT block_key FROM authorships")})
+            conn.execute("INSERT INTO resolver_rules (id, version) VALUES (1, ?) "
+                         "ON CONFLICT (id) DO UPDATE SET version = excluded.version", (RULES_VERSION,))
 
 
 def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, now: str) -> None:

@@ -59,6 +59,10 @@ from app.etl.names import (
     token_compatibility,
 )
 
+# The version of the rules below. Bump it with any change that can cluster a block
+# differently: the next import then re-resolves every block (`resolver_rules`).
+RULES_VERSION = 1
+
 # Shared co-authors or profiles needed before two compatible but differently spelled
 # names merge, per rule, when nobody else in the block carries the family name. One is
 # enough for most rules; a bare prefix (`Avi`/`Avirup`) also fits different Chinese
