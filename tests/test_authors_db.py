@@ -164,3 +164,36 @@ def test_new_resolution_rules_re_resolve_every_block_on_the_next_import(tmp_path
     assert "search lists" in report.phases
     with closing(connect(db)) as conn:
         assert search_top_is_current(conn)
+
+
+TYPO_PAPERS = [
+    {"title": "Congestion Control at Scale", "authors": ["Tootoonchian, Amin", "Doe, Jane", "Roe, Richard"]},
+    {"title": "Software Defined Networks", "authors": ["Tootoochian, Amin", "Doe, Jane", "Roe, Richard"]},
+]
+
+
+def cross_block_candidates(db) -> list[tuple]:
+    return query(db, "SELECT c.block_key, a.name, b.name, c.score, c.reason FROM author_candidates c "
+                     "JOIN authors a ON a.id = c.author_a_id JOIN authors b ON b.id = c.author_b_id "
+                     "WHERE a.block_key != b.block_key")
+
+
+def test_family_name_typos_with_shared_coauthors_become_candidates_in_any_order(tmp_path):
+    first, second = jsonl(tmp_path / "a.jsonl", TYPO_PAPERS[0]), jsonl(tmp_path / "b.jsonl", TYPO_PAPERS[1])
+    expected = [("tootoochian", "Amin Tootoochian", "Amin Tootoonchian", 0.5,
+                 "family names one letter apart; shared co-authors: doe jane, roe richard")]
+    for name, runs in (("one.db", [[first, second]]), ("two.db", [[second], [first]])):
+        for files in runs:
+            run_import(tmp_path / name, files)
+        assert cross_block_candidates(tmp_path / name) == expected
+        assert query(tmp_path / name, "SELECT count(*) FROM authors WHERE given_name = 'Amin'") == [(2,)]
+    # The second paper loses its co-authors: the pair is no longer a candidate.
+    jsonl(tmp_path / "b.jsonl", {**TYPO_PAPERS[1], "authors": ["Tootoochian, Amin", "Poe, Edgar"]})
+    run_import(tmp_path / "two.db", [first, second])
+    assert cross_block_candidates(tmp_path / "two.db") == []
+
+
+def test_family_name_typos_on_one_paper_are_not_candidates(tmp_path):
+    both = {"title": "Both Spellings", "authors": ["Tootoonchian, Amin", "Tootoochian, Amin", "Doe, Jane"]}
+    run_import(tmp_path / "p.db", [jsonl(tmp_path / "a.jsonl", *TYPO_PAPERS, both)])
+    assert cross_block_candidates(tmp_path / "p.db") == []

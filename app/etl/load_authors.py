@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from app.db import chunked, placeholders, write_transaction
-from app.etl.names import coauthor_key
-from app.etl.resolve import RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block
+from app.etl.names import coauthor_key, fold
+from app.etl.resolve import (RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, typo_candidate,
+                             typo_key_pairs)
 from app.etl.search_index import batched_fts
 
 # Blocks resolved per transaction at the end of a run: big enough to batch the queries,
@@ -106,12 +107,16 @@ def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
     authors changed (their search rows need rewriting).
     """
     context = PaperContext()
+    typo_pairs: set[tuple[str, str]] | None = None
     while True:
         with write_transaction(conn), batched_fts(conn):
             keys = _next_batch(conn)
             if not keys:
                 break
             papers = resolve_blocks(conn, set(keys), overrides, now, context)
+            if typo_pairs is None:  # every block has its authors by now, provisional or resolved
+                typo_pairs = typo_key_pairs(r[0] for r in conn.execute("SELECT DISTINCT block_key FROM authors"))
+            record_typo_candidates(conn, {overrides.block_alias(k) for k in keys}, typo_pairs, context)
             conn.executemany("DELETE FROM pending_blocks WHERE block_key = ?", [(k,) for k in keys])
             after_each(conn, papers)
 
@@ -128,6 +133,55 @@ def _next_batch(conn: sqlite3.Connection) -> list[str]:
         keys.append(key)
         mentions += count
     return keys
+
+
+def record_typo_candidates(conn: sqlite3.Connection, resolved: set[str], typo_pairs: set[tuple[str, str]],
+                           context: PaperContext) -> None:
+    """Rewrite the candidates across blocks (`resolve.typo_candidate`) that involve these resolved blocks.
+
+    A pair of blocks is checked again whenever either is resolved, so once both are, its
+    candidates come from their final authors, whatever the order.
+    """
+    pairs = sorted((a, b) for a, b in typo_pairs if a in resolved or b in resolved)
+    if not pairs:
+        return
+    # Such a candidate is kept under its pair's first block.
+    conn.executemany("DELETE FROM author_candidates WHERE block_key = ? AND author_b_id IN "
+                     "(SELECT id FROM authors WHERE block_key = ?)", pairs)
+    clusters = _clusters_of(conn, {key for pair in pairs for key in pair}, context)
+    rows = []
+    for a, b in pairs:
+        by_given: dict[str, list] = defaultdict(list)
+        for author_id, y in clusters[b]:
+            by_given[fold(y.given or "")].append((author_id, y))
+        for a_id, x in clusters[a]:
+            for b_id, y in by_given[fold(x.given or "")]:
+                found = typo_candidate(x, y)
+                if found:
+                    rows.append((a, a_id, b_id, found.a_name, found.b_name, found.score, found.reason))
+    conn.executemany("INSERT INTO author_candidates (block_key, author_a_id, author_b_id, name_a, name_b, score, "
+                     "reason) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _clusters_of(conn: sqlite3.Connection, keys: set[str], context: PaperContext) -> dict[str, list[tuple[int, Cluster]]]:
+    """The authors of these blocks as (author id, Cluster) with their papers and co-authors, by block."""
+    authors = conn.execute(
+        "SELECT id, name, family_name, given_name, is_organization, block_key FROM authors "
+        "WHERE block_key IN (SELECT value FROM json_each(?)) ORDER BY id", (json.dumps(sorted(keys)),)).fetchall()
+    papers: dict[int, set[int]] = defaultdict(set)
+    for chunk in chunked([r["id"] for r in authors]):
+        for author_id, paper_id in conn.execute(
+                f"SELECT author_id, paper_id FROM authorships WHERE author_id IN ({placeholders(chunk)})", chunk):
+            papers[author_id].add(paper_id)
+    context.load(conn, set().union(*papers.values()))
+    found: dict[str, list[tuple[int, Cluster]]] = defaultdict(list)
+    for r in authors:
+        mine = papers[r["id"]]
+        found[r["block_key"]].append((r["id"], Cluster(
+            members=(), family=r["family_name"], given=r["given_name"], name=r["name"],
+            is_organization=bool(r["is_organization"]), spellings=(), papers=frozenset(mine),
+            coauthors=frozenset().union(*(context.coauthors[p] for p in mine)))))
+    return found
 
 
 @dataclass

@@ -668,13 +668,21 @@ def typo_candidates(results: Sequence[BlockResult]) -> list[Candidate]:
     """Clusters in different blocks whose long family keys are one edit apart, with the same
     given name and strong co-author evidence: candidates for a merge override, never merged."""
     by_key = {r.key: r for r in results}
-    found = []
-    for a_key, b_key in sorted(_one_edit_pairs(key for key in by_key if len(key) >= TYPO_MIN_KEY_LEN)):
-        for x in by_key[a_key].clusters:
-            for y in by_key[b_key].clusters:
-                shared = x.coauthors & y.coauthors
-                if (fold(x.given or "") == fold(y.given or "") and not x.papers & y.papers
-                        and len(shared) >= TYPO_MIN_COAUTHORS):
-                    reason = f"family names one letter apart; shared co-authors: {', '.join(sorted(shared))}"
-                    found.append(Candidate(x.name, y.name, ONE_EDIT_SCORE, reason))
-    return found
+    return [found for a_key, b_key in sorted(typo_key_pairs(by_key))
+            for x in by_key[a_key].clusters for y in by_key[b_key].clusters
+            if (found := typo_candidate(x, y))]
+
+
+def typo_key_pairs(keys: Iterable[str]) -> set[tuple[str, str]]:
+    """Pairs (a < b) of family-name block keys that may hold one person under a typo."""
+    return _one_edit_pairs(key for key in keys if len(key) >= TYPO_MIN_KEY_LEN)
+
+
+def typo_candidate(x: Cluster, y: Cluster) -> Candidate | None:
+    """x and y (from blocks `typo_key_pairs` paired) as a candidate, if the same given name,
+    no shared paper and enough shared co-authors make it worth a look."""
+    shared = x.coauthors & y.coauthors
+    if fold(x.given or "") != fold(y.given or "") or x.papers & y.papers or len(shared) < TYPO_MIN_COAUTHORS:
+        return None
+    reason = f"family names one letter apart; shared co-authors: {', '.join(sorted(shared))}"
+    return Candidate(x.name, y.name, ONE_EDIT_SCORE, reason)
