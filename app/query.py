@@ -260,7 +260,7 @@ def _phrases(text: str) -> list[tuple[str, bool]]:
         word = token.rstrip("*")
         if WORD.search(word):
             prefix = word != token and len(word) >= PREFIX_MIN_LEN
-            phrases.setdefault((word.casefold(), prefix), (word, prefix))
+            phrases.setdefault((word.lower(), prefix), (word, prefix))  # as FTS5 folds case (`Straße` is not `strasse`)
     return list(phrases.values())
 
 

@@ -197,3 +197,29 @@ def test_family_name_typos_on_one_paper_are_not_candidates(tmp_path):
     both = {"title": "Both Spellings", "authors": ["Tootoonchian, Amin", "Tootoochian, Amin", "Doe, Jane"]}
     run_import(tmp_path / "p.db", [jsonl(tmp_path / "a.jsonl", *TYPO_PAPERS, both)])
     assert cross_block_candidates(tmp_path / "p.db") == []
+
+
+def test_a_typo_candidate_follows_an_override_that_moves_its_author(tmp_path):
+    smith = {"title": "Packet Scheduling", "authors": ["Smith, Amin", "Poe, Edgar"]}
+    files = [jsonl(tmp_path / "papers.jsonl", *TYPO_PAPERS, smith)]
+    run_import(tmp_path / "before" / "p.db", files)
+    assert len(cross_block_candidates(tmp_path / "before" / "p.db")) == 1
+    for name in ("before", "fresh"):
+        (tmp_path / name).mkdir(exist_ok=True)
+        (tmp_path / name / "overrides.txt").write_text("merge: Tootoochian, Amin = Smith, Amin\n")
+        run_import(tmp_path / name / "p.db", files)
+    # The merged author lives in block `smith` now, which has no typo pair.
+    assert cross_block_candidates(tmp_path / "before" / "p.db") == cross_block_candidates(tmp_path / "fresh" / "p.db") == []
+    assert db_content(tmp_path / "before" / "p.db") == db_content(tmp_path / "fresh" / "p.db")
+
+
+def test_a_typo_candidate_needs_two_coauthors_besides_its_own_names(tmp_path):
+    papers = [
+        {"title": "First Paper", "authors": ["Tootoonchian, Amin", "Doe, Jane"]},
+        # `Amin K. Tootoonchian` is a co-author here, keyed `tootoonchian amin` like the first author.
+        {"title": "Second Paper", "authors": ["Tootoochian, Amin", "Doe, Jane", "Tootoonchian, Amin K."]},
+        {"title": "Third Paper", "authors": ["Tootoonchian, Bob", "Poe, Edgar"]},
+    ]
+    run_import(tmp_path / "p.db", [jsonl(tmp_path / "a.jsonl", *papers)])
+    assert query(tmp_path / "p.db", "SELECT count(*) FROM authors WHERE given_name LIKE 'Amin%'") == [(3,)]
+    assert cross_block_candidates(tmp_path / "p.db") == []

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from app.etl.extract import LONG_LINE_KEEP
+from app.etl.extract import LONG_LINE_KEEP, SNIFF_BYTES
 from app.etl.load import run_import
 from app.query import PaperDB
 from tests.conftest import ROOT, query
@@ -136,18 +136,32 @@ def test_utf16_with_a_bom_is_read(tmp_path, bom, codec):
 
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
 def test_utf16_without_a_bom_is_read(tmp_path, codec):
-    text = profile(("Ünïcode Paper 王", "Mély, David, 山田, 太郎", "Un résumé."), GOOD)
+    # 一 (U+4E00), Ā (U+0100) and 😀's low surrogate (DE00) put a NUL in the low byte too.
+    text = profile(("Ünïcode Paper 王 😀", "Mély, David, 山田, 一郎, Āboltiņš, Ā", "Un résumé."), GOOD)
     f = write(tmp_path / "utf16.txt", text.replace("\n", "\r\n").encode(codec))
     report = run_import(tmp_path / "p.db", [f])
     assert report.status == "ok" and report.records_loaded == 2
-    assert titles(tmp_path / "p.db") == ["Paper One", "Ünïcode Paper 王"]
-    assert author_names(tmp_path / "p.db") == ["David Mély", "Jane Smith", "John Doe", "太郎 山田"]
+    assert titles(tmp_path / "p.db") == ["Paper One", "Ünïcode Paper 王 😀"]
+    assert author_names(tmp_path / "p.db") == ["David Mély", "Jane Smith", "John Doe", "Ā Āboltiņš", "一郎 山田"]
+
+
+def test_utf16_without_a_bom_is_read_when_the_sniffed_start_ends_inside_a_character(tmp_path):
+    abstract = "x" * (SNIFF_BYTES // 2 - len("Abstract:") - 1) + "😀 end."  # 😀 straddles byte SNIFF_BYTES
+    f = write(tmp_path / "a.txt", f"Abstract:{abstract}\nAbstract:Second.\n".encode("utf-16-le"))
+    run_import(tmp_path / "p.db", [f])
+    assert abstracts(tmp_path / "p.db") == ["Second.", abstract]
 
 
 def test_nul_bytes_on_both_sides_are_still_binary(tmp_path):
     f = write(tmp_path / "data.bin", bytes([65, 0, 0, 66]) * 1000)
     report = run_import(tmp_path / "p.db", [f])
     assert report.files[0].error == "file is binary, not a text dump"
+
+
+def test_a_cr_only_file_with_a_damaged_line_is_still_text(tmp_path):
+    f = write(tmp_path / "a.txt", b"Abstract:First.\rAbstract:" + b"\0" * 600 + b"\r" + b"Abstract:Fine text.\r" * 40)
+    report = run_import(tmp_path / "p.db", [f])
+    assert report.files[0].status == "new" and report.records_loaded == 41
 
 
 def test_cr_only_line_endings_in_every_format(tmp_path):

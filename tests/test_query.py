@@ -232,6 +232,7 @@ def test_a_word_in_over_half_the_papers_only_filters(samples_db, listed_db):
 
 def test_a_word_typed_twice_counts_once_and_comes_from_its_list(samples_db, listed_db):
     assert fts_query("Language language LANGUAGE verif* verif") == '"Language" "verif"* "verif"'
+    assert fts_query("Straße strasse") == '"Straße" "strasse"'  # two words to FTS5, so both must match
     with PaperDB(samples_db) as full, PaperDB(listed_db) as listed:
         expected, _ = searched(full, "language", limit=5)
         hits, statements = searched(listed, "language Language", limit=5)

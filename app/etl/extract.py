@@ -16,13 +16,17 @@ from app.etl.records import Record, Reject
 
 PROFILE, ABSTRACTS, JSONL = "profile", "abstracts", "jsonl"
 ABSTRACT_PREFIX = re.compile(r"^\s*abstract\s*:\s?", re.IGNORECASE)
-# A file whose first 8 KiB has more control bytes (NUL, other C0 but tab/CR/LF/FF) than
+# How much of a file's start is read to tell text from binary and guess an encoding.
+SNIFF_BYTES = 8192
+# A file whose first SNIFF_BYTES have more control bytes (NUL, other C0 but tab/CR/LF/FF) than
 # this share, in most of its lines, is binary, not text. A text dump with one damaged line
 # (stray NULs, a zero-filled block left by a crash) stays text: binary has them all through.
 BINARY_CONTROL_SHARE = 0.05
 CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
-# UTF-16 without a BOM: at least this share of characters with a NUL high byte (Latin text).
-UTF16_NUL_SHARE = 0.5
+# UTF-16 without a BOM: at least this share of characters with a NUL high byte (Latin
+# text), and at most this share with a NUL low byte (U+0100, U+4E00, a surrogate's DE00).
+UTF16_HIGH_NULS = 0.5
+UTF16_LOW_NULS = 0.05
 # Longest owner line we accept as `Family, Given` on line 1 of a profile dump.
 MAX_OWNER_LENGTH = 120
 # Author-list lines: a comma every few words. Titles rarely have commas; prose has sentences.
@@ -54,14 +58,8 @@ def decode(data: bytes) -> list[tuple[int, str | None, bytes]]:
         raise FileRejected("file is empty")
     codec = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _utf16_without_bom(data)
     if codec:
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError as e:
-            raise FileRejected(f"UTF-16 file cannot be decoded: {e.reason} at byte {e.start}") from None
-        lines = [(n, line.rstrip("\r"), line.encode("utf-8"))
-                 for n, line in enumerate(text.split(_line_end(text, "\n", "\r")), 1)]
-        return [(n, None if len(raw) > MAX_LINE_BYTES else line, raw) for n, line, raw in lines]
-    if _is_binary(data[:8192]):
+        return _utf16_lines(data, codec)
+    if _is_binary(data[:SNIFF_BYTES]):
         raise FileRejected("file is binary, not a text dump")
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
@@ -83,29 +81,36 @@ def decode(data: bytes) -> list[tuple[int, str | None, bytes]]:
     return lines
 
 
-def _line_end(text, lf, cr):
+def _utf16_lines(data: bytes, codec: str) -> list[tuple[int, str | None, bytes]]:
+    """The lines of a UTF-16 file; its raw bytes are kept as UTF-8, like every other line's."""
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as e:
+        raise FileRejected(f"UTF-16 file cannot be decoded: {e.reason} at byte {e.start}") from None
+    lines = [line.rstrip("\r") for line in text.split(_line_end(text, "\n", "\r"))]
+    encoded = [(line, line.encode("utf-8")) for line in lines]
+    return [(n, None if len(raw) > MAX_LINE_BYTES else line, raw) for n, (line, raw) in enumerate(encoded, 1)]
+
+
+def _line_end(text: str | bytes, lf: str | bytes, cr: str | bytes) -> str | bytes:
     """LF, or CR when the text has CRs and no LF at all."""
     return cr if cr in text and lf not in text else lf
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """"utf-16-le"/"utf-16-be" for UTF-16 text saved without a BOM, else None.
+    """`utf-16-le` or `utf-16-be` for UTF-16 text saved without a BOM, else None.
 
-    Text in Latin script has a NUL as the high byte of most characters, on one side of
-    each pair; binary data has NULs on both sides, or none. The decoded start must read
-    as text, not control characters.
+    Text that is mostly Latin script has a NUL as the high byte of most characters, on
+    one side of each byte pair; binary data has NULs on both sides, or none. (Text mostly
+    in other scripts is not recognised without a BOM.) The decoded start must read as
+    text, not control characters.
     """
-    head = data[:8192 - 8192 % 2] if len(data) % 2 == 0 else b""
-    if len(head) < 4:
-        return None
+    head = data[:SNIFF_BYTES]
     for codec, high, low in (("utf-16-le", head[1::2], head[0::2]), ("utf-16-be", head[0::2], head[1::2])):
-        if high.count(0) >= UTF16_NUL_SHARE * len(high) and low.count(0) == 0:
-            try:
-                text = head.decode(codec)
-            except UnicodeDecodeError:
-                return None
-            if not _is_binary(text.encode("utf-8")):
-                return codec
+        if len(high) >= 2 and high.count(0) >= UTF16_HIGH_NULS * len(high) and low.count(0) <= UTF16_LOW_NULS * len(low):
+            # Incremental: the sniffed bytes may end inside a character.
+            text = codecs.getincrementaldecoder(codec)(errors="replace").decode(head, final=False)
+            return codec if not _is_binary(text.encode("utf-8")) else None
     return None
 
 
@@ -113,7 +118,7 @@ def _is_binary(head: bytes) -> bool:
     """Whether a file's first bytes hold too many control bytes, spread over most lines."""
     if len(head) - len(head.translate(None, CONTROL_BYTES)) <= BINARY_CONTROL_SHARE * len(head):
         return False
-    lines = [line for line in head.split(b"\n") if line.strip()]
+    lines = [line for line in head.split(_line_end(head, b"\n", b"\r")) if line.strip()]
     return 2 * sum(len(line.translate(None, CONTROL_BYTES)) < len(line) for line in lines) > len(lines)
 
 

@@ -41,6 +41,7 @@ def queue_blocks(conn: sqlite3.Connection, keys: set[str]) -> None:
 def queue_if_rules_changed(conn: sqlite3.Connection) -> None:
     """Queue every block when the authors were resolved with other rules than this code's."""
     with write_transaction(conn):
+        # The outer SELECT gives one row even when the table is empty (a database made without migrations).
         (version,) = conn.execute("SELECT (SELECT version FROM resolver_rules WHERE id = 1)").fetchone()
         if version != RULES_VERSION:
             queue_blocks(conn, {r[0] for r in conn.execute("SELECT DISTINCT block_key FROM authorships")})
@@ -114,8 +115,9 @@ def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
             if not keys:
                 break
             papers = resolve_blocks(conn, set(keys), overrides, now, context)
-            if typo_pairs is None:  # every block has its authors by now, provisional or resolved
-                typo_pairs = typo_key_pairs(r[0] for r in conn.execute("SELECT DISTINCT block_key FROM authors"))
+            if typo_pairs is None:  # the blocks authors will be in once every queued block is resolved
+                typo_pairs = typo_key_pairs({overrides.block_alias(r[0]) for r in conn.execute(
+                    "SELECT DISTINCT block_key FROM authorships")})
             record_typo_candidates(conn, {overrides.block_alias(k) for k in keys}, typo_pairs, context)
             conn.executemany("DELETE FROM pending_blocks WHERE block_key = ?", [(k,) for k in keys])
             after_each(conn, papers)
@@ -137,30 +139,34 @@ def _next_batch(conn: sqlite3.Connection) -> list[str]:
 
 def record_typo_candidates(conn: sqlite3.Connection, resolved: set[str], typo_pairs: set[tuple[str, str]],
                            context: PaperContext) -> None:
-    """Rewrite the candidates across blocks (`resolve.typo_candidate`) that involve these resolved blocks.
+    """Rewrite the candidates across blocks (`resolve.typo_candidate`) of the authors of these resolved blocks.
 
     A pair of blocks is checked again whenever either is resolved, so once both are, its
     candidates come from their final authors, whatever the order.
     """
+    # By author, not by block pair: an override may have moved an author to another block.
+    conn.execute(
+        "WITH mine (id) AS (SELECT id FROM authors WHERE block_key IN (SELECT value FROM json_each(?))) "
+        "DELETE FROM author_candidates WHERE id IN (SELECT c.id FROM mine JOIN author_candidates c ON c.author_a_id = mine.id "
+        "UNION SELECT c.id FROM mine JOIN author_candidates c ON c.author_b_id = mine.id) "
+        "AND (SELECT block_key FROM authors WHERE id = author_a_id) != (SELECT block_key FROM authors WHERE id = author_b_id)",
+        (json.dumps(sorted(resolved)),))
     pairs = sorted((a, b) for a, b in typo_pairs if a in resolved or b in resolved)
-    if not pairs:
-        return
-    # Such a candidate is kept under its pair's first block.
-    conn.executemany("DELETE FROM author_candidates WHERE block_key = ? AND author_b_id IN "
-                     "(SELECT id FROM authors WHERE block_key = ?)", pairs)
-    clusters = _clusters_of(conn, {key for pair in pairs for key in pair}, context)
-    rows = []
-    for a, b in pairs:
-        by_given: dict[str, list] = defaultdict(list)
-        for author_id, y in clusters[b]:
-            by_given[fold(y.given or "")].append((author_id, y))
-        for a_id, x in clusters[a]:
-            for b_id, y in by_given[fold(x.given or "")]:
-                found = typo_candidate(x, y)
-                if found:
-                    rows.append((a, a_id, b_id, found.a_name, found.b_name, found.score, found.reason))
-    conn.executemany("INSERT INTO author_candidates (block_key, author_a_id, author_b_id, name_a, name_b, score, "
-                     "reason) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    if pairs:
+        clusters = _clusters_of(conn, {key for pair in pairs for key in pair}, context)
+        conn.executemany(
+            "INSERT INTO author_candidates (block_key, author_a_id, author_b_id, name_a, name_b, score, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", [row for a, b in pairs for row in _typo_rows(a, b, clusters)])
+
+
+def _typo_rows(a: str, b: str, clusters: dict[str, list[tuple[int, Cluster]]]) -> list[tuple]:
+    """author_candidates rows for the authors of blocks a and b that `typo_candidate` pairs."""
+    by_given: dict[str, list[tuple[int, Cluster]]] = defaultdict(list)
+    for author_id, y in clusters[b]:
+        by_given[fold(y.given or "")].append((author_id, y))
+    return [(a, a_id, b_id, found.a_name, found.b_name, found.score, found.reason)
+            for a_id, x in clusters[a] for b_id, y in by_given[fold(x.given or "")]
+            if (found := typo_candidate(x, y))]
 
 
 def _clusters_of(conn: sqlite3.Connection, keys: set[str], context: PaperContext) -> dict[str, list[tuple[int, Cluster]]]:
@@ -169,18 +175,23 @@ def _clusters_of(conn: sqlite3.Connection, keys: set[str], context: PaperContext
         "SELECT id, name, family_name, given_name, is_organization, block_key FROM authors "
         "WHERE block_key IN (SELECT value FROM json_each(?)) ORDER BY id", (json.dumps(sorted(keys)),)).fetchall()
     papers: dict[int, set[int]] = defaultdict(set)
+    own_keys: dict[int, set[str]] = defaultdict(set)
     for chunk in chunked([r["id"] for r in authors]):
         for author_id, paper_id in conn.execute(
                 f"SELECT author_id, paper_id FROM authorships WHERE author_id IN ({placeholders(chunk)})", chunk):
             papers[author_id].add(paper_id)
+        for author_id, family, given in conn.execute(
+                f"SELECT author_id, family_name, given_name FROM author_names WHERE author_id IN ({placeholders(chunk)})",
+                chunk):
+            own_keys[author_id].add(coauthor_key(family, given))
     context.load(conn, set().union(*papers.values()))
     found: dict[str, list[tuple[int, Cluster]]] = defaultdict(list)
     for r in authors:
         mine = papers[r["id"]]
+        coauthors = frozenset().union(*(context.coauthors[p] for p in mine)) - own_keys[r["id"]]
         found[r["block_key"]].append((r["id"], Cluster(
             members=(), family=r["family_name"], given=r["given_name"], name=r["name"],
-            is_organization=bool(r["is_organization"]), spellings=(), papers=frozenset(mine),
-            coauthors=frozenset().union(*(context.coauthors[p] for p in mine)))))
+            is_organization=bool(r["is_organization"]), spellings=(), papers=frozenset(mine), coauthors=coauthors)))
     return found
 
 

@@ -59,9 +59,10 @@ from app.etl.names import (
     token_compatibility,
 )
 
-# The version of the rules below. Bump it with any change that can cluster a block
-# differently: the next import then re-resolves every block (`resolver_rules`).
-RULES_VERSION = 1
+# The version of the rules below. Bump it with any change to what resolution writes
+# (clusters, merges, candidates): the next import then re-resolves every block
+# (`resolver_rules`). 2: candidates for family names one letter apart.
+RULES_VERSION = 2
 
 # Shared co-authors or profiles needed before two compatible but differently spelled
 # names merge, per rule, when nobody else in the block carries the family name. One is
@@ -171,7 +172,7 @@ class Cluster:
     is_organization: bool
     spellings: tuple[tuple[str, int], ...]  # (`Given Family`, mentions), most frequent first
     papers: frozenset[Hashable]
-    coauthors: frozenset[str]
+    coauthors: frozenset[str]  # coauthor keys on its papers, other than its own names
 
 
 @dataclass(frozen=True)
@@ -633,7 +634,7 @@ def _cluster(group: _Group) -> Cluster:
         is_organization=group.is_org,
         spellings=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
         papers=frozenset(group.papers),
-        coauthors=frozenset(group.coauthors),
+        coauthors=frozenset(group.coauthors - group.own_keys),
     )
 
 
