@@ -153,7 +153,11 @@ def record_typo_candidates(conn: sqlite3.Connection, resolved: set[str], typo_pa
         (json.dumps(sorted(resolved)),))
     pairs = sorted((a, b) for a, b in typo_pairs if a in resolved or b in resolved)
     if pairs:
-        clusters = _clusters_of(conn, {key for pair in pairs for key in pair}, context)
+        authors = conn.execute(
+            "SELECT id, name, family_name, given_name, is_organization, block_key FROM authors "
+            "WHERE block_key IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(sorted({key for pair in pairs for key in pair})),)).fetchall()
+        clusters = _clusters_of(conn, _with_a_namesake(authors, pairs), context)
         conn.executemany(
             "INSERT INTO author_candidates (block_key, author_a_id, author_b_id, name_a, name_b, score, reason) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)", [row for a, b in pairs for row in _typo_rows(a, b, clusters)])
@@ -169,11 +173,23 @@ def _typo_rows(a: str, b: str, clusters: dict[str, list[tuple[int, Cluster]]]) -
             if (found := typo_candidate(x, y))]
 
 
-def _clusters_of(conn: sqlite3.Connection, keys: set[str], context: PaperContext) -> dict[str, list[tuple[int, Cluster]]]:
-    """The authors of these blocks as (author id, Cluster) with their papers and co-authors, by block."""
-    authors = conn.execute(
-        "SELECT id, name, family_name, given_name, is_organization, block_key FROM authors "
-        "WHERE block_key IN (SELECT value FROM json_each(?)) ORDER BY id", (json.dumps(sorted(keys)),)).fetchall()
+def _with_a_namesake(authors: list[sqlite3.Row], pairs: list[tuple[str, str]]) -> list[sqlite3.Row]:
+    """The authors whose given name an author of a paired block has too: only they can be candidates,
+    so only their papers and co-authors are read."""
+    givens: dict[str, set[str]] = defaultdict(set)
+    for r in authors:
+        givens[r["block_key"]].add(fold(r["given_name"] or ""))
+    partners: dict[str, set[str]] = defaultdict(set)
+    for a, b in pairs:
+        partners[a].add(b)
+        partners[b].add(a)
+    return [r for r in authors
+            if any(fold(r["given_name"] or "") in givens[other] for other in partners[r["block_key"]])]
+
+
+def _clusters_of(conn: sqlite3.Connection, authors: list[sqlite3.Row],
+                 context: PaperContext) -> dict[str, list[tuple[int, Cluster]]]:
+    """These authors as (author id, Cluster) with their papers and co-authors, by block."""
     papers: dict[int, set[int]] = defaultdict(set)
     own_keys: dict[int, set[str]] = defaultdict(set)
     for chunk in chunked([r["id"] for r in authors]):
