@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app import ranking
 from app.db import connect, write_transaction
 from app.query import AmbiguousAuthor, NameVariant, PaperDB, PaperSource, QueryError, fts_query
 from app.ranking import ScratchIndex, refresh_search_top
@@ -463,3 +464,17 @@ def test_sql_errors_are_query_errors(db):
         db.sql("SELEC 1")
     with pytest.raises(QueryError, match="empty SQL"):
         db.sql("  ")
+
+
+def test_lists_ranked_by_two_processes_are_the_lists_ranked_by_one(listed_db, monkeypatch):
+    def lists(conn) -> list[tuple]:
+        return [tuple(r) for r in conn.execute("SELECT term, position, paper_id, score FROM search_top "
+                                               "ORDER BY term, position")]
+
+    conn = connect(listed_db)
+    one = lists(conn)
+    monkeypatch.setattr(ranking, "PARALLEL_MIN_WORDS", 2)
+    with write_transaction(conn):
+        words = refresh_search_top(conn, min_papers=4, depth=5)
+        assert lists(conn) == one and words >= 2
+    conn.close()
