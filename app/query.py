@@ -29,7 +29,7 @@ from app.db import chunked, connect, db_path
 from app.etl.clean import repair_text
 from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
-from app.ranking import FTS_STRUCTURE_ROWID, RANK_SQL, SEARCH_COLUMNS, TOP_DEPTH, WEIGHTS, ScratchIndex
+from app.ranking import LISTS_ARE_CURRENT, RANK_SQL, SEARCH_COLUMNS, TOP_DEPTH, WEIGHTS, ScratchIndex
 
 SNIPPET_TOKENS = 16
 # How `Hit.snippet` marks the matched words; `Hit.highlight()` takes other markers.
@@ -471,8 +471,8 @@ class PaperDB:
         rows = self.conn.execute(
             "SELECT s.papers AS total, t.term, t.papers FROM search_top_source s "
             "LEFT JOIN search_terms t ON t.term IN (SELECT value FROM json_each(:terms)) "
-            "WHERE s.fts_structure = (SELECT block FROM paper_search_fts_data WHERE id = :structure_id)",
-            {"terms": json.dumps([t for t in terms if t]), "structure_id": FTS_STRUCTURE_ROWID},
+            f"WHERE {LISTS_ARE_CURRENT}",
+            {"terms": json.dumps([t for t in terms if t])},
         ).fetchall()
         if not rows:
             return None
@@ -491,11 +491,9 @@ class PaperDB:
         if plan.listed is None or wanted > TOP_DEPTH:
             return None
         rows = self.conn.execute(
-            "SELECT paper_id AS id, score FROM search_top WHERE term = :term "
-            "AND (SELECT block FROM paper_search_fts_data WHERE id = :structure_id) = "
-            "    (SELECT fts_structure FROM search_top_source)"
+            f"SELECT paper_id AS id, score FROM search_top WHERE term = :term AND {LISTS_ARE_CURRENT}"
             + "".join(" AND " + f.format(id="paper_id") for f in filters) + " ORDER BY position",
-            {**params, "term": plan.listed, "structure_id": FTS_STRUCTURE_ROWID},
+            {**params, "term": plan.listed},
         ).fetchall()
         if plan.checks:
             rows = self._containing(rows, plan.checks, wanted)

@@ -12,8 +12,9 @@ import re
 import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
+
+from app.db import connect
 
 WORDS = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer keeps as a word
 
@@ -33,6 +34,9 @@ PARALLEL_MIN_WORDS = 500
 # FTS5's structure record (`<index>_data` row 10): every write to the index changes it, so
 # `search_top` is used only while it matches the copy taken when the lists were computed.
 FTS_STRUCTURE_ROWID = 10
+# An SQL condition: the lists were computed from the search index as it is now.
+LISTS_ARE_CURRENT = (f"(SELECT fts_structure FROM search_top_source) = "
+                     f"(SELECT block FROM paper_search_fts_data WHERE id = {FTS_STRUCTURE_ROWID})")
 
 # bm25 of every match, best first, ties by paper id: the full ranking and `search_top` agree.
 RANK_SQL = """
@@ -143,7 +147,7 @@ def _rank(conn: sqlite3.Connection, items: list[tuple[str, str]], depth: int) ->
 
 def _rank_in(path: str, items: list[tuple[str, str]], depth: int) -> dict[str, list]:
     """`_rank` on a read-only connection of its own (in another process)."""
-    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    conn = connect(path, readonly=True)
     try:
         return _rank(conn, items, depth)
     finally:
@@ -152,9 +156,7 @@ def _rank_in(path: str, items: list[tuple[str, str]], depth: int) -> dict[str, l
 
 def search_top_is_current(conn: sqlite3.Connection) -> bool:
     """Whether `search_top` was computed from the search index as it is now."""
-    return conn.execute(
-        "SELECT 1 FROM search_top_source WHERE fts_structure = (SELECT block FROM paper_search_fts_data WHERE id = ?)",
-        (FTS_STRUCTURE_ROWID,)).fetchone() is not None
+    return bool(conn.execute(f"SELECT coalesce({LISTS_ARE_CURRENT}, 0)").fetchone()[0])
 
 
 def _words_for_terms(conn: sqlite3.Connection, terms: list[str]) -> dict[str, str]:

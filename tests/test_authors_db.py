@@ -195,8 +195,13 @@ def test_family_name_typos_with_shared_coauthors_become_candidates_in_any_order(
 
 def test_family_name_typos_on_one_paper_are_not_candidates(tmp_path):
     both = {"title": "Both Spellings", "authors": ["Tootoonchian, Amin", "Tootoochian, Amin", "Doe, Jane"]}
-    run_import(tmp_path / "p.db", [jsonl(tmp_path / "a.jsonl", *TYPO_PAPERS, both)])
-    assert cross_block_candidates(tmp_path / "p.db") == []
+    # Another typo pair, on separate papers with the same co-authors, in the same import.
+    apart = [{"title": f"Fitz Paper {i}", "authors": [family, "Doe, Jane", "Roe, Richard"]}
+             for i, family in enumerate(["Fitzgerald, Ella", "Fitzgerrald, Ella"])]
+    run_import(tmp_path / "p.db", [jsonl(tmp_path / "a.jsonl", *TYPO_PAPERS, both, *apart)])
+    assert cross_block_candidates(tmp_path / "p.db") == [
+        ("fitzgerald", "Ella Fitzgerald", "Ella Fitzgerrald", 0.5,
+         "family names one letter apart; shared co-authors: doe jane, roe richard")]
 
 
 def test_a_typo_candidate_follows_an_override_that_moves_its_author(tmp_path):

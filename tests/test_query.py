@@ -471,10 +471,18 @@ def test_lists_ranked_by_two_processes_are_the_lists_ranked_by_one(listed_db, mo
         return [tuple(r) for r in conn.execute("SELECT term, position, paper_id, score FROM search_top "
                                                "ORDER BY term, position")]
 
+    class Recording(ranking.ProcessPoolExecutor):
+        def submit(self, fn, *args, **kwargs):
+            ranked_apart.append(len(args[1]))  # the words the other process ranks
+            return super().submit(fn, *args, **kwargs)
+
+    ranked_apart: list[int] = []
     conn = connect(listed_db)
     one = lists(conn)
     monkeypatch.setattr(ranking, "PARALLEL_MIN_WORDS", 2)
+    monkeypatch.setattr(ranking, "ProcessPoolExecutor", Recording)
     with write_transaction(conn):
         words = refresh_search_top(conn, min_papers=4, depth=5)
-        assert lists(conn) == one and words >= 2
+        assert lists(conn) == one
     conn.close()
+    assert ranked_apart == [words // 2]
