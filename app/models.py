@@ -254,19 +254,22 @@ class FtsDeferred(SQLModel, table=True):
 
 
 class SearchTerm(SQLModel, table=True):
-    """A search word in at least `app.ranking.TOP_MIN_PAPERS` papers, whose best papers are in `search_top`."""
+    """A search word in at least `search_top_source.min_papers` papers, whose best papers are in `search_top`."""
 
     __tablename__ = "search_terms"
     term: str = Field(primary_key=True, description="The word as the search index keeps it, folded and stemmed (`model`).")
+    word: str = Field(description="A word that searches for exactly this term (`parsing` for `pars`).")
     papers: int = Field(description="How many papers contain it (in half or more, bm25 all but ignores it: it only filters).")
+    ceiling: float = Field(description="No paper outside its list has a higher bm25 saturation (the part of the score after idf); "
+                                       "what makes an update of the list exact.")
 
 
 class SearchTop(SQLModel, table=True):
     """The best papers of the commonest search words, best first: what a search ranked by that word returns.
 
     FTS5 ranks every paper that matches a search, a second for a word in most of a million
-    papers; `app.ranking.refresh_search_top` ranks each word in at least
-    `app.ranking.TOP_MIN_PAPERS` papers once per import instead. Used only while
+    papers. `app.etl.search_lists` ranks each common word once instead, and keeps the lists
+    exact after each import by re-scoring what changed. Used only while
     `search_top_source` matches the search index as it is.
     """
 
@@ -275,6 +278,9 @@ class SearchTop(SQLModel, table=True):
     position: int = Field(primary_key=True, description="1 for the best paper.")
     paper_id: int = Field(description="The paper (no foreign key: once papers change, the lists are ignored until refreshed).")
     score: float = Field(description="The paper's bm25 for that word alone, as `paper_search_fts` computes it (lower is better).")
+    hits: float | None = Field(default=None, description="The word's hits in the paper, weighted by column as bm25 counts them "
+                                                         "(NULL if FTS5's score could not be reproduced from them).")
+    tokens: int = Field(description="The paper's length in tokens, all columns.")
 
 
 class SearchTopSource(SQLModel, table=True):
@@ -284,6 +290,25 @@ class SearchTopSource(SQLModel, table=True):
     id: int = Field(primary_key=True, description="Always 1.")
     fts_structure: bytes = Field(description="`paper_search_fts`'s structure record then; every write to the index changes it.")
     papers: int = Field(description="How many papers the index held then.")
+    tokens: int = Field(description="How many tokens the index held then, all columns (bm25's average length comes from it).")
+    depth: int = Field(description="Papers a list must hold for certain; a list kept `app.etl.search_lists.TOP_SPARE` more.")
+    min_papers: int = Field(description="Words in at least this many papers have a list.")
+    changed_papers: int = Field(description="Papers changed since the lists were last ranked in full (updates since add up).")
+
+
+class SearchChange(SQLModel, table=True):
+    """Papers whose search row changed since the lists in `search_top` were computed, as they were then.
+
+    Filled by triggers on `paper_search` while `search_top_source` has a row; emptied when
+    the lists are brought up to date. The old text tells which words a changed paper had.
+    """
+
+    __tablename__ = "search_changes"
+    paper_id: int = Field(primary_key=True, description="The paper.")
+    existed: bool = Field(description="Whether the paper had a search row when the lists were computed.")
+    title: str | None = Field(default=None, description="Its title then.")
+    authors: str | None = Field(default=None, description="Its authors then.")
+    abstract: str | None = Field(default=None, description="Its abstract then.")
 
 
 class OverrideBlock(SQLModel, table=True):

@@ -29,7 +29,7 @@ from app.db import chunked, connect, db_path
 from app.etl.clean import repair_text
 from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
-from app.ranking import LISTS_ARE_CURRENT, RANK_SQL, SEARCH_COLUMNS, TOP_DEPTH, WEIGHTS, ScratchIndex
+from app.ranking import LISTS_ARE_CURRENT, RANK_SQL, SEARCH_COLUMNS, WEIGHTS, ScratchIndex
 
 SNIPPET_TOKENS = 16
 # How `Hit.snippet` marks the matched words; `Hit.highlight()` takes other markers.
@@ -488,7 +488,7 @@ class PaperDB:
     def _from_lists(self, plan: _Plan, filters: list[str], params: dict) -> list | None:
         """The page from the ranking word's `search_top` list; None when the list cannot give all of it."""
         wanted = params["offset"] + params["limit"]
-        if plan.listed is None or wanted > TOP_DEPTH:
+        if plan.listed is None:
             return None
         rows = self.conn.execute(
             f"SELECT paper_id AS id, score FROM search_top WHERE term = :term AND {LISTS_ARE_CURRENT}"

@@ -1,39 +1,41 @@
-"""How searches are ranked: bm25 weights, the full ranking, and precomputed lists of common words.
+"""How searches are ranked: FTS5's bm25, its weights, and what the import and the query layer share about it.
 
 FTS5 ranks every paper a search matches: a second for a word in most of a million papers.
-So `refresh_search_top` ranks each common word once per import into `search_top`, and
-`app.query.PaperDB.search` reads the list of a search ranked by one such word; the import
-(writing) and the query layer (reading) share what is here.
+So each import keeps the best papers of every common word in `search_top`
+(`app.etl.search_lists`), and `app.query.PaperDB.search` reads the list of a search
+ranked by one such word. Both sides need FTS5's scoring, which is reproduced here to the
+last bit: bm25 of one word in one paper is `idf(papers, containing) * saturation(hits,
+tokens, avgdl)`, the arithmetic of SQLite's fts5_aux.c in the same order.
 """
 from __future__ import annotations
 
-import multiprocessing
+import math
 import re
 import sqlite3
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Mapping, Sequence
-
-from app.db import connect
 
 WORDS = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer keeps as a word
 
 # bm25 weights for the combined index columns (title, authors, abstract): a title hit
 # counts most, then an author name, then the abstract; 10/5/1 keeps that order robustly.
+# Whole numbers, so a paper's weighted hits are exact however they are summed.
 SEARCH_WEIGHTS = (10.0, 5.0, 1.0)
 SEARCH_COLUMNS = ("title", "authors", "abstract")
-# Words in at least TOP_MIN_PAPERS papers get their TOP_DEPTH best papers precomputed in
+# FTS5's bm25 constants (fts5_aux.c).
+K1, B = 1.2, 0.75
+# Words in at least TOP_MIN_PAPERS papers get their TOP_DEPTH best papers kept in
 # `search_top`: FTS5's bm25 costs about 1.3 µs per matching paper (measured at 100k and 1M
 # papers on a 2-core machine), so a rarer word ranks in full in under ~7 ms. A page that
-# ends beyond TOP_DEPTH hits is ranked in full.
+# ends beyond a list's papers is ranked in full.
 TOP_MIN_PAPERS = 5000
 TOP_DEPTH = 100
-# With this many words to rank (a few hundred thousand papers and up), a second process
-# ranks half of them: 2,615 words at 1M took 232 s in one process, 116 s in two.
-PARALLEL_MIN_WORDS = 500
 # FTS5's structure record (`<index>_data` row 10): every write to the index changes it, so
 # `search_top` is used only while it matches the copy taken when the lists were computed.
 FTS_STRUCTURE_ROWID = 10
+# FTS5's averages record (row 1): the number of rows, then the tokens of each column.
+FTS_AVERAGES_ROWID = 1
 # An SQL condition: the lists were computed from the search index as it is now.
 LISTS_ARE_CURRENT = (f"(SELECT fts_structure FROM search_top_source) = "
                      f"(SELECT block FROM paper_search_fts_data WHERE id = {FTS_STRUCTURE_ROWID})")
@@ -45,6 +47,64 @@ RANK_SQL = """
     ORDER BY score, rowid LIMIT :limit OFFSET :offset
 """
 WEIGHTS = {"w_title": SEARCH_WEIGHTS[0], "w_authors": SEARCH_WEIGHTS[1], "w_abstract": SEARCH_WEIGHTS[2]}
+
+
+def idf(papers: int, containing: int) -> float:
+    """bm25's weight of a word in `containing` of `papers` papers; FTS5 raises it to 1e-6
+    when not positive (a word in half the papers or more)."""
+    value = math.log((papers - containing + 0.5) / (containing + 0.5))
+    return value if value > 0.0 else 1e-6
+
+
+def saturation(hits: float, tokens: int, avgdl: float) -> float:
+    """bm25's term-frequency part for `hits` weighted hits in a paper of `tokens` tokens."""
+    return (hits * (K1 + 1.0)) / (hits + K1 * (1 - B + B * float(tokens) / avgdl))
+
+
+def bm25(word_idf: float, hits: float, tokens: int, avgdl: float) -> float:
+    """The score FTS5's bm25 gives a one-word search (lower is better), bit for bit."""
+    return -1.0 * (0.0 + word_idf * saturation(hits, tokens, avgdl))
+
+
+def hits_from_score(score: float, word_idf: float, tokens: int, avgdl: float) -> float | None:
+    """The weighted hits behind a one-word bm25 score; None unless they reproduce it exactly."""
+    g = -score / word_idf
+    hits = float(round(g * K1 * (1 - B + B * float(tokens) / avgdl) / (K1 + 1.0 - g)))
+    return hits if bm25(word_idf, hits, tokens, avgdl) == score else None
+
+
+def varints(blob: bytes) -> list[int]:
+    """The SQLite varints FTS5 packs its records with (`_docsize` sizes, the averages record)."""
+    out, i = [], 0
+    while i < len(blob):
+        value = 0
+        for k in range(9):
+            byte = blob[i]
+            i += 1
+            if k == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        out.append(value)
+    return out
+
+
+def index_totals(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(papers, tokens) in `paper_search_fts` as of the last commit: what bm25's N and avgdl come from."""
+    row = conn.execute("SELECT block FROM paper_search_fts_data WHERE id = ?", (FTS_AVERAGES_ROWID,)).fetchone()
+    if row is None:
+        return 0, 0
+    papers, *columns = varints(row[0])
+    return papers, sum(columns)
+
+
+def paper_tokens(conn: sqlite3.Connection, paper_ids: Iterable[int]) -> dict[int, int]:
+    """Each paper's tokens (all columns) in `paper_search_fts`: bm25's document length."""
+    return {pid: sum(varints(sizes)) for pid, sizes in conn.execute(
+        "SELECT id, sz FROM paper_search_fts_docsize WHERE id IN (SELECT value FROM json_each(?))",
+        (f"[{','.join(map(str, paper_ids))}]",))}
 
 
 class ScratchIndex:
@@ -83,6 +143,19 @@ class ScratchIndex:
                 out[doc].append(term)
         return out
 
+    def counts(self, rows: Iterable[Sequence], terms: set[str]) -> tuple[dict[str, dict[int, float]], Counter]:
+        """For (rowid, title, authors, abstract) rows: the weighted hits bm25 counts for each of
+        `terms` by row, and every row's tokens."""
+        weight = dict(zip(SEARCH_COLUMNS, SEARCH_WEIGHTS))
+        hits: dict[str, dict[int, float]] = defaultdict(dict)
+        tokens: Counter = Counter()
+        with self._holding(rows) as conn:
+            for term, doc, column, n in conn.execute("SELECT term, doc, col, count(*) FROM vocab GROUP BY 1, 2, 3"):
+                tokens[doc] += n
+                if term in terms:
+                    hits[term][doc] = hits[term].get(doc, 0.0) + weight[column] * n
+        return hits, tokens
+
     def snippets(self, rows: list, params: Mapping) -> dict[int, str]:
         """The snippet of each paper for the search `params["match"]`, by paper id."""
         with self._holding(rows) as conn:
@@ -97,83 +170,6 @@ class ScratchIndex:
                                                (match,))}
 
 
-def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PAPERS, depth: int = TOP_DEPTH) -> int:
-    """Rank the best papers of every word in at least `min_papers` papers into `search_top`; how many words.
-
-    Call it in a write transaction after the last change to the search index (the import
-    does, at the end of a run): `PaperDB.search` ignores the lists once the index changes.
-    """
-    conn.execute("CREATE VIRTUAL TABLE temp.search_vocab USING fts5vocab(main, paper_search_fts, row)")
-    try:
-        # Reading the vocabulary also writes FTS5's pending changes out, so the structure
-        # record copied below is the one the commit leaves.
-        common = dict(conn.execute("SELECT term, doc FROM temp.search_vocab WHERE doc >= ?", (min_papers,)).fetchall())
-    finally:
-        conn.execute("DROP TABLE temp.search_vocab")
-    for table in ("search_top", "search_terms", "search_top_source"):
-        conn.execute(f"DELETE FROM {table}")
-    words = _words_for_terms(conn, list(common))
-    for term, ranked in sorted(_ranked_words(conn, words, depth).items()):
-        conn.executemany("INSERT INTO search_top (term, position, paper_id, score) VALUES (?, ?, ?, ?)",
-                         [(term, i, r[0], r[1]) for i, r in enumerate(ranked, 1)])
-        conn.execute("INSERT INTO search_terms (term, papers) VALUES (?, ?)", (term, common[term]))
-    conn.execute("INSERT INTO search_top_source (id, fts_structure, papers) "
-                 "SELECT 1, block, (SELECT count(*) FROM paper_search_fts_docsize) FROM paper_search_fts_data "
-                 "WHERE id = ?", (FTS_STRUCTURE_ROWID,))
-    return len(words)
-
-
-def _ranked_words(conn: sqlite3.Connection, words: dict[str, str], depth: int) -> dict[str, list]:
-    """term -> its word's `depth` best (paper id, score); with many words, half are ranked by a
-    second process on the other core (threads do not help: SQLite's ranking serialises them).
-
-    That process reads the last commit, which is what `conn` sees: its transaction holds
-    the write lock and has not written to the search index.
-    """
-    items = sorted(words.items())
-    path = conn.execute("PRAGMA database_list").fetchone()[2]  # '' for an in-memory database
-    if not path or len(items) < PARALLEL_MIN_WORDS:
-        return _rank(conn, items, depth)
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        theirs = pool.submit(_rank_in, path, items[1::2], depth)
-        return {**_rank(conn, items[0::2], depth), **theirs.result()}
-
-
-def _rank(conn: sqlite3.Connection, items: list[tuple[str, str]], depth: int) -> dict[str, list]:
-    return {term: [tuple(r) for r in conn.execute(RANK_SQL.format(match=":match", filters=""),
-                                                  {"match": f'"{word}"', "limit": depth, "offset": 0, **WEIGHTS})]
-            for term, word in items}
-
-
-def _rank_in(path: str, items: list[tuple[str, str]], depth: int) -> dict[str, list]:
-    """`_rank` on a read-only connection of its own (in another process)."""
-    conn = connect(path, readonly=True)
-    try:
-        return _rank(conn, items, depth)
-    finally:
-        conn.close()
-
-
 def search_top_is_current(conn: sqlite3.Connection) -> bool:
     """Whether `search_top` was computed from the search index as it is now."""
     return bool(conn.execute(f"SELECT coalesce({LISTS_ARE_CURRENT}, 0)").fetchone()[0])
-
-
-def _words_for_terms(conn: sqlite3.Connection, terms: list[str]) -> dict[str, str]:
-    """A word that searches for exactly each index term: mostly the term itself, else a title word.
-
-    The porter stemmer does not always keep its own output (`parsing` -> `pars` -> `par`);
-    such a term gets a title word that stems to it, or no word (and no list) if none does.
-    """
-    scratch = ScratchIndex(conn)
-    words = {t: t for t, got in zip(terms, scratch.terms(terms)) if got == [t]}
-    missing = set(terms) - set(words)
-    if missing:
-        seen: set[str] = set()
-        for (title,) in conn.execute("SELECT title FROM paper_search WHERE title IS NOT NULL"):
-            seen.update(w.casefold() for w in WORDS.findall(title))
-        candidates = sorted(seen)
-        for word, got in zip(candidates, scratch.terms(candidates)):
-            if len(got) == 1 and got[0] in missing:
-                words.setdefault(got[0], word)
-    return words

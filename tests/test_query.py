@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from app import ranking
 from app.db import connect, write_transaction
 from app.query import AmbiguousAuthor, NameVariant, PaperDB, PaperSource, QueryError, fts_query
-from app.ranking import ScratchIndex, refresh_search_top
+from app.etl import search_lists
+from app.ranking import ScratchIndex
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, query
 
 SIMPLEQA = "Measuring short-form factuality in large language models"
@@ -158,14 +158,15 @@ def test_filters_do_not_drive_the_full_text_scan(db):
 # half of them and only filters, `reinforcement` (7) and `language` (6) rank.
 
 @pytest.fixture
-def listed_db(samples_db, tmp_path) -> Path:
+def listed_db(samples_db, tmp_path, monkeypatch) -> Path:
     """A copy of the sample database with `search_top` lists 5 deep for words in 4 or more papers."""
+    monkeypatch.setattr(search_lists, "TOP_SPARE", 0)
     db = tmp_path / "listed.db"
     with sqlite3.connect(samples_db) as src, sqlite3.connect(db) as dst:
         src.backup(dst)
     conn = connect(db)
     with write_transaction(conn):
-        assert refresh_search_top(conn, min_papers=4, depth=5) > 0
+        assert search_lists.refresh_search_top(conn, min_papers=4, depth=5).words > 0
     conn.close()
     return db
 
@@ -471,7 +472,7 @@ def test_lists_ranked_by_two_processes_are_the_lists_ranked_by_one(listed_db, mo
         return [tuple(r) for r in conn.execute("SELECT term, position, paper_id, score FROM search_top "
                                                "ORDER BY term, position")]
 
-    class Recording(ranking.ProcessPoolExecutor):
+    class Recording(search_lists.ProcessPoolExecutor):
         def submit(self, fn, *args, **kwargs):
             ranked_apart.append(len(args[1]))  # the words the other process ranks
             return super().submit(fn, *args, **kwargs)
@@ -479,10 +480,10 @@ def test_lists_ranked_by_two_processes_are_the_lists_ranked_by_one(listed_db, mo
     ranked_apart: list[int] = []
     conn = connect(listed_db)
     one = lists(conn)
-    monkeypatch.setattr(ranking, "PARALLEL_MIN_WORDS", 2)
-    monkeypatch.setattr(ranking, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(search_lists, "PARALLEL_MIN_WORDS", 2)
+    monkeypatch.setattr(search_lists, "ProcessPoolExecutor", Recording)
     with write_transaction(conn):
-        words = refresh_search_top(conn, min_papers=4, depth=5)
+        words = search_lists.refresh_search_top(conn, min_papers=4, depth=5).words
         assert lists(conn) == one
     conn.close()
     assert ranked_apart == [words // 2]

@@ -27,7 +27,8 @@ from app.etl.normalize import CleanRecord, RecordError, normalize_record
 from app.etl.records import Reject
 from app.etl.resolve import Overrides, load_overrides
 from app.etl.search_index import batched_fts
-from app.ranking import refresh_search_top, search_top_is_current
+from app.etl.search_lists import update_search_top
+from app.ranking import search_top_is_current
 
 OVERRIDES_NAME = "overrides.txt"  # looked for beside the database
 # Whole-file rejects keep this much of the file's start as their raw text.
@@ -332,7 +333,7 @@ def run_import(
         # After the last write to the search index (files, or authors re-resolved alone).
         if not search_top_is_current(conn):
             with write_transaction(conn):
-                refresh_search_top(conn)
+                update_search_top(conn)
             report.timed("search lists", clock)
         # Net effect on authors: provisional authors merged away within the run do not count.
         report.authors_added, report.authors_updated = conn.execute(

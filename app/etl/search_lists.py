@@ -1,0 +1,262 @@
+"""Search lists (`search_top`): the best papers of every common word, kept exact at the end of each import.
+
+A full refresh ranks every word in `min_papers`+ papers with FTS5: 2.5 minutes at a million
+papers, whatever the import added. So after an import that changed few papers, the lists
+are updated from what changed instead, with the scores FTS5 would give (`app.ranking.bm25`):
+
+- bm25 of a word in a paper is idf(papers, papers containing it) * saturation(its weighted
+  hits there, the paper's tokens, the average paper's tokens). A paper whose text did not
+  change keeps its hits and tokens; the list keeps them too, so its papers are re-scored
+  exactly. Changed papers (logged in `search_changes` by triggers) are scored from their
+  text, old and new, which also gives each word's new paper count and the index's totals;
+  those must equal what the index holds, or the lists are ranked again in full.
+- A paper outside a list is bounded: its saturation was at most the word's `ceiling`, and
+  a longer average paper raises anyone's saturation by at most that factor. The papers of
+  the new list that score above the bound are certainly its best; a list left with fewer
+  than `depth` such papers is ranked again by FTS5. Lists keep `spare` papers beyond
+  `depth` so that this is rare.
+
+A word that became common since the last full refresh gets a list at the next one (once
+changes reach FULL_REFRESH_SHARE of the papers); until then it is ranked in full.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from app.db import chunked, connect
+from app.ranking import (FTS_STRUCTURE_ROWID, RANK_SQL, TOP_DEPTH, TOP_MIN_PAPERS, WEIGHTS, WORDS, ScratchIndex, bm25,
+                         hits_from_score, idf, index_totals, paper_tokens, saturation)
+
+# Papers kept beyond `depth` in each list, so that updates seldom leave fewer than `depth` certain.
+TOP_SPARE = 50
+# Once the papers changed since the last full refresh reach this share, the next import
+# refreshes in full: new common words get lists, and updating would cost more anyway.
+FULL_REFRESH_SHARE = 0.1
+# Relative slack on every bound, far above floating-point rounding (1e-16), far below any
+# real difference between two papers' scores.
+SLACK = 1e-9
+# With this many words to rank (a few hundred thousand papers and up), a second process
+# ranks half of them: 2,615 words at 1M took 232 s in one process, 116 s in two.
+PARALLEL_MIN_WORDS = 500
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What a refresh did: `full`, `update` or `none`, and how many words it ranked with FTS5."""
+
+    kind: str
+    words: int
+    ranked: int
+    changed_papers: int = 0
+
+
+@dataclass(slots=True)
+class _Entry:
+    """A paper in a word's list: its weighted hits of the word and its tokens give its score."""
+
+    paper_id: int
+    hits: float | None  # None: FTS5's score could not be reproduced, so the list cannot be updated
+    tokens: int
+    score: float = 0.0
+
+
+def update_search_top(conn: sqlite3.Connection) -> Refresh:
+    """Bring `search_top` up to date with the search index, by update when few papers changed.
+
+    Call it in a write transaction after the last change to the search index (the import
+    does, at the end of a run).
+    """
+    source = conn.execute("SELECT papers, tokens, depth, min_papers, changed_papers, "
+                          "fts_structure = (SELECT block FROM paper_search_fts_data WHERE id = ?) AS current "
+                          "FROM search_top_source", (FTS_STRUCTURE_ROWID,)).fetchone()
+    if source is None:
+        return refresh_search_top(conn)
+    changes = conn.execute("SELECT paper_id, existed, title, authors, abstract FROM search_changes "
+                           "ORDER BY paper_id").fetchall()
+    if source["current"] and not changes:
+        return Refresh("none", 0, 0)
+    depth, min_papers = source["depth"], source["min_papers"]
+    changed_papers = source["changed_papers"] + len(changes)
+    if changed_papers > FULL_REFRESH_SHARE * max(source["papers"], 1):
+        return refresh_search_top(conn, min_papers=min_papers, depth=depth)
+    updated = _updated_lists(conn, source, changes)
+    if updated is None:  # the change log does not account for the index: rank everything again
+        return refresh_search_top(conn, min_papers=min_papers, depth=depth)
+    lists, terms, ranked = updated
+    _write(conn, lists, terms, depth, min_papers, changed_papers)
+    return Refresh("update", len(lists), ranked, len(changes))
+
+
+def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PAPERS, depth: int = TOP_DEPTH) -> Refresh:
+    """Rank the best `depth` (+ TOP_SPARE) papers of every word in `min_papers`+ papers into `search_top`."""
+    conn.execute("CREATE VIRTUAL TABLE temp.search_vocab USING fts5vocab(main, paper_search_fts, row)")
+    try:
+        # Reading the vocabulary also writes FTS5's pending changes out, so the structure
+        # record copied below is the one the commit leaves.
+        common = dict(conn.execute("SELECT term, doc FROM temp.search_vocab WHERE doc >= ?", (min_papers,)).fetchall())
+    finally:
+        conn.execute("DROP TABLE temp.search_vocab")
+    papers, tokens = index_totals(conn)
+    words = _words_for_terms(conn, list(common))
+    terms = {term: (word, common[term]) for term, word in words.items()}
+    lists = _ranked(conn, terms, depth + TOP_SPARE, papers, tokens)
+    _write(conn, lists, terms, depth, min_papers, 0)
+    return Refresh("full", len(lists), len(lists))
+
+
+def _updated_lists(conn: sqlite3.Connection, source: sqlite3.Row,
+                   changes: list[sqlite3.Row]) -> tuple[dict, dict, int] | None:
+    """The lists re-scored for the papers changed since the last refresh, with the words' new
+    paper counts and how many words FTS5 ranked again; None if the changes do not add up."""
+    terms, ceiling = {}, {}
+    for term, word, count, term_ceiling in conn.execute("SELECT term, word, papers, ceiling FROM search_terms"):
+        terms[term], ceiling[term] = (word, count), term_ceiling
+    stored: dict[str, list[_Entry]] = {t: [] for t in terms}
+    for term, pid, hits, tokens in conn.execute(
+            "SELECT term, paper_id, hits, tokens FROM search_top ORDER BY term, position"):
+        if hits is None:
+            return None
+        stored[term].append(_Entry(pid, hits, tokens))
+    changed = [r["paper_id"] for r in changes]
+    now_rows = []
+    for chunk in chunked(changed):
+        now_rows += conn.execute("SELECT paper_id * 2, title, authors, abstract FROM paper_search "
+                                 "WHERE paper_id IN (SELECT value FROM json_each(?))", (f"[{','.join(map(str, chunk))}]",))
+    old_rows = [(r["paper_id"] * 2 + 1, r["title"], r["authors"], r["abstract"]) for r in changes if r["existed"]]
+    # Changed papers as they are now (even keys) and as they were at the last refresh (odd).
+    hits, tokens = ScratchIndex(conn).counts([*map(tuple, now_rows), *old_rows], set(terms))
+    papers, total = index_totals(conn)
+    if not (papers and source["papers"] and source["tokens"] and total):
+        return None  # an empty index: nothing to update from
+    if (papers != source["papers"] + len(now_rows) - len(old_rows)
+            or total != source["tokens"] + sum(n for key, n in tokens.items() if key % 2 == 0)
+            - sum(n for key, n in tokens.items() if key % 2 == 1)):
+        return None
+    avgdl = float(total) / float(papers)
+    # A paper outside a list: saturation at most the ceiling, times the growth of the average paper.
+    growth = max(1.0, avgdl / (float(source["tokens"]) / float(source["papers"]))) * (1 + SLACK)
+    changed_set = set(changed)
+    lists: dict[str, list[_Entry]] = {}
+    again: dict[str, tuple[str, int]] = {}
+    new_terms: dict[str, tuple[str, int]] = {}
+    for term, (word, count) in terms.items():
+        found = hits.get(term, {})
+        count += sum(1 for key in found if key % 2 == 0) - sum(1 for key in found if key % 2 == 1)
+        new_terms[term] = (word, count)
+        if count < source["min_papers"]:
+            continue
+        word_idf = idf(papers, count)
+        entries = [e for e in stored[term] if e.paper_id not in changed_set]
+        entries += [_Entry(key // 2, h, tokens[key]) for key, h in found.items() if key % 2 == 0]
+        for e in entries:
+            e.score = bm25(word_idf, e.hits, e.tokens, avgdl)
+        entries.sort(key=lambda e: (e.score, e.paper_id))
+        bound = ceiling[term] * growth
+        best_outside = -word_idf * bound * (1 + SLACK)  # no paper outside the list scores below this
+        certain = next((i for i, e in enumerate(entries) if not e.score < best_outside), len(entries))
+        if certain < min(source["depth"], count):
+            again[term] = (word, count)
+            continue
+        kept = entries[:min(certain, source["depth"] + TOP_SPARE)]
+        left_out = [saturation(e.hits, e.tokens, avgdl) * (1 + SLACK) for e in entries[len(kept):]]
+        lists[term] = (kept, max([bound, *left_out]))
+    if again:
+        ranked = _ranked(conn, again, source["depth"] + TOP_SPARE, papers, total)
+        if any(e.hits is None for entries, _ in ranked.values() for e in entries):
+            return None  # FTS5 counted other papers for a word than the changes did
+        lists.update(ranked)
+    return lists, {t: v for t, v in new_terms.items() if t in lists}, len(again)
+
+
+def _ranked(conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: int, papers: int,
+            tokens: int) -> dict[str, tuple[list[_Entry], float]]:
+    """Each term's best `limit` papers ranked by FTS5, as entries with their hits and tokens,
+    and the ceiling of the papers left out.
+
+    The hits are read back from FTS5's score with the term's paper count; an entry whose
+    score they do not reproduce exactly has none, and its lists are not updated later.
+    """
+    avgdl = float(tokens) / float(papers) if papers else 1.0
+    ranked = _ranked_words(conn, {t: w for t, (w, _) in terms.items()}, limit)
+    sizes: dict[int, int] = {}
+    for chunk in chunked(sorted({pid for rows in ranked.values() for pid, _ in rows})):
+        sizes.update(paper_tokens(conn, chunk))
+    out = {}
+    for term, rows in ranked.items():
+        word_idf = idf(papers, terms[term][1])
+        entries = [_Entry(pid, hits_from_score(score, word_idf, sizes[pid], avgdl), sizes[pid], score)
+                   for pid, score in rows]
+        last = entries[-1] if len(entries) == limit else None  # fewer: the list holds every paper
+        ceiling = saturation(last.hits, last.tokens, avgdl) * (1 + SLACK) if last and last.hits is not None else 0.0
+        out[term] = (entries, ceiling)
+    return out
+
+
+def _write(conn: sqlite3.Connection, lists: dict[str, tuple[list[_Entry], float]], terms: dict[str, tuple[str, int]],
+           depth: int, min_papers: int, changed_papers: int) -> None:
+    for table in ("search_top", "search_terms", "search_top_source", "search_changes"):
+        conn.execute(f"DELETE FROM {table}")
+    for term, (entries, ceiling) in sorted(lists.items()):
+        conn.executemany("INSERT INTO search_top (term, position, paper_id, score, hits, tokens) VALUES (?, ?, ?, ?, ?, ?)",
+                         [(term, i, e.paper_id, e.score, e.hits, e.tokens) for i, e in enumerate(entries, 1)])
+        word, count = terms[term]
+        conn.execute("INSERT INTO search_terms (term, word, papers, ceiling) VALUES (?, ?, ?, ?)",
+                     (term, word, count, ceiling))
+    papers, tokens = index_totals(conn)
+    conn.execute("INSERT INTO search_top_source (id, fts_structure, papers, tokens, depth, min_papers, changed_papers) "
+                 "SELECT 1, block, ?, ?, ?, ?, ? FROM paper_search_fts_data WHERE id = ?",
+                 (papers, tokens, depth, min_papers, changed_papers, FTS_STRUCTURE_ROWID))
+
+
+def _ranked_words(conn: sqlite3.Connection, words: dict[str, str], limit: int) -> dict[str, list]:
+    """term -> its word's `limit` best (paper id, score); with many words, half are ranked by a
+    second process on the other core (threads do not help: SQLite's ranking serialises them).
+
+    That process reads the last commit, which is what `conn` sees: its transaction holds
+    the write lock and has not written to the search index.
+    """
+    items = sorted(words.items())
+    path = conn.execute("PRAGMA database_list").fetchone()[2]  # '' for an in-memory database
+    if not path or len(items) < PARALLEL_MIN_WORDS:
+        return _rank(conn, items, limit)
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        theirs = pool.submit(_rank_in, path, items[1::2], limit)
+        return {**_rank(conn, items[0::2], limit), **theirs.result()}
+
+
+def _rank(conn: sqlite3.Connection, items: list[tuple[str, str]], limit: int) -> dict[str, list]:
+    return {term: [tuple(r) for r in conn.execute(RANK_SQL.format(match=":match", filters=""),
+                                                  {"match": f'"{word}"', "limit": limit, "offset": 0, **WEIGHTS})]
+            for term, word in items}
+
+
+def _rank_in(path: str, items: list[tuple[str, str]], limit: int) -> dict[str, list]:
+    """`_rank` on a read-only connection of its own (in another process)."""
+    conn = connect(path, readonly=True)
+    try:
+        return _rank(conn, items, limit)
+    finally:
+        conn.close()
+
+
+def _words_for_terms(conn: sqlite3.Connection, terms: list[str]) -> dict[str, str]:
+    """A word that searches for exactly each index term: mostly the term itself, else a title word.
+
+    The porter stemmer does not always keep its own output (`parsing` -> `pars` -> `par`);
+    such a term gets a title word that stems to it, or no word (and no list) if none does.
+    """
+    scratch = ScratchIndex(conn)
+    words = {t: t for t, got in zip(terms, scratch.terms(terms)) if got == [t]}
+    missing = set(terms) - set(words)
+    if missing:
+        seen: set[str] = set()
+        for (title,) in conn.execute("SELECT title FROM paper_search WHERE title IS NOT NULL"):
+            seen.update(w.casefold() for w in WORDS.findall(title))
+        candidates = sorted(seen)
+        for word, got in zip(candidates, scratch.terms(candidates)):
+            if len(got) == 1 and got[0] in missing:
+                words.setdefault(got[0], word)
+    return words

@@ -1,0 +1,189 @@
+"""Search lists updated by an import are the lists a full ranking gives (app.etl.search_lists).
+
+A generated corpus of 1,500 papers gets lists for words in 60+ papers, 10 deep, ranked in
+full; then imports add papers, change a file, or lose the change log, and each time the
+lists must hold exactly the papers, order and scores that ranking everything again gives.
+"""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from app.db import connect, write_transaction
+from app.etl import search_lists
+from app.etl.load import run_import
+from app.query import PaperDB
+from app.ranking import bm25, idf, index_totals, paper_tokens
+from tests.conftest import generate_corpus
+
+MIN_PAPERS, DEPTH = 60, 10
+
+
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("lists")
+    return (generate_corpus(root / "base", 1500, 300, seed=1), generate_corpus(root / "more", 60, 60, seed=2))
+
+
+@pytest.fixture(scope="module")
+def listed_base(corpora, tmp_path_factory) -> Path:
+    """The base corpus imported, with lists ranked in full (kept as a template)."""
+    db = tmp_path_factory.mktemp("listed") / "base.db"
+    assert run_import(db, [corpora[0]]).status == "ok"
+    conn = connect(db)
+    with write_transaction(conn):
+        assert search_lists.refresh_search_top(conn, min_papers=MIN_PAPERS, depth=DEPTH).words > 100
+    conn.close()
+    return db
+
+
+@pytest.fixture
+def db(listed_base, tmp_path) -> Path:
+    copy = tmp_path / "papers.db"
+    shutil.copy(listed_base, copy)
+    return copy
+
+
+def lists(db: Path) -> dict[str, list[tuple]]:
+    out: dict[str, list[tuple]] = {}
+    for term, paper_id, score in sqlite3.connect(db).execute(
+            "SELECT term, paper_id, score FROM search_top ORDER BY term, position"):
+        out.setdefault(term, []).append((paper_id, score))
+    return out
+
+
+def source(db: Path) -> dict:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    return dict(conn.execute("SELECT papers, tokens, depth, min_papers, changed_papers FROM search_top_source").fetchone())
+
+
+def ranked_again(db: Path, tmp_path: Path) -> tuple[dict[str, list[tuple]], dict[str, int]]:
+    """The lists and paper counts a full ranking of the database gives now (on a copy)."""
+    copy = tmp_path / "again.db"
+    shutil.copy(db, copy)
+    conn = connect(copy)
+    with write_transaction(conn):
+        search_lists.refresh_search_top(conn, min_papers=MIN_PAPERS, depth=DEPTH)
+    counts = dict(conn.execute("SELECT term, papers FROM search_terms"))
+    conn.close()
+    return lists(copy), counts
+
+
+def assert_exact(db: Path, tmp_path: Path, listed_before: set[str]) -> None:
+    """Every updated list is the start of the full ranking's list, at least DEPTH long, same scores;
+    every word's paper count is the index's; only words common since the last full ranking lack a list."""
+    updated = lists(db)
+    full, counts = ranked_again(db, tmp_path)
+    assert set(updated) <= set(full) and len(updated) > 100
+    assert not (set(full) - set(updated)) & listed_before
+    for term, entries in updated.items():
+        assert len(entries) >= DEPTH, term
+        assert entries == full[term][:len(entries)], term
+    got = dict(sqlite3.connect(db).execute("SELECT term, papers FROM search_terms"))
+    assert got == {t: counts[t] for t in got}
+
+
+def test_a_full_ranking_keeps_what_each_score_is_made_of(listed_base):
+    conn = connect(listed_base)
+    papers, tokens = index_totals(conn)
+    rows = conn.execute("SELECT t.term, t.papers, s.paper_id, s.score, s.hits, s.tokens FROM search_top s "
+                        "JOIN search_terms t USING (term)").fetchall()
+    sizes = paper_tokens(conn, {r["paper_id"] for r in rows})
+    assert len(rows) > 100 * (DEPTH + search_lists.TOP_SPARE) // 2
+    for r in rows:
+        assert r["tokens"] == sizes[r["paper_id"]]
+        assert bm25(idf(papers, r["papers"]), r["hits"], r["tokens"], tokens / papers) == r["score"]
+    assert source(listed_base) == {"papers": papers, "tokens": tokens, "depth": DEPTH,
+                                   "min_papers": MIN_PAPERS, "changed_papers": 0}
+    conn.close()
+
+
+def test_an_import_of_new_papers_updates_the_lists_exactly(db, corpora, tmp_path):
+    listed_before = set(lists(db))
+    before = source(db)
+    report = run_import(db, [corpora[1]])
+    assert report.status == "ok" and report.papers_added > 50
+    after = source(db)
+    # Updated, not ranked again: the changed papers add up (new ones, and those whose author names changed).
+    assert after["changed_papers"] >= report.papers_added and after["papers"] == before["papers"] + report.papers_added
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM search_changes").fetchone() == (0,)
+    assert_exact(db, tmp_path, listed_before)
+
+
+def test_a_changed_file_updates_the_lists_exactly(db, corpora, tmp_path):
+    listed_before = set(lists(db))
+    # Work on a copy of the base corpus, where a JSON Lines file loses its first 40 papers.
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpora[0], corpus)
+    conn = connect(db)
+    with write_transaction(conn):
+        conn.execute("UPDATE source_files SET path = replace(path, ?, ?)", (str(corpora[0]), str(corpus)))
+    conn.close()
+    jsonl = sorted(corpus.glob("papers_*.jsonl"))[0]
+    jsonl.write_text("".join(jsonl.read_text(encoding="utf-8").splitlines(keepends=True)[40:]), encoding="utf-8")
+    report = run_import(db, [corpus])
+    assert report.papers_removed + report.papers_updated >= 30
+    assert source(db)["changed_papers"] >= 30
+    assert_exact(db, tmp_path, listed_before)
+
+
+def test_a_second_update_builds_on_the_first(db, corpora, tmp_path):
+    listed_before = set(lists(db))
+    run_import(db, [corpora[1]])
+    first = source(db)["changed_papers"]
+    more = generate_corpus(tmp_path / "more3", 40, 40, seed=3)
+    run_import(db, [more])
+    assert source(db)["changed_papers"] > first
+    assert_exact(db, tmp_path, listed_before)
+
+
+def test_a_list_the_update_cannot_vouch_for_is_ranked_again(db, corpora, tmp_path):
+    listed_before = set(lists(db))
+    # A ceiling above every score: none of the list's papers is certainly among the best.
+    conn = connect(db)
+    with write_transaction(conn):
+        (term,) = conn.execute("SELECT term FROM search_terms ORDER BY papers DESC LIMIT 1").fetchone()
+        conn.execute("UPDATE search_terms SET ceiling = 1e9 WHERE term = ?", (term,))
+    conn.close()
+    run_import(db, [corpora[1]])
+    assert source(db)["changed_papers"] > 0  # updated, with that one word ranked by FTS5
+    ceiling = sqlite3.connect(db).execute("SELECT ceiling FROM search_terms WHERE term = ?", (term,)).fetchone()[0]
+    assert ceiling < 10
+    assert_exact(db, tmp_path, listed_before)
+
+
+def test_a_lost_change_log_means_ranking_everything_again(db, corpora, tmp_path):
+    listed_before = set(lists(db))
+    conn = connect(db)
+    conn.execute("DROP TRIGGER paper_search_changes_ai")  # new papers go unlogged
+    conn.close()
+    run_import(db, [corpora[1]])
+    assert source(db)["changed_papers"] == 0  # the totals did not add up: ranked in full
+    assert_exact(db, tmp_path, listed_before)
+
+
+def test_many_changes_mean_ranking_everything_again(db, corpora, tmp_path, monkeypatch):
+    listed_before = set(lists(db))
+    monkeypatch.setattr(search_lists, "FULL_REFRESH_SHARE", 0.01)
+    run_import(db, [corpora[1]])
+    assert source(db)["changed_papers"] == 0
+    assert_exact(db, tmp_path, listed_before)
+
+
+def test_searches_read_the_updated_lists(db, corpora, tmp_path):
+    run_import(db, [corpora[1]])
+    with PaperDB(db) as pdb:
+        (word,) = pdb.conn.execute("SELECT word FROM search_terms ORDER BY papers DESC LIMIT 1 OFFSET 30").fetchone()
+        statements: list[str] = []
+        pdb.conn.set_trace_callback(statements.append)
+        hits = [(h.paper_id, h.score) for h in pdb.search(word, limit=DEPTH)]
+        pdb.conn.set_trace_callback(None)
+        assert not any("bm25(" in sql for sql in statements)
+        expected = [(r[0], -r[1]) for r in pdb.conn.execute(
+            "SELECT rowid, bm25(paper_search_fts, 10.0, 5.0, 1.0) AS s FROM paper_search_fts "
+            "WHERE paper_search_fts MATCH ? ORDER BY s, rowid LIMIT ?", (f'"{word}"', DEPTH))]
+    assert hits == expected and len(hits) == DEPTH
