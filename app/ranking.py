@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
-from collections import Counter, defaultdict
+from itertools import groupby
+from operator import itemgetter
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Mapping, Sequence
 
@@ -143,18 +144,18 @@ class ScratchIndex:
                 out[doc].append(term)
         return out
 
-    def counts(self, rows: Iterable[Sequence], terms: set[str]) -> tuple[dict[str, dict[int, float]], Counter]:
-        """For (rowid, title, authors, abstract) rows: the weighted hits bm25 counts for each of
-        `terms` by row, and every row's tokens."""
-        weight = dict(zip(SEARCH_COLUMNS, SEARCH_WEIGHTS))
-        hits: dict[str, dict[int, float]] = defaultdict(dict)
-        tokens: Counter = Counter()
+    @contextmanager
+    def counting(self, rows: Iterable[Sequence], terms: Iterable[str]) -> Iterator[tuple[dict[int, int], Iterator]]:
+        """Index (rowid, title, authors, abstract) rows for the block; gives every row's tokens, and
+        for each of `terms` that a row has, in term order: (term, [(row, weighted hits as bm25 counts them)])."""
+        weight = " ".join(f"WHEN '{c}' THEN {w!r}" for c, w in zip(SEARCH_COLUMNS, SEARCH_WEIGHTS))
         with self._holding(rows) as conn:
-            for term, doc, column, n in conn.execute("SELECT term, doc, col, count(*) FROM vocab GROUP BY 1, 2, 3"):
-                tokens[doc] += n
-                if term in terms:
-                    hits[term][doc] = hits[term].get(doc, 0.0) + weight[column] * n
-        return hits, tokens
+            conn.execute("CREATE TEMP TABLE wanted (term TEXT PRIMARY KEY)")  # rolled back with the rows
+            conn.executemany("INSERT INTO temp.wanted (term) VALUES (?)", [(t,) for t in terms])
+            tokens = dict(conn.execute("SELECT doc, count(*) FROM vocab GROUP BY doc").fetchall())
+            found = conn.execute(f"SELECT term, doc, sum(CASE col {weight} END) FROM vocab "
+                                 f"WHERE term IN (SELECT term FROM temp.wanted) GROUP BY term, doc ORDER BY term, doc")
+            yield tokens, ((term, [(doc, hits) for _, doc, hits in group]) for term, group in groupby(found, itemgetter(0)))
 
     def snippets(self, rows: list, params: Mapping) -> dict[int, str]:
         """The snippet of each paper for the search `params["match"]`, by paper id."""

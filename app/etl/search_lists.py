@@ -21,10 +21,12 @@ changes reach FULL_REFRESH_SHARE of the papers); until then it is ranked in full
 """
 from __future__ import annotations
 
+import heapq
 import multiprocessing
 import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Iterator
 
 from app.db import chunked, connect
 from app.ranking import (FTS_STRUCTURE_ROWID, RANK_SQL, TOP_DEPTH, TOP_MIN_PAPERS, WEIGHTS, WORDS, ScratchIndex, bm25,
@@ -111,64 +113,79 @@ def _updated_lists(conn: sqlite3.Connection, source: sqlite3.Row,
                    changes: list[sqlite3.Row]) -> tuple[dict, dict, int] | None:
     """The lists re-scored for the papers changed since the last refresh, with the words' new
     paper counts and how many words FTS5 ranked again; None if the changes do not add up."""
-    terms, ceiling = {}, {}
-    for term, word, count, term_ceiling in conn.execute("SELECT term, word, papers, ceiling FROM search_terms"):
-        terms[term], ceiling[term] = (word, count), term_ceiling
+    terms, ceilings = {}, {}
+    for term, word, count, ceiling in conn.execute("SELECT term, word, papers, ceiling FROM search_terms ORDER BY term"):
+        terms[term], ceilings[term] = (word, count), ceiling
     stored: dict[str, list[_Entry]] = {t: [] for t in terms}
-    for term, pid, hits, tokens in conn.execute(
-            "SELECT term, paper_id, hits, tokens FROM search_top ORDER BY term, position"):
+    for term, pid, hits, tokens in conn.execute("SELECT term, paper_id, hits, tokens FROM search_top ORDER BY term, position"):
         if hits is None:
             return None
         stored[term].append(_Entry(pid, hits, tokens))
-    changed = [r["paper_id"] for r in changes]
-    now_rows = []
-    for chunk in chunked(changed):
-        now_rows += conn.execute("SELECT paper_id * 2, title, authors, abstract FROM paper_search "
-                                 "WHERE paper_id IN (SELECT value FROM json_each(?))", (f"[{','.join(map(str, chunk))}]",))
-    old_rows = [(r["paper_id"] * 2 + 1, r["title"], r["authors"], r["abstract"]) for r in changes if r["existed"]]
+    changed = {r["paper_id"] for r in changes}
     # Changed papers as they are now (even keys) and as they were at the last refresh (odd).
-    hits, tokens = ScratchIndex(conn).counts([*map(tuple, now_rows), *old_rows], set(terms))
-    papers, total = index_totals(conn)
-    if not (papers and source["papers"] and source["tokens"] and total):
-        return None  # an empty index: nothing to update from
-    if (papers != source["papers"] + len(now_rows) - len(old_rows)
-            or total != source["tokens"] + sum(n for key, n in tokens.items() if key % 2 == 0)
-            - sum(n for key, n in tokens.items() if key % 2 == 1)):
-        return None
-    avgdl = float(total) / float(papers)
-    # A paper outside a list: saturation at most the ceiling, times the growth of the average paper.
-    growth = max(1.0, avgdl / (float(source["tokens"]) / float(source["papers"]))) * (1 + SLACK)
-    changed_set = set(changed)
-    lists: dict[str, list[_Entry]] = {}
-    again: dict[str, tuple[str, int]] = {}
-    new_terms: dict[str, tuple[str, int]] = {}
-    for term, (word, count) in terms.items():
-        found = hits.get(term, {})
-        count += sum(1 for key in found if key % 2 == 0) - sum(1 for key in found if key % 2 == 1)
-        new_terms[term] = (word, count)
-        if count < source["min_papers"]:
-            continue
-        word_idf = idf(papers, count)
-        entries = [e for e in stored[term] if e.paper_id not in changed_set]
-        entries += [_Entry(key // 2, h, tokens[key]) for key, h in found.items() if key % 2 == 0]
-        for e in entries:
-            e.score = bm25(word_idf, e.hits, e.tokens, avgdl)
-        entries.sort(key=lambda e: (e.score, e.paper_id))
-        bound = ceiling[term] * growth
-        best_outside = -word_idf * bound * (1 + SLACK)  # no paper outside the list scores below this
-        certain = next((i for i, e in enumerate(entries) if not e.score < best_outside), len(entries))
-        if certain < min(source["depth"], count):
-            again[term] = (word, count)
-            continue
-        kept = entries[:min(certain, source["depth"] + TOP_SPARE)]
-        left_out = [saturation(e.hits, e.tokens, avgdl) * (1 + SLACK) for e in entries[len(kept):]]
-        lists[term] = (kept, max([bound, *left_out]))
+    now_rows = [tuple(r) for chunk in chunked(sorted(changed)) for r in conn.execute(
+        "SELECT paper_id * 2, title, authors, abstract FROM paper_search WHERE paper_id IN (SELECT value FROM json_each(?))",
+        (f"[{','.join(map(str, chunk))}]",))]
+    old_rows = [(r["paper_id"] * 2 + 1, r["title"], r["authors"], r["abstract"]) for r in changes if r["existed"]]
+    with ScratchIndex(conn).counting(now_rows + old_rows, terms) as (tokens, found):
+        papers, total = index_totals(conn)
+        change = sum(n if key % 2 == 0 else -n for key, n in tokens.items())
+        if not (papers and source["papers"] and total) or (papers, total) != (
+                source["papers"] + len(now_rows) - len(old_rows), source["tokens"] + change):
+            return None  # an empty index, or changes the log does not account for
+        avgdl = float(total) / float(papers)
+        # Outside a list, saturation is at most the ceiling, times the growth of the average paper.
+        growth = max(1.0, avgdl / (float(source["tokens"]) / float(source["papers"]))) * (1 + SLACK)
+        lists, again, counts = {}, {}, {}
+        for term, docs in _merged(terms, found):
+            word, count = terms[term]
+            count += sum(1 if key % 2 == 0 else -1 for key, _ in docs)
+            counts[term] = (word, count)
+            if count < source["min_papers"]:
+                continue
+            entries = [e for e in stored[term] if e.paper_id not in changed]
+            entries += [_Entry(key // 2, hits, tokens[key]) for key, hits in docs if key % 2 == 0]
+            updated = _updated_list(entries, idf(papers, count), avgdl, ceilings[term] * growth,
+                                    source["depth"], min(source["depth"], count))
+            if updated is None:
+                again[term] = (word, count)
+            else:
+                lists[term] = updated
     if again:
         ranked = _ranked(conn, again, source["depth"] + TOP_SPARE, papers, total)
         if any(e.hits is None for entries, _ in ranked.values() for e in entries):
             return None  # FTS5 counted other papers for a word than the changes did
         lists.update(ranked)
-    return lists, {t: v for t, v in new_terms.items() if t in lists}, len(again)
+    return lists, {t: v for t, v in counts.items() if t in lists}, len(again)
+
+
+def _merged(terms: dict, found: Iterator[tuple[str, list]]) -> Iterator[tuple[str, list]]:
+    """Every term, in order, with the changed papers' hits `found` gives for it (both in term order)."""
+    pending = next(found, None)
+    for term in terms:
+        if pending is not None and pending[0] == term:
+            yield pending
+            pending = next(found, None)
+        else:
+            yield term, []
+
+
+def _updated_list(entries: list[_Entry], word_idf: float, avgdl: float, bound: float, depth: int,
+                  needed: int) -> tuple[list[_Entry], float] | None:
+    """A word's new list from its candidate papers, and the new ceiling; None with fewer than
+    `needed` papers certainly among the best (no paper outside scores under the bound)."""
+    for e in entries:
+        e.score = bm25(word_idf, e.hits, e.tokens, avgdl)
+    best = heapq.nsmallest(depth + TOP_SPARE + 1, entries, key=lambda e: (e.score, e.paper_id))
+    best_outside = -word_idf * bound * (1 + SLACK)
+    certain = next((i for i, e in enumerate(best) if not e.score < best_outside), len(best))
+    kept = best[:min(certain, depth + TOP_SPARE)]
+    if len(kept) < needed:
+        return None
+    # Sorted by score, the first paper left out has the highest saturation of those left out
+    # (up to rounding, which the slack covers).
+    left_out = [saturation(e.hits, e.tokens, avgdl) * (1 + SLACK) for e in best[len(kept):len(kept) + 1]]
+    return kept, max([bound, *left_out])
 
 
 def _ranked(conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: int, papers: int,
