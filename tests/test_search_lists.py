@@ -107,8 +107,9 @@ def test_an_import_of_new_papers_updates_the_lists_exactly(db, corpora, tmp_path
     before = source(db)
     report = run_import(db, [corpora[1]])
     assert report.status == "ok" and report.papers_added > 50
+    assert report.as_dict()["search_lists"]["kind"] == "update" and report.search_lists.ranked == 0
     after = source(db)
-    # Updated, not ranked again: the changed papers add up (new ones, and those whose author names changed).
+    # The changed papers add up: new ones, and those whose author names changed.
     assert after["changed_papers"] >= report.papers_added and after["papers"] == before["papers"] + report.papers_added
     assert sqlite3.connect(db).execute("SELECT count(*) FROM search_changes").fetchone() == (0,)
     assert_exact(db, tmp_path, listed_before)
@@ -127,7 +128,7 @@ def test_a_changed_file_updates_the_lists_exactly(db, corpora, tmp_path):
     jsonl.write_text("".join(jsonl.read_text(encoding="utf-8").splitlines(keepends=True)[40:]), encoding="utf-8")
     report = run_import(db, [corpus])
     assert report.papers_removed + report.papers_updated >= 30
-    assert source(db)["changed_papers"] >= 30
+    assert report.search_lists.kind == "update" and source(db)["changed_papers"] >= 30
     assert_exact(db, tmp_path, listed_before)
 
 
@@ -149,8 +150,8 @@ def test_a_list_the_update_cannot_vouch_for_is_ranked_again(db, corpora, tmp_pat
         (term,) = conn.execute("SELECT term FROM search_terms ORDER BY papers DESC LIMIT 1").fetchone()
         conn.execute("UPDATE search_terms SET ceiling = 1e9 WHERE term = ?", (term,))
     conn.close()
-    run_import(db, [corpora[1]])
-    assert source(db)["changed_papers"] > 0  # updated, with that one word ranked by FTS5
+    report = run_import(db, [corpora[1]])
+    assert (report.search_lists.kind, report.search_lists.ranked) == ("update", 1)  # that one word ranked by FTS5
     ceiling = sqlite3.connect(db).execute("SELECT ceiling FROM search_terms WHERE term = ?", (term,)).fetchone()[0]
     assert ceiling < 10
     assert_exact(db, tmp_path, listed_before)
@@ -161,15 +162,15 @@ def test_a_lost_change_log_means_ranking_everything_again(db, corpora, tmp_path)
     conn = connect(db)
     conn.execute("DROP TRIGGER paper_search_changes_ai")  # new papers go unlogged
     conn.close()
-    run_import(db, [corpora[1]])
-    assert source(db)["changed_papers"] == 0  # the totals did not add up: ranked in full
+    report = run_import(db, [corpora[1]])
+    assert report.search_lists.kind == "full" and source(db)["changed_papers"] == 0  # the totals did not add up
     assert_exact(db, tmp_path, listed_before)
 
 
 def test_many_changes_mean_ranking_everything_again(db, corpora, tmp_path, monkeypatch):
     listed_before = set(lists(db))
     monkeypatch.setattr(search_lists, "FULL_REFRESH_SHARE", 0.01)
-    run_import(db, [corpora[1]])
+    assert run_import(db, [corpora[1]]).search_lists.kind == "full"
     assert source(db)["changed_papers"] == 0
     assert_exact(db, tmp_path, listed_before)
 

@@ -14,7 +14,7 @@ import sqlite3
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -27,7 +27,7 @@ from app.etl.normalize import CleanRecord, RecordError, normalize_record
 from app.etl.records import Reject
 from app.etl.resolve import Overrides, load_overrides
 from app.etl.search_index import batched_fts
-from app.etl.search_lists import update_search_top
+from app.etl.search_lists import Refresh, update_search_top
 from app.ranking import search_top_is_current
 
 OVERRIDES_NAME = "overrides.txt"  # looked for beside the database
@@ -64,6 +64,7 @@ class ImportReport:
     authors_updated: int = 0
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)  # seconds per pipeline phase
+    search_lists: Refresh | None = None  # how the search lists were brought up to date, if they were
 
     def timed(self, phase: str, started: float) -> float:
         """Add the time since `started` to a phase; return now, to start the next one."""
@@ -120,6 +121,7 @@ class ImportReport:
             "authors": {"added": self.authors_added, "updated": self.authors_updated},
             "seconds": round(self.seconds, 3),
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
+            "search_lists": asdict(self.search_lists) if self.search_lists else None,
             "errors": [{"path": f.path, "error": f.error} for f in self.files if f.error],
         }
 
@@ -333,7 +335,7 @@ def run_import(
         # After the last write to the search index (files, or authors re-resolved alone).
         if not search_top_is_current(conn):
             with write_transaction(conn):
-                update_search_top(conn)
+                report.search_lists = update_search_top(conn)
             report.timed("search lists", clock)
         # Net effect on authors: provisional authors merged away within the run do not count.
         report.authors_added, report.authors_updated = conn.execute(
