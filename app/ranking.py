@@ -93,7 +93,7 @@ def varints(blob: bytes) -> list[int]:
 
 
 def index_totals(conn: sqlite3.Connection) -> tuple[int, int]:
-    """(papers, tokens) in `paper_search_fts` as of the last commit: what bm25's N and avgdl come from."""
+    """(papers, tokens) in `paper_search_fts` as this connection sees it: what bm25's N and avgdl come from."""
     row = conn.execute("SELECT block FROM paper_search_fts_data WHERE id = ?", (FTS_AVERAGES_ROWID,)).fetchone()
     if row is None:
         return 0, 0
@@ -146,8 +146,9 @@ class ScratchIndex:
 
     @contextmanager
     def counting(self, rows: Iterable[Sequence], terms: Iterable[str]) -> Iterator[tuple[dict[int, int], Iterator]]:
-        """Index (rowid, title, authors, abstract) rows for the block; gives every row's tokens, and
-        for each of `terms` that a row has, in term order: (term, [(row, weighted hits as bm25 counts them)])."""
+        """Index (rowid, title, authors, abstract) rows for the block; gives the tokens of each row
+        that has any, and for each of `terms` that a row has, in term order:
+        (term, [(row, weighted hits as bm25 counts them)])."""
         weight = " ".join(f"WHEN '{c}' THEN {w!r}" for c, w in zip(SEARCH_COLUMNS, SEARCH_WEIGHTS))
         with self._holding(rows) as conn:
             conn.execute("CREATE TEMP TABLE wanted (term TEXT PRIMARY KEY)")  # rolled back with the rows

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -40,31 +41,38 @@ def listed_base(corpora, tmp_path_factory) -> Path:
     return db
 
 
+def copied(src: Path, dst: Path) -> Path:
+    """A copy through SQLite's backup API: a file copy would miss what is still in the WAL."""
+    with closing(sqlite3.connect(src)) as a, closing(sqlite3.connect(dst)) as b:
+        a.backup(b)
+    return dst
+
+
 @pytest.fixture
 def db(listed_base, tmp_path) -> Path:
-    copy = tmp_path / "papers.db"
-    shutil.copy(listed_base, copy)
-    return copy
+    return copied(listed_base, tmp_path / "papers.db")
+
+
+def rows(db: Path, sql: str, params=()) -> list[tuple]:
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql, params).fetchall()
 
 
 def lists(db: Path) -> dict[str, list[tuple]]:
     out: dict[str, list[tuple]] = {}
-    for term, paper_id, score in sqlite3.connect(db).execute(
-            "SELECT term, paper_id, score FROM search_top ORDER BY term, position"):
+    for term, paper_id, score in rows(db, "SELECT term, paper_id, score FROM search_top ORDER BY term, position"):
         out.setdefault(term, []).append((paper_id, score))
     return out
 
 
 def source(db: Path) -> dict:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    return dict(conn.execute("SELECT papers, tokens, depth, min_papers, changed_papers FROM search_top_source").fetchone())
+    keys = ("papers", "tokens", "depth", "min_papers", "changed_papers")
+    return dict(zip(keys, rows(db, f"SELECT {', '.join(keys)} FROM search_top_source")[0]))
 
 
 def ranked_again(db: Path, tmp_path: Path) -> tuple[dict[str, list[tuple]], dict[str, int]]:
     """The lists and paper counts a full ranking of the database gives now (on a copy)."""
-    copy = tmp_path / "again.db"
-    shutil.copy(db, copy)
+    copy = copied(db, tmp_path / "again.db")
     conn = connect(copy)
     with write_transaction(conn):
         search_lists.refresh_search_top(conn, min_papers=MIN_PAPERS, depth=DEPTH)
@@ -79,11 +87,12 @@ def assert_exact(db: Path, tmp_path: Path, listed_before: set[str]) -> None:
     updated = lists(db)
     full, counts = ranked_again(db, tmp_path)
     assert set(updated) <= set(full) and len(updated) > 100
-    assert not (set(full) - set(updated)) & listed_before
+    lost = {t: counts[t] for t in (set(full) - set(updated)) & listed_before}
+    assert not lost
     for term, entries in updated.items():
         assert len(entries) >= DEPTH, term
         assert entries == full[term][:len(entries)], term
-    got = dict(sqlite3.connect(db).execute("SELECT term, papers FROM search_terms"))
+    got = dict(rows(db, "SELECT term, papers FROM search_terms"))
     assert got == {t: counts[t] for t in got}
 
 
@@ -111,7 +120,7 @@ def test_an_import_of_new_papers_updates_the_lists_exactly(db, corpora, tmp_path
     after = source(db)
     # The changed papers add up: new ones, and those whose author names changed.
     assert after["changed_papers"] >= report.papers_added and after["papers"] == before["papers"] + report.papers_added
-    assert sqlite3.connect(db).execute("SELECT count(*) FROM search_changes").fetchone() == (0,)
+    assert rows(db, "SELECT count(*) FROM search_changes") == [(0,)]
     assert_exact(db, tmp_path, listed_before)
 
 
@@ -152,7 +161,7 @@ def test_a_list_the_update_cannot_vouch_for_is_ranked_again(db, corpora, tmp_pat
     conn.close()
     report = run_import(db, [corpora[1]])
     assert (report.search_lists.kind, report.search_lists.ranked) == ("update", 1)  # that one word ranked by FTS5
-    ceiling = sqlite3.connect(db).execute("SELECT ceiling FROM search_terms WHERE term = ?", (term,)).fetchone()[0]
+    [(ceiling,)] = rows(db, "SELECT ceiling FROM search_terms WHERE term = ?", (term,))
     assert ceiling < 10
     assert_exact(db, tmp_path, listed_before)
 
@@ -163,16 +172,125 @@ def test_a_lost_change_log_means_ranking_everything_again(db, corpora, tmp_path)
     conn.execute("DROP TRIGGER paper_search_changes_ai")  # new papers go unlogged
     conn.close()
     report = run_import(db, [corpora[1]])
-    assert report.search_lists.kind == "full" and source(db)["changed_papers"] == 0  # the totals did not add up
-    assert_exact(db, tmp_path, listed_before)
-
-
-def test_many_changes_mean_ranking_everything_again(db, corpora, tmp_path, monkeypatch):
-    listed_before = set(lists(db))
-    monkeypatch.setattr(search_lists, "FULL_REFRESH_SHARE", 0.01)
-    assert run_import(db, [corpora[1]]).search_lists.kind == "full"
+    assert report.search_lists.kind == "full" and "totals differ" in report.search_lists.reason
     assert source(db)["changed_papers"] == 0
     assert_exact(db, tmp_path, listed_before)
+
+
+@pytest.mark.parametrize("setting, reason", [
+    ("UPDATE_MAX_SHARE", "papers changed, over 1%"),  # too many for one update
+    ("FULL_REFRESH_SHARE", "since the last full ranking, 1% or more"),  # too many since the last full ranking
+])
+def test_many_changes_mean_ranking_everything_again(db, corpora, tmp_path, monkeypatch, setting, reason):
+    listed_before = set(lists(db))
+    monkeypatch.setattr(search_lists, setting, 0.01)
+    refresh = run_import(db, [corpora[1]]).search_lists
+    assert refresh.kind == "full" and reason in refresh.reason
+    assert source(db)["changed_papers"] == 0
+    assert_exact(db, tmp_path, listed_before)
+
+
+def test_a_score_paperdb_cannot_reproduce_means_ranking_everything_again(db, corpora, tmp_path):
+    listed_before = set(lists(db))
+    conn = connect(db)
+    with write_transaction(conn):
+        conn.execute("UPDATE search_top SET hits = NULL WHERE term = (SELECT min(term) FROM search_top) AND position = 1")
+    conn.close()
+    refresh = run_import(db, [corpora[1]]).search_lists
+    assert refresh.kind == "full" and "does not reproduce" in refresh.reason
+    assert_exact(db, tmp_path, listed_before)
+
+
+def test_words_ranked_again_by_two_processes(db, corpora, tmp_path, monkeypatch):
+    listed_before = set(lists(db))
+    conn = connect(db)
+    with write_transaction(conn):
+        conn.execute("UPDATE search_terms SET ceiling = 1e9 WHERE term IN "
+                     "(SELECT term FROM search_terms ORDER BY papers DESC LIMIT 6)")
+    conn.close()
+    monkeypatch.setattr(search_lists, "PARALLEL_MIN_WORDS", 2)
+    refresh = run_import(db, [corpora[1]]).search_lists
+    assert (refresh.kind, refresh.ranked) == ("update", 6)
+    assert_exact(db, tmp_path, listed_before)
+
+
+def changed_by_hand(db: Path, statements: list[tuple[str, tuple]]) -> search_lists.Refresh:
+    """Run these writes on `paper_search` (the index follows by its triggers), then update the lists."""
+    conn = connect(db)
+    with write_transaction(conn):
+        for sql, params in statements:
+            conn.execute(sql, params)
+    with write_transaction(conn):
+        refresh = search_lists.update_search_top(conn)
+    conn.close()
+    return refresh
+
+
+def listed_papers(db: Path, limit: int) -> list[int]:
+    return [r[0] for r in rows(db, "SELECT DISTINCT paper_id FROM search_top WHERE position <= 3 ORDER BY paper_id LIMIT ?",
+                               (limit,))]
+
+
+def test_edited_papers_at_the_top_of_lists(db, tmp_path):
+    listed_before = set(lists(db))
+    edits = [("UPDATE paper_search SET title = coalesce(title, '') || ' revisited' WHERE paper_id = ?", (pid,))
+             for pid in listed_papers(db, 5)]
+    assert changed_by_hand(db, edits).kind == "update"
+    assert_exact(db, tmp_path, listed_before)
+
+
+def test_deleted_and_reinserted_papers(db, tmp_path):
+    listed_before = set(lists(db))
+    first, second, *gone = listed_papers(db, 6)
+    statements = [("DELETE FROM paper_search WHERE paper_id = ?", (pid,)) for pid in gone]
+    # Deleted, then back with other text (and edited again): logged once, as it was at the last refresh.
+    statements += [(f"DELETE FROM paper_search WHERE paper_id = {pid}", ()) for pid in (first, second)]
+    statements += [(f"INSERT INTO paper_search (paper_id, title, authors) VALUES ({pid}, 'Parsing models', 'A. Li')", ())
+                   for pid in (first, second)]
+    statements += [(f"UPDATE paper_search SET abstract = 'We study language models.' WHERE paper_id = {second}", ())]
+    assert changed_by_hand(db, statements).changed_papers == 6
+    assert_exact(db, tmp_path, listed_before)
+
+
+def test_a_word_that_falls_below_the_threshold_loses_its_list(db, tmp_path):
+    listed_before = set(lists(db))
+    conn = sqlite3.connect(db)
+    term, word, count = conn.execute("SELECT term, word, papers FROM search_terms ORDER BY papers, term LIMIT 1").fetchone()
+    having = [r[0] for r in conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH ? LIMIT ?",
+                                         (f'"{word}"', count - MIN_PAPERS + 1))]
+    conn.close()
+    assert changed_by_hand(db, [("DELETE FROM paper_search WHERE paper_id = ?", (pid,)) for pid in having]).kind == "update"
+    assert term not in lists(db)
+    assert_exact(db, tmp_path, listed_before)
+
+
+def test_longer_papers_raise_every_bound(db, tmp_path):
+    # Long new papers raise the average length, so every paper outside a list may score
+    # higher: some lists keep fewer papers, and those left with too few are ranked again.
+    listed_before = set(lists(db))
+    text = " ".join(["filler"] * 3000)
+    last = [r[0] for r in rows(db, "SELECT paper_id FROM paper_search ORDER BY paper_id DESC LIMIT 60")]
+    refresh = changed_by_hand(db, [("UPDATE paper_search SET abstract = ? WHERE paper_id = ?", (text, pid))
+                                   for pid in last])
+    assert refresh.kind == "update" and refresh.ranked > 0
+    assert_exact(db, tmp_path, listed_before)
+
+
+def test_a_page_deeper_than_the_depth_comes_from_the_list(db, corpora):
+    run_import(db, [corpora[1]])
+    with PaperDB(db) as pdb:
+        word, length = pdb.conn.execute("SELECT t.word, count(*) FROM search_terms t JOIN search_top s USING (term) "
+                                        "GROUP BY t.term ORDER BY t.papers DESC LIMIT 1").fetchone()
+        assert length > DEPTH + 10
+        statements: list[str] = []
+        pdb.conn.set_trace_callback(statements.append)
+        hits = [(h.paper_id, h.score) for h in pdb.search(word, limit=10, offset=length - 10)]
+        pdb.conn.set_trace_callback(None)
+        assert not any("bm25(" in sql for sql in statements)
+        expected = [(r[0], -r[1]) for r in pdb.conn.execute(
+            "SELECT rowid, bm25(paper_search_fts, 10.0, 5.0, 1.0) AS s FROM paper_search_fts "
+            "WHERE paper_search_fts MATCH ? ORDER BY s, rowid LIMIT 10 OFFSET ?", (f'"{word}"', length - 10))]
+    assert hits == expected and len(hits) == 10
 
 
 def test_searches_read_the_updated_lists(db, corpora, tmp_path):

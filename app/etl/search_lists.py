@@ -8,20 +8,27 @@ are updated from what changed instead, with the scores FTS5 would give (`app.ran
   hits there, the paper's tokens, the average paper's tokens). A paper whose text did not
   change keeps its hits and tokens; the list keeps them too, so its papers are re-scored
   exactly. Changed papers (logged in `search_changes` by triggers) are scored from their
-  text, old and new, which also gives each word's new paper count and the index's totals;
-  those must equal what the index holds, or the lists are ranked again in full.
+  text, old and new, which also gives each word's new paper count. The index's paper and
+  token totals must come out as the log accounts for them, or the lists are ranked again
+  in full: a check that catches a log that lost papers, not one that lost an edit keeping
+  every length; the triggers are what make the log whole.
+- The full ranking checks that this arithmetic reproduces every score FTS5 gave, to the
+  last bit; a list with a score it cannot reproduce is never updated, only ranked again.
 - A paper outside a list is bounded: its saturation was at most the word's `ceiling`, and
   a longer average paper raises anyone's saturation by at most that factor. The papers of
   the new list that score above the bound are certainly its best; a list left with fewer
   than `depth` such papers is ranked again by FTS5. Lists keep `spare` papers beyond
   `depth` so that this is rare.
 
-A word that became common since the last full refresh gets a list at the next one (once
-changes reach FULL_REFRESH_SHARE of the papers); until then it is ranked in full.
+An import that changed more than UPDATE_MAX_SHARE of the papers ranks everything again
+(an update's time and memory grow with the changed papers), as does the first import
+after changes reach FULL_REFRESH_SHARE since the last full ranking: a word that became
+common since gets its list then, and is ranked in full by searches until then.
 """
 from __future__ import annotations
 
 import heapq
+import math
 import multiprocessing
 import sqlite3
 from concurrent.futures import ProcessPoolExecutor
@@ -34,11 +41,15 @@ from app.ranking import (FTS_STRUCTURE_ROWID, RANK_SQL, TOP_DEPTH, TOP_MIN_PAPER
 
 # Papers kept beyond `depth` in each list, so that updates seldom leave fewer than `depth` certain.
 TOP_SPARE = 50
-# Once the papers changed since the last full refresh reach this share, the next import
-# refreshes in full: new common words get lists, and updating would cost more anyway.
-FULL_REFRESH_SHARE = 0.1
-# Relative slack on every bound, far above floating-point rounding (1e-16), far below any
-# real difference between two papers' scores.
+# An import that changed more of the papers than this ranks the lists in full: at 1M
+# papers an update costs about 1.5 ms per changed paper (a full ranking 150 s), and holds
+# the changed papers' text in memory.
+UPDATE_MAX_SHARE = 0.05
+# Once the papers changed since the last full ranking reach this share, the next import
+# ranks in full: new common words get lists, and the ceilings start afresh.
+FULL_REFRESH_SHARE = 0.25
+# Relative slack on every bound: far above floating-point rounding (1e-16); it only makes
+# a bound more cautious.
 SLACK = 1e-9
 # With this many words to rank (a few hundred thousand papers and up), a second process
 # ranks half of them: 2,615 words at 1M took 232 s in one process, 116 s in two.
@@ -47,12 +58,18 @@ PARALLEL_MIN_WORDS = 500
 
 @dataclass(frozen=True)
 class Refresh:
-    """What a refresh did: `full`, `update` or `none`, and how many words it ranked with FTS5."""
+    """What a refresh did: `full`, `update` or `none`; the words with lists, how many of them FTS5
+    ranked, the changed papers an update read, and why the lists were ranked in full."""
 
     kind: str
     words: int
     ranked: int
     changed_papers: int = 0
+    reason: str = ""
+
+
+class _CannotUpdate(Exception):
+    """The lists cannot be updated exactly; the message says why."""
 
 
 @dataclass(slots=True)
@@ -75,24 +92,29 @@ def update_search_top(conn: sqlite3.Connection) -> Refresh:
                           "fts_structure = (SELECT block FROM paper_search_fts_data WHERE id = ?) AS current "
                           "FROM search_top_source", (FTS_STRUCTURE_ROWID,)).fetchone()
     if source is None:
-        return refresh_search_top(conn)
-    changes = conn.execute("SELECT paper_id, existed, title, authors, abstract FROM search_changes "
-                           "ORDER BY paper_id").fetchall()
-    if source["current"] and not changes:
-        return Refresh("none", 0, 0)
+        return refresh_search_top(conn, reason="no lists yet")
+    (count,) = conn.execute("SELECT count(*) FROM search_changes").fetchone()
+    if source["current"] and not count:
+        return Refresh("none", conn.execute("SELECT count(*) FROM search_terms").fetchone()[0], 0)
     depth, min_papers = source["depth"], source["min_papers"]
-    changed_papers = source["changed_papers"] + len(changes)
-    if changed_papers > FULL_REFRESH_SHARE * max(source["papers"], 1):
-        return refresh_search_top(conn, min_papers=min_papers, depth=depth)
-    updated = _updated_lists(conn, source, changes)
-    if updated is None:  # the change log does not account for the index: rank everything again
-        return refresh_search_top(conn, min_papers=min_papers, depth=depth)
-    lists, terms, ranked = updated
-    _write(conn, lists, terms, depth, min_papers, changed_papers)
-    return Refresh("update", len(lists), ranked, len(changes))
+    papers = max(source["papers"], 1)
+    try:
+        if count > UPDATE_MAX_SHARE * papers:
+            raise _CannotUpdate(f"{count} papers changed, over {UPDATE_MAX_SHARE:.0%}")
+        if source["changed_papers"] + count >= FULL_REFRESH_SHARE * papers:
+            raise _CannotUpdate(f"{source['changed_papers'] + count} papers changed since the last full ranking, "
+                                f"{FULL_REFRESH_SHARE:.0%} or more")
+        changes = conn.execute("SELECT paper_id, existed, title, authors, abstract FROM search_changes "
+                               "ORDER BY paper_id").fetchall()
+        lists, terms, ranked = _updated_lists(conn, source, changes)
+    except _CannotUpdate as e:
+        return refresh_search_top(conn, min_papers=min_papers, depth=depth, reason=str(e))
+    _write(conn, lists, terms, depth, min_papers, source["changed_papers"] + count)
+    return Refresh("update", len(lists), ranked, count)
 
 
-def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PAPERS, depth: int = TOP_DEPTH) -> Refresh:
+def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PAPERS, depth: int = TOP_DEPTH,
+                       reason: str = "asked for") -> Refresh:
     """Rank the best `depth` (+ TOP_SPARE) papers of every word in `min_papers`+ papers into `search_top`."""
     conn.execute("CREATE VIRTUAL TABLE temp.search_vocab USING fts5vocab(main, paper_search_fts, row)")
     try:
@@ -104,22 +126,22 @@ def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PA
     papers, tokens = index_totals(conn)
     words = _words_for_terms(conn, list(common))
     terms = {term: (word, common[term]) for term, word in words.items()}
-    lists = _ranked(conn, terms, depth + TOP_SPARE, papers, tokens)
+    lists = _ranked(conn, terms, depth + TOP_SPARE, papers, tokens, recount=True)
+    lists = {term: found for term, found in lists.items() if terms[term][1] >= min_papers}
     _write(conn, lists, terms, depth, min_papers, 0)
-    return Refresh("full", len(lists), len(lists))
+    return Refresh("full", len(lists), len(lists), reason=reason)
 
 
-def _updated_lists(conn: sqlite3.Connection, source: sqlite3.Row,
-                   changes: list[sqlite3.Row]) -> tuple[dict, dict, int] | None:
+def _updated_lists(conn: sqlite3.Connection, source: sqlite3.Row, changes: list[sqlite3.Row]) -> tuple[dict, dict, int]:
     """The lists re-scored for the papers changed since the last refresh, with the words' new
-    paper counts and how many words FTS5 ranked again; None if the changes do not add up."""
+    paper counts and how many words FTS5 ranked again; _CannotUpdate if that cannot be exact."""
     terms, ceilings = {}, {}
     for term, word, count, ceiling in conn.execute("SELECT term, word, papers, ceiling FROM search_terms ORDER BY term"):
         terms[term], ceilings[term] = (word, count), ceiling
     stored: dict[str, list[_Entry]] = {t: [] for t in terms}
     for term, pid, hits, tokens in conn.execute("SELECT term, paper_id, hits, tokens FROM search_top ORDER BY term, position"):
         if hits is None:
-            return None
+            raise _CannotUpdate(f"a score of {term!r} that paperdb's bm25 does not reproduce")
         stored[term].append(_Entry(pid, hits, tokens))
     changed = {r["paper_id"] for r in changes}
     # Changed papers as they are now (even keys) and as they were at the last refresh (odd).
@@ -130,9 +152,10 @@ def _updated_lists(conn: sqlite3.Connection, source: sqlite3.Row,
     with ScratchIndex(conn).counting(now_rows + old_rows, terms) as (tokens, found):
         papers, total = index_totals(conn)
         change = sum(n if key % 2 == 0 else -n for key, n in tokens.items())
-        if not (papers and source["papers"] and total) or (papers, total) != (
-                source["papers"] + len(now_rows) - len(old_rows), source["tokens"] + change):
-            return None  # an empty index, or changes the log does not account for
+        if not (papers and source["papers"] and total):
+            raise _CannotUpdate("an empty search index")
+        if (papers, total) != (source["papers"] + len(now_rows) - len(old_rows), source["tokens"] + change):
+            raise _CannotUpdate("the search index's totals differ from the change log's account")
         avgdl = float(total) / float(papers)
         # Outside a list, saturation is at most the ceiling, times the growth of the average paper.
         growth = max(1.0, avgdl / (float(source["tokens"]) / float(source["papers"]))) * (1 + SLACK)
@@ -154,7 +177,7 @@ def _updated_lists(conn: sqlite3.Connection, source: sqlite3.Row,
     if again:
         ranked = _ranked(conn, again, source["depth"] + TOP_SPARE, papers, total)
         if any(e.hits is None for entries, _ in ranked.values() for e in entries):
-            return None  # FTS5 counted other papers for a word than the changes did
+            raise _CannotUpdate("FTS5 counted other papers for a word than the change log did")
         lists.update(ranked)
     return lists, {t: v for t, v in counts.items() if t in lists}, len(again)
 
@@ -188,26 +211,41 @@ def _updated_list(entries: list[_Entry], word_idf: float, avgdl: float, bound: f
     return kept, max([bound, *left_out])
 
 
-def _ranked(conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: int, papers: int,
-            tokens: int) -> dict[str, tuple[list[_Entry], float]]:
+def _ranked(conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: int, papers: int, tokens: int,
+            *, recount: bool = False) -> dict[str, tuple[list[_Entry], float]]:
     """Each term's best `limit` papers ranked by FTS5, as entries with their hits and tokens,
     and the ceiling of the papers left out.
 
-    The hits are read back from FTS5's score with the term's paper count; an entry whose
-    score they do not reproduce exactly has none, and its lists are not updated later.
+    The hits are read back from FTS5's score with the term's paper count in `terms`; an entry
+    whose score they do not reproduce exactly has none, and its list is not updated later.
+    With `recount`, a term whose scores do not reproduce is counted again by matching it (and
+    `terms` corrected): `fts5vocab` still counts a paper whose last hit of a word was deleted,
+    until FTS5 merges the segments, while bm25 counts matches.
     """
     avgdl = float(tokens) / float(papers) if papers else 1.0
     ranked = _ranked_words(conn, {t: w for t, (w, _) in terms.items()}, limit)
     sizes: dict[int, int] = {}
     for chunk in chunked(sorted({pid for rows in ranked.values() for pid, _ in rows})):
         sizes.update(paper_tokens(conn, chunk))
+
+    def entries_of(rows: list, count: int) -> list[_Entry]:
+        word_idf = idf(papers, count)
+        return [_Entry(pid, hits_from_score(score, word_idf, sizes[pid], avgdl), sizes[pid], score) for pid, score in rows]
+
     out = {}
     for term, rows in ranked.items():
-        word_idf = idf(papers, terms[term][1])
-        entries = [_Entry(pid, hits_from_score(score, word_idf, sizes[pid], avgdl), sizes[pid], score)
-                   for pid, score in rows]
+        word, count = terms[term]
+        entries = entries_of(rows, count)
+        if recount and any(e.hits is None for e in entries):
+            (count,) = conn.execute("SELECT count(*) FROM paper_search_fts WHERE paper_search_fts MATCH ?",
+                                    (f'"{word}"',)).fetchone()
+            terms[term] = (word, count)
+            entries = entries_of(rows, count)
         last = entries[-1] if len(entries) == limit else None  # fewer: the list holds every paper
-        ceiling = saturation(last.hits, last.tokens, avgdl) * (1 + SLACK) if last and last.hits is not None else 0.0
+        if last is None:
+            ceiling = 0.0
+        else:  # unknown when the last score is not reproduced (such lists are only ranked again)
+            ceiling = saturation(last.hits, last.tokens, avgdl) * (1 + SLACK) if last.hits is not None else math.inf
         out[term] = (entries, ceiling)
     return out
 

@@ -24,11 +24,11 @@ TRIGGERS = {
     "paper_search_changes_ai": "AFTER INSERT ON paper_search WHEN EXISTS (SELECT 1 FROM search_top_source) BEGIN "
                                "INSERT INTO search_changes (paper_id, existed) VALUES (new.paper_id, 0) "
                                "ON CONFLICT DO NOTHING; END",
-    "paper_search_changes_au": "AFTER UPDATE ON paper_search WHEN EXISTS (SELECT 1 FROM search_top_source) BEGIN "
+    # The same columns as the index's own update trigger (paper_search_au): what the index sees.
+    "paper_search_changes_au": "AFTER UPDATE OF title, authors, abstract ON paper_search "
+                               "WHEN EXISTS (SELECT 1 FROM search_top_source) BEGIN "
                                "INSERT INTO search_changes (paper_id, existed, title, authors, abstract) "
-                               "VALUES (old.paper_id, 1, old.title, old.authors, old.abstract) ON CONFLICT DO NOTHING; "
-                               "INSERT INTO search_changes (paper_id, existed) VALUES (new.paper_id, 0) "
-                               "ON CONFLICT DO NOTHING; END",
+                               "VALUES (old.paper_id, 1, old.title, old.authors, old.abstract) ON CONFLICT DO NOTHING; END",
     "paper_search_changes_ad": "AFTER DELETE ON paper_search WHEN EXISTS (SELECT 1 FROM search_top_source) BEGIN "
                                "INSERT INTO search_changes (paper_id, existed, title, authors, abstract) "
                                "VALUES (old.paper_id, 1, old.title, old.authors, old.abstract) ON CONFLICT DO NOTHING; END",
