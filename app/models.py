@@ -291,7 +291,7 @@ class SearchTopSource(SQLModel, table=True):
     fts_structure: bytes = Field(description="`paper_search_fts`'s structure record then; every write to the index changes it.")
     papers: int = Field(description="How many papers the index held then.")
     tokens: int = Field(description="How many tokens the index held then, all columns (bm25's average length comes from it).")
-    depth: int = Field(description="Papers a list must hold for certain; a list kept `app.etl.search_lists.TOP_SPARE` more.")
+    depth: int = Field(description="Papers a list must hold for certain; lists keep up to `app.etl.search_lists.TOP_SPARE` more.")
     min_papers: int = Field(description="Words in at least this many papers have a list.")
     changed_papers: int = Field(description="Papers changed since the lists were last ranked in full (updates since add up).")
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
-from contextlib import contextmanager
 from typing import Iterable, Iterator, Mapping, Sequence
 
 WORDS = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer keeps as a word
@@ -26,7 +26,7 @@ SEARCH_WEIGHTS = (10.0, 5.0, 1.0)
 SEARCH_COLUMNS = ("title", "authors", "abstract")
 # FTS5's bm25 constants (fts5_aux.c).
 K1, B = 1.2, 0.75
-# Words in at least TOP_MIN_PAPERS papers get their TOP_DEPTH best papers kept in
+# Words in at least TOP_MIN_PAPERS papers get at least their TOP_DEPTH best papers kept in
 # `search_top`: FTS5's bm25 costs about 1.3 µs per matching paper (measured at 100k and 1M
 # papers on a 2-core machine), so a rarer word ranks in full in under ~7 ms. A page that
 # ends beyond a list's papers is ranked in full.
