@@ -126,8 +126,7 @@ def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PA
     papers, tokens = index_totals(conn)
     words = _words_for_terms(conn, list(common))
     terms = {term: (word, common[term]) for term, word in words.items()}
-    lists = _ranked(conn, terms, depth + TOP_SPARE, papers, tokens, recount=True)
-    lists = {term: found for term, found in lists.items() if terms[term][1] >= min_papers}
+    lists = _ranked(conn, terms, depth + TOP_SPARE, papers, tokens)
     _write(conn, lists, terms, depth, min_papers, 0)
     return Refresh("full", len(lists), len(lists), reason=reason)
 
@@ -211,16 +210,13 @@ def _updated_list(entries: list[_Entry], word_idf: float, avgdl: float, bound: f
     return kept, max([bound, *left_out])
 
 
-def _ranked(conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: int, papers: int, tokens: int,
-            *, recount: bool = False) -> dict[str, tuple[list[_Entry], float]]:
+def _ranked(conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: int, papers: int,
+            tokens: int) -> dict[str, tuple[list[_Entry], float]]:
     """Each term's best `limit` papers ranked by FTS5, as entries with their hits and tokens,
     and the ceiling of the papers left out.
 
     The hits are read back from FTS5's score with the term's paper count in `terms`; an entry
     whose score they do not reproduce exactly has none, and its list is not updated later.
-    With `recount`, a term whose scores do not reproduce is counted again by matching it (and
-    `terms` corrected): `fts5vocab` still counts a paper whose last hit of a word was deleted,
-    until FTS5 merges the segments, while bm25 counts matches.
     """
     avgdl = float(tokens) / float(papers) if papers else 1.0
     ranked = _ranked_words(conn, {t: w for t, (w, _) in terms.items()}, limit)
@@ -228,19 +224,11 @@ def _ranked(conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: 
     for chunk in chunked(sorted({pid for rows in ranked.values() for pid, _ in rows})):
         sizes.update(paper_tokens(conn, chunk))
 
-    def entries_of(rows: list, count: int) -> list[_Entry]:
-        word_idf = idf(papers, count)
-        return [_Entry(pid, hits_from_score(score, word_idf, sizes[pid], avgdl), sizes[pid], score) for pid, score in rows]
-
     out = {}
     for term, rows in ranked.items():
-        word, count = terms[term]
-        entries = entries_of(rows, count)
-        if recount and any(e.hits is None for e in entries):
-            (count,) = conn.execute("SELECT count(*) FROM paper_search_fts WHERE paper_search_fts MATCH ?",
-                                    (f'"{word}"',)).fetchone()
-            terms[term] = (word, count)
-            entries = entries_of(rows, count)
+        word_idf = idf(papers, terms[term][1])
+        entries = [_Entry(pid, hits_from_score(score, word_idf, sizes[pid], avgdl), sizes[pid], score)
+                   for pid, score in rows]
         last = entries[-1] if len(entries) == limit else None  # fewer: the list holds every paper
         if last is None:
             ceiling = 0.0
