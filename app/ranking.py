@@ -9,6 +9,7 @@ tokens, avgdl)`, the arithmetic of SQLite's fts5_aux.c in the same order.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 import sqlite3
@@ -105,7 +106,7 @@ def paper_tokens(conn: sqlite3.Connection, paper_ids: Iterable[int]) -> dict[int
     """Each paper's tokens (all columns) in `paper_search_fts`: bm25's document length."""
     return {pid: sum(varints(sizes)) for pid, sizes in conn.execute(
         "SELECT id, sz FROM paper_search_fts_docsize WHERE id IN (SELECT value FROM json_each(?))",
-        (f"[{','.join(map(str, paper_ids))}]",))}
+        (json.dumps(sorted(paper_ids)),))}
 
 
 class ScratchIndex:

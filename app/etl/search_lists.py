@@ -28,6 +28,7 @@ common since gets its list then, and is ranked in full by searches until then.
 from __future__ import annotations
 
 import heapq
+import json
 import math
 import multiprocessing
 import sqlite3
@@ -35,7 +36,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Iterator
 
-from app.db import chunked, connect
+from app.db import connect
 from app.ranking import (FTS_STRUCTURE_ROWID, RANK_SQL, TOP_DEPTH, TOP_MIN_PAPERS, WEIGHTS, WORDS, ScratchIndex, bm25,
                          hits_from_score, idf, index_totals, paper_tokens, saturation)
 
@@ -109,7 +110,7 @@ def update_search_top(conn: sqlite3.Connection) -> Refresh:
         lists, terms, ranked = _updated_lists(conn, source, changes)
     except _CannotUpdate as e:
         return refresh_search_top(conn, min_papers=min_papers, depth=depth, reason=str(e))
-    _write(conn, lists, terms, depth, min_papers, source["changed_papers"] + count)
+    _write(conn, lists, terms, (depth, min_papers, source["changed_papers"] + count), index_totals(conn))
     return Refresh("update", len(lists), ranked, count)
 
 
@@ -127,7 +128,7 @@ def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PA
     words = _words_for_terms(conn, list(common))
     terms = {term: (word, common[term]) for term, word in words.items()}
     lists = _ranked(conn, terms, depth + TOP_SPARE, papers, tokens)
-    _write(conn, lists, terms, depth, min_papers, 0)
+    _write(conn, lists, terms, (depth, min_papers, 0), (papers, tokens))
     return Refresh("full", len(lists), len(lists), reason=reason)
 
 
@@ -144,9 +145,9 @@ def _updated_lists(conn: sqlite3.Connection, source: sqlite3.Row, changes: list[
         stored[term].append(_Entry(pid, hits, tokens))
     changed = {r["paper_id"] for r in changes}
     # Changed papers as they are now (even keys) and as they were at the last refresh (odd).
-    now_rows = [tuple(r) for chunk in chunked(sorted(changed)) for r in conn.execute(
+    now_rows = [tuple(r) for r in conn.execute(
         "SELECT paper_id * 2, title, authors, abstract FROM paper_search WHERE paper_id IN (SELECT value FROM json_each(?))",
-        (f"[{','.join(map(str, chunk))}]",))]
+        (json.dumps(sorted(changed)),))]
     old_rows = [(r["paper_id"] * 2 + 1, r["title"], r["authors"], r["abstract"]) for r in changes if r["existed"]]
     with ScratchIndex(conn).counting(now_rows + old_rows, terms) as (tokens, found):
         papers, total = index_totals(conn)
@@ -220,9 +221,7 @@ def _ranked(conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: 
     """
     avgdl = float(tokens) / float(papers) if papers else 1.0
     ranked = _ranked_words(conn, {t: w for t, (w, _) in terms.items()}, limit)
-    sizes: dict[int, int] = {}
-    for chunk in chunked(sorted({pid for rows in ranked.values() for pid, _ in rows})):
-        sizes.update(paper_tokens(conn, chunk))
+    sizes = paper_tokens(conn, {pid for rows in ranked.values() for pid, _ in rows})
 
     out = {}
     for term, rows in ranked.items():
@@ -239,7 +238,8 @@ def _ranked(conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: 
 
 
 def _write(conn: sqlite3.Connection, lists: dict[str, tuple[list[_Entry], float]], terms: dict[str, tuple[str, int]],
-           depth: int, min_papers: int, changed_papers: int) -> None:
+           settings: tuple[int, int, int], totals: tuple[int, int]) -> None:
+    """Replace the lists; `settings` is (depth, min_papers, changed_papers), `totals` the index's (papers, tokens)."""
     for table in ("search_top", "search_terms", "search_top_source", "search_changes"):
         conn.execute(f"DELETE FROM {table}")
     for term, (entries, ceiling) in sorted(lists.items()):
@@ -248,10 +248,9 @@ def _write(conn: sqlite3.Connection, lists: dict[str, tuple[list[_Entry], float]
         word, count = terms[term]
         conn.execute("INSERT INTO search_terms (term, word, papers, ceiling) VALUES (?, ?, ?, ?)",
                      (term, word, count, ceiling))
-    papers, tokens = index_totals(conn)
     conn.execute("INSERT INTO search_top_source (id, fts_structure, papers, tokens, depth, min_papers, changed_papers) "
                  "SELECT 1, block, ?, ?, ?, ?, ? FROM paper_search_fts_data WHERE id = ?",
-                 (papers, tokens, depth, min_papers, changed_papers, FTS_STRUCTURE_ROWID))
+                 (*totals, *settings, FTS_STRUCTURE_ROWID))
 
 
 def _ranked_words(conn: sqlite3.Connection, words: dict[str, str], limit: int) -> dict[str, list]:
