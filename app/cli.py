@@ -80,13 +80,16 @@ def migrate_cmd(db, revision):
               help="Author overrides file (default: overrides.txt beside the database, if present).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of text.")
 @click.option("--wait", is_flag=True, help="Wait for a running import instead of exiting with code 75.")
+@click.option("--rehash", is_flag=True,
+              help="Compare the content of files loaded before even when their size and time are unchanged.")
 @click.pass_obj
 @friendly_errors
-def import_cmd(db, paths, overrides, as_json, wait):
+def import_cmd(db, paths, overrides, as_json, wait, rehash):
     """Load dump files (or folders of them) into the database.
 
     Formats are detected per file: profile dumps, abstracts dumps and JSON Lines.
-    Files already loaded are skipped; a changed file replaces what it gave before.
+    Files already loaded are skipped (same size and modification time, or same
+    content); a changed file replaces what it gave before.
     Bad records are kept in the `rejects` table and reported; the rest loads.
     Exit code: 0 loaded, 1 some records or files rejected, 75 another import
     is running on the same database.
@@ -104,7 +107,7 @@ def import_cmd(db, paths, overrides, as_json, wait):
 
     try:
         with import_lock(db, wait=wait):
-            report = run_import(db, paths, overrides_path=overrides, progress=show)
+            report = run_import(db, paths, overrides_path=overrides, progress=show, rehash=rehash)
     except LockHeld as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(75)

@@ -149,6 +149,9 @@ class SourceFile(SQLModel, table=True):
     content_hash: str = Field(index=True, description="SHA-256 of the file's bytes; an unchanged file is skipped.")
     format: str = Field(description="Detected format: `profile`, `abstracts` or `jsonl`.")
     size: int = Field(description="Size in bytes.")
+    mtime_ns: int | None = Field(default=None, description=(
+        "Modification time (ns since 1970) when the file was read; with the same size, the file is "
+        "taken as unchanged without reading it. Empty when it was too recent to trust."))
     records: int = _zero("Records loaded from the file.")
     rejected: int = _zero("Records of the file put in `rejects`.")
     run_id: int = _fk("import_runs.id", "The run that last loaded the file.", cascade=False)

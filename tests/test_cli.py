@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from app.cli import main
-from tests.conftest import SAMPLES, query
+from tests.conftest import PROFILE_DUMP, SAMPLES, query
 
 
 def run(*args, env=None):
@@ -43,6 +43,19 @@ def test_second_import_says_nothing_new(tmp_path):
     result = run("--db", db, "import", SAMPLES)
     assert result.exit_code == 0
     assert result.output.strip().splitlines()[-1].startswith("nothing new: 2 files already loaded")
+
+
+def test_rehash_reads_files_whose_size_and_time_are_unchanged(tmp_path):
+    db, dump = tmp_path / "p.db", tmp_path / "dump.txt"
+    dump.write_bytes(PROFILE_DUMP.read_bytes())
+    os.utime(dump, ns=(1_700_000_000 * 10**9,) * 2)
+    run("--db", db, "import", dump)
+    dump.write_bytes(dump.read_bytes().replace(b"Step by Step", b"Step by Stop"))
+    os.utime(dump, ns=(1_700_000_000 * 10**9,) * 2)
+    assert f"skipped  {dump}" in run("--db", db, "import", dump).output
+    result = run("--db", db, "import", "--rehash", dump)
+    assert result.exit_code == 0 and f"changed  {dump}" in result.output
+    assert query(db, "SELECT title FROM papers WHERE title LIKE '%Stop'") == [("Let's Verify Step by Stop",)]
 
 
 def test_errors_are_one_line_not_a_traceback(tmp_path):

@@ -1,6 +1,7 @@
 """Importing the bundled sample dumps gives the right papers, authors and text."""
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 
@@ -109,6 +110,58 @@ def test_reimport_is_a_no_op(tmp_path):
     assert report.nothing_new and report.count("skipped") == 2
     assert db_content(db) == before
     assert query(db, "SELECT count(*) FROM source_files") == [(2,)]
+
+
+# A modification time well in the past, as a dump downloaded last night has.
+LAST_NIGHT_NS = 1_700_000_000 * 10**9
+
+
+def _copy_dump(tmp_path, mtime_ns: int | None = LAST_NIGHT_NS):
+    dump = tmp_path / "dump.txt"
+    dump.write_bytes(PROFILE_DUMP.read_bytes())
+    if mtime_ns is not None:
+        os.utime(dump, ns=(mtime_ns, mtime_ns))
+    return dump
+
+
+def _same_size_edit(dump, mtime_ns: int | None) -> None:
+    """Change one title to another of the same length, keeping the modification time if given."""
+    text = dump.read_bytes()
+    dump.write_bytes(text.replace(b"Let's Verify Step by Step", b"Let's Verify Step by Stop"))
+    assert dump.stat().st_size == len(text)
+    if mtime_ns is not None:
+        os.utime(dump, ns=(mtime_ns, mtime_ns))
+
+
+def test_a_file_with_the_same_size_and_time_is_skipped_unread_unless_rehashed(tmp_path):
+    db, dump = tmp_path / "p.db", _copy_dump(tmp_path)
+    run_import(db, [dump])
+    assert query(db, "SELECT size, mtime_ns FROM source_files") == [(dump.stat().st_size, LAST_NIGHT_NS)]
+    _same_size_edit(dump, LAST_NIGHT_NS)
+    assert run_import(db, [dump]).count("skipped") == 1  # not read: the edit goes unseen
+    assert query(db, "SELECT count(*) FROM papers WHERE title = 'Let''s Verify Step by Stop'") == [(0,)]
+    assert run_import(db, [dump], rehash=True).count("changed") == 1
+    assert query(db, "SELECT count(*) FROM papers WHERE title = 'Let''s Verify Step by Stop'") == [(1,)]
+
+
+def test_a_touched_file_is_compared_and_its_new_time_recorded(tmp_path):
+    db, dump = tmp_path / "p.db", _copy_dump(tmp_path)
+    run_import(db, [dump])
+    before = db_content(db)
+    os.utime(dump, ns=(LAST_NIGHT_NS + 10**9, LAST_NIGHT_NS + 10**9))
+    assert run_import(db, [dump]).count("skipped") == 1
+    assert query(db, "SELECT mtime_ns FROM source_files") == [(LAST_NIGHT_NS + 10**9,)]
+    assert db_content(db) == before
+
+
+def test_a_file_modified_just_before_reading_is_read_again_next_time(tmp_path):
+    # Within the file system's clock tick, a second write may keep the time of the first.
+    db, dump = tmp_path / "p.db", _copy_dump(tmp_path, mtime_ns=None)
+    run_import(db, [dump])
+    assert query(db, "SELECT mtime_ns FROM source_files") == [(None,)]
+    _same_size_edit(dump, None)
+    assert run_import(db, [dump]).count("changed") == 1
+    assert query(db, "SELECT count(*) FROM papers WHERE title = 'Let''s Verify Step by Stop'") == [(1,)]
 
 
 def test_either_file_order_gives_the_same_db_content(tmp_path):

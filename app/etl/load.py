@@ -37,6 +37,10 @@ REJECTED_FILE_KEEP = 64 * 1024
 IMPORT_CACHE_KIB = 64 * 1024
 # Hidden and editor files in an import folder are never dumps.
 IGNORED_PREFIXES = (".", "~")
+# A file modified this recently when it is read may be written again within the same tick
+# of the file system's clock, keeping its time; its time is not recorded, so the next
+# import reads it.
+RECENT_SECONDS = 2
 
 
 @dataclass
@@ -151,6 +155,7 @@ class ParsedFile:
     path: Path
     digest: str = ""
     size: int = 0
+    mtime_ns: int | None = None  # when the file was modified, if old enough to trust
     format: str | None = None
     records: list[CleanRecord] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
@@ -165,14 +170,21 @@ def file_digest(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def trusted_mtime(stat: os.stat_result) -> int | None:
+    """The modification time to record for a file read now; None when too recent to trust."""
+    return stat.st_mtime_ns if time.time_ns() - stat.st_mtime_ns >= RECENT_SECONDS * 10**9 else None
+
+
 def parse_file(path: Path) -> ParsedFile:
     """Read, parse and clean one file; pure, so it can run in a worker process."""
     started = time.perf_counter()
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            stat = os.fstat(f.fileno())  # before reading: a later write changes the time
+            data = f.read()
     except OSError as e:
         return ParsedFile(path, status="failed", error=f"cannot read file: {e.strerror or e}")
-    parsed = ParsedFile(path, hashlib.sha256(data).hexdigest(), len(data))
+    parsed = ParsedFile(path, hashlib.sha256(data).hexdigest(), len(data), trusted_mtime(stat))
     try:
         parsed.format, items = extract(path, data)
         for item in items:
@@ -191,17 +203,33 @@ def parse_file(path: Path) -> ParsedFile:
     return parsed
 
 
-def _unchanged(conn, path: Path) -> bool:
-    known = conn.execute("SELECT content_hash FROM source_files WHERE path = ?", (str(path),)).fetchone()
+def _unchanged(conn, path: Path, rehash: bool) -> bool:
+    """Whether the ledger holds this file as it is now.
+
+    The same size and modification time as when it was loaded mean the same file without
+    reading it (as rsync and make assume; `rehash` reads it anyway). Otherwise its content
+    is compared; the same bytes under a new time (a copy, a touch) get the time recorded.
+    """
+    known = conn.execute("SELECT content_hash, size, mtime_ns FROM source_files WHERE path = ?",
+                         (str(path),)).fetchone()
+    if known is None:
+        return False
     try:
-        return known is not None and known[0] == file_digest(path)
+        stat = path.stat()
+        if not rehash and (known["size"], known["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
+            return True
+        if known["content_hash"] != file_digest(path):
+            return False
     except OSError:
         return False  # parse_file reports it
+    with write_transaction(conn):
+        conn.execute("UPDATE source_files SET mtime_ns = ? WHERE path = ?", (trusted_mtime(stat), str(path)))
+    return True
 
 
-def parsed_files(conn, files: list[Path]) -> Iterator[ParsedFile | FileResult]:
+def parsed_files(conn, files: list[Path], rehash: bool = False) -> Iterator[ParsedFile | FileResult]:
     """Files to load in order, parsed one ahead in a second process; unchanged ones come back skipped."""
-    todo = [FileResult(str(p), "skipped") if _unchanged(conn, p) else p for p in (f.resolve() for f in files)]
+    todo = [FileResult(str(p), "skipped") if _unchanged(conn, p, rehash) else p for p in (f.resolve() for f in files)]
     to_parse = [p for p in todo if isinstance(p, Path)]
     if len(to_parse) < 2:
         yield from (item if isinstance(item, FileResult) else parse_file(item) for item in todo)
@@ -241,18 +269,19 @@ def load_file(conn, run_id: int, parsed: ParsedFile, overrides: Overrides, repor
         return FileResult(path, parsed.status, rejects=parsed.rejects, error=parsed.error)
     clock = time.perf_counter()
     changes = PaperChanges()
-    row = (parsed.digest, parsed.format, parsed.size, len(parsed.records), len(parsed.rejects), run_id, now, path)
+    row = (parsed.digest, parsed.format, parsed.size, parsed.mtime_ns, len(parsed.records), len(parsed.rejects),
+           run_id, now, path)
     with write_transaction(conn), batched_fts(conn):
         known = conn.execute("SELECT id FROM source_files WHERE path = ?", (path,)).fetchone()
         if known:
             file_id = known["id"]
             remove_file_sources(conn, file_id, changes)
-            conn.execute("UPDATE source_files SET content_hash = ?, format = ?, size = ?, records = ?, rejected = ?, "
-                         "run_id = ?, loaded_at = ? WHERE path = ?", row)
+            conn.execute("UPDATE source_files SET content_hash = ?, format = ?, size = ?, mtime_ns = ?, records = ?, "
+                         "rejected = ?, run_id = ?, loaded_at = ? WHERE path = ?", row)
         else:
             file_id = conn.execute(
-                "INSERT INTO source_files (content_hash, format, size, records, rejected, run_id, loaded_at, path) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row).lastrowid
+                "INSERT INTO source_files (content_hash, format, size, mtime_ns, records, rejected, run_id, loaded_at, "
+                "path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row).lastrowid
         # Rejects describe the file's current content only.
         conn.execute("DELETE FROM rejects WHERE path = ?", (path,))
         _write_rejects(conn, run_id, parsed.rejects, now)
@@ -298,8 +327,13 @@ def run_import(
     *,
     overrides_path: str | os.PathLike | None = None,
     progress: Callable[[FileResult], None] | None = None,
+    rehash: bool = False,
 ) -> ImportReport:
-    """Import files and folders into the database (migrating it first); return the report."""
+    """Import files and folders into the database (migrating it first); return the report.
+
+    A file loaded before is skipped when its size and modification time are unchanged;
+    `rehash` compares the content of every such file instead.
+    """
     started = time.monotonic()
     files = find_files(paths)
     ensure_schema(db)
@@ -320,7 +354,7 @@ def run_import(
         report = ImportReport(run_id)
         queue_override_blocks(conn, overrides)
         queue_if_rules_changed(conn)
-        for item in parsed_files(conn, files):
+        for item in parsed_files(conn, files, rehash):
             try:
                 result = item if isinstance(item, FileResult) else load_file(conn, run_id, item, overrides, report)
             except sqlite3.DatabaseError as e:

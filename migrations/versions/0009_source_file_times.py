@@ -1,0 +1,25 @@
+"""The ledger keeps each file's modification time: a file whose size and time are unchanged is not read again.
+
+Existing rows have none; the next import hashes those files once, as before, and records it.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-21
+"""
+from typing import Sequence, Union
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0009"
+down_revision: Union[str, None] = "0008"
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    op.add_column("source_files", sa.Column("mtime_ns", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("source_files", "mtime_ns")
