@@ -106,8 +106,13 @@ def test_json_lines_lose_nothing_and_clean_only_with_record_errors(lines):
 
 
 def text_line_numbers(data: bytes) -> list[int]:
-    """Numbers of the lines that are not blank: each must come out once, as a record or a reject."""
-    return [n for n, line in enumerate(data.decode("utf-8").split("\n"), 1) if line.strip()]
+    """Numbers of the lines that are not blank: each must come out once, as a record or a reject.
+
+    Lines end at LF, or at CR in a file without any LF (old Mac line ends).
+    """
+    text = data.decode("utf-8")
+    end = "\r" if "\r" in text and "\n" not in text else "\n"
+    return [n for n, line in enumerate(text.split(end), 1) if line.strip()]
 
 
 def clean_or_record_error(record: Record) -> None:
