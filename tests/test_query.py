@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from app.db import connect, write_transaction
+from app import query as query_layer
 from app.query import AmbiguousAuthor, NameVariant, PaperDB, PaperSource, QueryError, fts_query
 from app.etl import search_lists
-from app.ranking import ScratchIndex
+from app.ranking import RANK_SQL, WEIGHTS, ScratchIndex
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, query
 
 SIMPLEQA = "Measuring short-form factuality in large language models"
@@ -230,6 +231,29 @@ def test_a_word_in_over_half_the_papers_only_filters(samples_db, listed_db):
     for got, want in ((hits, expected), (two, expected_two)):
         assert [{**h, "score": round(h["score"], 4)} for h in got] == \
                [{**h, "score": round(h["score"], 4)} for h in want]
+
+
+@pytest.mark.parametrize("text, ranking", [
+    # The best paper of `Jacob optimization` and of `how Jacob` lacks `model`.
+    ("Jacob optimization model", "Jacob optimization"), ("how models Jacob", "how Jacob"),
+])
+def test_filtering_words_are_checked_on_more_ranked_papers_until_the_page_is_full(listed_db, monkeypatch, text,
+                                                                                  ranking):
+    # Ranking one paper more at a time, so that pages need several rounds.
+    monkeypatch.setattr(query_layer, "CHECKED_FIRST", 1)
+    monkeypatch.setattr(query_layer, "CHECKED_GROWTH", 2)
+    expected = query(listed_db, RANK_SQL.format(
+        match=":ranking", filters=" AND +rowid IN (SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'model')"),
+        {"ranking": fts_query(ranking), "limit": -1, "offset": 0, **WEIGHTS})
+    assert len(expected) == 3
+    rounds = []
+    with PaperDB(listed_db) as pdb:
+        for offset in range(len(expected) + 1):
+            for limit in (1, 2, len(expected)):
+                hits, statements = searched(pdb, text, limit=limit, offset=offset)
+                assert [(h["paper_id"], -h["score"]) for h in hits] == expected[offset:offset + limit]
+                rounds.append(sum("bm25(" in sql for sql in statements))
+    assert max(rounds) > 1
 
 
 def test_a_word_typed_twice_counts_once_and_comes_from_its_list(samples_db, listed_db):
