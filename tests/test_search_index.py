@@ -1,12 +1,16 @@
 """Batched FTS upkeep (app/etl/search_index.py): every index stays exact whatever a transaction does."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
 
 from app.db import connect, ensure_schema, write_transaction
+from app.etl import search_index
+from app.etl.load import run_import
 from app.etl.search_index import INDEXES, batched_fts
+from tests.conftest import SAMPLES
 
 NOW = "2026-11-21T00:00:00+00:00"
 
@@ -88,3 +92,26 @@ def test_an_import_leaves_search_lists_that_match_the_index(samples_db):
         recorded = plain.execute("SELECT fts_structure, papers FROM search_top_source").fetchall()
         (current,) = plain.execute("SELECT block FROM paper_search_fts_data WHERE id = 10").fetchone()
     assert recorded == [(current, 16)]
+
+
+def segments(db) -> int:
+    with sqlite3.connect(db) as plain:
+        return plain.execute("SELECT count(DISTINCT segid) FROM paper_search_fts_idx").fetchone()[0]
+
+
+def test_a_bulk_load_leaves_the_search_index_in_one_segment_and_a_small_import_adds_one(tmp_path, monkeypatch):
+    db, unmerged = tmp_path / "p.db", tmp_path / "unmerged.db"
+    run_import(db, [SAMPLES])
+    monkeypatch.setattr(search_index, "OPTIMIZE_SHARE", 2.0)  # never
+    run_import(unmerged, [SAMPLES])
+    assert (segments(db), segments(unmerged)) == (1, 7)
+    monkeypatch.undo()
+    extra = tmp_path / "one.jsonl"
+    extra.write_text(json.dumps({"title": "Merging Segments Considered", "authors": ["Ada Lovelace"]}) + "\n")
+    report = run_import(db, [extra])
+    assert report.papers_added == 1 and segments(db) == 2  # 1 of 17 papers: not worth merging everything
+    conn = connect(db)
+    assert_indexes_exact(conn)
+    assert conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'merging'").fetchone()[0] == \
+        conn.execute("SELECT id FROM papers WHERE title = 'Merging Segments Considered'").fetchone()[0]
+    conn.close()
