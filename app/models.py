@@ -132,7 +132,7 @@ class ImportRun(SQLModel, table=True):
     status: str = Field(description="`running`, `ok`, `rejects` (some records rejected) or `failed`.")
     files_seen: int = _zero("Files looked at.")
     files_loaded: int = _zero("Files loaded (new or changed).")
-    files_skipped: int = _zero("Files skipped because their content was already loaded.")
+    files_skipped: int = _zero("Files skipped as already loaded (same size and modification time, or same content).")
     papers_added: int = _zero("Papers created by this run.")
     papers_updated: int = _zero("Existing papers this run changed.")
     papers_removed: int = _zero("Papers removed because a changed file no longer supplies them.")
@@ -146,7 +146,7 @@ class SourceFile(SQLModel, table=True):
     __tablename__ = "source_files"
     id: int | None = Field(default=None, primary_key=True, description="File id.")
     path: str = Field(unique=True, description="Absolute path of the file when it was loaded.")
-    content_hash: str = Field(index=True, description="SHA-256 of the file's bytes; an unchanged file is skipped.")
+    content_hash: str = Field(index=True, description="SHA-256 of the file's bytes, compared when its size or time changed.")
     format: str = Field(description="Detected format: `profile`, `abstracts` or `jsonl`.")
     size: int = Field(description="Size in bytes.")
     mtime_ns: int | None = Field(default=None, description=(

@@ -44,9 +44,9 @@ NAME_WORD = re.compile(r"[^\W_]+")
 # `a*` would merge the postings of every word starting with `a`.
 PREFIX_MIN_LEN = 2
 # A search whose filtering words (in half the papers or more) are checked after ranking ranks
-# this many times the papers wanted first, then CHECKED_GROWTH times more while too few pass.
+# this many times the papers wanted first: with each word in half the papers, fewer than a
+# quarter pass only when the words go together unusually seldom.
 CHECKED_FIRST = 4
-CHECKED_GROWTH = 8
 
 # Author resolution scores (0..1) for matches that are not a given-name rule of
 # `app.etl.names.RULE_SCORES`: only the order matters, they rank below every rule.
@@ -532,17 +532,22 @@ class PaperDB:
                               filters="".join(f" AND {f.format(id='+rowid')}" for f in filters))
         if not (plan and plan.checks):
             return self.conn.execute(sql, {**params, "ranking": plan.ranking if plan else None}).fetchall()
-        # The filtering words are checked on the best papers of the ranking words, more of them
-        # until enough pass: each is in half the papers or more, so most do. (In the MATCH, bm25
-        # would count each one's papers; a set of their papers holds half the index.)
-        wanted = params["offset"] + params["limit"]
-        limit = CHECKED_FIRST * max(wanted, 1)
-        while True:
-            rows = self.conn.execute(sql, {**params, "ranking": plan.ranking, "limit": limit, "offset": 0}).fetchall()
-            found = self._containing(rows, plan.checks, wanted)
-            if len(found) >= wanted or len(rows) < limit:
-                return found[params["offset"]:wanted]
-            limit *= CHECKED_GROWTH
+        # The filtering words are checked on the best papers of the ranking words: each is in
+        # half the papers or more, so most pass. (In the MATCH, bm25 would count each one's
+        # papers; a set of their papers holds half the index.)
+        offset, wanted = params["offset"], params["offset"] + params["limit"]
+        if not params["limit"]:
+            return []
+        first_limit = CHECKED_FIRST * wanted
+        ranked = {**params, "ranking": plan.ranking, "offset": 0}
+        first = self.conn.execute(sql, {**ranked, "limit": first_limit}).fetchall()
+        found = self._containing(first, plan.checks, wanted)
+        if len(found) < wanted and len(first) == first_limit:
+            # Too few passed: on down the rest of the ranking (a second and last one).
+            rest = self.conn.execute(sql, {**ranked, "limit": -1, "offset": first_limit})
+            while len(found) < wanted and (rows := rest.fetchmany(first_limit)):
+                found += self._containing(rows, plan.checks, wanted - len(found))
+        return found[offset:wanted]
 
     def _author_names(self, paper_ids: list[int]) -> dict[int, list[str]]:
         """Display names of the papers' authors, in order, by paper."""

@@ -5,6 +5,7 @@ import os
 import re
 import sqlite3
 
+from app.etl import load
 from app.etl.load import run_import
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, SAMPLES, db_content, query
 
@@ -116,21 +117,19 @@ def test_reimport_is_a_no_op(tmp_path):
 LAST_NIGHT_NS = 1_700_000_000 * 10**9
 
 
-def _copy_dump(tmp_path, mtime_ns: int | None = LAST_NIGHT_NS):
+def _copy_dump(tmp_path):
     dump = tmp_path / "dump.txt"
     dump.write_bytes(PROFILE_DUMP.read_bytes())
-    if mtime_ns is not None:
-        os.utime(dump, ns=(mtime_ns, mtime_ns))
+    os.utime(dump, ns=(LAST_NIGHT_NS, LAST_NIGHT_NS))
     return dump
 
 
-def _same_size_edit(dump, mtime_ns: int | None) -> None:
-    """Change one title to another of the same length, keeping the modification time if given."""
+def _same_size_edit(dump, mtime_ns: int) -> None:
+    """Change one title to another of the same length, then set the modification time."""
     text = dump.read_bytes()
     dump.write_bytes(text.replace(b"Let's Verify Step by Step", b"Let's Verify Step by Stop"))
     assert dump.stat().st_size == len(text)
-    if mtime_ns is not None:
-        os.utime(dump, ns=(mtime_ns, mtime_ns))
+    os.utime(dump, ns=(mtime_ns, mtime_ns))
 
 
 def test_a_file_with_the_same_size_and_time_is_skipped_unread_unless_rehashed(tmp_path):
@@ -154,12 +153,13 @@ def test_a_touched_file_is_compared_and_its_new_time_recorded(tmp_path):
     assert db_content(db) == before
 
 
-def test_a_file_modified_just_before_reading_is_read_again_next_time(tmp_path):
+def test_a_file_modified_just_before_reading_is_read_again_next_time(tmp_path, monkeypatch):
     # Within the file system's clock tick, a second write may keep the time of the first.
-    db, dump = tmp_path / "p.db", _copy_dump(tmp_path, mtime_ns=None)
+    monkeypatch.setattr(load, "RECENT_SECONDS", 10**10)  # every time is recent
+    db, dump = tmp_path / "p.db", _copy_dump(tmp_path)
     run_import(db, [dump])
     assert query(db, "SELECT mtime_ns FROM source_files") == [(None,)]
-    _same_size_edit(dump, None)
+    _same_size_edit(dump, LAST_NIGHT_NS)
     assert run_import(db, [dump]).count("changed") == 1
     assert query(db, "SELECT count(*) FROM papers WHERE title = 'Let''s Verify Step by Stop'") == [(1,)]
 

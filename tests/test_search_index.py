@@ -104,14 +104,16 @@ def test_a_bulk_load_leaves_the_search_index_in_one_segment_and_a_small_import_a
     run_import(db, [SAMPLES])
     monkeypatch.setattr(search_index, "OPTIMIZE_SHARE", 2.0)  # never
     run_import(unmerged, [SAMPLES])
-    assert (segments(db), segments(unmerged)) == (1, 7)
+    assert segments(db) == 1 and segments(unmerged) > 1
     monkeypatch.undo()
     extra = tmp_path / "one.jsonl"
     extra.write_text(json.dumps({"title": "Merging Segments Considered", "authors": ["Ada Lovelace"]}) + "\n")
     report = run_import(db, [extra])
     assert report.papers_added == 1 and segments(db) == 2  # 1 of 17 papers: not worth merging everything
     conn = connect(db)
-    assert_indexes_exact(conn)
-    assert conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'merging'").fetchone()[0] == \
-        conn.execute("SELECT id FROM papers WHERE title = 'Merging Segments Considered'").fetchone()[0]
-    conn.close()
+    try:
+        assert_indexes_exact(conn)
+        assert conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'merging'").fetchone()[0] == \
+            conn.execute("SELECT id FROM papers WHERE title = 'Merging Segments Considered'").fetchone()[0]
+    finally:
+        conn.close()

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 from app.db import connect, ensure_schema, write_transaction
 from app.etl.extract import FileRejected, extract
@@ -38,9 +38,9 @@ IMPORT_CACHE_KIB = 64 * 1024
 # Hidden and editor files in an import folder are never dumps.
 IGNORED_PREFIXES = (".", "~")
 # A file modified this recently when it is read may be written again within the same tick
-# of the file system's clock, keeping its time; its time is not recorded, so the next
-# import reads it.
-RECENT_SECONDS = 2
+# of the file system's clock, keeping its time: its time is not recorded, so the next
+# import reads it. Above FAT's 2-second tick, the coarsest in common use.
+RECENT_SECONDS = 3
 
 
 @dataclass
@@ -164,15 +164,13 @@ class ParsedFile:
     seconds: float = 0.0
 
 
-def file_digest(path: Path) -> str:
-    """SHA-256 of the file's bytes, the ledger's identity for its content."""
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def trusted_mtime(stat: os.stat_result) -> int | None:
-    """The modification time to record for a file read now; None when too recent to trust."""
-    return stat.st_mtime_ns if time.time_ns() - stat.st_mtime_ns >= RECENT_SECONDS * 10**9 else None
+def _stat(f: BinaryIO) -> tuple[os.stat_result, int | None]:
+    """An open file's stat, taken before reading it (a write after it changes the time), and
+    the modification time to record for it: none when the file changed within RECENT_SECONDS
+    of the stat, as a second write within the same tick of the file system's clock would keep it."""
+    now = time.time_ns()
+    stat = os.fstat(f.fileno())
+    return stat, stat.st_mtime_ns if now - stat.st_mtime_ns >= RECENT_SECONDS * 10**9 else None
 
 
 def parse_file(path: Path) -> ParsedFile:
@@ -180,11 +178,11 @@ def parse_file(path: Path) -> ParsedFile:
     started = time.perf_counter()
     try:
         with path.open("rb") as f:
-            stat = os.fstat(f.fileno())  # before reading: a later write changes the time
+            _, mtime_ns = _stat(f)
             data = f.read()
     except OSError as e:
         return ParsedFile(path, status="failed", error=f"cannot read file: {e.strerror or e}")
-    parsed = ParsedFile(path, hashlib.sha256(data).hexdigest(), len(data), trusted_mtime(stat))
+    parsed = ParsedFile(path, hashlib.sha256(data).hexdigest(), len(data), mtime_ns)
     try:
         parsed.format, items = extract(path, data)
         for item in items:
@@ -203,33 +201,37 @@ def parse_file(path: Path) -> ParsedFile:
     return parsed
 
 
-def _unchanged(conn, path: Path, rehash: bool) -> bool:
-    """Whether the ledger holds this file as it is now.
+def _as_loaded(known: sqlite3.Row, path: Path, rehash: bool) -> tuple[bool, int | None]:
+    """Whether the file is as its ledger row `known` holds it, and the modification time to record.
 
     The same size and modification time as when it was loaded mean the same file without
     reading it (as rsync and make assume; `rehash` reads it anyway). Otherwise its content
-    is compared; the same bytes under a new time (a copy, a touch) get the time recorded.
+    is compared: the same bytes under a new time (a copy, a touch) are still the same file.
     """
-    known = conn.execute("SELECT content_hash, size, mtime_ns FROM source_files WHERE path = ?",
-                         (str(path),)).fetchone()
-    if known is None:
-        return False
     try:
-        stat = path.stat()
-        if not rehash and (known["size"], known["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
-            return True
-        if known["content_hash"] != file_digest(path):
-            return False
+        with path.open("rb") as f:
+            stat, mtime_ns = _stat(f)
+            if not rehash and (known["size"], known["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
+                return True, mtime_ns
+            return known["content_hash"] == hashlib.file_digest(f, "sha256").hexdigest(), mtime_ns
     except OSError:
-        return False  # parse_file reports it
-    with write_transaction(conn):
-        conn.execute("UPDATE source_files SET mtime_ns = ? WHERE path = ?", (trusted_mtime(stat), str(path)))
-    return True
+        return False, None  # parse_file reports it
 
 
-def parsed_files(conn, files: list[Path], rehash: bool = False) -> Iterator[ParsedFile | FileResult]:
+def parsed_files(conn, files: list[Path], *, rehash: bool = False) -> Iterator[ParsedFile | FileResult]:
     """Files to load in order, parsed one ahead in a second process; unchanged ones come back skipped."""
-    todo = [FileResult(str(p), "skipped") if _unchanged(conn, p, rehash) else p for p in (f.resolve() for f in files)]
+    ledger = {r["path"]: r for r in conn.execute("SELECT path, content_hash, size, mtime_ns FROM source_files")}
+    todo: list[Path | FileResult] = []
+    retimed = []  # (mtime_ns, path) of unchanged files whose time the ledger does not have
+    for path in (f.resolve() for f in files):
+        known = ledger.get(str(path))
+        same, mtime_ns = _as_loaded(known, path, rehash) if known else (False, None)
+        if same and mtime_ns != known["mtime_ns"]:
+            retimed.append((mtime_ns, str(path)))
+        todo.append(FileResult(str(path), "skipped") if same else path)
+    if retimed:
+        with write_transaction(conn):
+            conn.executemany("UPDATE source_files SET mtime_ns = ? WHERE path = ?", retimed)
     to_parse = [p for p in todo if isinstance(p, Path)]
     if len(to_parse) < 2:
         yield from (item if isinstance(item, FileResult) else parse_file(item) for item in todo)
@@ -354,7 +356,7 @@ def run_import(
         report = ImportReport(run_id)
         queue_override_blocks(conn, overrides)
         queue_if_rules_changed(conn)
-        for item in parsed_files(conn, files, rehash):
+        for item in parsed_files(conn, files, rehash=rehash):
             try:
                 result = item if isinstance(item, FileResult) else load_file(conn, run_id, item, overrides, report)
             except sqlite3.DatabaseError as e:
