@@ -18,6 +18,7 @@ import json
 import os
 import re
 import sqlite3
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any, Iterator, Mapping, Sequence
@@ -44,8 +45,9 @@ NAME_WORD = re.compile(r"[^\W_]+")
 # `a*` would merge the postings of every word starting with `a`.
 PREFIX_MIN_LEN = 2
 # A search whose filtering words (in half the papers or more) are checked after ranking ranks
-# this many times the papers wanted first: with each word in half the papers, fewer than a
-# quarter pass only when the words go together unusually seldom.
+# this many times the papers wanted first: with one such word, fewer than a quarter pass
+# only when the words go together unusually seldom (with three, an eighth pass by chance,
+# and the rest of the ranking is read more often).
 CHECKED_FIRST = 4
 
 # Author resolution scores (0..1) for matches that are not a given-name rule of
@@ -385,6 +387,7 @@ class PaperDB:
         self.conn = connect(db_path(path), readonly=True)
         self.conn.execute("PRAGMA query_only = ON")
         self._refused: str | None = None
+        self._transacting = False
         self.conn.set_authorizer(self._authorize)
         self._block_keys: dict[int, list[str]] | None = None  # typo fallback: keys by length
         self._has_top = self.conn.execute(
@@ -440,24 +443,47 @@ class PaperDB:
             years.append("AND year <= :year_to")
         if years:
             filters.append(f"{{id}} IN (SELECT id FROM papers WHERE year IS NOT NULL {' '.join(years)})")
-        try:
-            plan = None if raw else self._plan(text)
-            ranked = self._from_lists(plan, filters, params) if plan else None
-            if ranked is None:
-                ranked = self._ranked(plan, filters, params)
-            ids = [r["id"] for r in ranked]
-            snippets = self._scratch().snippets(self._texts(ids), params)  # for the page only
-        except sqlite3.OperationalError as e:
-            raise (_fts_error(text, e) or e) from None
-        papers = {r["id"]: r for r in self.conn.execute(
-            "SELECT id, title, year FROM papers WHERE id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(ids)})}
-        authors = self._author_names(ids)
+        with self._snapshot():
+            try:
+                plan = None if raw else self._plan(text)
+                ranked = self._from_lists(plan, filters, params) if plan else None
+                if ranked is None:
+                    ranked = self._ranked(plan, filters, params)
+                ids = [r["id"] for r in ranked]
+                snippets = self._scratch().snippets(self._texts(ids), params)  # for the page only
+            except sqlite3.OperationalError as e:
+                raise (_fts_error(text, e) or e) from None
+            papers = {r["id"]: r for r in self.conn.execute(
+                "SELECT id, title, year FROM papers WHERE id IN (SELECT value FROM json_each(:ids))",
+                {"ids": json.dumps(ids)})}
+            authors = self._author_names(ids)
         start, end = HIGHLIGHT
         return [
             Hit(r["id"], papers[r["id"]]["title"], papers[r["id"]]["year"], authors.get(r["id"], []), -r["score"],
                 snippets[r["id"]].replace(_MARK_START, start).replace(_MARK_END, end), snippets[r["id"]])
             for r in ranked
         ]
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction for the block: its statements all see the same commit, whatever
+        an import commits meanwhile (a page ranked before a paper's removal still finds it)."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self._transaction("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            self._transaction("COMMIT")
+
+    def _transaction(self, statement: str) -> None:
+        """Run BEGIN or COMMIT, which the authorizer refuses to `sql()`."""
+        self._transacting = True
+        try:
+            self.conn.execute(statement)
+        finally:
+            self._transacting = False
 
     def _plan(self, text: str) -> _Plan | None:
         """Which words of a plain search rank it and which only filter; None while the lists are out of date.
@@ -535,18 +561,18 @@ class PaperDB:
         # The filtering words are checked on the best papers of the ranking words: each is in
         # half the papers or more, so most pass. (In the MATCH, bm25 would count each one's
         # papers; a set of their papers holds half the index.)
-        offset, wanted = params["offset"], params["offset"] + params["limit"]
         if not params["limit"]:
             return []
+        offset, wanted = params["offset"], params["offset"] + params["limit"]
         first_limit = CHECKED_FIRST * wanted
         ranked = {**params, "ranking": plan.ranking, "offset": 0}
         first = self.conn.execute(sql, {**ranked, "limit": first_limit}).fetchall()
         found = self._containing(first, plan.checks, wanted)
         if len(found) < wanted and len(first) == first_limit:
             # Too few passed: on down the rest of the ranking (a second and last one).
-            rest = self.conn.execute(sql, {**ranked, "limit": -1, "offset": first_limit})
-            while len(found) < wanted and (rows := rest.fetchmany(first_limit)):
-                found += self._containing(rows, plan.checks, wanted - len(found))
+            with closing(self.conn.execute(sql, {**ranked, "limit": -1, "offset": first_limit})) as rest:
+                while len(found) < wanted and (rows := rest.fetchmany(first_limit)):
+                    found += self._containing(rows, plan.checks, wanted - len(found))
         return found[offset:wanted]
 
     def _author_names(self, paper_ids: list[int]) -> dict[int, list[str]]:
@@ -851,7 +877,7 @@ class PaperDB:
 
     def _authorize(self, action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None) -> int:
         """sqlite3 authorizer: reads pass, everything else is refused before it runs."""
-        if action in _READ_ACTIONS:
+        if action in _READ_ACTIONS or (action == sqlite3.SQLITE_TRANSACTION and self._transacting):
             return sqlite3.SQLITE_OK
         # FTS5 declares its table when first used on a connection, which SQLite authorizes as
         # an UPDATE of sqlite_master; nothing can write it here (mode=ro, query_only, and

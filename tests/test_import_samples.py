@@ -155,7 +155,8 @@ def test_a_touched_file_is_compared_and_its_new_time_recorded(tmp_path):
 
 def test_a_file_modified_just_before_reading_is_read_again_next_time(tmp_path, monkeypatch):
     # Within the file system's clock tick, a second write may keep the time of the first.
-    monkeypatch.setattr(load, "RECENT_SECONDS", 10**10)  # every time is recent
+    # Every time is recent (one file is parsed in this process; a second would go to a worker).
+    monkeypatch.setattr(load, "RECENT_SECONDS", 10**10)
     db, dump = tmp_path / "p.db", _copy_dump(tmp_path)
     run_import(db, [dump])
     assert query(db, "SELECT mtime_ns FROM source_files") == [(None,)]

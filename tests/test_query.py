@@ -257,6 +257,25 @@ def test_filtering_words_are_checked_on_the_best_ranked_papers_then_on_the_rest(
     assert hits == [] and not ranked_in_full(statements)
 
 
+def test_a_search_reads_one_commit_while_an_import_commits_another(listed_db):
+    # The page is ranked, then its papers are read: a commit in between must not show.
+    writer = connect(listed_db)
+
+    def commit_a_new_title(sql: str) -> None:
+        if "bm25(" in sql and not writer.in_transaction:
+            with write_transaction(writer):
+                writer.execute("UPDATE papers SET title = 'Retitled' WHERE title = 'Let''s Verify Step by Step'")
+
+    with PaperDB(listed_db) as pdb:
+        pdb.conn.set_trace_callback(commit_a_new_title)
+        hits = pdb.search("process supervision", limit=1)
+        pdb.conn.set_trace_callback(None)
+        again = pdb.search("process supervision", limit=1)
+    writer.close()
+    assert [h.title for h in hits] == ["Let's Verify Step by Step"]
+    assert [h.title for h in again] == ["Retitled"]
+
+
 def test_a_word_typed_twice_counts_once_and_comes_from_its_list(samples_db, listed_db):
     assert fts_query("Language language LANGUAGE verif* verif") == '"Language" "verif"* "verif"'
     assert fts_query("Straße strasse") == '"Straße" "strasse"'  # two words to FTS5, so both must match

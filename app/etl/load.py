@@ -164,7 +164,7 @@ class ParsedFile:
     seconds: float = 0.0
 
 
-def _stat(f: BinaryIO) -> tuple[os.stat_result, int | None]:
+def _stat_and_mtime(f: BinaryIO) -> tuple[os.stat_result, int | None]:
     """An open file's stat, taken before reading it (a write after it changes the time), and
     the modification time to record for it: none when the file changed within RECENT_SECONDS
     of the stat, as a second write within the same tick of the file system's clock would keep it."""
@@ -178,7 +178,7 @@ def parse_file(path: Path) -> ParsedFile:
     started = time.perf_counter()
     try:
         with path.open("rb") as f:
-            _, mtime_ns = _stat(f)
+            _, mtime_ns = _stat_and_mtime(f)
             data = f.read()
     except OSError as e:
         return ParsedFile(path, status="failed", error=f"cannot read file: {e.strerror or e}")
@@ -210,7 +210,7 @@ def _as_loaded(known: sqlite3.Row, path: Path, rehash: bool) -> tuple[bool, int 
     """
     try:
         with path.open("rb") as f:
-            stat, mtime_ns = _stat(f)
+            stat, mtime_ns = _stat_and_mtime(f)
             if not rehash and (known["size"], known["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
                 return True, mtime_ns
             return known["content_hash"] == hashlib.file_digest(f, "sha256").hexdigest(), mtime_ns
@@ -222,7 +222,7 @@ def parsed_files(conn, files: list[Path], *, rehash: bool = False) -> Iterator[P
     """Files to load in order, parsed one ahead in a second process; unchanged ones come back skipped."""
     ledger = {r["path"]: r for r in conn.execute("SELECT path, content_hash, size, mtime_ns FROM source_files")}
     todo: list[Path | FileResult] = []
-    retimed = []  # (mtime_ns, path) of unchanged files whose time the ledger does not have
+    retimed: list[tuple[int | None, str]] = []  # unchanged files whose time the ledger lacks
     for path in (f.resolve() for f in files):
         known = ledger.get(str(path))
         same, mtime_ns = _as_loaded(known, path, rehash) if known else (False, None)
