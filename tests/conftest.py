@@ -1,6 +1,7 @@
 """Shared fixtures: real SQLite files in tmp dirs, built from the bundled sample dumps."""
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,26 @@ SAMPLES = ROOT / "data" / "samples"
 PROFILE_DUMP = SAMPLES / "003_813f7c278c729ce1.txt"
 ABSTRACTS_DUMP = SAMPLES / "000_ab84cb6c7356e036.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+# A modification time well in the past, as a dump downloaded last night has.
+LAST_NIGHT_NS = 1_700_000_000 * 10**9
+
+
+def copy_dump(tmp_path) -> Path:
+    """A copy of the profile dump, last modified LAST_NIGHT_NS."""
+    dump = tmp_path / "dump.txt"
+    dump.write_bytes(PROFILE_DUMP.read_bytes())
+    os.utime(dump, ns=(LAST_NIGHT_NS, LAST_NIGHT_NS))
+    return dump
+
+
+def same_size_edit(dump, mtime_ns: int) -> None:
+    """Change one title to another of the same length, then set the modification time."""
+    text = dump.read_bytes()
+    dump.write_bytes(text.replace(b"Let's Verify Step by Step", b"Let's Verify Step by Stop"))
+    assert dump.stat().st_size == len(text)
+    os.utime(dump, ns=(mtime_ns, mtime_ns))
 
 
 def query(db: Path, sql: str, params=()) -> list[tuple]:

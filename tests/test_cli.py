@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from app.cli import main
-from tests.conftest import PROFILE_DUMP, SAMPLES, query
+from tests.conftest import LAST_NIGHT_NS, SAMPLES, copy_dump, query, same_size_edit
 
 
 def run(*args, env=None):
@@ -46,12 +46,9 @@ def test_second_import_says_nothing_new(tmp_path):
 
 
 def test_rehash_reads_files_whose_size_and_time_are_unchanged(tmp_path):
-    db, dump = tmp_path / "p.db", tmp_path / "dump.txt"
-    dump.write_bytes(PROFILE_DUMP.read_bytes())
-    os.utime(dump, ns=(1_700_000_000 * 10**9,) * 2)
+    db, dump = tmp_path / "p.db", copy_dump(tmp_path)
     run("--db", db, "import", dump)
-    dump.write_bytes(dump.read_bytes().replace(b"Step by Step", b"Step by Stop"))
-    os.utime(dump, ns=(1_700_000_000 * 10**9,) * 2)
+    same_size_edit(dump, LAST_NIGHT_NS)
     assert f"skipped  {dump}" in run("--db", db, "import", dump).output
     result = run("--db", db, "import", "--rehash", dump)
     assert result.exit_code == 0 and f"changed  {dump}" in result.output

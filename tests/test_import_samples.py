@@ -7,7 +7,8 @@ import sqlite3
 
 from app.etl import load
 from app.etl.load import run_import
-from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, SAMPLES, db_content, query
+from tests.conftest import (ABSTRACTS_DUMP, LAST_NIGHT_NS, PROFILE_DUMP, SAMPLES, copy_dump, db_content, query,
+                            same_size_edit)
 
 THAI = re.compile("[\u0e00-\u0e7f]")
 # Columns that keep the source's text on purpose, mojibake included.
@@ -113,30 +114,11 @@ def test_reimport_is_a_no_op(tmp_path):
     assert query(db, "SELECT count(*) FROM source_files") == [(2,)]
 
 
-# A modification time well in the past, as a dump downloaded last night has.
-LAST_NIGHT_NS = 1_700_000_000 * 10**9
-
-
-def _copy_dump(tmp_path):
-    dump = tmp_path / "dump.txt"
-    dump.write_bytes(PROFILE_DUMP.read_bytes())
-    os.utime(dump, ns=(LAST_NIGHT_NS, LAST_NIGHT_NS))
-    return dump
-
-
-def _same_size_edit(dump, mtime_ns: int) -> None:
-    """Change one title to another of the same length, then set the modification time."""
-    text = dump.read_bytes()
-    dump.write_bytes(text.replace(b"Let's Verify Step by Step", b"Let's Verify Step by Stop"))
-    assert dump.stat().st_size == len(text)
-    os.utime(dump, ns=(mtime_ns, mtime_ns))
-
-
 def test_a_file_with_the_same_size_and_time_is_skipped_unread_unless_rehashed(tmp_path):
-    db, dump = tmp_path / "p.db", _copy_dump(tmp_path)
+    db, dump = tmp_path / "p.db", copy_dump(tmp_path)
     run_import(db, [dump])
     assert query(db, "SELECT size, mtime_ns FROM source_files") == [(dump.stat().st_size, LAST_NIGHT_NS)]
-    _same_size_edit(dump, LAST_NIGHT_NS)
+    same_size_edit(dump, LAST_NIGHT_NS)
     assert run_import(db, [dump]).count("skipped") == 1  # not read: the edit goes unseen
     assert query(db, "SELECT count(*) FROM papers WHERE title = 'Let''s Verify Step by Stop'") == [(0,)]
     assert run_import(db, [dump], rehash=True).count("changed") == 1
@@ -144,7 +126,7 @@ def test_a_file_with_the_same_size_and_time_is_skipped_unread_unless_rehashed(tm
 
 
 def test_a_touched_file_is_compared_and_its_new_time_recorded(tmp_path):
-    db, dump = tmp_path / "p.db", _copy_dump(tmp_path)
+    db, dump = tmp_path / "p.db", copy_dump(tmp_path)
     run_import(db, [dump])
     before = db_content(db)
     os.utime(dump, ns=(LAST_NIGHT_NS + 10**9, LAST_NIGHT_NS + 10**9))
@@ -157,10 +139,10 @@ def test_a_file_modified_just_before_reading_is_read_again_next_time(tmp_path, m
     # Within the file system's clock tick, a second write may keep the time of the first.
     # Every time is recent (one file is parsed in this process; a second would go to a worker).
     monkeypatch.setattr(load, "RECENT_SECONDS", 10**10)
-    db, dump = tmp_path / "p.db", _copy_dump(tmp_path)
+    db, dump = tmp_path / "p.db", copy_dump(tmp_path)
     run_import(db, [dump])
     assert query(db, "SELECT mtime_ns FROM source_files") == [(None,)]
-    _same_size_edit(dump, LAST_NIGHT_NS)
+    same_size_edit(dump, LAST_NIGHT_NS)
     assert run_import(db, [dump]).count("changed") == 1
     assert query(db, "SELECT count(*) FROM papers WHERE title = 'Let''s Verify Step by Stop'") == [(1,)]
 
