@@ -65,6 +65,6 @@ def test_wal_mode_and_no_insert_or_replace_in_the_code(tmp_path):
 def test_fts_integrity_after_import(samples_db):
     conn = sqlite3.connect(samples_db)
     for fts in FTS:
-        conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')")  # raises if out of sync
+        conn.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")  # raises if out of sync
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from app.db import connect, ensure_schema, write_transaction
-from app.etl import search_index
+from app.etl import load, search_index
 from app.etl.load import run_import
 from app.etl.search_index import INDEXES, batched_fts
 from tests.conftest import SAMPLES
@@ -28,7 +28,7 @@ def titles_matching(conn, word: str) -> list[str]:
 
 def assert_indexes_exact(conn) -> None:
     for table in INDEXES:
-        conn.execute(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('integrity-check')")
+        conn.execute(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES ('integrity-check', 1)")  # 1: and its table
     assert conn.execute("SELECT count(*) FROM fts_deferred").fetchone()[0] == 0
 
 
@@ -99,13 +99,10 @@ def segments(db) -> int:
         return plain.execute("SELECT count(DISTINCT segid) FROM paper_search_fts_idx").fetchone()[0]
 
 
-def test_a_bulk_load_leaves_the_search_index_in_one_segment_and_a_small_import_adds_one(tmp_path, monkeypatch):
-    db, unmerged = tmp_path / "p.db", tmp_path / "unmerged.db"
+def test_a_bulk_load_leaves_the_search_index_in_one_segment_and_a_small_import_adds_one(tmp_path):
+    db = tmp_path / "p.db"
     run_import(db, [SAMPLES])
-    monkeypatch.setattr(search_index, "OPTIMIZE_SHARE", 2.0)  # never
-    run_import(unmerged, [SAMPLES])
-    assert segments(db) == 1 and segments(unmerged) > 1
-    monkeypatch.undo()
+    assert segments(db) == 1
     extra = tmp_path / "one.jsonl"
     extra.write_text(json.dumps({"title": "Merging Segments Considered", "authors": ["Ada Lovelace"]}) + "\n")
     report = run_import(db, [extra])
@@ -115,5 +112,69 @@ def test_a_bulk_load_leaves_the_search_index_in_one_segment_and_a_small_import_a
         assert_indexes_exact(conn)
         assert conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'merging'").fetchone()[0] == \
             conn.execute("SELECT id FROM papers WHERE title = 'Merging Segments Considered'").fetchone()[0]
+        # An import that added a quarter of the papers merges them all.
+        assert not search_index.optimize_after_bulk_load(conn, 4) and segments(db) == 2
+        assert search_index.optimize_after_bulk_load(conn, 5) and segments(db) == 1
+        assert_indexes_exact(conn)
+    finally:
+        conn.close()
+
+
+def search_state(db) -> dict:
+    """What full-text search sees mid-run, from another connection."""
+    with sqlite3.connect(db) as plain:
+        return {
+            "deferred": plain.execute("SELECT count(*) FROM fts_deferred").fetchone()[0],
+            "papers": plain.execute("SELECT count(*) FROM papers").fetchone()[0],
+            "found": [r[0] for r in plain.execute(
+                "SELECT p.title FROM paper_search_fts f JOIN papers p ON p.id = f.rowid "
+                "WHERE paper_search_fts MATCH 'title: verify' ORDER BY p.id")],
+        }
+
+
+def test_a_bulk_load_indexes_once_at_the_end_and_a_later_import_indexes_each_file(tmp_path):
+    db = tmp_path / "p.db"
+    seen = []
+    run_import(db, [SAMPLES], progress=lambda result: seen.append(search_state(db)))
+    # Into an empty database: papers committed file by file, found by search only at the end.
+    assert [s["deferred"] for s in seen] == [len(INDEXES)] * len(seen)
+    assert seen[-1]["papers"] == 16 and all(s["found"] == [] for s in seen)
+    conn = connect(db)
+    try:
+        assert_indexes_exact(conn)
+        assert conn.execute("SELECT v FROM paper_search_fts_config WHERE k = 'hashsize'").fetchone()[0] == 1024 * 1024
+    finally:
+        conn.close()
+    assert search_state(db)["found"] == ["Let's Verify Step by Step"]
+    extra = tmp_path / "one.jsonl"
+    extra.write_text(json.dumps({"title": "Verify Twice", "authors": ["Ada Lovelace"]}) + "\n")
+    seen.clear()
+    run_import(db, [extra], progress=lambda result: seen.append(search_state(db)))
+    # Into a loaded database: each file is searchable as soon as it commits.
+    assert seen == [{"deferred": 0, "papers": 17, "found": ["Let's Verify Step by Step", "Verify Twice"]}]
+
+
+def test_a_killed_bulk_load_is_indexed_by_the_next_import(tmp_path, monkeypatch):
+    db, clean = tmp_path / "p.db", tmp_path / "clean.db"
+
+    def killed(*args):
+        raise RuntimeError("killed before resolution")
+
+    monkeypatch.setattr(load, "resolve_pending", killed)
+    with pytest.raises(RuntimeError):
+        run_import(db, [SAMPLES])
+    assert search_state(db) == {"deferred": len(INDEXES), "papers": 16, "found": []}
+    monkeypatch.undo()
+    report = run_import(db, [SAMPLES])
+    assert report.count("skipped") == len(report.files)  # nothing to load again, only to finish
+    assert search_state(db) == {"deferred": 0, "papers": 16, "found": ["Let's Verify Step by Step"]}
+    run_import(clean, [SAMPLES])
+    with sqlite3.connect(db) as finished, sqlite3.connect(clean) as fresh:
+        for table, (key, columns) in INDEXES.items():
+            query = f"SELECT rowid, {', '.join(columns)} FROM {table}_fts ORDER BY rowid"
+            assert finished.execute(query).fetchall() == fresh.execute(query).fetchall()
+    conn = connect(db)
+    try:
+        assert_indexes_exact(conn)
     finally:
         conn.close()

@@ -53,7 +53,7 @@ def test_a_database_at_an_earlier_revision_upgrades_with_its_data(tmp_path, revi
     assert query(db, "SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'kaiser'") == [(1,)]
     conn = sqlite3.connect(db)
     for fts in ("papers_fts", "abstracts_fts", "authors_fts", "paper_search_fts"):
-        conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')")
+        conn.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
     conn.close()
 
 

@@ -26,7 +26,7 @@ from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, refresh
 from app.etl.normalize import CleanRecord, RecordError, normalize_record
 from app.etl.records import Reject
 from app.etl.resolve import Overrides, load_overrides
-from app.etl.search_index import batched_fts, optimize_after_bulk_load
+from app.etl.search_index import batched_fts, defer_indexing, index_deferred, optimize_after_bulk_load
 from app.etl.search_lists import Refresh, update_search_top
 from app.ranking import search_top_is_current
 
@@ -356,6 +356,7 @@ def run_import(
         report = ImportReport(run_id)
         queue_override_blocks(conn, overrides)
         queue_if_rules_changed(conn)
+        defer_indexing(conn)
         for item in parsed_files(conn, files, rehash=rehash):
             try:
                 result = item if isinstance(item, FileResult) else load_file(conn, run_id, item, overrides, report)
@@ -368,8 +369,9 @@ def run_import(
         clock = time.perf_counter()
         resolve_pending(conn, overrides, now_utc(), refresh_search)
         clock = report.timed("resolve", clock)
-        if optimize_after_bulk_load(conn, report.papers_added):
-            clock = report.timed("index", clock)
+        index_deferred(conn)
+        optimize_after_bulk_load(conn, report.papers_added)
+        clock = report.timed("index", clock)
         # After the last write to the search index (files, or authors re-resolved alone).
         if not search_top_is_current(conn):
             with write_transaction(conn):

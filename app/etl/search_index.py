@@ -5,6 +5,13 @@ FTS5 several times more than indexing the same rows in one `INSERT … SELECT`.
 Inside an import's transaction `batched_fts` records each table's largest key in
 `fts_deferred`, so the triggers leave newer rows alone, and indexes those rows
 just before the transaction commits; a rollback undoes both together.
+
+A bulk load into an empty database goes further (`defer_indexing`): its marks stay
+in `fts_deferred` for the whole run, and `index_deferred` indexes everything once
+resolution has settled the authors. Indexing each file's rows and then re-indexing
+every paper whose authors resolution renamed cost more than indexing once; until
+the run ends its papers are in the tables but not yet found by full-text search.
+A killed run leaves its marks, and the next import finishes the job.
 """
 from __future__ import annotations
 
@@ -26,20 +33,72 @@ INDEXES = {
 # segment: a bulk load leaves a dozen or more, and a search pays for every segment it reads
 # (at 1M papers, two minutes of merging make multi-word searches about 1.5x faster).
 OPTIMIZE_SHARE = 0.25
+# FTS5 writes a new segment each time its pending postings reach `hashsize` (1 MB by
+# default) and merges them as they pile up; a bulk build with 64 MB writes far fewer.
+BULK_HASH_BYTES = 64 * 1024 * 1024
+DEFAULT_HASH_BYTES = 1024 * 1024
 
 
 @contextmanager
 def batched_fts(conn: sqlite3.Connection) -> Iterator[None]:
-    """Within a write transaction: index the rows added inside this block in one batch per table."""
+    """Within a write transaction: index the rows added inside this block in one batch per table
+    (left to `index_deferred` while a bulk load defers indexing)."""
+    if _deferred(conn):
+        yield
+        return
+    marks = _mark(conn)
+    yield
+    _index_above(conn, marks)
+
+
+def defer_indexing(conn: sqlite3.Connection) -> bool:
+    """Defer indexing to the end of the run (`index_deferred`) if the database has no papers
+    yet, or a killed run left its deferral; True if deferred."""
+    with write_transaction(conn):
+        if _deferred(conn):
+            return True
+        if conn.execute("SELECT EXISTS (SELECT 1 FROM papers)").fetchone()[0]:
+            return False
+        _mark(conn)
+    return True
+
+
+def index_deferred(conn: sqlite3.Connection) -> bool:
+    """Index the rows a bulk load deferred, one batch per table; False if nothing was deferred."""
+    with write_transaction(conn):
+        marks = dict(conn.execute("SELECT table_name, upto FROM fts_deferred").fetchall())
+        if not marks:
+            return False
+        for table in INDEXES:
+            _set_hash_size(conn, table, BULK_HASH_BYTES)
+        _index_above(conn, marks)
+        for table in INDEXES:
+            _set_hash_size(conn, table, DEFAULT_HASH_BYTES)
+    return True
+
+
+def _deferred(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM fts_deferred)").fetchone()[0]
+
+
+def _mark(conn: sqlite3.Connection) -> dict[str, int]:
+    """Record each table's largest key: the triggers leave the rows above it to `_index_above`."""
     marks = {table: conn.execute(f"SELECT coalesce(max({key}), 0) FROM {table}").fetchone()[0]
              for table, (key, _) in INDEXES.items()}
     conn.executemany("INSERT INTO fts_deferred (table_name, upto) VALUES (?, ?)", marks.items())
-    yield
+    return marks
+
+
+def _index_above(conn: sqlite3.Connection, marks: dict[str, int]) -> None:
     for table, (key, columns) in INDEXES.items():
         names = ", ".join(columns)
         conn.execute(f"INSERT INTO {table}_fts (rowid, {names}) SELECT {key}, {names} FROM {table} WHERE {key} > ?",
                      (marks[table],))
     conn.execute("DELETE FROM fts_deferred")
+
+
+def _set_hash_size(conn: sqlite3.Connection, table: str, size: int) -> None:
+    conn.execute(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES ('hashsize', ?)", (size,))
 
 
 def optimize_after_bulk_load(conn: sqlite3.Connection, papers_added: int) -> bool:
