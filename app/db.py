@@ -111,12 +111,24 @@ def migrate(path: str | os.PathLike, revision: str = "head") -> None:
 
     cfg = _alembic_config()
     downgrade = revision == "base" or revision.startswith("-")
+    if downgrade and _indexing_unfinished(path):
+        # Older schemas have no `fts_deferred`: the rows it holds back would never be indexed.
+        raise DatabaseError(f"{path}: a bulk import left its full-text indexing unfinished "
+                            "(see table fts_deferred); run `paperdb import` to finish it, then downgrade")
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             (command.downgrade if downgrade else command.upgrade)(cfg, revision)
     finally:
         engine.dispose()
+
+
+def _indexing_unfinished(path: Path) -> bool:
+    conn = sqlite3.connect(path)
+    try:
+        return _has_table(conn, "fts_deferred") and conn.execute("SELECT count(*) FROM fts_deferred").fetchone()[0] > 0
+    finally:
+        conn.close()
 
 
 def current_revision(path: str | os.PathLike) -> str | None:

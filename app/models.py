@@ -244,13 +244,13 @@ class PendingBlock(SQLModel, table=True):
 
 
 class FtsDeferred(SQLModel, table=True):
-    """Search indexes an import is filling in one batch (empty between imports, unless a bulk load was killed).
+    """Search indexes an import is filling in one batch (empty between imports, unless a bulk load was cut short).
 
     While a table has a row here, its FTS triggers skip rows with a key above `upto`; the
     importer indexes those rows in one statement before it commits. Batched FTS5 inserts
     are several times faster than one per trigger call. A bulk load into an empty database
     keeps its rows here for the whole run and indexes everything at the end, once author
-    resolution has settled the names; a killed bulk load leaves them for the next import.
+    resolution has settled the names; one killed or failed leaves them for the next import.
     """
 
     __tablename__ = "fts_deferred"

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from app.etl.search_index import INDEXES
 from tests.conftest import ROOT, db_content, generate_corpus, query
 
 KILLS = 20  # kills that land while the import runs
 KILLS_PER_DATABASE = 4  # then the run is completed and compared with an uninterrupted one
 MAX_DATABASES = 10
-FTS = ("papers_fts", "abstracts_fts", "authors_fts", "paper_search_fts")
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +53,15 @@ def assert_whole(db) -> None:
             assert tables == set(), "a killed migration left part of the schema"
             return
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        # Each index matches its table, unless a killed bulk load left its rows to the next import.
-        deferred = "fts_deferred" in tables and conn.execute("SELECT count(*) FROM fts_deferred").fetchone()[0]
-        for fts in FTS:
-            conn.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', ?)", (0 if deferred else 1,))
+        # Each index matches its table, but for the rows a killed bulk load left to the next import.
+        marks = dict(conn.execute("SELECT table_name, upto FROM fts_deferred")) if "fts_deferred" in tables else {}
+        for table, (key, _) in INDEXES.items():
+            if table in marks:
+                conn.execute(f"INSERT INTO {table}_fts({table}_fts) VALUES ('integrity-check')")
+                assert conn.execute(f"SELECT id FROM {table}_fts_docsize ORDER BY id").fetchall() == conn.execute(
+                    f"SELECT {key} FROM {table} WHERE {key} <= ? ORDER BY {key}", (marks[table],)).fetchall()
+            else:
+                conn.execute(f"INSERT INTO {table}_fts({table}_fts, rank) VALUES ('integrity-check', 1)")
         # Every file in the ledger has all its records, and nothing else has any.
         assert conn.execute(
             "SELECT f.path FROM source_files f WHERE f.records != "

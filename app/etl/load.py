@@ -369,8 +369,8 @@ def run_import(
         clock = time.perf_counter()
         resolve_pending(conn, overrides, now_utc(), refresh_search)
         clock = report.timed("resolve", clock)
-        index_deferred(conn)
-        optimize_after_bulk_load(conn, report.papers_added)
+        # A bulk load finished by this run counts whole, however few papers this run added.
+        optimize_after_bulk_load(conn, max(report.papers_added, index_deferred(conn)))
         clock = report.timed("index", clock)
         # After the last write to the search index (files, or authors re-resolved alone).
         if not search_top_is_current(conn):

@@ -11,7 +11,7 @@ in `fts_deferred` for the whole run, and `index_deferred` indexes everything onc
 resolution has settled the authors. Indexing each file's rows and then re-indexing
 every paper whose authors resolution renamed cost more than indexing once; until
 the run ends its papers are in the tables but not yet found by full-text search.
-A killed run leaves its marks, and the next import finishes the job.
+A run killed or failed before then leaves its marks, and the next import finishes the job.
 """
 from __future__ import annotations
 
@@ -51,30 +51,26 @@ def batched_fts(conn: sqlite3.Connection) -> Iterator[None]:
     _index_above(conn, marks)
 
 
-def defer_indexing(conn: sqlite3.Connection) -> bool:
+def defer_indexing(conn: sqlite3.Connection) -> None:
     """Defer indexing to the end of the run (`index_deferred`) if the database has no papers
-    yet, or a killed run left its deferral; True if deferred."""
+    yet; a bulk load that did not finish left its deferral, which goes on."""
     with write_transaction(conn):
-        if _deferred(conn):
-            return True
-        if conn.execute("SELECT EXISTS (SELECT 1 FROM papers)").fetchone()[0]:
-            return False
-        _mark(conn)
-    return True
+        if not _deferred(conn) and not conn.execute("SELECT EXISTS (SELECT 1 FROM papers)").fetchone()[0]:
+            _mark(conn)
 
 
-def index_deferred(conn: sqlite3.Connection) -> bool:
-    """Index the rows a bulk load deferred, one batch per table; False if nothing was deferred."""
+def index_deferred(conn: sqlite3.Connection) -> int:
+    """Index the rows a bulk load deferred, one batch per table; returns the papers it added to the search index."""
     with write_transaction(conn):
         marks = dict(conn.execute("SELECT table_name, upto FROM fts_deferred").fetchall())
         if not marks:
-            return False
+            return 0
         for table in INDEXES:
             _set_hash_size(conn, table, BULK_HASH_BYTES)
         _index_above(conn, marks)
         for table in INDEXES:
             _set_hash_size(conn, table, DEFAULT_HASH_BYTES)
-    return True
+        return conn.execute("SELECT count(*) FROM paper_search WHERE paper_id > ?", (marks["paper_search"],)).fetchone()[0]
 
 
 def _deferred(conn: sqlite3.Connection) -> bool:
