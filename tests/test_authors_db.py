@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from contextlib import closing
 
 import pytest
@@ -11,6 +12,7 @@ from app.cli import main
 from app.db import connect
 from app.etl import load_authors, resolve
 from app.etl.load import run_import
+from app.etl.names import coauthor_key
 from app.ranking import search_top_is_current
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, SAMPLES, db_content, query
 
@@ -145,6 +147,37 @@ def test_small_resolution_batches_give_the_same_authors(tmp_path, monkeypatch, s
     assert db_content(db) == db_content(samples_db)
 
 
+@pytest.fixture
+def in_workers(monkeypatch) -> Counter:
+    """Resolution in worker processes, a block or two per batch; counts the batches workers
+    read ahead and those read again here because an earlier batch changed an author they saw."""
+    monkeypatch.setattr(load_authors, "MENTIONS_PER_TRANSACTION", 5)
+    monkeypatch.setattr(load_authors, "PARALLEL_MIN_MENTIONS", 0)
+    counts: Counter = Counter()
+    read_ahead, as_read = load_authors._read_ahead, load_authors._as_read
+
+    def counted_read_ahead(*args):
+        for keys, batch in read_ahead(*args):
+            counts["read ahead"] += batch is not None
+            yield keys, batch
+
+    def counted_as_read(*args):
+        unchanged = as_read(*args)
+        counts["read again"] += not unchanged
+        return unchanged
+
+    monkeypatch.setattr(load_authors, "_read_ahead", counted_read_ahead)
+    monkeypatch.setattr(load_authors, "_as_read", counted_as_read)
+    return counts
+
+
+def test_resolution_in_worker_processes_gives_the_same_authors(tmp_path, in_workers, samples_db):
+    db = tmp_path / "p.db"
+    run_import(db, [SAMPLES])
+    assert in_workers["read ahead"] > 20 and in_workers["read again"] == 0
+    assert db_content(db) == db_content(samples_db)
+
+
 def test_new_resolution_rules_re_resolve_every_block_on_the_next_import(tmp_path, monkeypatch, samples_db):
     # Authors resolved by "older rules" that merged nothing but identical spellings.
     db = tmp_path / "p.db"
@@ -218,6 +251,44 @@ def test_a_typo_candidate_follows_an_override_that_moves_its_author(tmp_path):
     assert db_content(tmp_path / "before" / "p.db") == db_content(tmp_path / "fresh" / "p.db")
 
 
+def test_removing_a_merge_across_blocks_parts_the_two_people_again(tmp_path):
+    smith = {"title": "Packet Scheduling", "authors": ["Smith, Amin", "Poe, Edgar"]}
+    files = [jsonl(tmp_path / "papers.jsonl", *TYPO_PAPERS, smith)]
+    for name in ("merged", "fresh"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "merged" / "overrides.txt").write_text("merge: Tootoochian, Amin = Smith, Amin\n")
+    run_import(tmp_path / "merged" / "p.db", files)
+    amins = "SELECT s.name, a.name FROM authorships s JOIN authors a ON a.id = s.author_id WHERE s.given_name = 'Amin' ORDER BY s.name"
+    assert query(tmp_path / "merged" / "p.db", amins) == [
+        ("Amin Smith", "Amin Tootoochian"), ("Amin Tootoochian", "Amin Tootoochian"), ("Amin Tootoonchian", "Amin Tootoonchian")]
+    (tmp_path / "merged" / "overrides.txt").unlink()
+    run_import(tmp_path / "merged" / "p.db", files)
+    # Each block claimed the merged author for its own person; one of them must get a new one.
+    assert query(tmp_path / "merged" / "p.db", amins) == [
+        ("Amin Smith", "Amin Smith"), ("Amin Tootoochian", "Amin Tootoochian"), ("Amin Tootoonchian", "Amin Tootoonchian")]
+    run_import(tmp_path / "fresh" / "p.db", files)
+    assert db_content(tmp_path / "merged" / "p.db") == db_content(tmp_path / "fresh" / "p.db")
+
+
+def test_a_batch_read_ahead_is_read_again_when_an_earlier_batch_took_its_author(tmp_path, monkeypatch, in_workers):
+    # As above, in workers: the `smith` batch takes the merged author, which the `tootoochian`
+    # batch, read meanwhile, still saw as its own mentions' author.
+    smith = {"title": "Packet Scheduling", "authors": ["Smith, Amin", "Poe, Edgar"]}
+    files = [jsonl(tmp_path / "papers.jsonl", *TYPO_PAPERS, smith)]
+    (tmp_path / "overrides.txt").write_text("merge: Tootoochian, Amin = Smith, Amin\n")
+    run_import(tmp_path / "p.db", files)
+    (tmp_path / "overrides.txt").unlink()
+    in_workers.clear()
+    monkeypatch.setattr(load_authors, "MENTIONS_PER_TRANSACTION", 1)  # one block per batch
+    counted = load_authors._read_ahead
+    monkeypatch.setattr(load_authors, "_read_ahead", lambda *args: iter(list(counted(*args))))  # all read first
+    run_import(tmp_path / "p.db", files)
+    assert in_workers["read ahead"] == 2 and in_workers["read again"] == 1
+    amins = "SELECT s.name, a.name FROM authorships s JOIN authors a ON a.id = s.author_id WHERE s.given_name = 'Amin' ORDER BY s.name"
+    assert query(tmp_path / "p.db", amins) == [
+        ("Amin Smith", "Amin Smith"), ("Amin Tootoochian", "Amin Tootoochian"), ("Amin Tootoonchian", "Amin Tootoonchian")]
+
+
 def test_a_typo_candidate_needs_two_coauthors_besides_its_own_names(tmp_path):
     papers = [
         {"title": "First Paper", "authors": ["Tootoonchian, Amin", "Doe, Jane"]},
@@ -228,3 +299,19 @@ def test_a_typo_candidate_needs_two_coauthors_besides_its_own_names(tmp_path):
     run_import(tmp_path / "p.db", [jsonl(tmp_path / "a.jsonl", *papers)])
     assert query(tmp_path / "p.db", "SELECT count(*) FROM authors WHERE given_name LIKE 'Amin%'") == [(3,)]
     assert cross_block_candidates(tmp_path / "p.db") == []
+
+
+def test_paper_evidence_keys_are_the_coauthor_keys_of_its_mentions(samples_db):
+    # The evidence loader builds the keys from each mention's stored block key.
+    conn = connect(samples_db)
+    try:
+        mentions = conn.execute("SELECT paper_id, family_name, given_name FROM authorships").fetchall()
+        context = load_authors.PaperContext()
+        context.load(conn, {m["paper_id"] for m in mentions})
+    finally:
+        conn.close()
+    expected: dict[int, set[str]] = {}
+    for m in mentions:
+        expected.setdefault(m["paper_id"], set()).add(coauthor_key(m["family_name"], m["given_name"]))
+    assert context.coauthors == expected
+    assert {"achiam joshua", "lopes rapha", "kaiser lukasz"} <= set().union(*context.coauthors.values())

@@ -13,6 +13,7 @@ from app.etl.names import (
     NameParseError,
     block_key,
     coauthor_key,
+    coauthor_key_in_block,
     compatible_candidates,
     fold,
     given_compatibility,
@@ -168,6 +169,8 @@ def test_coauthor_key_is_block_key_and_first_given_name():
     assert coauthor_key("Achiam", "Joshua") == "achiam joshua"
     assert coauthor_key("Gontijo-Lopes", "Rapha") == "lopes rapha"
     assert coauthor_key("OpenAI", None) == "openai"
+    assert coauthor_key_in_block("lopes", "Rapha") == "lopes rapha"
+    assert coauthor_key_in_block("openai", None) == "openai"
 
 
 COMPATIBLE_GIVEN_NAMES = [

@@ -10,14 +10,17 @@ cluster keeps the author id most of its mentions already had.
 """
 from __future__ import annotations
 
+import gc
 import json
+import multiprocessing
 import sqlite3
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable, Iterator, NamedTuple
 
-from app.db import chunked, placeholders, write_transaction
-from app.etl.names import coauthor_key, fold
+from app.db import chunked, connect, placeholders, write_transaction
+from app.etl.names import coauthor_key, coauthor_key_in_block, fold
 from app.etl.resolve import (RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, typo_candidate,
                              typo_key_pairs)
 from app.etl.search_index import batched_fts
@@ -30,6 +33,11 @@ MENTIONS_PER_TRANSACTION = 100_000
 # Papers whose evidence (co-author keys, profiles) stays cached during a run: measured
 # about 3 KB each with their sets (at 100k papers), so the cache stays within the memory budget.
 MAX_CACHED_PAPERS = 150_000
+# With this many mentions queued, worker processes read and cluster batches ahead while
+# this process writes: below it, starting them costs more than they save.
+PARALLEL_MIN_MENTIONS = 200_000
+RESOLVE_WORKERS = 2  # both cores read and cluster; writing takes the least time of the three
+READER_CACHE_KIB = 32 * 1024  # each worker's SQLite page cache
 
 
 def queue_blocks(conn: sqlite3.Connection, keys: set[str]) -> None:
@@ -105,36 +113,108 @@ def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
     """Re-resolve every queued block, a batch per transaction.
 
     `after_each(conn, papers)` runs inside each transaction with the papers whose
-    authors changed (their search rows need rewriting).
+    authors changed (their search rows need rewriting). With many mentions queued, worker
+    processes read and cluster the next batches while this one writes (`_read_ahead`).
     """
+    batches = _plan_batches(conn, overrides)
+    if not batches:
+        return
+    # The blocks authors will be in once every queued block is resolved.
+    typo_pairs = typo_key_pairs({overrides.block_alias(r[0]) for r in conn.execute(
+        "SELECT DISTINCT block_key FROM authorships")})
     context = PaperContext()
-    typo_pairs: set[tuple[str, str]] | None = None
-    while True:
+    for keys, batch in _read_ahead(conn, batches, overrides):
         with write_transaction(conn), batched_fts(conn):
-            keys = _next_batch(conn)
-            if not keys:
-                break
-            papers = resolve_blocks(conn, set(keys), overrides, now, context)
-            if typo_pairs is None:  # the blocks authors will be in once every queued block is resolved
-                typo_pairs = typo_key_pairs({overrides.block_alias(r[0]) for r in conn.execute(
-                    "SELECT DISTINCT block_key FROM authorships")})
+            if batch is None or not _as_read(conn, batch.state):
+                batch = read_batch(conn, keys, overrides, context)
+            papers = write_batch(conn, batch, now)
             record_typo_candidates(conn, {overrides.block_alias(k) for k in keys}, typo_pairs, context)
             conn.executemany("DELETE FROM pending_blocks WHERE block_key = ?", [(k,) for k in keys])
             after_each(conn, papers)
 
 
-def _next_batch(conn: sqlite3.Connection) -> list[str]:
-    """The next queued blocks, in key order, up to BLOCKS_PER_TRANSACTION blocks or
-    MENTIONS_PER_TRANSACTION mentions (always at least one block, however big)."""
-    keys, mentions = [], 0
+def _plan_batches(conn: sqlite3.Connection, overrides: Overrides) -> list[_Planned]:
+    """The queued blocks in batches, in key order: up to BLOCKS_PER_TRANSACTION blocks or
+    MENTIONS_PER_TRANSACTION mentions (always at least one group, however big). Blocks an
+    override aliases together go in one batch, so no two batches write the same authors."""
+    groups: dict[str, list[tuple[str, int]]] = {}
     for key, count in conn.execute(
             "SELECT p.block_key, (SELECT count(*) FROM authorships a WHERE a.block_key = p.block_key) "
-            "FROM pending_blocks p ORDER BY p.block_key LIMIT ?", (BLOCKS_PER_TRANSACTION,)):
-        if keys and mentions + count > MENTIONS_PER_TRANSACTION:
-            break
-        keys.append(key)
-        mentions += count
-    return keys
+            "FROM pending_blocks p ORDER BY p.block_key"):
+        groups.setdefault(overrides.block_alias(key), []).append((key, count))
+    batches: list[_Planned] = []
+    for group in groups.values():
+        count = sum(n for _, n in group)
+        last = batches[-1] if batches else None
+        if (last is None or last.mentions + count > MENTIONS_PER_TRANSACTION
+                or len(last.keys) + len(group) > BLOCKS_PER_TRANSACTION):
+            batches.append(last := _Planned([], 0))
+        last.keys += [key for key, _ in group]
+        last.mentions += count
+    return batches
+
+
+@dataclass
+class _Planned:
+    """A batch to resolve: its queued block keys and their mentions."""
+
+    keys: list[str]
+    mentions: int
+
+
+def _read_ahead(conn: sqlite3.Connection, batches: list[_Planned],
+                overrides: Overrides) -> Iterator[tuple[list[str], ResolvedBatch | None]]:
+    """Each batch's keys with the batch read and clustered by a worker process, in order; None
+    (read it here) when too few mentions are queued for workers to pay off.
+
+    Workers read committed data while this process writes earlier batches. Batches hold
+    different blocks, so those writes cannot change what a later batch reads, but for
+    authors an override moved between blocks: `_as_read` checks for that.
+    """
+    if len(batches) < 2 or sum(b.mentions for b in batches) < PARALLEL_MIN_MENTIONS:
+        yield from ((b.keys, None) for b in batches)
+        return
+    db = conn.execute("PRAGMA database_list").fetchone()["file"]
+    # spawn, not fork: a forked worker would inherit the import lock and hold it past a kill.
+    with ProcessPoolExecutor(max_workers=RESOLVE_WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_open_reader, initargs=(db,)) as pool:
+        todo = deque(b.keys for b in batches)
+        ahead = deque()
+        while todo or ahead:
+            while todo and len(ahead) <= RESOLVE_WORKERS:  # one more than the workers: none waits on this process
+                keys = todo.popleft()
+                ahead.append((keys, pool.submit(_read_in_worker, keys, overrides)))
+            keys, future = ahead.popleft()
+            yield keys, future.result()
+
+
+_reader: sqlite3.Connection | None = None  # a worker process's connection
+
+
+def _open_reader(db: str) -> None:
+    global _reader
+    gc.disable()  # as in the importing process: many small objects, no cycles worth collecting
+    _reader = connect(db, readonly=True)
+    _reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+
+
+def _read_in_worker(keys: list[str], overrides: Overrides) -> ResolvedBatch:
+    """`read_batch` in a worker, from one snapshot of the database."""
+    _reader.execute("BEGIN")
+    try:
+        return read_batch(_reader, keys, overrides, PaperContext())
+    finally:
+        _reader.execute("COMMIT")
+
+
+def _as_read(conn: sqlite3.Connection, state: _BlockState) -> bool:
+    """Whether the authors a worker read for a batch are still as it saw them."""
+    seen = {**state.authors, **state.outside}
+    now: dict[int, tuple | None] = dict.fromkeys(seen)
+    for chunk in chunked(sorted(seen)):
+        for r in conn.execute(f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE id IN ({placeholders(chunk)})", chunk):
+            now[r[0]] = tuple(r)[1:]
+    return now == seen
 
 
 def record_typo_candidates(conn: sqlite3.Connection, resolved: set[str], typo_pairs: set[tuple[str, str]],
@@ -228,9 +308,9 @@ class PaperContext:
         keys: dict[int, set[str]] = defaultdict(set)
         owners: dict[int, set[str]] = defaultdict(set)
         for chunk in chunked(missing):
-            for pid, family, given in conn.execute(
-                    f"SELECT paper_id, family_name, given_name FROM authorships WHERE paper_id IN ({placeholders(chunk)})", chunk):
-                keys[pid].add(coauthor_key(family, given))
+            for pid, block, given in conn.execute(
+                    f"SELECT paper_id, block_key, given_name FROM authorships WHERE paper_id IN ({placeholders(chunk)})", chunk):
+                keys[pid].add(coauthor_key_in_block(block, given))
             for pid, owner in conn.execute(
                     f"SELECT DISTINCT paper_id, profile_owner FROM paper_sources "
                     f"WHERE profile_owner IS NOT NULL AND paper_id IN ({placeholders(chunk)})", chunk):
@@ -240,13 +320,18 @@ class PaperContext:
             self.profiles[pid] = frozenset(owners[pid])
 
 
-def resolve_blocks(conn: sqlite3.Connection, block_keys: set[str], overrides: Overrides, now: str,
-                   context: PaperContext | None = None) -> set[int]:
-    """Re-resolve these blocks (after override aliasing) from all their mentions; write the differences.
+@dataclass
+class ResolvedBatch:
+    """A batch of blocks read and clustered, ready to write: each block's mentions and result."""
 
-    Returns the papers whose authors changed.
-    """
-    context = context or PaperContext()
+    blocks: list[tuple[str, list[Mention], BlockResult | None]]  # (alias, mentions, result)
+    state: _BlockState
+    keys: list[str]  # every block key read, aliases included
+
+
+def read_batch(conn: sqlite3.Connection, block_keys: Iterable[str], overrides: Overrides,
+               context: PaperContext) -> ResolvedBatch:
+    """Read these blocks (after override aliasing) with all their mentions, and cluster them."""
     groups: dict[str, set[str]] = defaultdict(set)
     for key in block_keys:
         groups[overrides.block_alias(key)].add(key)
@@ -254,71 +339,101 @@ def resolve_blocks(conn: sqlite3.Connection, block_keys: set[str], overrides: Ov
         groups[alias] |= {alias} | {k for k, v in overrides.aliases.items() if v == alias}
     alias_of = {k: alias for alias, keys in groups.items() for k in keys}
     state = _BlockState.fetch(conn, sorted(alias_of), alias_of)
-    context.load(conn, {r["paper_id"] for rows in state.mentions.values() for r in rows})
-    writer = _Writer(conn, now)
+    context.load(conn, {m.paper_id for rows in state.mentions.values() for m in rows})
+    blocks = []
     for alias in sorted(groups):
         rows = state.mentions.get(alias, [])
-        refs = [MentionRef(key=r["id"], paper=r["paper_id"], family=r["family_name"], given=r["given_name"],
-                           is_organization=bool(r["is_organization"]), coauthors=context.coauthors[r["paper_id"]],
-                           profiles=context.profiles[r["paper_id"]]) for r in rows]
-        result = resolve_block(refs, overrides) if refs else None
-        writer.block(alias, rows, result, state)
-    writer.flush(state, sorted(alias_of))
+        refs = [MentionRef(key=m.id, paper=m.paper_id, family=m.family_name, given=m.given_name,
+                           is_organization=bool(m.is_organization), coauthors=context.coauthors[m.paper_id],
+                           profiles=context.profiles[m.paper_id]) for m in rows]
+        blocks.append((alias, rows, resolve_block(refs, overrides) if refs else None))
+    return ResolvedBatch(blocks, state, sorted(alias_of))
+
+
+def write_batch(conn: sqlite3.Connection, batch: ResolvedBatch, now: str) -> set[int]:
+    """Write the differences between a resolved batch and the database; returns the papers whose authors changed."""
+    writer = _Writer(conn, now)
+    for alias, rows, result in batch.blocks:
+        writer.block(alias, rows, result, batch.state)
+    writer.flush(batch.state, batch.keys)
     return writer.papers
+
+
+class Mention(NamedTuple):
+    """An author mention as resolution reads it from `authorships`."""
+
+    id: int
+    paper_id: int
+    name: str
+    family_name: str
+    given_name: str | None
+    is_organization: int
+    author_id: int | None
+    block_key: str
+
+
+AUTHOR_COLUMNS = "id, name, family_name, given_name, is_organization, block_key, paper_count"
 
 
 @dataclass
 class _BlockState:
     """What the database holds now for a set of blocks: mentions, authors, their spellings."""
 
-    mentions: dict[str, list[sqlite3.Row]]
+    mentions: dict[str, list[Mention]]  # by alias
     authors: dict[int, tuple]  # id -> (name, family, given, is_org, block, paper_count)
     names: dict[int, dict[str, tuple]]  # author id -> name -> (family, given, count)
+    # Authors of these mentions filed under another block (an override moved them), as read.
+    outside: dict[int, tuple | None]
 
     @classmethod
     def fetch(cls, conn: sqlite3.Connection, keys: list[str], alias_of: dict[str, str]) -> "_BlockState":
-        mentions: dict[str, list] = defaultdict(list)
+        mentions: dict[str, list[Mention]] = defaultdict(list)
         authors, names = {}, defaultdict(dict)
         for chunk in chunked(keys):
             for r in conn.execute(
-                    f"SELECT id, paper_id, name, family_name, given_name, is_organization, author_id, block_key "
-                    f"FROM authorships WHERE block_key IN ({placeholders(chunk)}) ORDER BY id", chunk):
-                mentions[alias_of[r["block_key"]]].append(r)
+                    f"SELECT {', '.join(Mention._fields)} FROM authorships "
+                    f"WHERE block_key IN ({placeholders(chunk)}) ORDER BY id", chunk):
+                mentions[alias_of[r["block_key"]]].append(Mention(*r))
         # Authors live under their alias, but an author from before an override aliased its
         # block keeps the old key: look under every key of the group.
         for chunk in chunked(keys):
-            for r in conn.execute(
-                    f"SELECT id, name, family_name, given_name, is_organization, block_key, paper_count "
-                    f"FROM authors WHERE block_key IN ({placeholders(chunk)})", chunk):
+            for r in conn.execute(f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE block_key IN ({placeholders(chunk)})",
+                                  chunk):
                 authors[r[0]] = tuple(r)[1:]
+        outside: dict[int, tuple | None] = dict.fromkeys(
+            sorted({m.author_id for rows in mentions.values() for m in rows} - authors.keys() - {None}))
+        for chunk in chunked(list(outside)):
+            for r in conn.execute(f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE id IN ({placeholders(chunk)})", chunk):
+                outside[r[0]] = tuple(r)[1:]
         ids = sorted(authors)
         for chunk in chunked(ids):
             for aid, name, family, given, count in conn.execute(
                     f"SELECT author_id, name, family_name, given_name, count FROM author_names "
                     f"WHERE author_id IN ({placeholders(chunk)})", chunk):
                 names[aid][name] = (family, given, count)
-        return cls(mentions, authors, names)
+        return cls(dict(mentions), authors, dict(names), outside)
 
 
-def _assign_ids(clusters: list[Cluster], old_author: dict[int, int | None]) -> list[int | None]:
-    """Give each cluster the old author id most of its members had; bigger clusters choose first."""
+def _assign_ids(clusters: list[Cluster], old_author: dict[int, int | None], claimable: set[int]) -> list[int | None]:
+    """Give each cluster the old author id most of its members had, if it is still claimable;
+    bigger clusters choose first."""
     order = sorted(range(len(clusters)), key=lambda i: (-len(clusters[i].members), clusters[i].members[0]))
     taken: set[int] = set()
     ids: list[int | None] = [None] * len(clusters)
     for i in order:
         votes = Counter(old_author[m] for m in clusters[i].members if old_author[m] is not None)
         for author_id, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])):
-            if author_id not in taken:
+            if author_id in claimable and author_id not in taken:
                 ids[i] = author_id
                 taken.add(author_id)
                 break
     return ids
 
 
-def _spellings(members: list[sqlite3.Row]) -> dict[str, tuple]:
+def _spellings(members: list[Mention]) -> dict[str, tuple]:
     """name -> (family, given, papers); a name split two ways keeps its commoner split."""
-    splits = Counter((m["name"], m["family_name"], m["given_name"]) for m in members)
-    counts = Counter(m["name"] for m in members)
+    splits = Counter((m.name, m.family_name, m.given_name) for m in members)
+    counts = Counter(m.name for m in members)
     out: dict[str, tuple] = {}
     for (name, family, given), _ in sorted(splits.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1], kv[0][2] or "")):
         out.setdefault(name, (family, given, counts[name]))
@@ -336,20 +451,22 @@ class _Writer:
         self.kept: set[int] = set()
         self.papers: set[int] = set()  # papers whose authors changed
 
-    def block(self, alias: str, rows: list, result: BlockResult | None, state: _BlockState) -> None:
+    def block(self, alias: str, rows: list[Mention], result: BlockResult | None, state: _BlockState) -> None:
         clusters = result.clusters if result else []
-        by_id = {r["id"]: r for r in rows}
-        ids = _assign_ids(clusters, {r["id"]: r["author_id"] for r in rows})
+        by_id = {m.id: m for m in rows}
+        # Only this batch's authors not yet claimed by another of its blocks: an author an
+        # override once merged across blocks is kept by one block, not shared by both.
+        ids = _assign_ids(clusters, {m.id: m.author_id for m in rows}, state.authors.keys() - self.kept)
         author_of_name: dict[str, int] = {}
         for cluster, author_id in zip(clusters, ids):
             members = [by_id[m] for m in cluster.members]
             author_id = self._author(alias, cluster, author_id, members, state)
             self.kept.add(author_id)
             for m in members:
-                author_of_name[m["name"]] = author_id
-                if m["author_id"] != author_id:
-                    self.moved.append((m["id"], author_id))
-                    self.papers.add(m["paper_id"])
+                author_of_name[m.name] = author_id
+                if m.author_id != author_id:
+                    self.moved.append((m.id, author_id))
+                    self.papers.add(m.paper_id)
         if result:
             self.merges += [(author_of_name[m.a_name], m.a_name, m.b_name, m.rule, m.score, m.evidence)
                             for m in result.merges if m.a_name in author_of_name]
@@ -359,8 +476,8 @@ class _Writer:
                 if c.a_name in author_of_name and c.b_name in author_of_name
                 and author_of_name[c.a_name] != author_of_name[c.b_name]]
 
-    def _author(self, alias, cluster: Cluster, author_id, members, state: _BlockState) -> int:
-        papers = len({m["paper_id"] for m in members})
+    def _author(self, alias, cluster: Cluster, author_id, members: list[Mention], state: _BlockState) -> int:
+        papers = len({m.paper_id for m in members})
         row = (cluster.name, cluster.family, cluster.given, int(cluster.is_organization), alias, papers)
         if author_id is None:
             author_id = self.conn.execute(
@@ -371,7 +488,7 @@ class _Writer:
                 "UPDATE authors SET name = ?, family_name = ?, given_name = ?, is_organization = ?, block_key = ?, "
                 "paper_count = ?, updated_at = ? WHERE id = ?", (*row, self.now, author_id))
             if (state.authors.get(author_id) or ("",))[0] != cluster.name:
-                self.papers.update(m["paper_id"] for m in members)
+                self.papers.update(m.paper_id for m in members)
         spellings = _spellings(members)
         if state.names.get(author_id, {}) != spellings:
             self.conn.execute("DELETE FROM author_names WHERE author_id = ?", (author_id,))
@@ -385,8 +502,11 @@ class _Writer:
         # Two steps, so no (paper, author) pair is ever held twice mid-update.
         conn.executemany("UPDATE authorships SET author_id = NULL WHERE id = ?", [(mid,) for mid, _ in self.moved])
         conn.executemany("UPDATE authorships SET author_id = ? WHERE id = ?", [(aid, mid) for mid, aid in self.moved])
-        gone = [aid for aid in sorted(state.authors) if aid not in self.kept]
-        conn.executemany("DELETE FROM authors WHERE id = ?", [(aid,) for aid in gone])
+        # Authors no cluster kept, once nothing points at them: one an override filed under
+        # another block may still hold mentions of a block resolved later, which moves them.
+        gone = [aid for aid in sorted(state.authors.keys() | state.outside.keys()) if aid not in self.kept]
+        conn.executemany("DELETE FROM authors WHERE id = ? AND NOT EXISTS (SELECT 1 FROM authorships WHERE author_id = ?)",
+                         [(aid, aid) for aid in gone])
         for chunk in chunked(sorted(self.kept)):
             conn.execute(f"DELETE FROM author_merges WHERE author_id IN ({placeholders(chunk)})", chunk)
         conn.executemany("INSERT INTO author_merges (author_id, name_a, name_b, rule, score, evidence) "

@@ -160,8 +160,14 @@ def coauthor_key(family: str, given: str | None) -> str:
     The whole first name rather than its initial: `wang y` is shared by too many people
     to count as evidence that two mentions share a co-author.
     """
+    return coauthor_key_in_block(block_key(family, given), given)
+
+
+def coauthor_key_in_block(block: str, given: str | None) -> str:
+    """`coauthor_key` from the block key a mention already has: a million papers hold more
+    distinct names than the caches keep, but far fewer distinct given names."""
     tokens = given_tokens(given)
-    return f"{block_key(family, given)} {tokens[0] if tokens else ''}".rstrip()
+    return f"{block} {tokens[0]}" if tokens else block
 
 
 @cache
