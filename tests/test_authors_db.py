@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from contextlib import closing
 
@@ -270,23 +271,68 @@ def test_removing_a_merge_across_blocks_parts_the_two_people_again(tmp_path):
     assert db_content(tmp_path / "merged" / "p.db") == db_content(tmp_path / "fresh" / "p.db")
 
 
-def test_a_batch_read_ahead_is_read_again_when_an_earlier_batch_took_its_author(tmp_path, monkeypatch, in_workers):
-    # As above, in workers: the `smith` batch takes the merged author, which the `tootoochian`
-    # batch, read meanwhile, still saw as its own mentions' author.
-    smith = {"title": "Packet Scheduling", "authors": ["Smith, Amin", "Poe, Edgar"]}
-    files = [jsonl(tmp_path / "papers.jsonl", *TYPO_PAPERS, smith)]
-    (tmp_path / "overrides.txt").write_text("merge: Tootoochian, Amin = Smith, Amin\n")
-    run_import(tmp_path / "p.db", files)
-    (tmp_path / "overrides.txt").unlink()
-    in_workers.clear()
-    monkeypatch.setattr(load_authors, "MENTIONS_PER_TRANSACTION", 1)  # one block per batch
-    counted = load_authors._read_ahead
-    monkeypatch.setattr(load_authors, "_read_ahead", lambda *args: iter(list(counted(*args))))  # all read first
-    run_import(tmp_path / "p.db", files)
-    assert in_workers["read ahead"] == 2 and in_workers["read again"] == 1
-    amins = "SELECT s.name, a.name FROM authorships s JOIN authors a ON a.id = s.author_id WHERE s.given_name = 'Amin' ORDER BY s.name"
-    assert query(tmp_path / "p.db", amins) == [
-        ("Amin Smith", "Amin Smith"), ("Amin Tootoochian", "Amin Tootoochian"), ("Amin Tootoonchian", "Amin Tootoonchian")]
+SMYTH_PAPERS = [
+    {"title": "Smith Paper", "authors": ["Smith, John", "Doe, Jane"]},
+    {"title": "Smyth Paper", "authors": ["Smyth, John", "Doe, Jane"]},
+    {"title": "Jane Smyth Paper", "authors": ["Smyth, Jane", "Roe, Richard"]},
+    {"title": "Anna Smith Paper", "authors": ["Smith, Anna", "Poe, Edgar"]},
+]
+
+
+@pytest.mark.parametrize("workers", [False, True])
+def test_author_ids_do_not_depend_on_where_resolution_batches_are_cut(tmp_path, monkeypatch, workers):
+    stages = [None, "merge: Smyth, John = Smith, John\n", "# the merge removed\n"]
+    by_batching = []
+    for per_batch in (load_authors.MENTIONS_PER_TRANSACTION, 1):
+        monkeypatch.setattr(load_authors, "MENTIONS_PER_TRANSACTION", per_batch)
+        monkeypatch.setattr(load_authors, "PARALLEL_MIN_MENTIONS", 0 if workers else 10**9)
+        folder = tmp_path / str(per_batch)
+        folder.mkdir()
+        files = [jsonl(folder / "papers.jsonl", *SMYTH_PAPERS)]
+        seen = []
+        for overrides in stages:
+            if overrides:
+                (folder / "overrides.txt").write_text(overrides)
+            run_import(folder / "p.db", files)
+            seen.append(query(folder / "p.db", "SELECT s.name, a.id, a.name FROM authorships s "
+                                               "JOIN authors a ON a.id = s.author_id ORDER BY s.id"))
+            assert query(folder / "p.db", "SELECT count(*) FROM authors WHERE id NOT IN "
+                                          "(SELECT author_id FROM authorships)") == [(0,)]
+        by_batching.append(seen)
+    assert by_batching[0] == by_batching[1]
+    merged, removed = by_batching[0][1:]
+    assert {(m, a) for m, _, a in merged if "John" in m} == {("John Smith", "John Smith"), ("John Smyth", "John Smith")}
+    assert {(m, a) for m, _, a in removed if "John" in m} == {("John Smith", "John Smith"), ("John Smyth", "John Smyth")}
+    # Jane Smyth, filed under `smith` while the merge held the blocks together, keeps her id.
+    assert len({aid for stage in by_batching[0] for m, aid, _ in stage if m == "Jane Smyth"}) == 1
+
+
+def test_a_batch_read_ahead_is_read_again_when_an_author_it_saw_changed(tmp_path, samples_db):
+    db = tmp_path / "p.db"
+    with closing(sqlite3.connect(samples_db)) as source, closing(sqlite3.connect(db)) as copy:
+        source.backup(copy)
+    with closing(connect(db)) as conn:
+        batch = load_authors.read_batch(conn, ["fedus"], resolve.Overrides(), load_authors.PaperContext())
+        assert list(batch.state.authors.values()) == [("William Fedus", "Fedus", "William", 0, "fedus", 3)]
+        assert load_authors._as_read(conn, batch.state)
+        conn.execute("UPDATE authors SET block_key = 'elsewhere' WHERE name = 'William Fedus'")
+        assert not load_authors._as_read(conn, batch.state)
+
+
+def test_an_author_filed_under_another_block_is_not_taken_and_goes_once_unused(tmp_path, samples_db):
+    # As if an override had filed Fedus's author under another block and its history were lost.
+    db = tmp_path / "p.db"
+    with closing(sqlite3.connect(samples_db)) as source, closing(sqlite3.connect(db)) as copy:
+        source.backup(copy)
+    with closing(connect(db)) as conn:
+        (old,) = conn.execute("SELECT id FROM authors WHERE name = 'William Fedus'").fetchone()
+        conn.execute("UPDATE authors SET block_key = 'elsewhere' WHERE id = ?", (old,))
+        conn.execute("INSERT INTO pending_blocks (block_key) VALUES ('fedus')")
+    run_import(db, [])
+    assert query(db, "SELECT DISTINCT a.id != ?, a.name, a.block_key FROM authorships s JOIN authors a ON a.id = s.author_id "
+                     "WHERE s.family_name = 'Fedus'", (old,)) == [(1, "William Fedus", "fedus")]
+    assert query(db, "SELECT count(*) FROM authors WHERE id = ?", (old,)) == [(0,)]
+    assert db_content(db) == db_content(samples_db)
 
 
 def test_a_typo_candidate_needs_two_coauthors_besides_its_own_names(tmp_path):

@@ -75,6 +75,34 @@ def assert_whole(db) -> None:
         conn.close()
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (its parse, resolution and ranking workers), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def assert_exit(pids: list[int]) -> None:
+    """Workers die with the import that started them, not linger holding the database."""
+    deadline = time.monotonic() + 10
+    while any(map(alive, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(alive, pids)), f"orphaned workers: {[p for p in pids if alive(p)]}"
+
+
 def test_sigkill_at_random_moments_never_leaves_a_half_file(tmp_path, corpus):
     reference = tmp_path / "reference.db"
     full = run_to_end(reference, corpus)
@@ -92,8 +120,10 @@ def test_sigkill_at_random_moments_never_leaves_a_half_file(tmp_path, corpus):
                                     cwd=ROOT)
             time.sleep(delay)
             running = proc.poll() is None
+            workers = children(proc.pid)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
+            assert_exit(workers)
             kills.append((round(delay, 2), running))
             if db.exists():
                 assert_whole(db)

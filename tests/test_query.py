@@ -10,7 +10,7 @@ import pytest
 from app.db import connect, write_transaction
 from app import query as query_layer
 from app.query import AmbiguousAuthor, NameVariant, PaperDB, PaperSource, QueryError, fts_query
-from app.etl import search_lists
+from app.etl import search_lists, workers
 from app.ranking import RANK_SQL, WEIGHTS, ScratchIndex
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, query
 
@@ -516,16 +516,23 @@ def test_lists_ranked_by_two_processes_are_the_lists_ranked_by_one(listed_db, mo
         return [tuple(r) for r in conn.execute("SELECT term, position, paper_id, score FROM search_top "
                                                "ORDER BY term, position")]
 
-    class Recording(search_lists.ProcessPoolExecutor):
-        def submit(self, fn, *args, **kwargs):
-            ranked_apart.append(len(args[1]))  # the words the other process ranks
-            return super().submit(fn, *args, **kwargs)
+    def recording_pool(*args, **kwargs):
+        pool = make_pool(*args, **kwargs)
+        submit = pool.submit
+
+        def recorded(fn, *fn_args):
+            ranked_apart.append(len(fn_args[1]))  # the words the other process ranks
+            return submit(fn, *fn_args)
+
+        pool.submit = recorded
+        return pool
 
     ranked_apart: list[int] = []
     conn = connect(listed_db)
     one = lists(conn)
+    make_pool = workers.pool
     monkeypatch.setattr(search_lists, "PARALLEL_MIN_WORDS", 2)
-    monkeypatch.setattr(search_lists, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(workers, "pool", recording_pool)
     with write_transaction(conn):
         words = search_lists.refresh_search_top(conn, min_papers=4, depth=5).words
         assert lists(conn) == one

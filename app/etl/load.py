@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import multiprocessing
 import os
 import sqlite3
 import time
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
 from app.db import connect, ensure_schema, write_transaction
+from app.etl import workers
 from app.etl.extract import FileRejected, extract
 from app.etl.load_authors import assign_provisional, queue_blocks, queue_if_rules_changed, resolve_pending
 from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, refresh_search, remove_file_sources
@@ -237,17 +236,15 @@ def parsed_files(conn, files: list[Path], *, rehash: bool = False) -> Iterator[P
         yield from (item if isinstance(item, FileResult) else parse_file(item) for item in todo)
         return
     # Both cores: one parses the next file while this process writes the current one.
-    # spawn, not fork: a forked worker would inherit the import lock and hold it past a kill.
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=gc.disable) as pool:
-        ahead = deque([pool.submit(parse_file, to_parse[0])])
+    with workers.pool(1) as parser:
+        ahead = deque([parser.submit(parse_file, to_parse[0])])
         queue = deque(to_parse[1:])
         for item in todo:
             if isinstance(item, FileResult):
                 yield item
                 continue
             if queue:
-                ahead.append(pool.submit(parse_file, queue.popleft()))
+                ahead.append(parser.submit(parse_file, queue.popleft()))
             yield ahead.popleft().result()
 
 
@@ -313,14 +310,29 @@ def read_overrides(db: str | os.PathLike, path: str | os.PathLike | None) -> Ove
 
 def queue_override_blocks(conn, overrides: Overrides) -> None:
     """Queue the blocks the overrides name now or named at the last import: an edited line,
-    a new one and a removed one all take effect on the next import."""
-    named = {block for pair in (*overrides.merges, *overrides.splits) for block, _ in pair}
+    a new one and a removed one all take effect on the next import. Until they are resolved
+    (`settle_override_blocks`), `override_blocks` keeps both, which resolution batches together."""
     with write_transaction(conn):
         before = {r[0] for r in conn.execute("SELECT block_key FROM override_blocks")}
-        if named != before:
-            conn.execute("DELETE FROM override_blocks")
-            conn.executemany("INSERT INTO override_blocks (block_key) VALUES (?)", [(k,) for k in sorted(named)])
+        named = _named_blocks(overrides)
+        _set_override_blocks(conn, named | before)
         queue_blocks(conn, named | before)
+
+
+def settle_override_blocks(conn, overrides: Overrides) -> None:
+    """Once the queued blocks are resolved, `override_blocks` holds the blocks the overrides name now."""
+    with write_transaction(conn):
+        _set_override_blocks(conn, _named_blocks(overrides))
+
+
+def _named_blocks(overrides: Overrides) -> set[str]:
+    return {block for pair in (*overrides.merges, *overrides.splits) for block, _ in pair}
+
+
+def _set_override_blocks(conn, blocks: set[str]) -> None:
+    if {r[0] for r in conn.execute("SELECT block_key FROM override_blocks")} != blocks:
+        conn.execute("DELETE FROM override_blocks")
+        conn.executemany("INSERT INTO override_blocks (block_key) VALUES (?)", [(k,) for k in sorted(blocks)])
 
 
 def run_import(
@@ -368,6 +380,7 @@ def run_import(
                 progress(result)
         clock = time.perf_counter()
         resolve_pending(conn, overrides, now_utc(), refresh_search)
+        settle_override_blocks(conn, overrides)
         clock = report.timed("resolve", clock)
         # A bulk load finished by this run counts whole, however few papers this run added.
         optimize_after_bulk_load(conn, max(report.papers_added, index_deferred(conn)))

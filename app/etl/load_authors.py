@@ -10,16 +10,15 @@ cluster keeps the author id most of its mentions already had.
 """
 from __future__ import annotations
 
-import gc
 import json
-import multiprocessing
 import sqlite3
 from collections import Counter, defaultdict, deque
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator, NamedTuple
 
 from app.db import chunked, connect, placeholders, write_transaction
+from app.etl import workers
 from app.etl.names import coauthor_key, coauthor_key_in_block, fold
 from app.etl.resolve import (RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, typo_candidate,
                              typo_key_pairs)
@@ -135,13 +134,16 @@ def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
 
 def _plan_batches(conn: sqlite3.Connection, overrides: Overrides) -> list[_Planned]:
     """The queued blocks in batches, in key order: up to BLOCKS_PER_TRANSACTION blocks or
-    MENTIONS_PER_TRANSACTION mentions (always at least one group, however big). Blocks an
-    override aliases together go in one batch, so no two batches write the same authors."""
+    MENTIONS_PER_TRANSACTION mentions (always at least one group, however big). The blocks
+    the overrides name now or named before (`override_blocks`) go in one batch: an author
+    merged across blocks has mentions in several of them (`_owners`)."""
+    named = {r[0] for r in conn.execute("SELECT block_key FROM override_blocks")}
     groups: dict[str, list[tuple[str, int]]] = {}
     for key, count in conn.execute(
             "SELECT p.block_key, (SELECT count(*) FROM authorships a WHERE a.block_key = p.block_key) "
             "FROM pending_blocks p ORDER BY p.block_key"):
-        groups.setdefault(overrides.block_alias(key), []).append((key, count))
+        group = "" if key in named else overrides.block_alias(key)  # "": every block an override names
+        groups.setdefault(group, []).append((key, count))
     batches: list[_Planned] = []
     for group in groups.values():
         count = sum(n for _, n in group)
@@ -165,27 +167,34 @@ class _Planned:
 def _read_ahead(conn: sqlite3.Connection, batches: list[_Planned],
                 overrides: Overrides) -> Iterator[tuple[list[str], ResolvedBatch | None]]:
     """Each batch's keys with the batch read and clustered by a worker process, in order; None
-    (read it here) when too few mentions are queued for workers to pay off.
+    (read it here) when too few mentions are queued for workers to pay off, or a worker died.
 
     Workers read committed data while this process writes earlier batches. Batches hold
-    different blocks, so those writes cannot change what a later batch reads, but for
-    authors an override moved between blocks: `_as_read` checks for that.
+    different blocks, and the blocks overrides name share one, so those writes do not
+    change what a later batch reads; `_as_read` checks anyway, for authors filed under
+    another batch's block that `override_blocks` did not account for.
     """
     if len(batches) < 2 or sum(b.mentions for b in batches) < PARALLEL_MIN_MENTIONS:
         yield from ((b.keys, None) for b in batches)
         return
     db = conn.execute("PRAGMA database_list").fetchone()["file"]
-    # spawn, not fork: a forked worker would inherit the import lock and hold it past a kill.
-    with ProcessPoolExecutor(max_workers=RESOLVE_WORKERS, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_open_reader, initargs=(db,)) as pool:
+    readers = workers.pool(RESOLVE_WORKERS, _open_reader, (db,))
+    try:
         todo = deque(b.keys for b in batches)
-        ahead = deque()
+        ahead: deque = deque()
         while todo or ahead:
             while todo and len(ahead) <= RESOLVE_WORKERS:  # one more than the workers: none waits on this process
                 keys = todo.popleft()
-                ahead.append((keys, pool.submit(_read_in_worker, keys, overrides)))
+                ahead.append((keys, readers.submit(_read_in_worker, keys, overrides)))
             keys, future = ahead.popleft()
-            yield keys, future.result()
+            try:
+                batch = future.result()
+            except BrokenProcessPool:  # a worker was killed (out of memory?): read the rest here
+                yield from ((k, None) for k in (keys, *(k for k, _ in ahead), *todo))
+                return
+            yield keys, batch
+    finally:
+        readers.shutdown(cancel_futures=True)
 
 
 _reader: sqlite3.Connection | None = None  # a worker process's connection
@@ -193,7 +202,6 @@ _reader: sqlite3.Connection | None = None  # a worker process's connection
 
 def _open_reader(db: str) -> None:
     global _reader
-    gc.disable()  # as in the importing process: many small objects, no cycles worth collecting
     _reader = connect(db, readonly=True)
     _reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
 
@@ -346,17 +354,42 @@ def read_batch(conn: sqlite3.Connection, block_keys: Iterable[str], overrides: O
         refs = [MentionRef(key=m.id, paper=m.paper_id, family=m.family_name, given=m.given_name,
                            is_organization=bool(m.is_organization), coauthors=context.coauthors[m.paper_id],
                            profiles=context.profiles[m.paper_id]) for m in rows]
-        blocks.append((alias, rows, resolve_block(refs, overrides) if refs else None))
+        blocks.append((alias, rows, _for_writing(resolve_block(refs, overrides)) if refs else None))
     return ResolvedBatch(blocks, state, sorted(alias_of))
+
+
+def _for_writing(result: BlockResult) -> BlockResult:
+    """The result without the clusters' papers and co-authors: writing needs neither, and they
+    are most of what a worker would send back."""
+    return replace(result, clusters=[replace(c, papers=frozenset(), coauthors=frozenset()) for c in result.clusters])
 
 
 def write_batch(conn: sqlite3.Connection, batch: ResolvedBatch, now: str) -> set[int]:
     """Write the differences between a resolved batch and the database; returns the papers whose authors changed."""
     writer = _Writer(conn, now)
+    owned: dict[str, set[int]] = defaultdict(set)
+    for author_id, alias in _owners(batch.blocks).items():
+        if author_id in batch.state.authors:  # filed under one of this batch's blocks
+            owned[alias].add(author_id)
     for alias, rows, result in batch.blocks:
-        writer.block(alias, rows, result, batch.state)
+        writer.block(alias, rows, result, batch.state, owned[alias])
     writer.flush(batch.state, batch.keys)
     return writer.papers
+
+
+def _owners(blocks: list[tuple[str, list[Mention], BlockResult | None]]) -> dict[int, str]:
+    """Each current author's block: the one holding most of its mentions (ties: the first).
+
+    Only one block may keep an author: after an override that merged two blocks is
+    removed, its person's mentions point at one author from both. The blocks the overrides
+    name now or named before are resolved in one batch, so this does not depend on where
+    the batches are cut.
+    """
+    counts = Counter((m.author_id, alias) for alias, rows, _ in blocks for m in rows if m.author_id is not None)
+    owners: dict[int, str] = {}
+    for (author_id, alias), _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1])):
+        owners.setdefault(author_id, alias)
+    return owners
 
 
 class Mention(NamedTuple):
@@ -451,12 +484,11 @@ class _Writer:
         self.kept: set[int] = set()
         self.papers: set[int] = set()  # papers whose authors changed
 
-    def block(self, alias: str, rows: list[Mention], result: BlockResult | None, state: _BlockState) -> None:
+    def block(self, alias: str, rows: list[Mention], result: BlockResult | None, state: _BlockState,
+              claimable: set[int]) -> None:
         clusters = result.clusters if result else []
         by_id = {m.id: m for m in rows}
-        # Only this batch's authors not yet claimed by another of its blocks: an author an
-        # override once merged across blocks is kept by one block, not shared by both.
-        ids = _assign_ids(clusters, {m.id: m.author_id for m in rows}, state.authors.keys() - self.kept)
+        ids = _assign_ids(clusters, {m.id: m.author_id for m in rows}, claimable)
         author_of_name: dict[str, int] = {}
         for cluster, author_id in zip(clusters, ids):
             members = [by_id[m] for m in cluster.members]

@@ -30,13 +30,12 @@ from __future__ import annotations
 import heapq
 import json
 import math
-import multiprocessing
 import sqlite3
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Iterator
 
 from app.db import connect
+from app.etl import workers
 from app.ranking import (FTS_STRUCTURE_ROWID, RANK_SQL, TOP_DEPTH, TOP_MIN_PAPERS, WEIGHTS, WORDS, ScratchIndex, bm25,
                          hits_from_score, idf, index_totals, paper_tokens, saturation)
 
@@ -264,8 +263,8 @@ def _ranked_words(conn: sqlite3.Connection, words: dict[str, str], limit: int) -
     path = conn.execute("PRAGMA database_list").fetchone()[2]  # '' for an in-memory database
     if not path or len(items) < PARALLEL_MIN_WORDS:
         return _rank(conn, items, limit)
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        theirs = pool.submit(_rank_in, path, items[1::2], limit)
+    with workers.pool(1) as ranker:
+        theirs = ranker.submit(_rank_in, path, items[1::2], limit)
         return {**_rank(conn, items[0::2], limit), **theirs.result()}
 
 
