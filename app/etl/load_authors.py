@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator, NamedTuple
 
 from app.db import chunked, connect, placeholders, write_transaction
-from app.etl import workers
+from app.etl import resolve, workers
 from app.etl.names import coauthor_key, coauthor_key_in_block, fold
 from app.etl.resolve import (RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, typo_candidate,
                              typo_key_pairs)
@@ -178,6 +178,7 @@ def _read_ahead(conn: sqlite3.Connection, batches: list[_Planned],
         yield from ((b.keys, None) for b in batches)
         return
     db = conn.execute("PRAGMA database_list").fetchone()["file"]
+    resolve.clear_caches()  # the workers cluster; this process needs the loading's names no more
     readers = workers.pool(RESOLVE_WORKERS, _open_reader, (db,))
     try:
         todo = deque(b.keys for b in batches)
@@ -213,6 +214,7 @@ def _read_in_worker(keys: list[str], overrides: Overrides) -> ResolvedBatch:
         return read_batch(_reader, keys, overrides, PaperContext())
     finally:
         _reader.execute("COMMIT")
+        resolve.clear_caches()  # the next batch holds other blocks: keep the worker small
 
 
 def _as_read(conn: sqlite3.Connection, state: _BlockState) -> bool:

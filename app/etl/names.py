@@ -170,6 +170,13 @@ def coauthor_key_in_block(block: str, given: str | None) -> str:
     return f"{block} {tokens[0]}" if tokens else block
 
 
+def clear_caches() -> None:
+    """Empty the name caches. Blocks share few names: a worker resolving one batch of blocks
+    after another would otherwise fill them with every block's (hundreds of MB at 1M papers)."""
+    for cached in (_fold_letters, fold, given_tokens, block_key, name_tokens, coauthor_key, token_compatibility):
+        cached.cache_clear()
+
+
 @cache
 def nickname_table() -> dict[str, frozenset[str]]:
     """Name -> names it may stand for or be short for: the `nicknames` package plus `nicknames.csv`."""

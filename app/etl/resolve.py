@@ -47,6 +47,7 @@ from typing import AbstractSet, Hashable, Iterable, NamedTuple, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
+from app.etl import names
 from app.etl.names import (
     RULE_SCORES,
     Compatibility,
@@ -342,6 +343,12 @@ def _names_compatibility(a: _Name, b: _Name) -> Compatibility | None:
     if a.key == b.key and a.given_len != b.given_len:
         return Compatibility("re-split", RULE_SCORES["re-split"])
     return token_compatibility(a.key[1], b.key[1])
+
+
+def clear_caches() -> None:
+    """Empty the name caches here and in `names` (see `names.clear_caches`)."""
+    _names_compatibility.cache_clear()
+    names.clear_caches()
 
 
 def _groups_compatibility(x: _Group, y: _Group) -> Compatibility | None:
