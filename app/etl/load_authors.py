@@ -6,7 +6,8 @@ always complete. The blocks it touched are queued in `pending_blocks`; at the en
 the run each queued block is re-resolved whole, from every mention in the database,
 so the result never depends on the order files came in, and a block touched by many
 files is resolved once. A killed run leaves its queue for the next run. Each new
-cluster keeps the author id most of its mentions already had.
+cluster keeps the author id most of its mentions already had, if its block owns that
+author (`_owners`).
 """
 from __future__ import annotations
 
@@ -220,11 +221,16 @@ def _read_in_worker(keys: list[str], overrides: Overrides) -> ResolvedBatch:
 def _as_read(conn: sqlite3.Connection, state: _BlockState) -> bool:
     """Whether the authors a worker read for a batch are still as it saw them."""
     seen = {**state.authors, **state.outside}
-    now: dict[int, tuple | None] = dict.fromkeys(seen)
-    for chunk in chunked(sorted(seen)):
+    return _author_rows(conn, seen) == seen
+
+
+def _author_rows(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, tuple | None]:
+    """id -> (name, family, given, is_org, block, paper_count) for these authors; None for one that is gone."""
+    rows: dict[int, tuple | None] = dict.fromkeys(sorted(ids))
+    for chunk in chunked(list(rows)):
         for r in conn.execute(f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE id IN ({placeholders(chunk)})", chunk):
-            now[r[0]] = tuple(r)[1:]
-    return now == seen
+            rows[r[0]] = tuple(r)[1:]
+    return rows
 
 
 def record_typo_candidates(conn: sqlite3.Connection, resolved: set[str], typo_pairs: set[tuple[str, str]],
@@ -435,11 +441,8 @@ class _BlockState:
             for r in conn.execute(f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE block_key IN ({placeholders(chunk)})",
                                   chunk):
                 authors[r[0]] = tuple(r)[1:]
-        outside: dict[int, tuple | None] = dict.fromkeys(
-            sorted({m.author_id for rows in mentions.values() for m in rows} - authors.keys() - {None}))
-        for chunk in chunked(list(outside)):
-            for r in conn.execute(f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE id IN ({placeholders(chunk)})", chunk):
-                outside[r[0]] = tuple(r)[1:]
+        referenced = {m.author_id for rows in mentions.values() for m in rows}
+        outside = _author_rows(conn, referenced - authors.keys() - {None})
         ids = sorted(authors)
         for chunk in chunked(ids):
             for aid, name, family, given, count in conn.execute(
