@@ -5,6 +5,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,13 @@ def query(db: Path, sql: str, params=()) -> list[tuple]:
         return [tuple(r) for r in conn.execute(sql, params)]
     finally:
         conn.close()
+
+
+def copied(src: Path, dst: Path) -> Path:
+    """A copy of a database through SQLite's backup API: a file copy would miss what is still in the WAL."""
+    with closing(sqlite3.connect(src)) as a, closing(sqlite3.connect(dst)) as b:
+        a.backup(b)
+    return dst
 
 
 def db_content(db) -> dict:

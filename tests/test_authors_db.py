@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import Counter
 from contextlib import closing
 
@@ -15,7 +14,7 @@ from app.etl import load_authors, resolve
 from app.etl.load import run_import
 from app.etl.names import coauthor_key
 from app.ranking import search_top_is_current
-from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, SAMPLES, db_content, query
+from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, SAMPLES, copied, db_content, query
 
 SAME_PERSON = [
     ("Joshua Achiam", {"Josh Achiam", "Joshua Achiam"}),
@@ -308,9 +307,7 @@ def test_author_ids_do_not_depend_on_where_resolution_batches_are_cut(tmp_path, 
 
 
 def test_a_batch_read_ahead_is_read_again_when_an_author_it_saw_changed(tmp_path, samples_db):
-    db = tmp_path / "p.db"
-    with closing(sqlite3.connect(samples_db)) as source, closing(sqlite3.connect(db)) as copy:
-        source.backup(copy)
+    db = copied(samples_db, tmp_path / "p.db")
     with closing(connect(db)) as conn:
         batch = load_authors.read_batch(conn, ["fedus"], resolve.Overrides(), load_authors.PaperContext())
         assert list(batch.state.authors.values()) == [("William Fedus", "Fedus", "William", 0, "fedus", 3)]
@@ -321,9 +318,7 @@ def test_a_batch_read_ahead_is_read_again_when_an_author_it_saw_changed(tmp_path
 
 def test_an_author_filed_under_another_block_is_not_taken_and_goes_once_unused(tmp_path, samples_db):
     # As if an override had filed Fedus's author under another block and its history were lost.
-    db = tmp_path / "p.db"
-    with closing(sqlite3.connect(samples_db)) as source, closing(sqlite3.connect(db)) as copy:
-        source.backup(copy)
+    db = copied(samples_db, tmp_path / "p.db")
     with closing(connect(db)) as conn:
         (old,) = conn.execute("SELECT id FROM authors WHERE name = 'William Fedus'").fetchone()
         conn.execute("UPDATE authors SET block_key = 'elsewhere' WHERE id = ?", (old,))

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -11,6 +10,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import copied
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -32,9 +33,7 @@ def free_port() -> int:
 @pytest.fixture
 def server(samples_db, tmp_path):
     """`paperdb serve` on a copy of the sample database; yields its base URL."""
-    db = tmp_path / "papers.db"
-    with sqlite3.connect(samples_db) as src, sqlite3.connect(db) as dst:
-        src.backup(dst)
+    db = copied(samples_db, tmp_path / "papers.db")
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
     paperdb = Path(sys.executable).parent / "paperdb"

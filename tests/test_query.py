@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from app import query as query_layer
 from app.query import AmbiguousAuthor, NameVariant, PaperDB, PaperSource, QueryError, fts_query
 from app.etl import search_lists, workers
 from app.ranking import RANK_SQL, WEIGHTS, ScratchIndex
-from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, query
+from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, copied, query
 
 SIMPLEQA = "Measuring short-form factuality in large language models"
 HOSTILE = [
@@ -162,9 +161,7 @@ def test_filters_do_not_drive_the_full_text_scan(db):
 def listed_db(samples_db, tmp_path, monkeypatch) -> Path:
     """A copy of the sample database with `search_top` lists 5 deep for words in 4 or more papers."""
     monkeypatch.setattr(search_lists, "TOP_SPARE", 0)
-    db = tmp_path / "listed.db"
-    with sqlite3.connect(samples_db) as src, sqlite3.connect(db) as dst:
-        src.backup(dst)
+    db = copied(samples_db, tmp_path / "listed.db")
     conn = connect(db)
     with write_transaction(conn):
         assert search_lists.refresh_search_top(conn, min_papers=4, depth=5).words > 0

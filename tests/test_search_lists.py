@@ -18,7 +18,7 @@ from app.etl import search_lists
 from app.etl.load import run_import
 from app.query import PaperDB
 from app.ranking import bm25, idf, index_totals, paper_tokens
-from tests.conftest import generate_corpus
+from tests.conftest import copied, generate_corpus
 
 MIN_PAPERS, DEPTH = 60, 10
 
@@ -39,13 +39,6 @@ def listed_base(corpora, tmp_path_factory) -> Path:
         assert search_lists.refresh_search_top(conn, min_papers=MIN_PAPERS, depth=DEPTH).words > 100
     conn.close()
     return db
-
-
-def copied(src: Path, dst: Path) -> Path:
-    """A copy through SQLite's backup API: a file copy would miss what is still in the WAL."""
-    with closing(sqlite3.connect(src)) as a, closing(sqlite3.connect(dst)) as b:
-        a.backup(b)
-    return dst
 
 
 @pytest.fixture
