@@ -102,6 +102,12 @@ def index_totals(conn: sqlite3.Connection) -> tuple[int, int]:
     return papers, sum(columns)
 
 
+def index_structure(conn: sqlite3.Connection) -> bytes | None:
+    """`paper_search_fts`'s structure record as this connection sees it: every write to the index changes it."""
+    row = conn.execute("SELECT block FROM paper_search_fts_data WHERE id = ?", (FTS_STRUCTURE_ROWID,)).fetchone()
+    return row[0] if row else None
+
+
 def paper_tokens(conn: sqlite3.Connection, paper_ids: Iterable[int]) -> dict[int, int]:
     """Each paper's tokens (all columns) in `paper_search_fts`: bm25's document length."""
     return {pid: sum(varints(sizes)) for pid, sizes in conn.execute(

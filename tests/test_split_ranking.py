@@ -1,0 +1,99 @@
+"""A large search is ranked in two halves of the paper ids at once; the page is the one a single ranking gives."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app import query as query_layer
+from app.db import connect, write_transaction
+from app.query import PaperDB
+from tests.conftest import copied, query
+
+
+@pytest.fixture
+def split(monkeypatch):
+    """Every search of the sample is large enough to split."""
+    monkeypatch.setattr(query_layer, "SPLIT_MIN_MATCHES", 0)
+
+
+def ranked(pdb: PaperDB, text: str, **kwargs) -> tuple[list, list[str]]:
+    """(paper id, score) of each hit, and the ranking statements run on the caller's connection."""
+    statements = []
+    pdb.conn.set_trace_callback(statements.append)
+    try:
+        hits = [(h.paper_id, h.score) for h in pdb.search(text, **kwargs)]
+    finally:
+        pdb.conn.set_trace_callback(None)
+    return hits, [sql for sql in statements if "bm25(" in sql]
+
+
+def middle(db) -> int:
+    [(lo, hi)] = query(db, "SELECT min(paper_id), max(paper_id) FROM paper_search")
+    return (lo + hi) // 2
+
+
+@pytest.mark.parametrize("text, kwargs", [
+    ("model", {}),
+    ("model", {"limit": 3, "offset": 2}),
+    ("model", {"limit": 4, "offset": 11}),  # the last page, past the end of one half
+    ("language models", {"limit": 5}),
+    ("verif* OR language OR reinforcement", {"raw": True}),
+    ("model", {"author": "John Schulman"}),
+    ("reinforcement", {"author": "John Schulman", "limit": 2, "offset": 1}),
+])
+def test_the_halves_merge_into_the_page_of_one_ranking(samples_db, monkeypatch, text, kwargs):
+    with PaperDB(samples_db) as pdb:
+        expected, statements = ranked(pdb, text, **kwargs)
+        assert expected and not any("rowid <=" in sql for sql in statements)
+        monkeypatch.setattr(query_layer, "SPLIT_MIN_MATCHES", 0)
+        hits, statements = ranked(pdb, text, **kwargs)
+    assert hits == expected
+    assert [sql for sql in statements if "rowid <=" in sql] and not [sql for sql in statements if "rowid >" in sql]
+
+
+def test_both_halves_hold_papers_of_the_page(samples_db, split):
+    # `model` is in 12 of the 16 papers: its first page takes from either side of the middle.
+    with PaperDB(samples_db) as pdb:
+        hits, _ = ranked(pdb, "model", limit=10)
+    ids = [paper_id for paper_id, _ in hits]
+    assert len(ids) == 10 and min(ids) <= middle(samples_db) < max(ids)
+    assert [score for _, score in hits] == sorted((score for _, score in hits), reverse=True)
+
+
+def test_a_commit_between_the_two_reads_leaves_the_caller_to_rank_both_halves(samples_db, tmp_path, split):
+    # The second connection starts its read after an import committed a change to the index:
+    # its half is of another index, so the caller ranks that half too, in its own snapshot.
+    db = copied(samples_db, tmp_path / "papers.db")
+    writer = connect(db)
+    [(last,)] = query(db, "SELECT max(paper_id) FROM paper_search")
+
+    def commit_before_the_split(sql: str) -> None:
+        if "min(paper_id)" in sql and not writer.in_transaction:
+            with write_transaction(writer):
+                writer.execute("UPDATE paper_search SET title = 'Process supervision for process supervision' "
+                               "WHERE paper_id = ?", (last,))
+
+    with PaperDB(db) as pdb:
+        before, _ = ranked(pdb, "process supervision", limit=3)
+        statements = []
+        pdb.conn.set_trace_callback(lambda sql: (commit_before_the_split(sql), statements.append(sql)))
+        during = [(h.paper_id, h.score) for h in pdb.search("process supervision", limit=3)]
+        pdb.conn.set_trace_callback(None)
+        after = pdb.search("process supervision", limit=3)
+    writer.close()
+    assert during == before and last not in [paper_id for paper_id, _ in before]
+    assert [sql for sql in statements if "bm25(" in sql and "rowid >" in sql]  # the upper half, ranked here
+    assert after[0].paper_id == last
+
+
+def test_closing_ends_the_second_connections_thread(samples_db, split):
+    def rank_threads() -> list:
+        return [t for t in threading.enumerate() if t.name.startswith("paperdb-rank")]
+
+    assert not rank_threads()
+    pdb = PaperDB(samples_db)
+    pdb.search("model")
+    assert len(rank_threads()) == 1
+    pdb.close()
+    assert not rank_threads()
