@@ -42,8 +42,8 @@ _MARK_START, _MARK_END = "\x02", "\x03"
 # not `_`, which it treats as a separator).
 WORD = re.compile(r"[^\W_]")
 NAME_WORD = re.compile(r"[^\W_]+")
-# Shortest prefix a plain query may end in `*`: the index keeps prefixes of 2-4 letters;
-# `a*` would merge the postings of every word starting with `a`.
+# Shortest prefix a plain query may end in `*`: `a*` would merge the postings of every word
+# starting with `a` (the index keeps 3-letter prefixes; others merge the words they start).
 PREFIX_MIN_LEN = 2
 # A search whose filtering words (in half the papers or more) are checked after ranking ranks
 # this many times the papers wanted first: with one such word, fewer than a quarter pass

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+from contextlib import closing
 
 import pytest
 from alembic.script import ScriptDirectory
 
-from app.db import _alembic_config, current_revision, head_revision, migrate
-from tests.conftest import ROOT, query
+from app.db import _alembic_config, connect, current_revision, head_revision, migrate, write_transaction
+from app.etl.search_index import index_deferred
+from app.query import PaperDB
+from tests.conftest import ROOT, copied, query
 
 EARLIER = [r.revision for r in ScriptDirectory.from_config(_alembic_config()).walk_revisions()][1:]
 NOW = "2026-01-01T00:00:00+00:00"
@@ -70,3 +73,32 @@ def test_the_nightly_job_backs_up_before_migrating(tmp_path):
     assert query(backup, "SELECT title FROM papers") == [("Process Supervision Verified",)]
     assert current_revision(db) == head_revision()
     assert "schema migrated from 0001" in done.stderr
+
+
+def test_the_search_index_rebuilt_with_3_letter_prefixes_finds_what_it_found(samples_db, tmp_path):
+    db = copied(samples_db, tmp_path / "papers.db")
+    searches = ["process supervision", "verif*", "lan*", "la*", "reinf* learn*", "Schulman"]
+    migrate(db, "-1")
+    assert current_revision(db) == "0009" and "prefix='2 3 4'" in index_sql(db)
+    with PaperDB(db) as pdb:
+        before = {text: [h.as_dict() for h in pdb.search(text)] for text in searches}
+    assert all(before.values())
+    # A bulk load cut short left its last paper to be indexed by the next import.
+    [(last,)] = query(db, "SELECT max(paper_id) FROM paper_search")
+    with closing(connect(db)) as conn, write_transaction(conn):
+        for table, key in (("papers", "id"), ("abstracts", "id"), ("authors", "id"), ("paper_search", "paper_id")):
+            conn.execute(f"INSERT INTO fts_deferred (table_name, upto) SELECT ?, max({key}) - (? = 'paper_search') "
+                         f"FROM {table}", (table, table))
+    migrate(db)
+    assert current_revision(db) == head_revision() and "prefix='3'" in index_sql(db)
+    assert query(db, "SELECT count(*) FROM paper_search_fts_docsize WHERE id = ?", (last,)) == [(0,)]
+    with closing(connect(db)) as conn:
+        assert index_deferred(conn) == 1
+        conn.execute("INSERT INTO paper_search_fts (paper_search_fts, rank) VALUES ('integrity-check', 1)")
+    with PaperDB(db) as pdb:
+        assert {text: [h.as_dict() for h in pdb.search(text)] for text in searches} == before
+
+
+def index_sql(db) -> str:
+    [(sql,)] = query(db, "SELECT sql FROM sqlite_master WHERE name = 'paper_search_fts'")
+    return sql
