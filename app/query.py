@@ -21,7 +21,7 @@ import sqlite3
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -31,7 +31,7 @@ from app.etl.clean import repair_text
 from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
 from app.ranking import LISTS_ARE_CURRENT, RANK_SQL, SEARCH_COLUMNS, WEIGHTS, ScratchIndex, index_totals
-from app.split_ranking import RANGE, SplitRanker
+from app.split_ranking import SplitRanker
 
 SNIPPET_TOKENS = 16
 # How `Hit.snippet` marks the matched words; `Hit.highlight()` takes other markers.
@@ -383,7 +383,7 @@ class _Plan:
     ranking: str
     checks: str  # empty when every word ranks
     listed: str | None  # the index term of the one ranking word, when it has a `search_top` list
-    matches: int  # at most this many papers match the ranking words (0 when each is rarer than the lists' words)
+    matches: int  # how many papers the ranking words may match, by the lists' counts (decides splitting only)
 
 
 class PaperDB:
@@ -406,6 +406,7 @@ class PaperDB:
         """Close the connection (and the second one that ranks large searches, if it was opened)."""
         if self._split_ranker is not None:
             self._split_ranker.close()
+            self._split_ranker = None
         self.conn.close()
 
     def __enter__(self) -> "PaperDB":
@@ -509,7 +510,7 @@ class PaperDB:
         terms = [got[0] if len(got) == 1 and not prefix else None
                  for got, (_, prefix) in zip(self._scratch().terms([w for w, _ in phrases]), phrases)]
         rows = self.conn.execute(
-            "SELECT s.papers AS total, t.term, t.papers FROM search_top_source s "
+            "SELECT s.papers AS total, s.min_papers, t.term, t.papers FROM search_top_source s "
             "LEFT JOIN search_terms t ON t.term IN (SELECT value FROM json_each(:terms)) "
             f"WHERE {LISTS_ARE_CURRENT}",
             {"terms": json.dumps([t for t in terms if t])},
@@ -523,8 +524,10 @@ class PaperDB:
             ranking=fts_query_of([phrases[i] for i in ranking]),
             checks=fts_query_of([p for i, p in enumerate(phrases) if i not in ranking]),
             listed=terms[ranking[0]] if len(ranking) == 1 and terms[ranking[0]] in papers else None,
-            # a prefix or a phrase of several terms could match any number
-            matches=min(papers.get(terms[i], 0) if terms[i] else rows[0]["total"] for i in ranking),
+            # A word without a list was in fewer than min_papers when the lists were last ranked
+            # in full; a prefix or a phrase of several terms could match any number.
+            matches=min(papers.get(terms[i], rows[0]["min_papers"] - 1) if terms[i] else rows[0]["total"]
+                        for i in ranking),
         )
 
     def _from_lists(self, plan: _Plan, filters: list[str], params: dict) -> list | None:
@@ -566,10 +569,13 @@ class PaperDB:
         """The page ranked in full by FTS5: every match of the ranking words is scored."""
         # `+rowid` keeps the filters out of FTS5's plan: given `rowid IN (…)`, it runs the
         # whole MATCH once per listed paper (minutes for a prolific author).
-        sql = RANK_SQL.format(match=":ranking" if plan else ":match",
-                              filters="".join(f" AND {f.format(id='+rowid')}" for f in filters) + RANGE)
+        def sql_of(id_range: str = "") -> str:
+            return RANK_SQL.format(match=":ranking" if plan else ":match",
+                                   filters="".join(f" AND {f.format(id='+rowid')}" for f in filters) + id_range)
+
+        splits = not filters and self._may_match(plan) >= SPLIT_MIN_MATCHES
         if not (plan and plan.checks):
-            return self._rank(plan, sql, {**params, "ranking": plan.ranking if plan else None})
+            return self._rank(splits, sql_of, {**params, "ranking": plan.ranking if plan else None})
         # The filtering words are checked on the best papers of the ranking words: each is in
         # half the papers or more, so most pass. (In the MATCH, bm25 would count each one's
         # papers; a set of their papers holds half the index.)
@@ -578,23 +584,27 @@ class PaperDB:
         offset, wanted = params["offset"], params["offset"] + params["limit"]
         first_limit = CHECKED_FIRST * wanted
         ranked = {**params, "ranking": plan.ranking, "offset": 0}
-        first = self._rank(plan, sql, {**ranked, "limit": first_limit})
+        first = self._rank(splits, sql_of, {**ranked, "limit": first_limit})
         found = self._containing(first, plan.checks, wanted)
         if len(found) < wanted and len(first) == first_limit:
             # Too few passed: on down the rest of the ranking (a second and last one).
-            with closing(self.conn.execute(sql.replace(RANGE, ""), {**ranked, "limit": -1, "offset": first_limit})) as rest:
+            with closing(self.conn.execute(sql_of(), {**ranked, "limit": -1, "offset": first_limit})) as rest:
                 while len(found) < wanted and (rows := rest.fetchmany(first_limit)):
                     found += self._containing(rows, plan.checks, wanted - len(found))
         return found[offset:wanted]
 
-    def _rank(self, plan: _Plan | None, sql: str, params: dict) -> list:
-        """The rows of a RANK_SQL `sql`; on both cores when the ranking words may match many papers."""
-        matches = plan.matches if plan else index_totals(self.conn)[0]
-        if matches < SPLIT_MIN_MATCHES:
-            return self.conn.execute(sql.replace(RANGE, ""), params).fetchall()
+    def _rank(self, splits: bool, sql_of: Callable[[str], str], params: dict) -> list:
+        """The rows of the RANK_SQL `sql_of` gives (for an id range, or for all); in two halves at once if `splits`."""
+        if not splits:
+            return self.conn.execute(sql_of(""), params).fetchall()
         if self._split_ranker is None:
             self._split_ranker = SplitRanker(self.path)
-        return self._split_ranker.rank(self.conn, sql, params)
+        return self._split_ranker.rank(self.conn, sql_of, params)
+
+    def _may_match(self, plan: _Plan | None) -> int:
+        """At most how many papers the ranking words match: the whole index for raw FTS5 syntax
+        and while the lists are out of date."""
+        return plan.matches if plan else index_totals(self.conn)[0]
 
     def _author_names(self, paper_ids: list[int]) -> dict[int, list[str]]:
         """Display names of the papers' authors, in order, by paper."""

@@ -96,9 +96,10 @@ def varints(blob: bytes) -> list[int]:
 def index_totals(conn: sqlite3.Connection) -> tuple[int, int]:
     """(papers, tokens) in `paper_search_fts` as this connection sees it: what bm25's N and avgdl come from."""
     row = conn.execute("SELECT block FROM paper_search_fts_data WHERE id = ?", (FTS_AVERAGES_ROWID,)).fetchone()
-    if row is None:
+    values = varints(row[0]) if row else []
+    if not values:  # an index never written to has an empty record
         return 0, 0
-    papers, *columns = varints(row[0])
+    papers, *columns = values
     return papers, sum(columns)
 
 

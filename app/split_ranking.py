@@ -9,7 +9,8 @@ bm25 counts its word frequencies over the whole index whatever the rowid range).
 The halves must come from the same index. The second connection reads in its own
 transaction, and its half is used only when its copy of the index's structure record
 (which every write to the index changes) is the caller's; otherwise the caller ranks
-that half too.
+that half too. Only the index is compared, so the ranking SQL must read nothing else:
+filters on other tables (an author's papers, years) are not split.
 """
 from __future__ import annotations
 
@@ -19,12 +20,13 @@ import sqlite3
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from operator import itemgetter
+from typing import Callable
 
 from app.db import connect
 from app.ranking import index_structure
 
-# `sql` of `SplitRanker.rank` ends its WHERE clause with this placeholder for the id range.
-RANGE = "{range}"
+LOWER, UPPER = " AND rowid <= :middle", " AND rowid > :middle"
+MAX_SQL_INT = 2**63 - 1
 
 
 class SplitRanker:
@@ -32,31 +34,31 @@ class SplitRanker:
 
     def __init__(self, path: str | os.PathLike):
         self._path = path
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="paperdb-rank")
-        self._conn: sqlite3.Connection | None = None  # used only in that thread
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="paperdb-rank")
+        self._conn: sqlite3.Connection | None = None  # opened, used and closed in that thread only
 
-    def rank(self, conn: sqlite3.Connection, sql: str, params: dict) -> list[sqlite3.Row]:
-        """Rows (`id`, `score`, …) of `sql`, ordered by score then id, with `params`' `limit` and `offset`.
+    def rank(self, conn: sqlite3.Connection, sql_of: Callable[[str], str], params: dict) -> list[sqlite3.Row]:
+        """The rows (`id`, `score`) of the ranking `sql_of` gives for an id range (`""` for all),
+        ordered by score then id, `params["limit"]` of them from `params["offset"]`.
 
-        `conn` must be in a read transaction (its snapshot is the one answered for).
-        `sql` orders by score then id and takes `:limit` rows from `:offset`.
+        `conn` must be in a read transaction: the page is the one its snapshot gives.
         """
-        # (min and max in one SELECT would scan the table; each alone is one seek)
-        lo, hi = conn.execute("SELECT (SELECT min(paper_id) FROM paper_search), (SELECT max(paper_id) FROM paper_search)").fetchone()
-        if lo is None or params["limit"] < 0:
-            return conn.execute(sql.replace(RANGE, ""), params).fetchall()
-        halves = {**params, "offset": 0, "limit": params["offset"] + params["limit"], "middle": (lo + hi) // 2}
-        upper_sql = sql.replace(RANGE, " AND rowid > :middle")
-        upper: Future = self._thread.submit(self._read, upper_sql, halves)
-        lower = conn.execute(sql.replace(RANGE, " AND rowid <= :middle"), halves).fetchall()
+        lo, hi = conn.execute("SELECT (SELECT min(id) FROM paper_search_fts_docsize), "
+                              "(SELECT max(id) FROM paper_search_fts_docsize)").fetchone()  # one seek each
+        if lo is None or params["limit"] <= 0:
+            return conn.execute(sql_of(""), params).fetchall()
+        wanted = min(params["offset"] + params["limit"], MAX_SQL_INT)
+        halves = {**params, "offset": 0, "limit": wanted, "middle": (lo + hi) // 2}
+        upper: Future = self._executor.submit(self._read, sql_of(UPPER), halves)
+        lower = conn.execute(sql_of(LOWER), halves).fetchall()
         try:
             structure, upper_rows = upper.result()
         except sqlite3.Error:
             structure, upper_rows = None, []
         if structure is None or structure != index_structure(conn):  # it failed, or an import wrote in between
-            upper_rows = conn.execute(upper_sql, halves).fetchall()
+            upper_rows = conn.execute(sql_of(UPPER), halves).fetchall()
         merged = heapq.merge(lower, upper_rows, key=itemgetter("score", "id"))
-        return list(islice(merged, params["offset"], halves["limit"]))
+        return list(islice(merged, params["offset"], wanted))
 
     def _read(self, sql: str, params: dict) -> tuple[bytes | None, list[sqlite3.Row]]:
         """The index's structure record and the rows of `sql`, read in one transaction."""
@@ -69,8 +71,12 @@ class SplitRanker:
         finally:
             self._conn.execute("COMMIT")
 
-    def close(self) -> None:
-        """Close the second connection and end its thread."""
+    def _close_connection(self) -> None:
         if self._conn is not None:
-            self._thread.submit(self._conn.close).result()
-        self._thread.shutdown()
+            self._conn.close()
+            self._conn = None
+
+    def close(self) -> None:
+        """Close the second connection (in its thread, after any ranking still running) and end the thread."""
+        self._executor.submit(self._close_connection).result()
+        self._executor.shutdown()
