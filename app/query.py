@@ -439,22 +439,22 @@ class PaperDB:
         }
         if params["limit"] < 0 or params["offset"] < 0:
             raise QueryError("limit and offset must not be negative")
-        filters = []  # conditions on the paper id, written `{id}`
-        if author is not None:
-            params["author_id"] = self._one_author(author)
-            if params["author_id"] is None:
-                return []
-            filters.append("{id} IN (SELECT paper_id FROM authorships WHERE author_id = :author_id)")
-        years = []
-        if year_from is not None:
-            params["year_from"] = _int(year_from, "year_from")
-            years.append("AND year >= :year_from")
-        if year_to is not None:
-            params["year_to"] = _int(year_to, "year_to")
-            years.append("AND year <= :year_to")
-        if years:
-            filters.append(f"{{id}} IN (SELECT id FROM papers WHERE year IS NOT NULL {' '.join(years)})")
-        with self._snapshot():
+        with self._snapshot():  # the author too is resolved in the snapshot the page is ranked in
+            filters = []  # conditions on the paper id, written `{id}`
+            if author is not None:
+                params["author_id"] = self._one_author(author)
+                if params["author_id"] is None:
+                    return []
+                filters.append("{id} IN (SELECT paper_id FROM authorships WHERE author_id = :author_id)")
+            years = []
+            if year_from is not None:
+                params["year_from"] = _int(year_from, "year_from")
+                years.append("AND year >= :year_from")
+            if year_to is not None:
+                params["year_to"] = _int(year_to, "year_to")
+                years.append("AND year <= :year_to")
+            if years:
+                filters.append(f"{{id}} IN (SELECT id FROM papers WHERE year IS NOT NULL {' '.join(years)})")
             try:
                 plan = None if raw else self._plan(text)
                 ranked = self._from_lists(plan, filters, params) if plan else None
