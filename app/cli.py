@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from app.db import DB_ENV, DEFAULT_DB, DatabaseError, migrate
+from app.db import DB_ENV, DEFAULT_DB, DatabaseError, migrate, upgrade_notice
 from app.etl.load import run_import
 from app.lock import LockHeld, import_lock
 from app.query import HIGHLIGHT, AuthorLookup, Hit, PaperDB, PaperDetail, QueryError
@@ -70,6 +70,8 @@ def migrate_cmd(db, revision):
     Example:
         paperdb --db papers.db migrate
     """
+    if revision == "head" and (notice := upgrade_notice(db)):
+        click.echo(notice, err=True)
     migrate(db, revision)
     click.echo(f"{db}: schema at {revision}")
 
@@ -107,6 +109,8 @@ def import_cmd(db, paths, overrides, as_json, wait, rehash):
 
     try:
         with import_lock(db, wait=wait):
+            if notice := upgrade_notice(db):
+                click.echo(notice, err=True)
             report = run_import(db, paths, overrides_path=overrides, progress=show, rehash=rehash)
     except LockHeld as e:
         click.echo(f"Error: {e}", err=True)

@@ -154,6 +154,16 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
 
 
+def upgrade_notice(path: str | os.PathLike) -> str | None:
+    """What to tell a user before an existing database is upgraded (some upgrades rebuild an index); None if none is due."""
+    path = Path(path)
+    before = current_revision(path) if path.exists() else None
+    if before is None or before == head_revision():
+        return None
+    return (f"{path}: upgrading the schema from {before} to {head_revision()} first "
+            "(an upgrade that rebuilds a full-text index takes minutes per million papers)")
+
+
 def ensure_schema(path: str | os.PathLike) -> None:
     """Migrate the database to the newest schema if it is not there already."""
     path = Path(path)

@@ -11,6 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from app.cli import main
+from app.db import current_revision, head_revision, migrate
 from tests.conftest import LAST_NIGHT_NS, SAMPLES, copy_dump, query, same_size_edit
 
 
@@ -53,6 +54,19 @@ def test_rehash_reads_files_whose_size_and_time_are_unchanged(tmp_path):
     result = run("--db", db, "import", "--rehash", dump)
     assert result.exit_code == 0 and f"changed  {dump}" in result.output
     assert query(db, "SELECT title FROM papers WHERE title LIKE '%Stop'") == [("Let's Verify Step by Stop",)]
+
+
+def test_an_import_says_when_it_upgrades_the_schema_first(tmp_path):
+    db = tmp_path / "p.db"
+    run("--db", db, "import", SAMPLES / "000_ab84cb6c7356e036.txt")
+    assert "upgrading the schema" not in run("--db", db, "import", SAMPLES).output  # new databases say nothing
+    migrate(db, "-1")
+    before = current_revision(db)
+    result = run("--db", db, "import", SAMPLES)
+    assert result.exit_code == 0, result.output
+    assert f"{db}: upgrading the schema from {before} to {head_revision()} first" in result.output
+    assert current_revision(db) == head_revision()
+    assert "upgrading the schema" not in run("--db", db, "import", SAMPLES).output
 
 
 def test_errors_are_one_line_not_a_traceback(tmp_path):
