@@ -602,8 +602,8 @@ class PaperDB:
         return self._split_ranker.rank(self.conn, sql_of, params)
 
     def _may_match(self, plan: _Plan | None) -> int:
-        """At most how many papers the ranking words match: the whole index for raw FTS5 syntax
-        and while the lists are out of date."""
+        """How many papers the ranking words may match, by the lists' counts; the whole index for
+        raw FTS5 syntax and while the lists are out of date."""
         return plan.matches if plan else index_totals(self.conn)[0]
 
     def _author_names(self, paper_ids: list[int]) -> dict[int, list[str]]:
