@@ -157,10 +157,10 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
 def upgrade_notice(path: str | os.PathLike) -> str | None:
     """What to tell a user before an existing database is upgraded (some upgrades rebuild an index); None if none is due."""
     path = Path(path)
-    before = current_revision(path) if path.exists() else None
-    if before is None or before == head_revision():
+    before, head = current_revision(path) if path.exists() else None, head_revision()
+    if before is None or before == head:
         return None
-    return (f"{path}: upgrading the schema from {before} to {head_revision()} first "
+    return (f"{path}: upgrading the schema from {before} to {head} first "
             "(an upgrade that rebuilds a full-text index takes minutes per million papers)")
 
 

@@ -93,10 +93,15 @@ def varints(blob: bytes) -> list[int]:
     return out
 
 
+def _index_record(conn: sqlite3.Connection, rowid: int) -> bytes | None:
+    """One of `paper_search_fts`'s own records, as this connection sees it."""
+    row = conn.execute("SELECT block FROM paper_search_fts_data WHERE id = ?", (rowid,)).fetchone()
+    return row[0] if row else None
+
+
 def index_totals(conn: sqlite3.Connection) -> tuple[int, int]:
     """(papers, tokens) in `paper_search_fts` as this connection sees it: what bm25's N and avgdl come from."""
-    row = conn.execute("SELECT block FROM paper_search_fts_data WHERE id = ?", (FTS_AVERAGES_ROWID,)).fetchone()
-    values = varints(row[0]) if row else []
+    values = varints(_index_record(conn, FTS_AVERAGES_ROWID) or b"")
     if not values:  # an index never written to has an empty record
         return 0, 0
     papers, *columns = values
@@ -105,8 +110,7 @@ def index_totals(conn: sqlite3.Connection) -> tuple[int, int]:
 
 def index_structure(conn: sqlite3.Connection) -> bytes | None:
     """`paper_search_fts`'s structure record as this connection sees it: every write to the index changes it."""
-    row = conn.execute("SELECT block FROM paper_search_fts_data WHERE id = ?", (FTS_STRUCTURE_ROWID,)).fetchone()
-    return row[0] if row else None
+    return _index_record(conn, FTS_STRUCTURE_ROWID)
 
 
 def paper_tokens(conn: sqlite3.Connection, paper_ids: Iterable[int]) -> dict[int, int]:

@@ -55,6 +55,16 @@ def copied(src: Path, dst: Path) -> Path:
     return dst
 
 
+def searched(pdb, text: str, **kwargs) -> tuple[list, list[str]]:
+    """The hits of a `PaperDB` search (as dicts) and the SQL statements it ran on its connection."""
+    statements = []
+    pdb.conn.set_trace_callback(statements.append)
+    try:
+        return [h.as_dict() for h in pdb.search(text, **kwargs)], statements
+    finally:
+        pdb.conn.set_trace_callback(None)
+
+
 def db_content(db) -> dict:
     """Everything a user sees, without ids or timestamps."""
     papers = query(db, """

@@ -11,7 +11,7 @@ from app import query as query_layer
 from app.query import AmbiguousAuthor, NameVariant, PaperDB, PaperSource, QueryError, fts_query
 from app.etl import search_lists, workers
 from app.ranking import RANK_SQL, WEIGHTS, ScratchIndex
-from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, copied, query
+from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, copied, query, searched
 
 SIMPLEQA = "Measuring short-form factuality in large language models"
 HOSTILE = [
@@ -167,16 +167,6 @@ def listed_db(samples_db, tmp_path, monkeypatch) -> Path:
         assert search_lists.refresh_search_top(conn, min_papers=4, depth=5).words > 0
     conn.close()
     return db
-
-
-def searched(pdb: PaperDB, text: str, **kwargs) -> tuple[list, list[str]]:
-    """The hits of a search and the SQL statements it ran."""
-    statements = []
-    pdb.conn.set_trace_callback(statements.append)
-    try:
-        return [h.as_dict() for h in pdb.search(text, **kwargs)], statements
-    finally:
-        pdb.conn.set_trace_callback(None)
 
 
 def ranked_in_full(statements: list[str]) -> bool:

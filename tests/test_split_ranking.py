@@ -8,7 +8,7 @@ import pytest
 from app import query as query_layer
 from app.db import connect, write_transaction
 from app.query import PaperDB
-from tests.conftest import copied, query
+from tests.conftest import copied, query, searched
 
 
 @pytest.fixture
@@ -19,13 +19,8 @@ def split(monkeypatch):
 
 def ranked(pdb: PaperDB, text: str, **kwargs) -> tuple[list, list[str]]:
     """(paper id, score) of each hit, and the ranking statements run on the caller's connection."""
-    statements = []
-    pdb.conn.set_trace_callback(statements.append)
-    try:
-        hits = [(h.paper_id, h.score) for h in pdb.search(text, **kwargs)]
-    finally:
-        pdb.conn.set_trace_callback(None)
-    return hits, [sql for sql in statements if "bm25(" in sql]
+    hits, statements = searched(pdb, text, **kwargs)
+    return [(h["paper_id"], h["score"]) for h in hits], [sql for sql in statements if "bm25(" in sql]
 
 
 def middle(db) -> int:
