@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 from app.db import chunked, connect, placeholders, write_transaction
 from app.etl import resolve, workers
 from app.etl.names import coauthor_key, coauthor_key_in_block, fold
+from app.etl.records import AuthorshipRow
 from app.etl.resolve import (RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, typo_candidate,
                              typo_key_pairs)
 from app.etl.search_index import batched_fts
@@ -59,17 +60,14 @@ def queue_if_rules_changed(conn: sqlite3.Connection) -> None:
                          "ON CONFLICT (id) DO UPDATE SET version = excluded.version", (RULES_VERSION,))
 
 
-def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, now: str) -> None:
-    """Give every mention without an author one: its block's author of that spelling, or a new one."""
-    rows = conn.execute(
-        "SELECT id, paper_id, name, family_name, given_name, is_organization, block_key "
-        "FROM authorships WHERE author_id IS NULL ORDER BY id").fetchall()
+def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, rows: list[AuthorshipRow], now: str) -> None:
+    """Write new authorships, each with an author: its block's author of that spelling, or a new one.
+
+    Each row is written once, author and all: an UPDATE after the insert would rewrite
+    every row and its indexes again.
+    """
     taken: dict[int, set[int]] = defaultdict(set)  # paper -> authors it already has
-    for pid, aid in conn.execute(
-            "SELECT paper_id, author_id FROM authorships WHERE author_id IS NOT NULL AND paper_id IN "
-            "(SELECT paper_id FROM authorships WHERE author_id IS NULL)"):
-        taken[pid].add(aid)
-    spelling_of = [(overrides.block_alias(r["block_key"]), r["name"]) for r in rows]
+    spelling_of = [(overrides.block_alias(r.block_key), r.name) for r in rows]
     known = _authors_by_spelling(conn, set(spelling_of))
     # Ids are handed out here, so new authors go in with one executemany (the write lock is held).
     next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM authors").fetchone()[0]
@@ -77,19 +75,21 @@ def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, now: str)
     assigned, papers, spellings = [], Counter(), Counter()
     for r, spelling in zip(rows, spelling_of):
         author_id = known.get(spelling)
-        if author_id is None or author_id in taken[r["paper_id"]]:
+        if author_id is None or author_id in taken[r.paper_id]:
             author_id, next_id = next_id, next_id + 1
-            new_authors[author_id] = (r["name"], r["family_name"], r["given_name"], r["is_organization"], spelling[0])
+            new_authors[author_id] = (r.name, r.family_name, r.given_name, r.is_organization, spelling[0])
             known.setdefault(spelling, author_id)
-        taken[r["paper_id"]].add(author_id)
-        assigned.append((author_id, r["id"]))
+        taken[r.paper_id].add(author_id)
+        assigned.append((*r, author_id))
         papers[author_id] += 1
-        spellings[(author_id, r["name"], r["family_name"], r["given_name"])] += 1
+        spellings[(author_id, r.name, r.family_name, r.given_name)] += 1
     conn.executemany(
         "INSERT INTO authors (id, name, family_name, given_name, is_organization, block_key, paper_count, "
         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(aid, *author, papers[aid], now, now) for aid, author in new_authors.items()])
-    conn.executemany("UPDATE authorships SET author_id = ? WHERE id = ?", assigned)
+    conn.executemany(
+        "INSERT INTO authorships (paper_id, position, raw_name, name, family_name, given_name, is_organization, "
+        "block_key, author_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", assigned)
     conn.executemany("UPDATE authors SET paper_count = paper_count + ? WHERE id = ?",
                      [(n, aid) for aid, n in papers.items() if aid not in new_authors])
     conn.executemany(

@@ -16,7 +16,7 @@ from app.etl.names import SPECIAL_LETTERS, block_key
 from rapidfuzz import fuzz
 
 from app.etl.normalize import CleanRecord, abstract_keys, fold_text, text_key
-from app.etl.records import Mention
+from app.etl.records import AuthorshipRow, Mention
 
 # Abstracts at least this similar (rapidfuzz ratio, 0-100, on folded text) are one paper's:
 # a fixed typo or a lost sentence end stays above it; two different abstracts sit far below.
@@ -32,6 +32,18 @@ class PaperChanges:
     removed: set[int] = field(default_factory=set)
     touched_blocks: set[str] = field(default_factory=set)  # author blocks to re-resolve
     search_dirty: set[int] = field(default_factory=set)  # papers whose search row is stale
+    # Papers' new author lists, in the order they were set: written at the end of the file
+    # together with their authors (`assign_provisional`), so no row is written twice.
+    authorships: dict[int, list[AuthorshipRow]] = field(default_factory=dict)
+
+    def block_keys(self, conn: sqlite3.Connection, paper_id: int) -> set[str]:
+        """The blocks of a paper's authors: its new list if it has one, else the database's."""
+        if paper_id in self.authorships:
+            return {row.block_key for row in self.authorships[paper_id]}
+        return _block_keys_of(conn, paper_id)
+
+    def new_authorships(self) -> list[AuthorshipRow]:
+        return [row for rows in self.authorships.values() for row in rows]
 
 
 def _block_keys_of(conn: sqlite3.Connection, paper_id: int) -> set[str]:
@@ -98,7 +110,7 @@ def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: st
         changes.dirty.add(paper_id)
         if rec.profile_owner:
             # A profile is evidence about the paper's authors even when their list is unchanged.
-            changes.touched_blocks.update(_block_keys_of(conn, paper_id))
+            changes.touched_blocks.update(changes.block_keys(conn, paper_id))
     pending_keys.setdefault(paper_id, set()).update(block_key(m.family, m.given) for m in rec.mentions)
     source_id = conn.execute(
         "INSERT INTO paper_sources (paper_id, file_id, line, record_hash, profile_owner, record) "
@@ -214,25 +226,24 @@ def _replace_abstracts(conn: sqlite3.Connection, paper_id: int, sources: list[di
 
 
 def _replace_authorships(conn: sqlite3.Connection, paper_id: int, mentions: list[Mention], changes: PaperChanges) -> None:
+    """Set a paper's author list, if it changed: the old rows go now, the new ones with their authors."""
     rows = [
-        (paper_id, pos, m.raw, m.display, m.family, m.given, m.is_organization, block_key(m.family, m.given))
+        AuthorshipRow(paper_id, pos, m.raw, m.display, m.family, m.given, int(m.is_organization), block_key(m.family, m.given))
         for pos, m in enumerate(mentions, 1)
     ]
-    have = [] if paper_id in changes.added and paper_id not in changes.dirty else [tuple(r) for r in conn.execute(
+    in_database = paper_id not in changes.authorships and paper_id not in changes.added
+    have = changes.authorships.get(paper_id, []) if not in_database else [AuthorshipRow(*r) for r in conn.execute(
         "SELECT paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key "
         "FROM authorships WHERE paper_id = ? ORDER BY position", (paper_id,))]
-    if have == [(*r[:6], int(r[6]), r[7]) for r in rows]:
+    if have == rows:
         return
-    changes.touched_blocks.update(r[7] for r in have)
-    changes.touched_blocks.update(r[7] for r in rows)
+    changes.touched_blocks.update(r.block_key for r in have)
+    changes.touched_blocks.update(r.block_key for r in rows)
     changes.search_dirty.add(paper_id)
-    if have:
+    if have and in_database:
         conn.execute("DELETE FROM authorships WHERE paper_id = ?", (paper_id,))
-    conn.executemany(
-        "INSERT INTO authorships (paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+    changes.authorships.pop(paper_id, None)  # a list set again goes last, as a rewrite of its rows would
+    changes.authorships[paper_id] = rows
 
 
 def _author_label(display: str, mention: str) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,19 @@ class Mention:
     def display(self) -> str:
         """`Given Family`, or just the family name when there is no given name."""
         return f"{self.given} {self.family}" if self.given else self.family
+
+
+class AuthorshipRow(NamedTuple):
+    """An `authorships` row to write, before its author is known: a mention at its position on a paper."""
+
+    paper_id: int
+    position: int
+    raw_name: str
+    name: str
+    family_name: str
+    given_name: str | None
+    is_organization: int
+    block_key: str
 
 
 @dataclass(frozen=True)
