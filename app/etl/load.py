@@ -1,8 +1,10 @@
 """Load: the one entry point that writes imports, `run_import`, and the ledger around it.
 
-Each file is parsed and cleaned first, then written in one `BEGIN IMMEDIATE`
-transaction: its papers, provenance, rejects and ledger row, and the re-resolution
-of every author block it touched. A file is loaded wholly or not at all.
+Each file is written in one `BEGIN IMMEDIATE` transaction: its papers, provenance,
+rejects and ledger row, and the provisional authors of its mentions; the blocks it
+touched are re-resolved at the end of the run. A file is loaded wholly or not at all.
+With several files, a second process parses and cleans them while this one writes,
+handing records over a chunk at a time (`workers.stream`).
 """
 from __future__ import annotations
 
@@ -34,6 +36,11 @@ OVERRIDES_NAME = "overrides.txt"  # looked for beside the database
 REJECTED_FILE_KEEP = 64 * 1024
 # SQLite page cache of an import, in KiB (the default is 2 MiB).
 IMPORT_CACHE_KIB = 64 * 1024
+# Records handed from the parsing process to the writing one at a time, and how many such
+# chunks may wait: the writer never holds a whole file (at a million papers, holding
+# the file being written and the next one took 600 MB in each process).
+CHUNK_RECORDS = 2000
+CHUNKS_AHEAD = 4
 # Hidden and editor files in an import folder are never dumps.
 IGNORED_PREFIXES = (".", "~")
 # A file modified this recently when it is read may be written again within the same tick
@@ -148,19 +155,42 @@ def find_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
 
 
 @dataclass
+class Chunk:
+    """The next records of a file, parsed and cleaned, with the rejects among them."""
+
+    records: list[CleanRecord]
+    rejects: list[Reject]
+    seconds: float  # spent parsing them
+
+
+@dataclass
 class ParsedFile:
-    """A file read, hashed, parsed and cleaned: everything but the writing."""
+    """A file read and hashed, and its records as they are parsed and cleaned (`records()`)."""
 
     path: Path
     digest: str = ""
     size: int = 0
     mtime_ns: int | None = None  # when the file was modified, if old enough to trust
     format: str | None = None
-    records: list[CleanRecord] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
     status: str | None = None  # 'rejected' (whole file) or 'failed' (unreadable); None when parsed
     error: str | None = None
-    seconds: float = 0.0
+    rejects: list[Reject] = field(default_factory=list)  # all of them once `records()` is read through
+    seconds: float = 0.0  # spent parsing, likewise
+    loaded: int = 0  # records given by `records()`
+    chunks: Iterator[Chunk] = field(default_factory=lambda: iter(()))
+
+    def records(self) -> Iterator[CleanRecord]:
+        """The file's records, read once, chunk by chunk; counts its rejects and time as it goes."""
+        for chunk in self.chunks:
+            self.rejects += chunk.rejects
+            self.seconds += chunk.seconds
+            self.loaded += len(chunk.records)
+            yield from chunk.records
+
+    def drain(self) -> None:
+        """Read what is left of the file's chunks (a stream holds the next file's behind them)."""
+        for _ in self.chunks:
+            pass
 
 
 def _stat_and_mtime(f: BinaryIO) -> tuple[os.stat_result, int | None]:
@@ -172,32 +202,52 @@ def _stat_and_mtime(f: BinaryIO) -> tuple[os.stat_result, int | None]:
     return stat, stat.st_mtime_ns if now - stat.st_mtime_ns >= RECENT_SECONDS * 10**9 else None
 
 
-def parse_file(path: Path) -> ParsedFile:
-    """Read, parse and clean one file; pure, so it can run in a worker process."""
+def parse_file(path: Path) -> Iterator[ParsedFile | Chunk | None]:
+    """Read and hash one file, then parse and clean it: its ParsedFile, its chunks, and None
+    after its last chunk. Pure, so it can run in a worker process."""
     started = time.perf_counter()
     try:
         with path.open("rb") as f:
             _, mtime_ns = _stat_and_mtime(f)
             data = f.read()
     except OSError as e:
-        return ParsedFile(path, status="failed", error=f"cannot read file: {e.strerror or e}")
+        yield ParsedFile(path, status="failed", error=f"cannot read file: {e.strerror or e}")
+        yield None
+        return
     parsed = ParsedFile(path, hashlib.sha256(data).hexdigest(), len(data), mtime_ns)
     try:
         parsed.format, items = extract(path, data)
-        for item in items:
-            if isinstance(item, Reject):
-                parsed.rejects.append(item)
-                continue
-            try:
-                parsed.records.append(normalize_record(item))
-            except RecordError as e:
-                parsed.rejects.append(Reject(item.file, item.line, item.raw, str(e)))
     except FileRejected as e:
         raw = data[:REJECTED_FILE_KEEP].decode("utf-8", "backslashreplace")
-        parsed.status, parsed.error, parsed.records = "rejected", str(e), []
+        parsed.status, parsed.error = "rejected", str(e)
         parsed.rejects = [Reject(str(path), None, raw, str(e))]
+        items = iter(())
+    del data  # `items` holds the file's lines
     parsed.seconds = time.perf_counter() - started
-    return parsed
+    yield parsed
+    started = time.perf_counter()
+    chunk = Chunk([], [], 0.0)
+    for item in items:
+        if isinstance(item, Reject):
+            chunk.rejects.append(item)
+        else:
+            try:
+                chunk.records.append(normalize_record(item))
+            except RecordError as e:
+                chunk.rejects.append(Reject(item.file, item.line, item.raw, str(e)))
+        if len(chunk.records) + len(chunk.rejects) >= CHUNK_RECORDS:
+            chunk.seconds, started = time.perf_counter() - started, time.perf_counter()
+            yield chunk
+            chunk = Chunk([], [], 0.0)
+    chunk.seconds = time.perf_counter() - started
+    yield chunk
+    yield None
+
+
+def parse_files(paths: list[Path]) -> Iterator[ParsedFile | Chunk | None]:
+    """`parse_file` of each file in turn."""
+    for path in paths:
+        yield from parse_file(path)
 
 
 def _as_loaded(known: sqlite3.Row, path: Path, rehash: bool) -> tuple[bool, int | None]:
@@ -218,7 +268,8 @@ def _as_loaded(known: sqlite3.Row, path: Path, rehash: bool) -> tuple[bool, int 
 
 
 def parsed_files(conn, files: list[Path], *, rehash: bool = False) -> Iterator[ParsedFile | FileResult]:
-    """Files to load in order, parsed one ahead in a second process; unchanged ones come back skipped."""
+    """Files to load in order, parsed in a second process while the caller writes; unchanged ones come
+    back skipped. Each ParsedFile's records must be read (or `drain`ed) before the next item is taken."""
     ledger = {r["path"]: r for r in conn.execute("SELECT path, content_hash, size, mtime_ns FROM source_files")}
     todo: list[Path | FileResult] = []
     retimed: list[tuple[int | None, str]] = []  # unchanged files whose time the ledger lacks
@@ -232,20 +283,19 @@ def parsed_files(conn, files: list[Path], *, rehash: bool = False) -> Iterator[P
         with write_transaction(conn):
             conn.executemany("UPDATE source_files SET mtime_ns = ? WHERE path = ?", retimed)
     to_parse = [p for p in todo if isinstance(p, Path)]
-    if len(to_parse) < 2:
-        yield from (item if isinstance(item, FileResult) else parse_file(item) for item in todo)
-        return
-    # Both cores: one parses the next file while this process writes the current one.
-    with workers.pool(1) as parser:
-        ahead = deque([parser.submit(parse_file, to_parse[0])])
-        queue = deque(to_parse[1:])
+    # Both cores: one parses while this process writes what it parsed before.
+    stream = (workers.stream(parse_files, (to_parse,), CHUNKS_AHEAD) if len(to_parse) > 1
+              else parse_files(to_parse))
+    try:
         for item in todo:
             if isinstance(item, FileResult):
                 yield item
                 continue
-            if queue:
-                ahead.append(parser.submit(parse_file, queue.popleft()))
-            yield ahead.popleft().result()
+            parsed = next(stream)
+            parsed.chunks = iter(stream.__next__, None)  # up to the None that ends the file
+            yield parsed
+    finally:
+        stream.close()
 
 
 def _write_rejects(conn, run_id: int, rejects: list[Reject], now: str) -> None:
@@ -259,8 +309,8 @@ def load_file(conn, run_id: int, parsed: ParsedFile, overrides: Overrides, repor
     """Write one parsed file in one transaction: its papers, provenance, rejects and ledger row."""
     path = str(parsed.path)
     now = now_utc()
-    report.phases["parse"] = report.phases.get("parse", 0.0) + parsed.seconds
     if parsed.status:
+        report.phases["parse"] = report.phases.get("parse", 0.0) + parsed.seconds
         if parsed.status == "rejected":
             with write_transaction(conn):
                 conn.execute("DELETE FROM rejects WHERE path = ?", (path,))
@@ -268,36 +318,39 @@ def load_file(conn, run_id: int, parsed: ParsedFile, overrides: Overrides, repor
         return FileResult(path, parsed.status, rejects=parsed.rejects, error=parsed.error)
     clock = time.perf_counter()
     changes = PaperChanges()
-    row = (parsed.digest, parsed.format, parsed.size, parsed.mtime_ns, len(parsed.records), len(parsed.rejects),
-           run_id, now, path)
+    row = (parsed.digest, parsed.format, parsed.size, parsed.mtime_ns, run_id, now, path)
     with write_transaction(conn), batched_fts(conn):
         known = conn.execute("SELECT id FROM source_files WHERE path = ?", (path,)).fetchone()
         if known:
             file_id = known["id"]
             remove_file_sources(conn, file_id, changes)
-            conn.execute("UPDATE source_files SET content_hash = ?, format = ?, size = ?, mtime_ns = ?, records = ?, "
-                         "rejected = ?, run_id = ?, loaded_at = ? WHERE path = ?", row)
+            conn.execute("UPDATE source_files SET content_hash = ?, format = ?, size = ?, mtime_ns = ?, "
+                         "run_id = ?, loaded_at = ? WHERE path = ?", row)
         else:
             file_id = conn.execute(
-                "INSERT INTO source_files (content_hash, format, size, mtime_ns, records, rejected, run_id, loaded_at, "
-                "path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row).lastrowid
+                "INSERT INTO source_files (content_hash, format, size, mtime_ns, run_id, loaded_at, records, rejected, "
+                "path) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)", row).lastrowid
+        pending_keys: dict[int, set[str]] = {}
+        for rec in parsed.records():
+            add_record(conn, rec, file_id, now, changes, pending_keys)
         # Rejects describe the file's current content only.
         conn.execute("DELETE FROM rejects WHERE path = ?", (path,))
         _write_rejects(conn, run_id, parsed.rejects, now)
-        pending_keys: dict[int, set[str]] = {}
-        for rec in parsed.records:
-            add_record(conn, rec, file_id, now, changes, pending_keys)
+        conn.execute("UPDATE source_files SET records = ?, rejected = ? WHERE id = ?",
+                     (parsed.loaded, len(parsed.rejects), file_id))
         for paper_id in sorted(changes.dirty):
             rebuild_paper(conn, paper_id, now, changes)
-        assign_provisional(conn, overrides, now)
+        assign_provisional(conn, overrides, changes.new_authorships(), now)
         queue_blocks(conn, changes.touched_blocks)
         clock = report.timed("load", clock)
         refresh_search(conn, (changes.added | changes.search_dirty) - changes.removed)
     report.timed("index", clock)
+    # The parsing ran alongside, in another process, when there was more than one file.
+    report.phases["parse"] = report.phases.get("parse", 0.0) + parsed.seconds
     report.papers_added += len(changes.added)
     report.papers_updated += len(changes.dirty - changes.added - changes.removed)
     report.papers_removed += len(changes.removed)
-    return FileResult(path, "changed" if known else "new", parsed.format, len(parsed.records), parsed.rejects)
+    return FileResult(path, "changed" if known else "new", parsed.format, parsed.loaded, parsed.rejects)
 
 
 def read_overrides(db: str | os.PathLike, path: str | os.PathLike | None) -> Overrides:
@@ -375,6 +428,9 @@ def run_import(
             except sqlite3.DatabaseError as e:
                 # The file's transaction was rolled back; the other files still load.
                 result = FileResult(str(item.path), "failed", error=f"database error, file not loaded: {e}")
+            finally:
+                if isinstance(item, ParsedFile):
+                    item.drain()
             report.files.append(result)
             if progress:
                 progress(result)

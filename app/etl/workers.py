@@ -1,16 +1,24 @@
-"""Worker processes for imports: a pool whose workers never outlive the import that started them."""
+"""Worker processes for imports, which never outlive the import that started them: a pool,
+and a stream of items made in another process."""
 from __future__ import annotations
 
 import ctypes
 import gc
 import multiprocessing
 import os
+import queue
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# How often a reader waiting on a stream checks that its maker is still alive, in seconds.
+ALIVE_CHECK_SECONDS = 1.0
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended without finishing its work (killed, or out of memory)."""
 
 
 def pool(workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:
@@ -20,6 +28,48 @@ def pool(workers: int, initializer: Callable[..., None] | None = None, initargs:
     """
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start, initargs=(initializer, initargs))
+
+
+def stream(make: Callable[..., Iterable], args: tuple, ahead: int) -> Iterator:
+    """The items `make(*args)` yields, made in a spawned process while the caller uses earlier
+    ones, at most `ahead` items ahead: memory holds a few items, never all of them.
+
+    The maker's exception is raised here; a maker that dies raises WorkerDied. Closing the
+    iterator early stops the maker.
+    """
+    context = multiprocessing.get_context("spawn")
+    items = context.Queue(maxsize=ahead)
+    maker = context.Process(target=_make_into, args=(items, make, args), daemon=True)
+    maker.start()
+    try:
+        while True:
+            try:
+                kind, item = items.get(timeout=ALIVE_CHECK_SECONDS)
+            except queue.Empty:
+                if not maker.is_alive():
+                    raise WorkerDied(f"the worker making {make.__name__} ended with exit code {maker.exitcode}") from None
+                continue
+            if kind == "done":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        if maker.is_alive():
+            maker.kill()
+        maker.join()
+        items.close()
+
+
+def _make_into(items, make: Callable[..., Iterable], args: tuple) -> None:
+    _start(None, ())
+    try:
+        for item in make(*args):
+            items.put(("item", item))
+    except Exception as e:  # the reader re-raises it
+        items.put(("error", e))
+    else:
+        items.put(("done", None))
 
 
 def _start(initializer: Callable[..., None] | None, initargs: tuple) -> None:

@@ -1,0 +1,127 @@
+"""Files stream from the parsing process to the writer in chunks: no file is held whole,
+and a chunked file loads exactly as a whole one would, or not at all."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+
+import pytest
+
+from app.etl import load, workers
+from app.etl.load import Chunk, ParsedFile, parse_file, run_import
+from tests.conftest import query
+
+
+def _jsonl(path, titles: list[str]) -> None:
+    """A JSON Lines dump of these titles, each by an author its title's number picks."""
+    lines = [json.dumps({"title": t, "authors": [f"Family{len(t) % 7}, Given{len(t) % 3}"], "abstract": f"About {t}."})
+             for t in titles]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _count_to(n: int):
+    yield from range(n)
+
+
+def _fail_after(n: int):
+    yield from range(n)
+    raise ValueError(f"stopped after {n}")
+
+
+def _die_after(n: int):
+    yield from range(n)
+    os._exit(3)
+
+
+def _forever():
+    i = 0
+    while True:
+        yield i
+        i += 1
+
+
+def test_a_stream_gives_the_makers_items_in_order():
+    assert list(workers.stream(_count_to, (1000,), 4)) == list(range(1000))
+
+
+def test_a_makers_error_is_raised_to_the_reader_after_its_items():
+    got = []
+    with pytest.raises(ValueError, match="stopped after 5"):
+        for item in workers.stream(_fail_after, (5,), 2):
+            got.append(item)
+    assert got == [0, 1, 2, 3, 4]
+
+
+def test_a_maker_that_dies_is_an_error_not_a_hang():
+    got = []
+    with pytest.raises(workers.WorkerDied, match="exit code 3"):
+        for item in workers.stream(_die_after, (3,), 10):
+            got.append(item)
+    assert got == [0, 1, 2][:len(got)]  # items it had not yet sent die with it
+
+
+def test_closing_a_stream_early_stops_its_maker():
+    stream = workers.stream(_forever, (), 2)
+    assert [next(stream) for _ in range(3)] == [0, 1, 2]
+    children = set(workers.multiprocessing.active_children())
+    assert children
+    stream.close()
+    deadline = time.monotonic() + 10
+    while any(c.is_alive() for c in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(c.is_alive() for c in children)
+
+
+def test_a_file_is_parsed_in_chunks_of_records(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "CHUNK_RECORDS", 4)
+    dump = tmp_path / "papers.jsonl"
+    _jsonl(dump, [f"Paper number {i}" for i in range(10)])
+    with dump.open("a", encoding="utf-8") as f:
+        f.write("{not json\n")
+    head, *chunks, end = list(parse_file(dump))
+    assert isinstance(head, ParsedFile) and head.format == "jsonl" and head.size == dump.stat().st_size
+    assert end is None
+    assert all(isinstance(c, Chunk) for c in chunks)
+    assert [len(c.records) for c in chunks] == [4, 4, 2]
+    assert [r.line for r in chunks[-1].rejects] == [11]
+    assert [r.title for c in chunks for r in c.records] == [f"Paper number {i}" for i in range(10)]
+
+
+def test_a_file_loaded_in_chunks_is_whole_with_its_counts_and_rejects(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "CHUNK_RECORDS", 3)  # one file: parsed in this process
+    dump = tmp_path / "papers.jsonl"
+    titles = [f"Paper number {i}" for i in range(10)]
+    _jsonl(dump, titles[:5] + ["Paper number 0"] + titles[5:])  # a repeat in a later chunk
+    with dump.open("a", encoding="utf-8") as f:
+        f.write('{"title": ""}\n')
+    db = tmp_path / "p.db"
+    report = run_import(db, [dump])
+    assert (report.records_loaded, report.records_rejected, report.papers_added) == (11, 1, 10)
+    assert sorted(r[0] for r in query(db, "SELECT title FROM papers")) == sorted(titles)
+    assert query(db, "SELECT records, rejected FROM source_files") == [(11, 1)]
+    assert query(db, "SELECT line, reason FROM rejects") == [(12, "record has neither a title nor an abstract")]
+    assert query(db, "SELECT count(*) FROM paper_sources") == [(11,)]
+
+
+def test_a_file_that_fails_mid_stream_is_not_loaded_and_the_next_file_is(tmp_path):
+    """The failing file's chunks still waiting behind the failure are read past, not taken
+    for the next file's: more records than a chunk, parsed in the worker process."""
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    big = [f"Long file paper {i}" for i in range(load.CHUNK_RECORDS * 2 + 500)]
+    big[10] = "Refused by the database"
+    _jsonl(folder / "a.jsonl", big)
+    _jsonl(folder / "b.jsonl", ["A paper of the second file", "Another paper of the second file"])
+    db = tmp_path / "p.db"
+    run_import(db, [])  # the schema, to add a trigger that refuses one title
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON papers WHEN NEW.title = 'Refused by the database' "
+                     "BEGIN SELECT RAISE(ABORT, 'this title is refused'); END")
+    report = run_import(db, [folder])
+    assert [(os.path.basename(f.path), f.status) for f in report.files] == [("a.jsonl", "failed"), ("b.jsonl", "new")]
+    assert "this title is refused" in report.files[0].error
+    assert sorted(r[0] for r in query(db, "SELECT title FROM papers")) == [
+        "A paper of the second file", "Another paper of the second file"]
+    assert query(db, "SELECT path FROM source_files") == [(str((folder / "b.jsonl").resolve()),)]
