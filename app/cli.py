@@ -60,7 +60,8 @@ def main(ctx, db):
 
 
 @main.command("migrate")
-@click.option("--revision", default="head", show_default=True, help="Target revision (`base` to downgrade fully).")
+@click.option("--revision", default="head", show_default=True,
+              help="Target revision: an earlier one downgrades (`base` fully, `-1` one step).")
 @click.pass_obj
 @friendly_errors
 def migrate_cmd(db, revision):

@@ -110,7 +110,7 @@ def migrate(path: str | os.PathLike, revision: str = "head") -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     cfg = _alembic_config()
-    downgrade = revision == "base" or revision.startswith("-")
+    downgrade = revision == "base" or revision.startswith("-") or _before(revision, current_revision(path))
     if downgrade and _indexing_unfinished(path):
         # Older schemas have no `fts_deferred`: the rows it holds back would never be indexed.
         raise DatabaseError(f"{path}: a bulk import left its full-text indexing unfinished "
@@ -121,6 +121,16 @@ def migrate(path: str | os.PathLike, revision: str = "head") -> None:
             (command.downgrade if downgrade else command.upgrade)(cfg, revision)
     finally:
         engine.dispose()
+
+
+def _before(revision: str, current: str | None) -> bool:
+    """Whether `revision` is an earlier revision than `current` (reaching it is a downgrade)."""
+    from alembic.script import ScriptDirectory
+
+    if current is None or revision in ("head", current):
+        return False
+    earlier = ScriptDirectory.from_config(_alembic_config()).iterate_revisions(current, "base")
+    return revision in {r.revision for r in earlier}
 
 
 def _indexing_unfinished(path: Path) -> bool:

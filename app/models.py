@@ -7,16 +7,17 @@ they live as literal SQL in the migrations (see `app.fts`).
 """
 from __future__ import annotations
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
-def _fk(target: str, description: str, *, nullable: bool = False, cascade: bool = True):
+def _fk(target: str, description: str, *, nullable: bool = False, cascade: bool = True, index: bool = True):
+    # index=False where a unique constraint's index starts with the column: it serves the lookups.
     return Field(
         foreign_key=target,
         ondelete="CASCADE" if cascade else "RESTRICT",
         nullable=nullable,
-        index=True,
+        index=index,
         description=description,
     )
 
@@ -30,6 +31,8 @@ class Paper(SQLModel, table=True):
     """One paper, merged from every source record that describes it."""
 
     __tablename__ = "papers"
+    # The papers known from abstract-only records so far: the only ones a titled record's abstract may complete.
+    __table_args__ = (Index("ix_papers_untitled", "id", sqlite_where=text("title IS NULL")),)
     id: int | None = Field(default=None, primary_key=True, description="Paper id.")
     title: str | None = Field(
         default=None,
@@ -79,7 +82,7 @@ class AuthorName(SQLModel, table=True):
     __tablename__ = "author_names"
     __table_args__ = (UniqueConstraint("author_id", "name"),)
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
-    author_id: int = _fk("authors.id", "The author.")
+    author_id: int = _fk("authors.id", "The author.", index=False)
     name: str = Field(index=True, description="The spelling, `Given Family`, repaired.")
     family_name: str = Field(description="Family name of this spelling.")
     given_name: str | None = Field(default=None, description="Given name(s) of this spelling.")
@@ -96,7 +99,7 @@ class Authorship(SQLModel, table=True):
         Index("ix_authorships_block_key", "block_key"),
     )
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
-    paper_id: int = _fk("papers.id", "The paper.")
+    paper_id: int = _fk("papers.id", "The paper.", index=False)
     author_id: int | None = _fk(
         "authors.id", "The resolved author (set by every import; NULL only inside an import).", nullable=True, cascade=False
     )
@@ -113,13 +116,17 @@ class Abstract(SQLModel, table=True):
     """One distinct abstract text of a paper."""
 
     __tablename__ = "abstracts"
-    __table_args__ = (UniqueConstraint("paper_id", "text_key"),)
+    __table_args__ = (
+        UniqueConstraint("paper_id", "text_key"),
+        # With the paper: matching finds the papers of the abstracts sharing a key from the index alone.
+        *(Index(f"ix_abstracts_{key}", key, "paper_id") for key in ("text_key", "head_key", "tail_key")),
+    )
     id: int | None = Field(default=None, primary_key=True, description="Abstract id.")
-    paper_id: int = _fk("papers.id", "The paper.")
+    paper_id: int = _fk("papers.id", "The paper.", index=False)
     text: str = Field(description="The abstract, repaired (mojibake, LaTeX escapes, whitespace).")
-    text_key: str = Field(index=True, description="Hash of the normalised text, used to match abstract-only records to papers.")
-    head_key: str = Field(index=True, description="Hash of the first words of the normalised text: finds near-duplicates to compare.")
-    tail_key: str = Field(index=True, description="Hash of the last words of the normalised text: finds near-duplicates to compare.")
+    text_key: str = Field(description="Hash of the normalised text, used to match abstract-only records to papers.")
+    head_key: str = Field(description="Hash of the first words of the normalised text: finds near-duplicates to compare.")
+    tail_key: str = Field(description="Hash of the last words of the normalised text: finds near-duplicates to compare.")
 
 
 class ImportRun(SQLModel, table=True):
@@ -165,7 +172,7 @@ class PaperSource(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("file_id", "line"),)
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
     paper_id: int = _fk("papers.id", "The paper this record was matched to.")
-    file_id: int = _fk("source_files.id", "The file.")
+    file_id: int = _fk("source_files.id", "The file.", index=False)
     line: int = Field(description="1-based line where the record starts.")
     record_hash: str = Field(description="Hash of the cleaned record; picks the paper's fields deterministically.")
     profile_owner: str | None = Field(

@@ -68,3 +68,25 @@ def test_fts_integrity_after_import(samples_db):
         conn.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")  # raises if out of sync
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()
+
+
+def indexes(db) -> set[tuple[str, str, str]]:
+    """(table, index, SQL) of the indexes declared in SQL (a unique constraint's has none)."""
+    return set(query(db, "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+
+
+def test_the_migrations_build_the_indexes_the_models_declare(tmp_path):
+    from sqlalchemy import create_engine
+    from sqlmodel import SQLModel
+
+    import app.models  # noqa: F401  (registers the tables)
+
+    migrated, declared = tmp_path / "migrated.db", tmp_path / "declared.db"
+    migrate(migrated)
+    engine = create_engine(f"sqlite:///{declared}")
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    assert indexes(migrated) == indexes(declared)
+    assert ("papers", "ix_papers_untitled", "CREATE INDEX ix_papers_untitled ON papers (id) WHERE title IS NULL") \
+        in indexes(migrated)
+    assert "ix_authorships_paper_id" not in {name for _, name, _ in indexes(migrated)}

@@ -11,7 +11,8 @@ from alembic.script import ScriptDirectory
 from app.db import _alembic_config, connect, current_revision, head_revision, migrate, write_transaction
 from app.etl.search_index import index_deferred
 from app.query import PaperDB
-from tests.conftest import ROOT, copied, query
+from app.etl.load import run_import
+from tests.conftest import ABSTRACTS_DUMP, ROOT, copied, query
 
 EARLIER = [r.revision for r in ScriptDirectory.from_config(_alembic_config()).walk_revisions()][1:]
 NOW = "2026-01-01T00:00:00+00:00"
@@ -78,7 +79,7 @@ def test_the_nightly_job_backs_up_before_migrating(tmp_path):
 def test_the_search_index_rebuilt_with_3_letter_prefixes_finds_what_it_found(samples_db, tmp_path):
     db = copied(samples_db, tmp_path / "papers.db")
     searches = ["process supervision", "verif*", "lan*", "la*", "reinf* learn*", "Schulman"]
-    migrate(db, "-1")
+    migrate(db, "0009")
     assert current_revision(db) == "0009" and "prefix='2 3 4'" in index_sql(db)
     with PaperDB(db) as pdb:
         before = {text: [h.as_dict() for h in pdb.search(text)] for text in searches}
@@ -102,3 +103,25 @@ def test_the_search_index_rebuilt_with_3_letter_prefixes_finds_what_it_found(sam
 def index_sql(db) -> str:
     [(sql,)] = query(db, "SELECT sql FROM sqlite_master WHERE name = 'paper_search_fts'")
     return sql
+
+
+def test_the_matching_indexes_upgrade_keeps_the_data_and_matches_as_a_new_database(samples_db, tmp_path):
+    db = copied(samples_db, tmp_path / "papers.db")
+    migrate(db, "0010")
+    names = {r[0] for r in query(db, "SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "ix_abstracts_paper_id" in names and "ix_papers_untitled" not in names
+    tables = ("papers", "abstracts", "authorships", "author_names", "paper_sources")
+    before = {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in tables}
+    migrate(db)
+    fresh = tmp_path / "fresh.db"
+    migrate(fresh)
+    index_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    assert query(db, index_sql) == query(fresh, index_sql)
+    assert {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in tables} == before
+    # The abstracts dump under another name: its abstract-only records find their papers through the new indexes.
+    dump = tmp_path / "abstracts-again.txt"
+    dump.write_bytes(ABSTRACTS_DUMP.read_bytes())
+    report = run_import(db, [dump])
+    assert (report.records_loaded, report.papers_added, report.papers_updated) == (9, 0, 9)  # each joins its paper
+    assert query(db, "SELECT count(*) FROM papers") == [(len(before["papers"]),)]
+    assert query(db, "SELECT count(*) FROM paper_sources") == [(len(before["paper_sources"]) + 9,)]

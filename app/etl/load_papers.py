@@ -68,27 +68,46 @@ def match_paper(conn: sqlite3.Connection, rec: CleanRecord, pending_keys: dict[i
 
 
 def _match_abstract(conn: sqlite3.Connection, rec: CleanRecord) -> int | None:
-    # A titled record completes an abstract-only paper; an abstract-only record joins any paper.
-    only_untitled = "AND p.title IS NULL" if rec.title else ""
+    """The paper whose abstract is this record's, or nearly (ABSTRACT_SIMILARITY): titled papers
+    first, then the lowest id. A titled record only completes a paper without a title.
+
+    The indexes give the candidates' papers (`ix_abstracts_*` hold them), and the untitled
+    ones among them (`ix_papers_untitled`), so only the abstracts still in question are read.
+    """
     key, head, tail = rec.abstract_keys
-    row = conn.execute(
-        f"SELECT p.id FROM abstracts a JOIN papers p ON p.id = a.paper_id "
-        f"WHERE a.text_key = ? {only_untitled} ORDER BY p.title IS NULL, p.id LIMIT 1",
-        (key,),
-    ).fetchone()
-    if row:
-        return row[0]
-    candidates = conn.execute(
-        f"SELECT p.id, p.title IS NULL AS untitled, a.text FROM abstracts a JOIN papers p ON p.id = a.paper_id "
-        f"WHERE (a.head_key = ? OR a.tail_key = ?) {only_untitled}",
-        (head, tail),
-    ).fetchall()
+    titled = bool(rec.title)
+    exact = _joinable(conn, [r[0] for r in conn.execute("SELECT paper_id FROM abstracts WHERE text_key = ?", (key,))],
+                      titled)
+    if exact:
+        return min(exact, key=lambda pid: (exact[pid], pid))
+    candidates = _joinable(conn, [r[0] for r in conn.execute(
+        "SELECT paper_id FROM abstracts WHERE head_key = ? UNION SELECT paper_id FROM abstracts WHERE tail_key = ?",
+        (head, tail))], titled)
     if not candidates:
         return None
     mine = fold_text(rec.abstract)
-    scored = [(fuzz.ratio(mine, fold_text(c["text"])), c) for c in candidates]
-    best = sorted((-score, c["untitled"], c["id"]) for score, c in scored if score >= ABSTRACT_SIMILARITY)
-    return best[0][2] if best else None
+    similar = []
+    for chunk in chunked(sorted(candidates)):
+        for pid, text in conn.execute(
+                f"SELECT paper_id, text FROM abstracts WHERE paper_id IN ({placeholders(chunk)}) "
+                f"AND (head_key = ? OR tail_key = ?)", (*chunk, head, tail)):
+            # With a cutoff, rapidfuzz answers 0 at once for texts whose lengths are too far apart.
+            score = fuzz.ratio(mine, fold_text(text), score_cutoff=ABSTRACT_SIMILARITY)
+            if score:
+                similar.append((-score, candidates[pid], pid))
+    return min(similar)[2] if similar else None
+
+
+def _joinable(conn: sqlite3.Connection, paper_ids: list[int], titled: bool) -> dict[int, bool]:
+    """Of these papers, those a record may join, each with whether it is untitled: for a
+    titled record, the untitled ones only."""
+    ids = sorted(set(paper_ids))
+    untitled: set[int] = set()
+    for chunk in chunked(ids):
+        untitled.update(r[0] for r in conn.execute(
+            f"SELECT id FROM papers INDEXED BY ix_papers_untitled WHERE title IS NULL AND id IN ({placeholders(chunk)})",
+            chunk))
+    return {pid: pid in untitled for pid in ids if pid in untitled or not titled}
 
 
 def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: str,
