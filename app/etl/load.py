@@ -428,9 +428,8 @@ def run_import(
             except sqlite3.DatabaseError as e:
                 # The file's transaction was rolled back; the other files still load.
                 result = FileResult(str(item.path), "failed", error=f"database error, file not loaded: {e}")
-            finally:
-                if isinstance(item, ParsedFile):
-                    item.drain()
+            if isinstance(item, ParsedFile):
+                item.drain()  # what a rejected or failed file left unread
             report.files.append(result)
             if progress:
                 progress(result)
