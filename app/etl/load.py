@@ -236,9 +236,9 @@ def parse_file(path: Path) -> Iterator[ParsedFile | Chunk | None]:
             except RecordError as e:
                 chunk.rejects.append(Reject(item.file, item.line, item.raw, str(e)))
         if len(chunk.records) + len(chunk.rejects) >= CHUNK_RECORDS:
-            chunk.seconds, started = time.perf_counter() - started, time.perf_counter()
+            chunk.seconds = time.perf_counter() - started
             yield chunk
-            chunk = Chunk([], [], 0.0)
+            chunk, started = Chunk([], [], 0.0), time.perf_counter()  # not counting the wait for the writer
     chunk.seconds = time.perf_counter() - started
     yield chunk
     yield None
