@@ -110,7 +110,7 @@ def migrate(path: str | os.PathLike, revision: str = "head") -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     cfg = _alembic_config()
-    downgrade = revision == "base" or revision.startswith("-") or _before(revision, current_revision(path))
+    downgrade = revision == "base" or revision.startswith("-") or _before(revision, path)
     if downgrade and _indexing_unfinished(path):
         # Older schemas have no `fts_deferred`: the rows it holds back would never be indexed.
         raise DatabaseError(f"{path}: a bulk import left its full-text indexing unfinished "
@@ -123,11 +123,11 @@ def migrate(path: str | os.PathLike, revision: str = "head") -> None:
         engine.dispose()
 
 
-def _before(revision: str, current: str | None) -> bool:
-    """Whether `revision` is an earlier revision than `current` (reaching it is a downgrade)."""
+def _before(revision: str, path: Path) -> bool:
+    """Whether `revision` is earlier than the database's (reaching it is a downgrade)."""
     from alembic.script import ScriptDirectory
 
-    if current is None or revision in ("head", current):
+    if revision == "head" or (current := current_revision(path)) in (None, revision):
         return False
     earlier = ScriptDirectory.from_config(_alembic_config()).iterate_revisions(current, "base")
     return revision in {r.revision for r in earlier}

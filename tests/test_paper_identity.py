@@ -75,6 +75,21 @@ def test_a_nearly_equal_abstract_joins_in_either_order(tmp_path):
         assert query(db, "SELECT count(*) FROM abstracts") == [(2,)]  # both distinct texts kept
 
 
+def test_titled_records_with_one_abstract_stay_apart_and_an_abstract_only_record_joins_the_first(tmp_path):
+    """A titled record's abstract only completes an untitled paper; an abstract-only record
+    joins a titled paper first, then the lowest id."""
+    first = jsonl(tmp_path / "a.jsonl", {"title": "Verify", "authors": ["Cobbe, Karl"], "abstract": ABSTRACT})
+    second = jsonl(tmp_path / "b.jsonl", {"title": "Unrelated", "authors": ["Okafor, Chidi"], "abstract": ABSTRACT})
+    abstracts = tmp_path / "abstracts.txt"
+    abstracts.write_text(f"Abstract:{ABSTRACT}\n")
+    db = tmp_path / "p.db"
+    run_import(db, [first, second, abstracts])
+    assert [t for _, t in papers(db)] == ["Verify", "Unrelated"]
+    [(verify,)] = query(db, "SELECT id FROM papers WHERE title = 'Verify'")
+    assert query(db, "SELECT s.paper_id FROM paper_sources s JOIN source_files f ON f.id = s.file_id "
+                     "WHERE f.path LIKE '%abstracts.txt'") == [(verify,)]
+
+
 def test_a_different_abstract_is_a_different_paper(tmp_path):
     abstracts = tmp_path / "abstracts.txt"
     abstracts.write_text("Abstract:" + ABSTRACT.replace("process supervision outperforms outcome supervision",

@@ -32,7 +32,19 @@ def _fail_after(n: int):
 
 def _die_after(n: int):
     yield from range(n)
+    time.sleep(0.5)  # the queue's thread sends what was put
     os._exit(3)
+
+
+class _Unpicklable(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.callback = lambda: None
+
+
+def _fail_unpicklably():
+    yield 1
+    raise _Unpicklable("cannot cross processes")
 
 
 def _forever():
@@ -59,7 +71,14 @@ def test_a_maker_that_dies_is_an_error_not_a_hang():
     with pytest.raises(workers.WorkerDied, match="exit code 3"):
         for item in workers.stream(_die_after, (3,), 10):
             got.append(item)
-    assert got == [0, 1, 2][:len(got)]  # items it had not yet sent die with it
+    assert got == [0, 1, 2]
+
+
+def test_an_error_that_cannot_cross_processes_arrives_as_its_traceback():
+    stream = workers.stream(_fail_unpicklably, (), 2)
+    assert next(stream) == 1
+    with pytest.raises(RuntimeError, match="_Unpicklable: cannot cross processes"):
+        next(stream)
 
 
 def test_closing_a_stream_early_stops_its_maker():
@@ -125,3 +144,29 @@ def test_a_file_that_fails_mid_stream_is_not_loaded_and_the_next_file_is(tmp_pat
     assert sorted(r[0] for r in query(db, "SELECT title FROM papers")) == [
         "A paper of the second file", "Another paper of the second file"]
     assert query(db, "SELECT path FROM source_files") == [(str((folder / "b.jsonl").resolve()),)]
+
+
+def test_a_rejected_file_then_a_good_one_both_parsed_alongside(tmp_path):
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    (folder / "a.bin").write_bytes(bytes(range(256)) * 64)
+    _jsonl(folder / "b.jsonl", ["A paper after the binary file"])
+    db = tmp_path / "p.db"
+    report = run_import(db, [folder])
+    assert [(os.path.basename(f.path), f.status) for f in report.files] == [("a.bin", "rejected"), ("b.jsonl", "new")]
+    assert query(db, "SELECT title FROM papers") == [("A paper after the binary file",)]
+
+
+def test_one_big_file_is_parsed_alongside_and_loads_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "PARALLEL_PARSE_BYTES", 0)  # as if the file were big
+    streamed = []
+    real_stream = workers.stream
+    monkeypatch.setattr(workers, "stream", lambda *a: streamed.append(a[0].__name__) or real_stream(*a))
+    dump = tmp_path / "papers.jsonl"
+    titles = [f"Paper number {i}" for i in range(load.CHUNK_RECORDS * 2 + 10)]
+    _jsonl(dump, titles)
+    db = tmp_path / "p.db"
+    report = run_import(db, [dump])
+    assert streamed == ["parse_files"]
+    assert (report.records_loaded, report.papers_added) == (len(titles), len(titles))
+    assert query(db, "SELECT records, rejected FROM source_files") == [(len(titles), 0)]

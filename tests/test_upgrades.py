@@ -108,14 +108,17 @@ def index_sql(db) -> str:
 def test_the_matching_indexes_upgrade_keeps_the_data_and_matches_as_a_new_database(samples_db, tmp_path):
     db = copied(samples_db, tmp_path / "papers.db")
     migrate(db, "0010")
-    names = {r[0] for r in query(db, "SELECT name FROM sqlite_master WHERE type = 'index'")}
+    index_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    at_0010 = tmp_path / "at_0010.db"
+    migrate(at_0010, "0010")
+    assert query(db, index_sql) == query(at_0010, index_sql)  # the downgrade restores 0010's indexes
+    names = {name for name, _ in query(db, index_sql)}
     assert "ix_abstracts_paper_id" in names and "ix_papers_untitled" not in names
     tables = ("papers", "abstracts", "authorships", "author_names", "paper_sources")
     before = {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in tables}
     migrate(db)
     fresh = tmp_path / "fresh.db"
     migrate(fresh)
-    index_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
     assert query(db, index_sql) == query(fresh, index_sql)
     assert {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in tables} == before
     # The abstracts dump under another name: its abstract-only records find their papers through the new indexes.

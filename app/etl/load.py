@@ -41,6 +41,9 @@ IMPORT_CACHE_KIB = 64 * 1024
 # the file being written and the next one took 600 MB in each process).
 CHUNK_RECORDS = 2000
 CHUNKS_AHEAD = 4
+# Files are parsed in a second process, overlapping the writing, unless there is only one
+# this small: starting the process would cost more than it saves.
+PARALLEL_PARSE_BYTES = 4 * 1024 * 1024
 # Hidden and editor files in an import folder are never dumps.
 IGNORED_PREFIXES = (".", "~")
 # A file modified this recently when it is read may be written again within the same tick
@@ -73,7 +76,9 @@ class ImportReport:
     authors_added: int = 0
     authors_updated: int = 0
     seconds: float = 0.0
-    phases: dict[str, float] = field(default_factory=dict)  # seconds per pipeline phase
+    # Seconds per pipeline phase. Parsing runs in a second process alongside the others,
+    # except for one small file, whose parse time "load" includes too.
+    phases: dict[str, float] = field(default_factory=dict)
     search_lists: Refresh | None = None  # how the search lists were brought up to date, if they were
 
     def timed(self, phase: str, started: float) -> float:
@@ -177,7 +182,7 @@ class ParsedFile:
     rejects: list[Reject] = field(default_factory=list)  # all of them once `records()` is read through
     seconds: float = 0.0  # spent parsing, likewise
     loaded: int = 0  # records given by `records()`
-    chunks: Iterator[Chunk] = field(default_factory=lambda: iter(()))
+    chunks: Iterator[Chunk] = field(default_factory=lambda: iter(()), repr=False, compare=False)
 
     def records(self) -> Iterator[CleanRecord]:
         """The file's records, read once, chunk by chunk; counts its rejects and time as it goes."""
@@ -269,7 +274,7 @@ def _as_loaded(known: sqlite3.Row, path: Path, rehash: bool) -> tuple[bool, int 
 
 def parsed_files(conn, files: list[Path], *, rehash: bool = False) -> Iterator[ParsedFile | FileResult]:
     """Files to load in order, parsed in a second process while the caller writes; unchanged ones come
-    back skipped. Each ParsedFile's records must be read (or `drain`ed) before the next item is taken."""
+    back skipped. What the caller leaves unread of a file's records is read past for the next file."""
     ledger = {r["path"]: r for r in conn.execute("SELECT path, content_hash, size, mtime_ns FROM source_files")}
     todo: list[Path | FileResult] = []
     retimed: list[tuple[int | None, str]] = []  # unchanged files whose time the ledger lacks
@@ -284,18 +289,28 @@ def parsed_files(conn, files: list[Path], *, rehash: bool = False) -> Iterator[P
             conn.executemany("UPDATE source_files SET mtime_ns = ? WHERE path = ?", retimed)
     to_parse = [p for p in todo if isinstance(p, Path)]
     # Both cores: one parses while this process writes what it parsed before.
-    stream = (workers.stream(parse_files, (to_parse,), CHUNKS_AHEAD) if len(to_parse) > 1
-              else parse_files(to_parse))
+    parallel = len(to_parse) > 1 or sum(_size(p) for p in to_parse) > PARALLEL_PARSE_BYTES
+    stream = workers.stream(parse_files, (to_parse,), CHUNKS_AHEAD) if parallel else parse_files(to_parse)
+    parsed = None
     try:
         for item in todo:
             if isinstance(item, FileResult):
                 yield item
                 continue
+            if parsed:
+                parsed.drain()  # what the caller left unread of the file before (rejected, or its write failed)
             parsed = next(stream)
             parsed.chunks = iter(stream.__next__, None)  # up to the None that ends the file
             yield parsed
     finally:
         stream.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # parse_file reports it
 
 
 def _write_rejects(conn, run_id: int, rejects: list[Reject], now: str) -> None:
@@ -428,8 +443,6 @@ def run_import(
             except sqlite3.DatabaseError as e:
                 # The file's transaction was rolled back; the other files still load.
                 result = FileResult(str(item.path), "failed", error=f"database error, file not loaded: {e}")
-            if isinstance(item, ParsedFile):
-                item.drain()  # what a rejected or failed file left unread
             report.files.append(result)
             if progress:
                 progress(result)

@@ -6,9 +6,11 @@ import ctypes
 import gc
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import sys
+import traceback
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator
 
@@ -43,12 +45,7 @@ def stream(make: Callable[..., Iterable], args: tuple, ahead: int) -> Iterator:
     maker.start()
     try:
         while True:
-            try:
-                kind, item = items.get(timeout=ALIVE_CHECK_SECONDS)
-            except queue.Empty:
-                if not maker.is_alive():
-                    raise WorkerDied(f"the worker making {make.__name__} ended with exit code {maker.exitcode}") from None
-                continue
+            kind, item = _next_message(items, maker, make.__name__)
             if kind == "done":
                 return
             if kind == "error":
@@ -61,15 +58,37 @@ def stream(make: Callable[..., Iterable], args: tuple, ahead: int) -> Iterator:
         items.close()
 
 
+def _next_message(items, maker, making: str) -> tuple[str, object]:
+    """The maker's next (kind, item), checking every ALIVE_CHECK_SECONDS that it still runs."""
+    while True:
+        alive = maker.is_alive()
+        try:
+            # Once it has ended, what it sent just before is still in the pipe: one last look.
+            return items.get(timeout=ALIVE_CHECK_SECONDS)
+        except queue.Empty:
+            if not alive:
+                raise WorkerDied(f"the worker making {making} ended with exit code {maker.exitcode}") from None
+
+
 def _make_into(items, make: Callable[..., Iterable], args: tuple) -> None:
     _start(None, ())
     try:
         for item in make(*args):
             items.put(("item", item))
     except Exception as e:  # the reader re-raises it
-        items.put(("error", e))
+        items.put(("error", _picklable(e)))
     else:
         items.put(("done", None))
+
+
+def _picklable(error: Exception) -> Exception:
+    """The error itself if it can cross to the reader, else its traceback as a RuntimeError
+    (the queue would drop an error it cannot pickle, and the reader would see only an exit)."""
+    try:
+        pickle.dumps(error)
+        return error
+    except Exception:
+        return RuntimeError("".join(traceback.format_exception(error)))
 
 
 def _start(initializer: Callable[..., None] | None, initargs: tuple) -> None:
