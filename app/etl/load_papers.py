@@ -43,6 +43,7 @@ class PaperChanges:
         return _block_keys_of(conn, paper_id)
 
     def new_authorships(self) -> list[AuthorshipRow]:
+        """Every new author list's rows, in the order the lists were set."""
         return [row for rows in self.authorships.values() for row in rows]
 
 
