@@ -15,7 +15,7 @@ from tests.conftest import query
 
 
 def _jsonl(path, titles: list[str]) -> None:
-    """A JSON Lines dump of these titles, each by an author its title's number picks."""
+    """A JSON Lines dump of these titles, each by an author its title's length picks (equal titles, one author)."""
     lines = [json.dumps({"title": t, "authors": [f"Family{len(t) % 7}, Given{len(t) % 3}"], "abstract": f"About {t}."})
              for t in titles]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

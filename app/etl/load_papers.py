@@ -77,13 +77,13 @@ def _match_abstract(conn: sqlite3.Connection, rec: CleanRecord) -> int | None:
     """
     key, head, tail = rec.abstract_keys
     titled = bool(rec.title)
-    exact = _joinable(conn, [r[0] for r in conn.execute("SELECT paper_id FROM abstracts WHERE text_key = ?", (key,))],
-                      titled)
+    exact = _joinable(conn, titled, "SELECT paper_id FROM abstracts WHERE text_key = ?", (key,))
     if exact:
         return min(exact, key=lambda pid: (exact[pid], pid))
-    candidates = _joinable(conn, [r[0] for r in conn.execute(
+    candidates = _joinable(
+        conn, titled,
         "SELECT paper_id FROM abstracts WHERE head_key = ? UNION SELECT paper_id FROM abstracts WHERE tail_key = ?",
-        (head, tail))], titled)
+        (head, tail))
     if not candidates:
         return None
     mine = fold_text(rec.abstract)
@@ -99,10 +99,10 @@ def _match_abstract(conn: sqlite3.Connection, rec: CleanRecord) -> int | None:
     return min(similar)[2] if similar else None
 
 
-def _joinable(conn: sqlite3.Connection, paper_ids: list[int], titled: bool) -> dict[int, bool]:
-    """Of these papers, those a record may join, each with whether it is untitled: for a
-    titled record, the untitled ones only."""
-    ids = sorted(set(paper_ids))
+def _joinable(conn: sqlite3.Connection, titled: bool, sql: str, params: tuple) -> dict[int, bool]:
+    """Of the papers a query finds, those a record may join, each with whether it is untitled:
+    for a titled record, the untitled ones only."""
+    ids = sorted({r[0] for r in conn.execute(sql, params)})
     untitled: set[int] = set()
     for chunk in chunked(ids):
         untitled.update(r[0] for r in conn.execute(
@@ -251,10 +251,7 @@ def _replace_authorships(conn: sqlite3.Connection, paper_id: int, mentions: list
         AuthorshipRow(paper_id, pos, m.raw, m.display, m.family, m.given, int(m.is_organization), block_key(m.family, m.given))
         for pos, m in enumerate(mentions, 1)
     ]
-    in_database = paper_id not in changes.authorships and paper_id not in changes.added
-    have = changes.authorships.get(paper_id, []) if not in_database else [AuthorshipRow(*r) for r in conn.execute(
-        "SELECT paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key "
-        "FROM authorships WHERE paper_id = ? ORDER BY position", (paper_id,))]
+    have, in_database = _current_authorships(conn, paper_id, changes)
     if have == rows:
         return
     changes.touched_blocks.update(r.block_key for r in have)
@@ -264,6 +261,17 @@ def _replace_authorships(conn: sqlite3.Connection, paper_id: int, mentions: list
         conn.execute("DELETE FROM authorships WHERE paper_id = ?", (paper_id,))
     changes.authorships.pop(paper_id, None)  # a list set again goes last, as a rewrite of its rows would
     changes.authorships[paper_id] = rows
+
+
+def _current_authorships(conn: sqlite3.Connection, paper_id: int,
+                         changes: PaperChanges) -> tuple[list[AuthorshipRow], bool]:
+    """A paper's author list as it stands, and whether that is the database's: a list set
+    earlier in this file waits in `changes` (a paper added in it has none before)."""
+    if paper_id in changes.authorships or paper_id in changes.added:
+        return changes.authorships.get(paper_id, []), False
+    return [AuthorshipRow(*r) for r in conn.execute(
+        "SELECT paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key "
+        "FROM authorships WHERE paper_id = ? ORDER BY position", (paper_id,))], True
 
 
 def _author_label(display: str, mention: str) -> str:
