@@ -47,7 +47,8 @@ def connect(path: str | os.PathLike, *, readonly: bool = False) -> sqlite3.Conne
     conn.execute("PRAGMA recursive_triggers = ON")
     if not readonly:
         conn.execute("PRAGMA journal_mode = WAL")
-        # In WAL mode NORMAL is still crash-safe (a power cut may lose the last commit, never corrupt).
+        # In WAL mode NORMAL is still crash-safe: a power cut may lose the commits since the
+        # last checkpoint (an import's files roll back with their ledger rows), never corrupt.
         conn.execute("PRAGMA synchronous = NORMAL")
     return conn
 

@@ -209,3 +209,46 @@ def test_a_killed_bulk_load_is_indexed_by_the_next_import(tmp_path, monkeypatch,
         assert_indexes_exact(conn)
     finally:
         conn.close()
+
+
+def test_a_bulk_build_writes_unmerged_segments_then_merges_each_index(tmp_path, monkeypatch):
+    # Merging as segments pile up is wasted work when one merge follows: off during the build.
+    seen = {}
+    index_table = search_index._index_table
+
+    def recorded(conn, table, mark):
+        seen[table] = dict(conn.execute(f"SELECT k, v FROM {table}_fts_config WHERE k != 'version'").fetchall())
+        index_table(conn, table, mark)
+
+    monkeypatch.setattr(search_index, "_index_table", recorded)
+    run_import(tmp_path / "p.db", [SAMPLES])
+    assert seen == dict.fromkeys(INDEXES, {"hashsize": 64 * 1024 * 1024, "automerge": 0, "crisismerge": 200})
+
+
+def test_a_run_killed_between_two_indexes_leaves_the_rest_to_the_next_import(tmp_path, monkeypatch):
+    db, clean = tmp_path / "p.db", tmp_path / "clean.db"
+    merge = search_index._merge
+
+    def killed_at_authors(conn, table):
+        if table == "authors":
+            raise RuntimeError("killed while merging the authors index")
+        merge(conn, table)
+
+    with monkeypatch.context() as kill:
+        kill.setattr(search_index, "_merge", killed_at_authors)
+        with pytest.raises(RuntimeError):
+            run_import(db, [SAMPLES])
+    with sqlite3.connect(db) as plain:
+        left = {r[0] for r in plain.execute("SELECT table_name FROM fts_deferred")}
+        found = plain.execute("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH 'verify'").fetchone()[0]
+    assert left == {"authors", "paper_search"} and found == 1  # papers and abstracts were indexed and kept
+    assert search_state(db)["found"] == []
+    run_import(db, [SAMPLES])
+    assert search_state(db) == {"deferred": 0, "papers": 16, "found": ["Let's Verify Step by Step"]}
+    run_import(clean, [SAMPLES])
+    assert index_terms(db) == index_terms(clean)
+    conn = connect(db)
+    try:
+        assert_indexes_exact(conn)
+    finally:
+        conn.close()

@@ -35,10 +35,10 @@ OVERRIDES_NAME = "overrides.txt"  # looked for beside the database
 REJECTED_FILE_KEEP = 64 * 1024
 # SQLite page cache of an import, in KiB (the default is 2 MiB).
 IMPORT_CACHE_KIB = 64 * 1024
-# WAL pages after which an import's commit copies the WAL into the database (SQLite's
-# default is 1,000). Each file's transaction rewrites pages all over the indexes; copying
-# them after every file wrote the same pages again and again (100k import: 146-148 s with
-# the default, 138-139 s with 64k pages, two runs each).
+# WAL pages (of 4 KiB: 256 MB) after which an import's commit copies the WAL into the
+# database (SQLite's default is 1,000). Each file's transaction rewrites pages all over
+# the indexes; copying them after every file wrote the same pages again and again (100k
+# import: 146-148 s with the default, 138-139 s with 64k pages, two runs each).
 IMPORT_CHECKPOINT_PAGES = 65536
 # Records handed from the parsing process to the writing one at a time, and how many such
 # chunks may wait: the writer never holds a whole file (at a million papers, handing over

@@ -11,7 +11,8 @@ in `fts_deferred` for the whole run, and `index_deferred` indexes everything onc
 resolution has settled the authors. Indexing each file's rows and then re-indexing
 every paper whose authors resolution renamed cost more than indexing once; until
 the run ends its papers are in the tables but not yet found by full-text search.
-A run killed or failed before then leaves its marks, and the next import finishes the job.
+A run killed or failed before then leaves the marks of the indexes it had not finished,
+and the next import finishes the job.
 """
 from __future__ import annotations
 
@@ -63,15 +64,23 @@ def defer_indexing(conn: sqlite3.Connection) -> None:
 
 
 def index_deferred(conn: sqlite3.Connection) -> int:
-    """Index the rows a bulk load deferred, one batch per table; returns the papers it added to the search index."""
-    with write_transaction(conn):
-        marks = dict(conn.execute("SELECT table_name, upto FROM fts_deferred").fetchall())
-        if not marks:
-            return 0
-        _configure(conn, BULK_SETTINGS)
-        _index_above(conn, marks)
-        _configure(conn, DEFAULT_SETTINGS)
-        return conn.execute("SELECT count(*) FROM paper_search WHERE paper_id > ?", (marks["paper_search"],)).fetchone()[0]
+    """Index the rows a bulk load deferred and merge each index into one segment; returns the
+    papers it added to the search index. One index per transaction: the WAL holds one index's
+    pages at a time, and a run killed midway leaves the other indexes deferred."""
+    added = 0
+    for table in INDEXES:
+        with write_transaction(conn):
+            mark = conn.execute("SELECT upto FROM fts_deferred WHERE table_name = ?", (table,)).fetchone()
+            if mark is None:
+                continue
+            if table == "paper_search":
+                added = conn.execute("SELECT count(*) FROM paper_search WHERE paper_id > ?", mark).fetchone()[0]
+            _configure(conn, table, BULK_SETTINGS)
+            _index_table(conn, table, mark[0])
+            _configure(conn, table, DEFAULT_SETTINGS)
+            _merge(conn, table)
+            conn.execute("DELETE FROM fts_deferred WHERE table_name = ?", (table,))
+    return added
 
 
 def _deferred(conn: sqlite3.Connection) -> bool:
@@ -87,24 +96,35 @@ def _mark(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def _index_above(conn: sqlite3.Connection, marks: dict[str, int]) -> None:
-    for table, (key, columns) in INDEXES.items():
-        names = ", ".join(columns)
-        conn.execute(f"INSERT INTO {table}_fts (rowid, {names}) SELECT {key}, {names} FROM {table} WHERE {key} > ?",
-                     (marks[table],))
+    for table in INDEXES:
+        _index_table(conn, table, marks[table])
     conn.execute("DELETE FROM fts_deferred")
 
 
-def _configure(conn: sqlite3.Connection, settings: dict[str, int]) -> None:
-    for table in INDEXES:
-        conn.executemany(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES (?, ?)", settings.items())
+def _index_table(conn: sqlite3.Connection, table: str, mark: int) -> None:
+    """Index the rows of `table` above `mark` in one batch."""
+    key, columns = INDEXES[table]
+    names = ", ".join(columns)
+    conn.execute(f"INSERT INTO {table}_fts (rowid, {names}) SELECT {key}, {names} FROM {table} WHERE {key} > ?",
+                 (mark,))
+
+
+def _configure(conn: sqlite3.Connection, table: str, settings: dict[str, int]) -> None:
+    conn.executemany(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES (?, ?)", settings.items())
+
+
+def _merge(conn: sqlite3.Connection, table: str) -> None:
+    """Merge the index into one segment (nothing to do if it is one already)."""
+    conn.execute(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('optimize')")
 
 
 def optimize_after_bulk_load(conn: sqlite3.Connection, papers_added: int) -> bool:
-    """Merge every index into one segment if the import added OPTIMIZE_SHARE of the papers or more."""
+    """Merge every index into one segment, one per transaction, if the import added
+    OPTIMIZE_SHARE of the papers or more."""
     papers, _ = index_totals(conn)
     if not papers or papers_added < OPTIMIZE_SHARE * papers:
         return False
-    with write_transaction(conn):
-        for table in INDEXES:
-            conn.execute(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('optimize')")
+    for table in INDEXES:
+        with write_transaction(conn):
+            _merge(conn, table)
     return True
