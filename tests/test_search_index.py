@@ -94,6 +94,11 @@ def test_an_import_leaves_search_lists_that_match_the_index(samples_db):
     assert recorded == [(current, 16)]
 
 
+def fts_settings(conn, table: str) -> dict:
+    """The settings an index keeps in its config table (its version aside)."""
+    return dict(conn.execute(f"SELECT k, v FROM {table}_fts_config WHERE k != 'version'").fetchall())
+
+
 def segments(db, table: str = "paper_search") -> int:
     with sqlite3.connect(db) as plain:
         return plain.execute(f"SELECT count(DISTINCT segid) FROM {table}_fts_idx").fetchone()[0]
@@ -160,8 +165,7 @@ def test_a_bulk_load_indexes_once_at_the_end_and_a_later_import_indexes_each_fil
         assert_indexes_exact(conn)
         # The bulk build's settings are FTS5's defaults again, for the triggers' upkeep.
         for table in INDEXES:
-            settings = dict(conn.execute(f"SELECT k, v FROM {table}_fts_config WHERE k != 'version'").fetchall())
-            assert settings == {"hashsize": 1024 * 1024, "automerge": 4, "crisismerge": 16}, table
+            assert fts_settings(conn, table) == {"hashsize": 1024 * 1024, "automerge": 4, "crisismerge": 16}, table
     finally:
         conn.close()
     assert search_state(db)["found"] == ["Let's Verify Step by Step"]
@@ -213,16 +217,24 @@ def test_a_killed_bulk_load_is_indexed_by_the_next_import(tmp_path, monkeypatch,
 
 def test_a_bulk_build_writes_unmerged_segments_then_merges_each_index(tmp_path, monkeypatch):
     # Merging as segments pile up is wasted work when one merge follows: off during the build.
-    seen = {}
-    index_table = search_index._index_table
+    seen, steps = {}, []
+    index_table, merge = search_index._index_table, search_index._merge
 
-    def recorded(conn, table, mark):
-        seen[table] = dict(conn.execute(f"SELECT k, v FROM {table}_fts_config WHERE k != 'version'").fetchall())
+    def built(conn, table, mark):
+        seen[table] = fts_settings(conn, table)
+        steps.append(("build", table))
         index_table(conn, table, mark)
 
-    monkeypatch.setattr(search_index, "_index_table", recorded)
+    def merged(conn, table):
+        steps.append(("merge", table))
+        merge(conn, table)
+
+    monkeypatch.setattr(search_index, "_index_table", built)
+    monkeypatch.setattr(search_index, "_merge", merged)
     run_import(tmp_path / "p.db", [SAMPLES])
     assert seen == dict.fromkeys(INDEXES, {"hashsize": 64 * 1024 * 1024, "automerge": 0, "crisismerge": 200})
+    # Each index is merged right after its build, in its transaction.
+    assert steps[:2 * len(INDEXES)] == [(step, table) for table in INDEXES for step in ("build", "merge")]
 
 
 def test_a_run_killed_between_two_indexes_leaves_the_rest_to_the_next_import(tmp_path, monkeypatch):
