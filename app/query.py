@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from app.db import chunked, connect, db_path
+from app.db import chunked, connect_for_queries, db_path
 from app.etl.clean import repair_text
 from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
@@ -391,8 +391,7 @@ class PaperDB:
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = db_path(path)
-        self.conn = connect(self.path, readonly=True)
-        self.conn.execute("PRAGMA query_only = ON")
+        self.conn = connect_for_queries(self.path)
         self._refused: str | None = None
         self._transacting = False
         self.conn.set_authorizer(self._authorize)

@@ -22,7 +22,7 @@ from itertools import islice
 from operator import itemgetter
 from typing import Callable
 
-from app.db import connect
+from app.db import connect_for_queries
 from app.ranking import index_structure
 
 LOWER, UPPER = " AND rowid <= :middle", " AND rowid > :middle"
@@ -63,8 +63,7 @@ class SplitRanker:
     def _read(self, sql: str, params: dict) -> tuple[bytes | None, list[sqlite3.Row]]:
         """The index's structure record and the rows of `sql`, read in one transaction."""
         if self._conn is None:
-            self._conn = connect(self._path, readonly=True)
-            self._conn.execute("PRAGMA query_only = ON")
+            self._conn = connect_for_queries(self._path)
         self._conn.execute("BEGIN")
         try:
             return index_structure(self._conn), self._conn.execute(sql, params).fetchall()

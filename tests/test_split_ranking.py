@@ -1,7 +1,9 @@
 """A large search is ranked in two halves of the paper ids at once; the page is the one a single ranking gives."""
 from __future__ import annotations
 
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -65,6 +67,14 @@ def test_both_halves_hold_papers_of_the_page(samples_db, split):
     ids = [paper_id for paper_id, _ in hits]
     assert len(ids) == 10 and min(ids) <= middle(samples_db) < max(ids)
     assert [score for _, score in hits] == sorted((score for _, score in hits), reverse=True)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process's memory maps from /proc")
+def test_both_connections_read_the_database_through_a_memory_map(samples_db, split):
+    with PaperDB(samples_db) as pdb:
+        ranked(pdb, "model")  # a split search: the caller's connection and the second one read
+        maps = Path("/proc/self/maps").read_text().splitlines()
+    assert len([line for line in maps if line.endswith(" " + str(Path(samples_db).resolve()))]) == 2
 
 
 def test_a_commit_between_the_two_reads_leaves_the_caller_to_rank_both_halves(samples_db, tmp_path, split):
