@@ -52,6 +52,9 @@ PASSES = ("first", "second")  # queries are timed in two passes of their own: ju
 
 def measured(argv: list[str], *, env: dict | None = None) -> dict:
     """Run a command; return its wall time, peak RSS (MB) and the JSON it printed last, if any."""
+    # The previous step's writes go to disk first: left in the OS's cache, they would be
+    # flushed during this step and its first fsync would wait for them.
+    os.sync()
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})})
