@@ -71,10 +71,15 @@ def test_both_halves_hold_papers_of_the_page(samples_db, split):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process's memory maps from /proc")
 def test_both_connections_read_the_database_through_a_memory_map(samples_db, split):
+    def maps() -> int:
+        suffix = " " + str(Path(samples_db).resolve())
+        return sum(line.endswith(suffix) for line in Path("/proc/self/maps").read_text().splitlines())
+
+    before = maps()  # other tests' connections may still be open
     with PaperDB(samples_db) as pdb:
         ranked(pdb, "model")  # a split search: the caller's connection and the second one read
-        maps = Path("/proc/self/maps").read_text().splitlines()
-    assert len([line for line in maps if line.endswith(" " + str(Path(samples_db).resolve()))]) == 2
+        assert maps() == before + 2
+    assert maps() == before
 
 
 def test_a_commit_between_the_two_reads_leaves_the_caller_to_rank_both_halves(samples_db, tmp_path, split):
