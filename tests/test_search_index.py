@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -112,8 +113,7 @@ def test_a_bulk_load_leaves_every_index_in_one_segment_and_a_small_import_adds_o
     extra.write_text(json.dumps({"title": "Merging Segments Considered", "authors": ["Ada Lovelace"]}) + "\n")
     report = run_import(db, [extra])
     assert report.papers_added == 1 and segments(db) == 2  # 1 of 17 papers: not worth merging everything
-    conn = connect(db)
-    try:
+    with closing(connect(db)) as conn:
         assert_indexes_exact(conn)
         assert conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'merging'").fetchone()[0] == \
             conn.execute("SELECT id FROM papers WHERE title = 'Merging Segments Considered'").fetchone()[0]
@@ -122,8 +122,6 @@ def test_a_bulk_load_leaves_every_index_in_one_segment_and_a_small_import_adds_o
         assert search_index.optimize_after_bulk_load(conn, 5) and segments(db) == 1
         assert segments(db, "papers") == 1 and segments(db, "authors") == 1
         assert_indexes_exact(conn)
-    finally:
-        conn.close()
 
 
 def search_state(db) -> dict:
@@ -160,14 +158,11 @@ def test_a_bulk_load_indexes_once_at_the_end_and_a_later_import_indexes_each_fil
     # Into an empty database: papers committed file by file, found by search only at the end.
     assert [s["deferred"] for s in seen] == [len(INDEXES)] * len(seen)
     assert seen[-1]["papers"] == 16 and all(s["found"] == [] for s in seen)
-    conn = connect(db)
-    try:
+    with closing(connect(db)) as conn:
         assert_indexes_exact(conn)
         # The bulk build's settings are FTS5's defaults again, for the triggers' upkeep.
         for table in INDEXES:
             assert fts_settings(conn, table) == {"hashsize": 1024 * 1024, "automerge": 4, "crisismerge": 16}, table
-    finally:
-        conn.close()
     assert search_state(db)["found"] == ["Let's Verify Step by Step"]
     extra = tmp_path / "one.jsonl"
     extra.write_text(json.dumps({"title": "Verify Twice", "authors": ["Ada Lovelace"]}) + "\n")
@@ -208,11 +203,8 @@ def test_a_killed_bulk_load_is_indexed_by_the_next_import(tmp_path, monkeypatch,
     run_import(clean, [SAMPLES])
     assert index_terms(db) == index_terms(clean)
     assert ("verifi", 2, 3) in index_terms(db)["paper_search"]
-    conn = connect(db)
-    try:
+    with closing(connect(db)) as conn:
         assert_indexes_exact(conn)
-    finally:
-        conn.close()
 
 
 def test_a_bulk_build_writes_unmerged_segments_then_merges_each_index(tmp_path, monkeypatch):
@@ -259,8 +251,5 @@ def test_a_run_killed_between_two_indexes_leaves_the_rest_to_the_next_import(tmp
     assert search_state(db) == {"deferred": 0, "papers": 16, "found": ["Let's Verify Step by Step"]}
     run_import(clean, [SAMPLES])
     assert index_terms(db) == index_terms(clean)
-    conn = connect(db)
-    try:
+    with closing(connect(db)) as conn:
         assert_indexes_exact(conn)
-    finally:
-        conn.close()
