@@ -308,6 +308,30 @@ class SearchTopSource(SQLModel, table=True):
     changed_papers: int = Field(description="Papers changed since the lists were last ranked in full (updates since add up).")
 
 
+class SearchPosting(SQLModel, table=True):
+    """Every paper of a word that has a list, with its weighted hits: one row per 65,536 paper ids.
+
+    A search of several common words is ranked from these (`app.postings`) with FTS5's own
+    bm25 arithmetic, instead of FTS5 scoring each of the hundred thousand papers they match.
+    Kept with the lists and used only while `search_top_source` matches the search index.
+    """
+
+    __tablename__ = "search_postings"
+    term: str = Field(primary_key=True, description="The word (`search_terms.term`).")
+    chunk: int = Field(primary_key=True, description="Paper ids from chunk * 65536 up to the next chunk.")
+    offsets: bytes = Field(description="The papers' ids minus chunk * 65536, ascending: 16-bit little-endian integers.")
+    hits: bytes = Field(description="Each paper's weighted hits of the word, as bm25 counts them: 8-bit integers, "
+                                    "or 16-bit little-endian when the blob is twice as long as there are papers.")
+
+
+class SearchLength(SQLModel, table=True):
+    """Every paper's length in tokens (all columns of the search index), as bm25 needs it: one row per 65,536 ids."""
+
+    __tablename__ = "search_lengths"
+    chunk: int = Field(primary_key=True, description="Paper ids from chunk * 65536 up to the next chunk.")
+    tokens: bytes = Field(description="Tokens of each paper id in the chunk, 32-bit little-endian (0: no paper).")
+
+
 class SearchChange(SQLModel, table=True):
     """Papers whose search row changed since the lists in `search_top` were computed, as they were then.
 

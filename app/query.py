@@ -8,9 +8,10 @@ but reads.
 
 FTS5 ranks every paper a search matches: a second for a word in most of a million papers.
 So each import ranks every common word once into `search_top` (`app.ranking`), and a
-search ranked by one such word reads its list; words in over half the papers, which bm25
-all but ignores, only filter. Other searches, and any search while the lists are out of
-date, are ranked in full.
+search ranked by one such word reads its list; a search of several such words is ranked
+from their postings (`app.postings`); words in over half the papers, which bm25 all but
+ignores, only filter. Other searches, and any search while the lists are out of date,
+are ranked in full by FTS5.
 """
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ from app.db import chunked, connect_for_queries, db_path
 from app.etl.clean import repair_text
 from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
-from app.ranking import LISTS_ARE_CURRENT, RANK_SQL, SEARCH_COLUMNS, WEIGHTS, ScratchIndex, index_totals
+from app import postings
+from app.ranking import LISTS_ARE_CURRENT, RANK_SQL, SEARCH_COLUMNS, WEIGHTS, ScratchIndex, index_structure, index_totals
 from app.split_ranking import SplitRanker
 
 SNIPPET_TOKENS = 16
@@ -383,6 +385,7 @@ class _Plan:
     ranking: str
     checks: str  # empty when every word ranks
     listed: str | None  # the index term of the one ranking word, when it has a `search_top` list
+    posted: list[str] | None  # the ranking words' index terms, in query order, when every one has postings
     matches: int  # how many papers the ranking words may match, by the lists' counts (decides splitting only)
 
 
@@ -396,10 +399,13 @@ class PaperDB:
         self._transacting = False
         self.conn.set_authorizer(self._authorize)
         self._block_keys: dict[int, list[str]] | None = None  # typo fallback: keys by length
-        self._has_top = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'search_top_source'").fetchone() is not None
+        tables = {name for (name,) in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE name IN ('search_top_source', 'search_postings')")}
+        self._has_top = "search_top_source" in tables
+        self._has_postings = "search_postings" in tables  # not before migration 0012
         self._scratch_index: ScratchIndex | None = None
         self._split_ranker: SplitRanker | None = None
+        self._lengths: tuple[bytes | None, Any] = (None, None)  # (index structure, paper lengths) for postings
 
     def close(self) -> None:
         """Close the connection (and the second one that ranks large searches, if it was opened)."""
@@ -509,7 +515,9 @@ class PaperDB:
         terms = [got[0] if len(got) == 1 and not prefix else None
                  for got, (_, prefix) in zip(self._scratch().terms([w for w, _ in phrases]), phrases)]
         rows = self.conn.execute(
-            "SELECT s.papers AS total, s.min_papers, t.term, t.papers FROM search_top_source s "
+            "SELECT s.papers AS total, s.min_papers, t.term, t.papers, "
+            + ("EXISTS (SELECT 1 FROM search_postings p WHERE p.term = t.term)" if self._has_postings else "0")
+            + " AS posted FROM search_top_source s "
             "LEFT JOIN search_terms t ON t.term IN (SELECT value FROM json_each(:terms)) "
             f"WHERE {LISTS_ARE_CURRENT}",
             {"terms": json.dumps([t for t in terms if t])},
@@ -517,12 +525,14 @@ class PaperDB:
         if not rows:
             return None
         papers = {r["term"]: r["papers"] for r in rows if r["term"] is not None}
+        posted = {r["term"] for r in rows if r["posted"]}
         common = [papers.get(t, 0) >= rows[0]["total"] / 2 for t in terms]
         ranking = [i for i, c in enumerate(common) if not c] or list(range(len(phrases)))
         return _Plan(
             ranking=fts_query_of([phrases[i] for i in ranking]),
             checks=fts_query_of([p for i, p in enumerate(phrases) if i not in ranking]),
             listed=terms[ranking[0]] if len(ranking) == 1 and terms[ranking[0]] in papers else None,
+            posted=[terms[i] for i in ranking] if all(terms[i] in posted for i in ranking) else None,
             # A word without a list was in fewer than min_papers when the lists were last ranked
             # in full; a prefix or a phrase of several terms could match any number.
             matches=min(papers.get(terms[i], rows[0]["min_papers"] - 1) if terms[i] else rows[0]["total"]
@@ -565,16 +575,24 @@ class PaperDB:
         return self._scratch_index
 
     def _ranked(self, plan: _Plan | None, filters: list[str], params: dict) -> list:
-        """The page ranked in full by FTS5: every match of the ranking words is scored."""
+        """The page ranked in full: every match of the ranking words is scored, from their
+        postings when they all have some, else by FTS5."""
         # `+rowid` keeps the filters out of FTS5's plan: given `rowid IN (…)`, it runs the
         # whole MATCH once per listed paper (minutes for a prolific author).
         def sql_of(id_range: str = "") -> str:
             return RANK_SQL.format(match=":ranking" if plan else ":match",
                                    filters="".join(f" AND {f.format(id='+rowid')}" for f in filters) + id_range)
 
+        posted = plan.posted if plan and not filters else None
         splits = not filters and self._may_match(plan) >= SPLIT_MIN_MATCHES
+
+        def rank(page: dict) -> list:
+            if posted:
+                return self._from_postings(posted, page["offset"], page["limit"])
+            return self._rank(splits, sql_of, page)
+
         if not (plan and plan.checks):
-            return self._rank(splits, sql_of, {**params, "ranking": plan.ranking if plan else None})
+            return rank({**params, "ranking": plan.ranking if plan else None})
         # The filtering words are checked on the best papers of the ranking words: each is in
         # half the papers or more, so most pass. (In the MATCH, bm25 would count each one's
         # papers; a set of their papers holds half the index.)
@@ -583,14 +601,33 @@ class PaperDB:
         offset, wanted = params["offset"], params["offset"] + params["limit"]
         first_limit = CHECKED_FIRST * wanted
         ranked = {**params, "ranking": plan.ranking, "offset": 0}
-        first = self._rank(splits, sql_of, {**ranked, "limit": first_limit})
+        first = rank({**ranked, "limit": first_limit})
         found = self._containing(first, plan.checks, wanted)
         if len(found) < wanted and len(first) == first_limit:
             # Too few passed: on down the rest of the ranking (a second and last one).
-            with closing(self.conn.execute(sql_of(), {**ranked, "limit": -1, "offset": first_limit})) as rest:
-                while len(found) < wanted and (rows := rest.fetchmany(first_limit)):
-                    found += self._containing(rows, plan.checks, wanted - len(found))
+            for rows in self._rest(posted, sql_of, {**ranked, "limit": -1, "offset": first_limit}, first_limit):
+                found += self._containing(rows, plan.checks, wanted - len(found))
+                if len(found) >= wanted:
+                    break
         return found[offset:wanted]
+
+    def _rest(self, posted: list[str] | None, sql_of: Callable[[str], str], params: dict, size: int) -> Iterator[list]:
+        """The rest of a ranking from `params["offset"]` on, `size` rows at a time."""
+        if posted:
+            yield from chunked(self._from_postings(posted, params["offset"], -1), size)
+            return
+        with closing(self.conn.execute(sql_of(), params)) as rest:
+            while rows := rest.fetchmany(size):
+                yield rows
+
+    def _from_postings(self, terms: list[str], offset: int, limit: int) -> list[dict]:
+        """The page FTS5 would rank for these words, from their postings (`app.postings`)."""
+        structure = index_structure(self.conn)
+        if self._lengths[0] != structure:  # every write to the index changes its structure record
+            self._lengths = (structure, postings.lengths(self.conn))
+        papers, tokens = index_totals(self.conn)
+        return postings.rank([postings.word_postings(self.conn, t) for t in terms], self._lengths[1],
+                             papers, tokens, offset, limit)
 
     def _rank(self, splits: bool, sql_of: Callable[[str], str], params: dict) -> list:
         """The rows of the RANK_SQL `sql_of` gives (for an id range, or for all); in two halves at once if `splits`."""

@@ -18,6 +18,8 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Iterable, Iterator, Mapping, Sequence
 
+import numpy as np
+
 WORDS = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer keeps as a word
 
 # bm25 weights for the combined index columns (title, authors, abstract): a title hit
@@ -58,21 +60,22 @@ def idf(papers: int, containing: int) -> float:
     return value if value > 0.0 else 1e-6
 
 
-def saturation(hits: float, tokens: int, avgdl: float) -> float:
-    """bm25's term-frequency part for `hits` weighted hits in a paper of `tokens` tokens."""
-    return (hits * (K1 + 1.0)) / (hits + K1 * (1 - B + B * float(tokens) / avgdl))
+def saturation(hits, tokens, avgdl: float):
+    """bm25's term-frequency part for `hits` weighted hits in a paper of `tokens` tokens
+    (numbers, or numpy arrays of them: the same arithmetic element by element)."""
+    return (hits * (K1 + 1.0)) / (hits + K1 * (1 - B + B * tokens / avgdl))
 
 
-def bm25(word_idf: float, hits: float, tokens: int, avgdl: float) -> float:
+def bm25(word_idf: float, hits, tokens, avgdl: float):
     """The score FTS5's bm25 gives a one-word search (lower is better), bit for bit."""
     return -1.0 * (0.0 + word_idf * saturation(hits, tokens, avgdl))
 
 
-def hits_from_score(score: float, word_idf: float, tokens: int, avgdl: float) -> float | None:
-    """The weighted hits behind a one-word bm25 score; None unless they reproduce it exactly."""
-    g = -score / word_idf
-    hits = float(round(g * K1 * (1 - B + B * float(tokens) / avgdl) / (K1 + 1.0 - g)))
-    return hits if bm25(word_idf, hits, tokens, avgdl) == score else None
+def weighted_hits(scores: np.ndarray, word_idf: float, tokens: np.ndarray, avgdl: float) -> tuple[np.ndarray, np.ndarray]:
+    """The weighted hits behind one-word bm25 scores, and whether each reproduces its score exactly."""
+    g = -scores / word_idf
+    hits = np.round(g * K1 * (1 - B + B * tokens / avgdl) / (K1 + 1.0 - g))
+    return hits, bm25(word_idf, hits, tokens, avgdl) == scores
 
 
 def varints(blob: bytes) -> list[int]:

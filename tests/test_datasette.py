@@ -149,7 +149,8 @@ def test_fts_shadow_tables_and_internals_are_hidden(ds):
     fts = {f"{t}_fts" for t in ("papers", "abstracts", "authors", "paper_search")}
     shadows = {f"{f}_{s}" for f in fts for s in ("config", "data", "docsize", "idx")}
     assert hidden == fts | shadows | {"alembic_version", "fts_deferred", "paper_search", "pending_blocks",
-                                      "search_terms", "search_top", "search_top_source", "search_changes", "override_blocks",
+                                      "search_terms", "search_top", "search_top_source", "search_changes", "search_postings",
+                                      "search_lengths", "override_blocks",
                                       "resolver_rules"}
 
 

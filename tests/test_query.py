@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.db import connect, write_transaction
+from app.db import chunked, connect, write_transaction
 from app import query as query_layer
 from app.query import AmbiguousAuthor, NameVariant, PaperDB, PaperSource, QueryError, fts_query
 from app.etl import search_lists, workers
@@ -169,8 +169,24 @@ def listed_db(samples_db, tmp_path, monkeypatch) -> Path:
     return db
 
 
+@pytest.fixture
+def unposted_db(listed_db) -> Path:
+    """The listed database without postings: searches of several words are ranked by FTS5."""
+    conn = connect(listed_db)
+    with write_transaction(conn):
+        conn.execute("DELETE FROM search_postings")
+    conn.close()
+    return listed_db
+
+
 def ranked_in_full(statements: list[str]) -> bool:
+    """Whether FTS5 ranked every match."""
     return any("bm25(" in sql for sql in statements)
+
+
+def postings_read(statements: list[str]) -> int:
+    """How many words' postings the search read."""
+    return sum("FROM search_postings WHERE term" in sql for sql in statements)
 
 
 def test_the_scratch_index_gives_the_index_terms(db):
@@ -191,20 +207,21 @@ def test_a_common_word_comes_from_its_list_with_the_hits_of_the_full_ranking(sam
     assert not ranked_in_full(statements)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"limit": 2, "offset": 4},  # the list holds 5
-    {"limit": 20},
-    {"author": "Jacob Menick", "limit": 2},  # one of his papers is in the list
+@pytest.mark.parametrize("kwargs, found, from_postings", [
+    ({"limit": 2, "offset": 4}, 2, True),  # the list holds 5 of the 6 papers
+    ({"limit": 20}, 6, True),
+    ({"author": "Jacob Menick", "limit": 2}, 1, False),  # one of his papers is in the list; FTS5 filters by author
 ])
-def test_a_page_the_list_cannot_give_is_ranked_in_full(samples_db, listed_db, kwargs):
+def test_a_page_the_list_cannot_give_is_ranked_in_full(samples_db, listed_db, kwargs, found, from_postings):
     with PaperDB(samples_db) as full, PaperDB(listed_db) as listed:
         expected, _ = searched(full, "language", **kwargs)
         hits, statements = searched(listed, "language", **kwargs)
-    assert hits == expected and ranked_in_full(statements)
+    assert hits == expected and len(hits) == found
+    assert (postings_read(statements), ranked_in_full(statements)) == ((1, False) if from_postings else (0, True))
 
 
-def test_a_word_in_over_half_the_papers_only_filters(samples_db, listed_db):
-    with PaperDB(samples_db) as full, PaperDB(listed_db) as listed:
+def test_a_word_in_over_half_the_papers_only_filters(samples_db, unposted_db):
+    with PaperDB(samples_db) as full, PaperDB(unposted_db) as listed:
         expected, _ = searched(full, "reinforcement models", limit=2)
         hits, statements = searched(listed, "reinforcement models", limit=2)
         assert not ranked_in_full(statements)
@@ -224,7 +241,8 @@ def test_a_word_in_over_half_the_papers_only_filters(samples_db, listed_db):
     # The best paper of `Jacob optimization` and of `how Jacob` lacks `model`.
     ("Jacob optimization model", "Jacob optimization"), ("how models Jacob", "how Jacob"),
 ])
-def test_filtering_words_are_checked_on_the_best_ranked_papers_then_on_the_rest(listed_db, monkeypatch, text, ranking):
+def test_filtering_words_are_checked_on_the_best_ranked_papers_then_on_the_rest(unposted_db, monkeypatch, text, ranking):
+    listed_db = unposted_db  # `jacob` has no list: FTS5 ranks
     # Ranking only as many papers as wanted first, so that some pages need the rest.
     monkeypatch.setattr(query_layer, "CHECKED_FIRST", 1)
     expected = query(listed_db, RANK_SQL.format(
@@ -514,14 +532,19 @@ def test_lists_ranked_by_two_processes_are_the_lists_ranked_by_one(listed_db, mo
         pool.submit = recorded
         return pool
 
+    def postings(conn) -> list[tuple]:
+        return [tuple(r) for r in conn.execute("SELECT * FROM search_postings ORDER BY term, chunk")]
+
     ranked_apart: list[int] = []
     conn = connect(listed_db)
-    one = lists(conn)
+    one, posted = lists(conn), postings(conn)
     make_pool = workers.pool
     monkeypatch.setattr(search_lists, "PARALLEL_MIN_WORDS", 2)
+    monkeypatch.setattr(search_lists, "RANK_BATCH", 3)
     monkeypatch.setattr(workers, "pool", recording_pool)
     with write_transaction(conn):
         words = search_lists.refresh_search_top(conn, min_papers=4, depth=5).words
-        assert lists(conn) == one
+        assert lists(conn) == one and postings(conn) == posted
     conn.close()
-    assert ranked_apart == [words // 2]
+    # Every other batch of 3 words is ranked by the other process.
+    assert ranked_apart == [len(b) for b in list(chunked(range(words), 3))[1::2]] and len(posted) >= words

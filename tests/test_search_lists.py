@@ -6,6 +6,7 @@ lists must hold exactly the papers, order and scores that ranking everything aga
 """
 from __future__ import annotations
 
+import random
 import shutil
 import sqlite3
 from contextlib import closing
@@ -14,13 +15,22 @@ from pathlib import Path
 import pytest
 
 from app.db import connect, write_transaction
+from app import postings as postings_module
 from app.etl import search_lists
 from app.etl.load import run_import
-from app.query import PaperDB
+from app.query import PaperDB, fts_query
 from app.ranking import bm25, idf, index_totals, paper_tokens
 from tests.conftest import copied, generate_corpus
 
 MIN_PAPERS, DEPTH = 60, 10
+
+
+@pytest.fixture(scope="module", autouse=True)
+def small_chunks():
+    """Postings in chunks of 64 paper ids, so that 1,500 papers span many and updates cross them."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(postings_module, "CHUNK_BITS", 6)
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +73,14 @@ def source(db: Path) -> dict:
     return dict(zip(keys, rows(db, f"SELECT {', '.join(keys)} FROM search_top_source")[0]))
 
 
+def postings(db: Path) -> tuple[dict[str, list[tuple]], list[tuple]]:
+    """Each word's postings rows (chunk, offsets, hits), and the lengths rows."""
+    out: dict[str, list[tuple]] = {}
+    for term, *row in rows(db, "SELECT term, chunk, offsets, hits FROM search_postings ORDER BY term, chunk"):
+        out.setdefault(term, []).append(tuple(row))
+    return out, rows(db, "SELECT chunk, tokens FROM search_lengths ORDER BY chunk")
+
+
 def ranked_again(db: Path, tmp_path: Path) -> tuple[dict[str, list[tuple]], dict[str, int]]:
     """The lists and paper counts a full ranking of the database gives now (on a copy)."""
     copy = copied(db, tmp_path / "again.db")
@@ -74,9 +92,19 @@ def ranked_again(db: Path, tmp_path: Path) -> tuple[dict[str, list[tuple]], dict
     return lists(copy), counts
 
 
+def assert_postings_exact(db: Path, again: Path) -> None:
+    """The updated postings and lengths are, byte for byte, those the full ranking `again` wrote."""
+    updated, lengths = postings(db)
+    full, full_lengths = postings(again)
+    assert lengths == full_lengths and len(lengths) > 20
+    assert set(updated) <= set(lists(db)) and len(updated) > 100 and max(len(c) for c in updated.values()) > 20
+    assert {t: full[t] for t in updated} == updated
+
+
 def assert_exact(db: Path, tmp_path: Path, listed_before: set[str]) -> None:
     """Every updated list is the start of the full ranking's list, at least DEPTH long, same scores;
-    every word's paper count is the index's; only words common since the last full ranking lack a list."""
+    every word's paper count is the index's; only words common since the last full ranking lack a list;
+    the postings are the full ranking's."""
     updated = lists(db)
     full, counts = ranked_again(db, tmp_path)
     assert set(updated) <= set(full) and len(updated) > 100
@@ -87,6 +115,7 @@ def assert_exact(db: Path, tmp_path: Path, listed_before: set[str]) -> None:
         assert entries == full[term][:len(entries)], term
     got = dict(rows(db, "SELECT term, papers FROM search_terms"))
     assert got == {t: counts[t] for t in got}
+    assert_postings_exact(db, tmp_path / "again.db")
 
 
 def test_a_full_ranking_keeps_what_each_score_is_made_of(listed_base):
@@ -299,3 +328,32 @@ def test_searches_read_the_updated_lists(db, corpora, tmp_path):
             "SELECT rowid, bm25(paper_search_fts, 10.0, 5.0, 1.0) AS s FROM paper_search_fts "
             "WHERE paper_search_fts MATCH ? ORDER BY s, rowid LIMIT ?", (f'"{word}"', DEPTH))]
     assert hits == expected and len(hits) == DEPTH
+
+
+@pytest.mark.parametrize("update", [None, "new papers", "longer papers"])
+def test_searches_of_several_common_words_are_ranked_from_postings_as_fts5_ranks_them(db, corpora, update):
+    if update == "new papers":
+        run_import(db, [corpora[1]])
+    elif update == "longer papers":
+        last = [r[0] for r in rows(db, "SELECT paper_id FROM paper_search ORDER BY paper_id DESC LIMIT 60")]
+        assert changed_by_hand(db, [("UPDATE paper_search SET abstract = abstract || ? WHERE paper_id = ?",
+                                     (" filler data" * 500, pid)) for pid in last]).kind == "update"
+    rng = random.Random(7)
+    with PaperDB(db) as pdb:
+        words = [w for (w,) in pdb.conn.execute("SELECT word FROM search_terms WHERE papers < ? ORDER BY term",
+                                                (index_totals(pdb.conn)[0] // 2,))]
+        compared = 0
+        for _ in range(40):
+            text = " ".join(rng.sample(words, rng.choice((2, 3))))
+            limit, offset = rng.choice(((20, 0), (5, 3), (-1, 0)))
+            expected = [(r[0], -r[1]) for r in pdb.conn.execute(
+                "SELECT rowid, bm25(paper_search_fts, 10.0, 5.0, 1.0) AS s FROM paper_search_fts "
+                "WHERE paper_search_fts MATCH ? ORDER BY s, rowid LIMIT ? OFFSET ?", (fts_query(text), limit, offset))]
+            statements: list[str] = []
+            pdb.conn.set_trace_callback(statements.append)
+            hits = [(h.paper_id, h.score) for h in pdb.search(text, limit=10**6 if limit < 0 else limit, offset=offset)]
+            pdb.conn.set_trace_callback(None)
+            assert not any("bm25(" in sql for sql in statements), text
+            assert hits == expected, text  # the same papers, order and scores, to the last bit
+            compared += len(hits)
+    assert compared > 300

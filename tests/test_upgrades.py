@@ -4,15 +4,17 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 from contextlib import closing
+from functools import partial
 
 import pytest
 from alembic.script import ScriptDirectory
 
 from app.db import _alembic_config, connect, current_revision, head_revision, migrate, write_transaction
+from app.etl import search_lists
 from app.etl.search_index import index_deferred
 from app.query import PaperDB
 from app.etl.load import run_import
-from tests.conftest import ABSTRACTS_DUMP, ROOT, copied, query
+from tests.conftest import ABSTRACTS_DUMP, ROOT, copied, query, searched
 
 EARLIER = [r.revision for r in ScriptDirectory.from_config(_alembic_config()).walk_revisions()][1:]
 NOW = "2026-01-01T00:00:00+00:00"
@@ -128,3 +130,36 @@ def test_the_matching_indexes_upgrade_keeps_the_data_and_matches_as_a_new_databa
     assert (report.records_loaded, report.papers_added, report.papers_updated) == (9, 0, 9)  # each joins its paper
     assert query(db, "SELECT count(*) FROM papers") == [(len(before["papers"]),)]
     assert query(db, "SELECT count(*) FROM paper_sources") == [(len(before["paper_sources"]) + 9,)]
+
+
+def test_the_postings_upgrade_keeps_searching_and_the_next_import_writes_them(samples_db, tmp_path, monkeypatch):
+    db = copied(samples_db, tmp_path / "papers.db")
+    searches = ["process supervision", "language models", "reinforcement learning human", "Schulman"]
+    migrate(db, "0011")
+    assert query(db, "SELECT count(*) FROM search_top_source") == [(1,)]  # no word is in 5,000 papers: no lists
+    with PaperDB(db) as pdb:
+        before = {text: [h.as_dict() for h in pdb.search(text)] for text in searches}
+    assert all(before.values())
+    migrate(db)
+    # The lists' record is emptied: until the next import, FTS5 ranks every search.
+    assert query(db, "SELECT count(*) FROM search_top_source") == [(0,)]
+    assert query(db, "SELECT count(*) FROM search_postings") == [(0,)]
+    with PaperDB(db) as pdb:
+        assert {text: [h.as_dict() for h in pdb.search(text)] for text in searches} == before
+    # The next import ranks lists and postings in full (words in 4+ of the 16 papers here).
+    monkeypatch.setattr(search_lists, "refresh_search_top", partial(search_lists.refresh_search_top, min_papers=4, depth=5))
+    report = run_import(db, [])
+    assert report.search_lists.kind == "full"
+    (words,) = query(db, "SELECT count(*) FROM search_terms")[0]
+    assert query(db, "SELECT count(DISTINCT term) FROM search_postings") == [(words,)] and words > 20
+    with PaperDB(db) as pdb:
+        after = {text: searched(pdb, text) for text in searches}
+    # Words in over half of these 16 papers now only filter: scores move by millionths, the order not at all.
+    assert {text: ranking(hits) for text, (hits, _) in after.items()} == {text: ranking(hits) for text, hits in before.items()}
+    _, statements = after["reinforcement learning human"]
+    # `learning` only filters; `reinforcement` and `human` rank, from their postings.
+    assert sum("FROM search_postings WHERE term" in sql for sql in statements) == 2 and not any("bm25(" in sql for sql in statements)
+
+
+def ranking(hits: list[dict]) -> list[tuple]:
+    return [(h["paper_id"], round(h["score"], 4)) for h in hits]

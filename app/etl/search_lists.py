@@ -34,10 +34,12 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Iterator
 
+import numpy as np
+
 from app.db import connect
-from app.etl import workers
-from app.ranking import (FTS_STRUCTURE_ROWID, RANK_SQL, TOP_DEPTH, TOP_MIN_PAPERS, WEIGHTS, WORDS, ScratchIndex, bm25,
-                         hits_from_score, idf, index_totals, paper_tokens, saturation)
+from app.etl import search_postings, workers
+from app.ranking import (FTS_STRUCTURE_ROWID, TOP_DEPTH, TOP_MIN_PAPERS, WEIGHTS, WORDS, ScratchIndex, bm25,
+                         idf, index_totals, paper_tokens, saturation, weighted_hits)
 
 # Papers kept beyond `depth` in each list, so that updates seldom leave fewer than `depth` certain.
 TOP_SPARE = 50
@@ -54,6 +56,11 @@ SLACK = 1e-9
 # With this many words to rank (a few hundred thousand papers and up), a second process
 # ranks half of them: 2,615 words at 1M took 232 s in one process, 116 s in two.
 PARALLEL_MIN_WORDS = 500
+# Words ranked per task: each word's scores are held until its list and postings are written.
+RANK_BATCH = 64
+# Every paper of a word with its score, by id (what both a list and the postings come from).
+ALL_SCORES_SQL = ("SELECT rowid, bm25(paper_search_fts, :w_title, :w_authors, :w_abstract) "
+                  "FROM paper_search_fts WHERE paper_search_fts MATCH :match")
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,7 @@ def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PA
     papers, tokens = index_totals(conn)
     words = _words_for_terms(conn, list(common))
     terms = {term: (word, common[term]) for term, word in words.items()}
-    lists = _ranked(conn, terms, depth + TOP_SPARE, papers, tokens)
+    lists = _ranked(conn, terms, depth + TOP_SPARE, papers, tokens, postings=True)
     _write(conn, lists, terms, (depth, min_papers, 0), (papers, tokens))
     return Refresh("full", len(lists), len(lists), reason=reason)
 
@@ -159,7 +166,10 @@ def _updated_lists(conn: sqlite3.Connection, source: sqlite3.Row, changes: list[
         # Outside a list, saturation is at most the ceiling, times the growth of the average paper.
         growth = max(1.0, avgdl / (float(source["tokens"]) / float(source["papers"]))) * (1 + SLACK)
         lists, again, counts = {}, {}, {}
+        now, had = {}, {}  # each word's changed papers with it now (and their hits), and with it before
         for term, docs in _merged(terms, found):
+            now[term] = [(key // 2, hits) for key, hits in docs if key % 2 == 0]
+            had[term] = {key // 2 for key, _ in docs if key % 2 == 1}
             word, count = terms[term]
             count += sum(1 if key % 2 == 0 else -1 for key, _ in docs)
             counts[term] = (word, count)
@@ -178,6 +188,8 @@ def _updated_lists(conn: sqlite3.Connection, source: sqlite3.Row, changes: list[
         if any(e.hits is None for entries, _ in ranked.values() for e in entries):
             raise _CannotUpdate("FTS5 counted other papers for a word than the change log did")
         lists.update(ranked)
+    search_postings.patch(conn, changed, now, had, set(lists),
+                          {key // 2: n for key, n in tokens.items() if key % 2 == 0})
     return lists, {t: v for t, v in counts.items() if t in lists}, len(again)
 
 
@@ -211,22 +223,37 @@ def _updated_list(entries: list[_Entry], word_idf: float, avgdl: float, bound: f
 
 
 def _ranked(conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: int, papers: int,
-            tokens: int) -> dict[str, tuple[list[_Entry], float]]:
+            tokens: int, *, postings: bool = False) -> dict[str, tuple[list[_Entry], float]]:
     """Each term's best `limit` papers ranked by FTS5, as entries with their hits and tokens,
-    and the ceiling of the papers left out.
+    and the ceiling of the papers left out; with `postings`, every term's papers are written
+    to `search_postings` on the way (`app.etl.search_postings`).
 
     The hits are read back from FTS5's score with the term's paper count in `terms`; an entry
     whose score they do not reproduce exactly has none, and its list is not updated later.
     """
     avgdl = float(tokens) / float(papers) if papers else 1.0
-    ranked = _ranked_words(conn, {t: w for t, (w, _) in terms.items()}, limit)
-    sizes = paper_tokens(conn, {pid for rows in ranked.values() for pid, _ in rows})
-
+    lengths = None
+    if postings:
+        lengths = search_postings.index_lengths(conn)
+        search_postings.clear(conn)
+        search_postings.write_lengths(conn, lengths)
     out = {}
-    for term, rows in ranked.items():
+    for term, (ids, scores) in _ranked_words(conn, {t: w for t, (w, _) in terms.items()}):
         word_idf = idf(papers, terms[term][1])
-        entries = [_Entry(pid, hits_from_score(score, word_idf, sizes[pid], avgdl), sizes[pid], score)
-                   for pid, score in rows]
+        if postings and len(ids) == terms[term][1]:
+            hits, exact = weighted_hits(scores, word_idf, lengths[ids], avgdl)
+            if exact.all():  # else FTS5 ranks the word's searches
+                search_postings.write_word(conn, term, ids, hits)
+        best = np.lexsort((ids, scores))[:limit]
+        ids, scores = ids[best], scores[best]
+        if lengths is None:
+            sizes = paper_tokens(conn, ids.tolist())
+            best_tokens = np.array([sizes[pid] for pid in ids.tolist()], np.int64)
+        else:
+            best_tokens = lengths[ids].astype(np.int64)
+        hits, exact = weighted_hits(scores, word_idf, best_tokens, avgdl)
+        entries = [_Entry(pid, h if ok else None, n, score) for pid, h, ok, n, score in
+                   zip(ids.tolist(), hits.tolist(), exact.tolist(), best_tokens.tolist(), scores.tolist())]
         last = entries[-1] if len(entries) == limit else None  # fewer: the list holds every paper
         if last is None:
             ceiling = 0.0
@@ -252,33 +279,43 @@ def _write(conn: sqlite3.Connection, lists: dict[str, tuple[list[_Entry], float]
                  (*totals, *settings, FTS_STRUCTURE_ROWID))
 
 
-def _ranked_words(conn: sqlite3.Connection, words: dict[str, str], limit: int) -> dict[str, list]:
-    """term -> its word's `limit` best (paper id, score); with many words, half are ranked by a
-    second process on the other core (threads do not help: SQLite's ranking serialises them).
+def _ranked_words(conn: sqlite3.Connection, words: dict[str, str]) -> Iterator[tuple[str, tuple[np.ndarray, np.ndarray]]]:
+    """(term, (ids, scores)): every paper of each term's word, by id, with FTS5's score; with
+    many words, a second process on the other core ranks every other batch of them (threads
+    do not help: SQLite's ranking serialises them).
 
     That process reads the last commit, which is what `conn` sees: its transaction holds
     the write lock and has not written to the search index.
     """
     items = sorted(words.items())
+    batches = [items[i:i + RANK_BATCH] for i in range(0, len(items), RANK_BATCH)]
     path = conn.execute("PRAGMA database_list").fetchone()[2]  # '' for an in-memory database
     if not path or len(items) < PARALLEL_MIN_WORDS:
-        return _rank(conn, items, limit)
+        for batch in batches:
+            yield from _rank(conn, batch)
+        return
     with workers.pool(1) as ranker:
-        theirs = ranker.submit(_rank_in, path, items[1::2], limit)
-        return {**_rank(conn, items[0::2], limit), **theirs.result()}
+        theirs = [ranker.submit(_rank_in, path, batch) for batch in batches[1::2]]
+        for i, mine in enumerate(batches[0::2]):
+            yield from _rank(conn, mine)
+            if i < len(theirs):
+                yield from theirs[i].result()
 
 
-def _rank(conn: sqlite3.Connection, items: list[tuple[str, str]], limit: int) -> dict[str, list]:
-    return {term: [tuple(r) for r in conn.execute(RANK_SQL.format(match=":match", filters=""),
-                                                  {"match": f'"{word}"', "limit": limit, "offset": 0, **WEIGHTS})]
-            for term, word in items}
+def _rank(conn: sqlite3.Connection, items: list[tuple[str, str]]) -> list[tuple[str, tuple[np.ndarray, np.ndarray]]]:
+    out = []
+    for term, word in items:
+        rows = conn.execute(ALL_SCORES_SQL, {"match": f'"{word}"', **WEIGHTS}).fetchall()
+        scores = np.array(rows, np.float64).reshape(-1, 2)
+        out.append((term, (scores[:, 0].astype(np.int64), scores[:, 1].copy())))
+    return out
 
 
-def _rank_in(path: str, items: list[tuple[str, str]], limit: int) -> dict[str, list]:
+def _rank_in(path: str, items: list[tuple[str, str]]) -> list[tuple[str, tuple[np.ndarray, np.ndarray]]]:
     """`_rank` on a read-only connection of its own (in another process)."""
     conn = connect(path, readonly=True)
     try:
-        return _rank(conn, items, limit)
+        return _rank(conn, items)
     finally:
         conn.close()
 

@@ -1,0 +1,116 @@
+"""Writing search postings (`app.postings`): in full from FTS5's scores, or patched from the changed papers.
+
+`app.etl.search_lists` calls these in the transaction that writes the lists, so the
+postings always describe the index the lists were computed from:
+
+- A full refresh ranks every common word in full anyway; each paper's weighted hits are
+  read back from its score (`app.ranking.weighted_hits`), and a word gets postings only
+  if every one of its scores is reproduced to the last bit and its hits fit.
+- An update knows every changed paper's hits of each common word, old and new (from the
+  scratch index), and rewrites only the chunks of the words those papers had or have.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from typing import Iterable
+
+import numpy as np
+
+from app import postings
+from app.postings import LENGTHS, MAX_HITS, decode, encode
+from app.ranking import varints
+
+
+def index_lengths(conn: sqlite3.Connection) -> np.ndarray:
+    """Every paper's tokens in the search index (all columns), indexed by paper id."""
+    (top,) = conn.execute("SELECT coalesce(max(id), 0) FROM paper_search_fts_docsize").fetchone()
+    out = np.zeros(top + 1, LENGTHS)
+    for pid, sizes in conn.execute("SELECT id, sz FROM paper_search_fts_docsize"):
+        out[pid] = sum(varints(sizes))
+    return out
+
+
+def fits(hits: np.ndarray) -> bool:
+    """Whether the postings can hold these weighted hits exactly."""
+    return bool(np.all((hits >= 0) & (hits <= MAX_HITS) & (hits == np.round(hits))))
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM search_postings")
+    conn.execute("DELETE FROM search_lengths")
+
+
+def write_lengths(conn: sqlite3.Connection, lengths: np.ndarray) -> None:
+    """Replace `search_lengths` with these lengths (indexed by paper id)."""
+    conn.execute("DELETE FROM search_lengths")
+    size = 1 << postings.CHUNK_BITS
+    padded = np.zeros(-(-len(lengths) // size) * size, LENGTHS)
+    padded[:len(lengths)] = lengths
+    conn.executemany("INSERT INTO search_lengths (chunk, tokens) VALUES (?, ?)",
+                     [(c, padded[c * size:(c + 1) * size].tobytes()) for c in range(len(padded) // size)
+                      if padded[c * size:(c + 1) * size].any()])
+
+
+def write_word(conn: sqlite3.Connection, term: str, ids: np.ndarray, hits: np.ndarray) -> None:
+    """A word's postings (ascending ids), replacing any it had; none if a hit count does not fit."""
+    conn.execute("DELETE FROM search_postings WHERE term = ?", (term,))
+    if not fits(hits):
+        return
+    conn.executemany("INSERT INTO search_postings (term, chunk, offsets, hits) VALUES (?, ?, ?, ?)",
+                     [(term, *row) for row in encode(ids.astype(np.int64), hits)])
+
+
+def patch(conn: sqlite3.Connection, changed: Iterable[int], now: dict[str, list[tuple[int, float]]],
+          had: dict[str, set[int]], keep: set[str], lengths_now: dict[int, int]) -> None:
+    """Bring the postings up to date with the changed papers.
+
+    `now` holds each word's changed papers that have it, with their hits; `had` those that
+    had it; only words in `keep` keep postings. `lengths_now` gives the changed papers'
+    tokens (a paper missing from it has none: it left the index).
+    """
+    changed = np.array(sorted(set(changed)), np.int64)
+    posted = {t for (t,) in conn.execute("SELECT DISTINCT term FROM search_postings")}
+    for term in posted - keep:
+        conn.execute("DELETE FROM search_postings WHERE term = ?", (term,))
+    for term in sorted(posted & keep):
+        touched = defaultdict(list)
+        for pid in had.get(term, ()):
+            touched[pid >> postings.CHUNK_BITS]
+        for pid, hits in now.get(term, ()):
+            touched[pid >> postings.CHUNK_BITS].append((pid, hits))
+        for chunk, added in sorted(touched.items()):
+            if not _patch_chunk(conn, term, chunk, changed, added):
+                conn.execute("DELETE FROM search_postings WHERE term = ?", (term,))  # FTS5 ranks it from now on
+                break
+    _patch_lengths(conn, changed, lengths_now)
+
+
+def _patch_chunk(conn: sqlite3.Connection, term: str, chunk: int, changed: np.ndarray,
+                 added: list[tuple[int, float]]) -> bool:
+    """Rewrite one chunk of a word's postings; False if a hit count does not fit."""
+    ids, hits = decode(conn.execute("SELECT chunk, offsets, hits FROM search_postings WHERE term = ? AND chunk = ?",
+                                    (term, chunk)))
+    kept = ~np.isin(ids, changed)
+    new_ids = np.array([pid for pid, _ in added], np.int64)
+    new_hits = np.array([h for _, h in added], np.float64)
+    if not fits(new_hits):
+        return False
+    ids, hits = np.concatenate([ids[kept], new_ids]), np.concatenate([hits[kept], new_hits])
+    order = np.argsort(ids, kind="stable")
+    conn.execute("DELETE FROM search_postings WHERE term = ? AND chunk = ?", (term, chunk))
+    conn.executemany("INSERT INTO search_postings (term, chunk, offsets, hits) VALUES (?, ?, ?, ?)",
+                     [(term, *row) for row in encode(ids[order], hits[order])])
+    return True
+
+
+def _patch_lengths(conn: sqlite3.Connection, changed: np.ndarray, lengths_now: dict[int, int]) -> None:
+    size = 1 << postings.CHUNK_BITS
+    for chunk in np.unique(changed >> postings.CHUNK_BITS).tolist():
+        row = conn.execute("SELECT tokens FROM search_lengths WHERE chunk = ?", (chunk,)).fetchone()
+        block = np.frombuffer(row[0], LENGTHS).copy() if row else np.zeros(size, LENGTHS)
+        for pid in changed[(changed >> postings.CHUNK_BITS) == chunk].tolist():
+            block[pid & (size - 1)] = lengths_now.get(pid, 0)
+        conn.execute("DELETE FROM search_lengths WHERE chunk = ?", (chunk,))
+        if block.any():
+            conn.execute("INSERT INTO search_lengths (chunk, tokens) VALUES (?, ?)", (chunk, block.tobytes()))
