@@ -19,7 +19,7 @@ from typing import Iterable
 
 import numpy as np
 
-from app.ranking import idf, saturation
+from app.ranking import idf, length_norm, saturated
 
 CHUNK_BITS = 16  # a chunk holds 65,536 paper ids (read at each call: tests use smaller chunks)
 OFFSETS = np.dtype("<u2")
@@ -40,14 +40,14 @@ def encode(ids: np.ndarray, hits: np.ndarray) -> Iterable[tuple[int, bytes, byte
 
 
 def decode(rows: Iterable[tuple[int, bytes, bytes]]) -> tuple[np.ndarray, np.ndarray]:
-    """Paper ids (int64) and hits (float64) from a word's rows in chunk order."""
+    """Paper ids (int64) and their hits (unsigned integers) from a word's rows in chunk order."""
     ids, hits = [], []
     for chunk, offsets, packed in rows:
         low = np.frombuffer(offsets, OFFSETS)
         ids.append(low.astype(np.int64) + (chunk << CHUNK_BITS))
-        hits.append(np.frombuffer(packed, HITS[len(packed) // max(len(low), 1) - 1]).astype(np.float64))
+        hits.append(np.frombuffer(packed, HITS[len(packed) // max(len(low), 1) - 1]))
     if not ids:
-        return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        return np.zeros(0, np.int64), np.zeros(0, HITS[0])
     return np.concatenate(ids), np.concatenate(hits)
 
 
@@ -76,13 +76,20 @@ def rank(words: list[tuple[np.ndarray, np.ndarray]], paper_lengths: np.ndarray, 
     query order (the idf from the word's papers, all of which its postings hold).
     """
     avgdl = float(tokens) / float(papers)
-    score = np.zeros(len(paper_lengths), np.float64)
-    found = np.zeros(len(paper_lengths), np.uint8)
-    for ids, hits in words:
-        score[ids] += idf(papers, len(ids)) * saturation(hits, paper_lengths[ids], avgdl)
-        found[ids] += 1
-    ids = np.flatnonzero(found == len(words))
-    scores = -1.0 * score[ids]
+    # The papers holding every word: a mask over the paper ids, narrowed word by word.
+    inside = np.zeros(len(paper_lengths), bool)
+    first, *others = sorted(words, key=lambda word: len(word[0]))
+    inside[first[0]] = True
+    for ids, _ in others:
+        narrowed = np.zeros_like(inside)
+        narrowed[ids[inside[ids]]] = True
+        inside = narrowed
+    ids = np.flatnonzero(inside)
+    norm = length_norm(paper_lengths[ids], avgdl)  # FTS5 computes the same value for each word
+    score = 0.0
+    for word_ids, hits in words:  # each word's hits of those papers, in the same (id) order
+        score = score + idf(papers, len(word_ids)) * saturated(hits[inside[word_ids]].astype(np.float64), norm)
+    scores = -1.0 * np.asarray(score, np.float64)
     end = len(ids) if limit < 0 else min(offset + limit, len(ids))
     if end < len(ids):  # keep the best `end` and every paper tied with the last of them
         cut = np.partition(scores, end - 1)[end - 1]

@@ -27,11 +27,11 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from app import postings
 from app.db import chunked, connect_for_queries, db_path
 from app.etl.clean import repair_text
 from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
-from app import postings
 from app.ranking import LISTS_ARE_CURRENT, RANK_SQL, SEARCH_COLUMNS, WEIGHTS, ScratchIndex, index_structure, index_totals
 from app.split_ranking import SplitRanker
 

@@ -60,10 +60,20 @@ def idf(papers: int, containing: int) -> float:
     return value if value > 0.0 else 1e-6
 
 
+def length_norm(tokens, avgdl: float):
+    """bm25's length normalisation of a paper of `tokens` tokens (a number, or a numpy array
+    of them: the same arithmetic element by element)."""
+    return K1 * (1 - B + B * tokens / avgdl)
+
+
+def saturated(hits, norm):
+    """bm25's term-frequency part for `hits` weighted hits in a paper of length norm `norm`."""
+    return (hits * (K1 + 1.0)) / (hits + norm)
+
+
 def saturation(hits, tokens, avgdl: float):
-    """bm25's term-frequency part for `hits` weighted hits in a paper of `tokens` tokens
-    (numbers, or numpy arrays of them: the same arithmetic element by element)."""
-    return (hits * (K1 + 1.0)) / (hits + K1 * (1 - B + B * tokens / avgdl))
+    """bm25's term-frequency part for `hits` weighted hits in a paper of `tokens` tokens."""
+    return saturated(hits, length_norm(tokens, avgdl))
 
 
 def bm25(word_idf: float, hits, tokens, avgdl: float):
@@ -74,7 +84,7 @@ def bm25(word_idf: float, hits, tokens, avgdl: float):
 def weighted_hits(scores: np.ndarray, word_idf: float, tokens: np.ndarray, avgdl: float) -> tuple[np.ndarray, np.ndarray]:
     """The weighted hits behind one-word bm25 scores, and whether each reproduces its score exactly."""
     g = -scores / word_idf
-    hits = np.round(g * K1 * (1 - B + B * tokens / avgdl) / (K1 + 1.0 - g))
+    hits = np.round(g * length_norm(tokens, avgdl) / (K1 + 1.0 - g))
     return hits, bm25(word_idf, hits, tokens, avgdl) == scores
 
 

@@ -31,7 +31,9 @@ import heapq
 import json
 import math
 import sqlite3
+from collections import deque
 from dataclasses import dataclass
+from itertools import islice
 from typing import Iterator
 
 import numpy as np
@@ -295,11 +297,15 @@ def _ranked_words(conn: sqlite3.Connection, words: dict[str, str]) -> Iterator[t
             yield from _rank(conn, batch)
         return
     with workers.pool(1) as ranker:
-        theirs = [ranker.submit(_rank_in, path, batch) for batch in batches[1::2]]
-        for i, mine in enumerate(batches[0::2]):
+        # Two of its batches in hand at a time: it never waits, and finished ones do not pile up.
+        theirs = iter(batches[1::2])
+        pending = deque(ranker.submit(_rank_in, path, batch) for batch in islice(theirs, 2))
+        for mine in batches[0::2]:
             yield from _rank(conn, mine)
-            if i < len(theirs):
-                yield from theirs[i].result()
+            if pending:
+                done = pending.popleft().result()
+                pending.extend(ranker.submit(_rank_in, path, batch) for batch in islice(theirs, 1))
+                yield from done
 
 
 def _rank(conn: sqlite3.Connection, items: list[tuple[str, str]]) -> list[tuple[str, tuple[np.ndarray, np.ndarray]]]:
