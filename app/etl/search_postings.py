@@ -37,6 +37,7 @@ def fits(hits: np.ndarray) -> bool:
 
 
 def clear(conn: sqlite3.Connection) -> None:
+    """Remove every posting and length (a full refresh writes them all again)."""
     conn.execute("DELETE FROM search_postings")
     conn.execute("DELETE FROM search_lengths")
 
