@@ -43,23 +43,23 @@ def clear(conn: sqlite3.Connection) -> None:
 
 
 def write_lengths(conn: sqlite3.Connection, lengths: np.ndarray) -> None:
-    """Replace `search_lengths` with these lengths (indexed by paper id)."""
-    conn.execute("DELETE FROM search_lengths")
+    """Write these lengths (indexed by paper id) into the emptied `search_lengths`, a row per chunk."""
     size = 1 << postings.CHUNK_BITS
     padded = np.zeros(-(-len(lengths) // size) * size, LENGTHS)
     padded[:len(lengths)] = lengths
     conn.executemany("INSERT INTO search_lengths (chunk, tokens) VALUES (?, ?)",
-                     [(c, padded[c * size:(c + 1) * size].tobytes()) for c in range(len(padded) // size)
-                      if padded[c * size:(c + 1) * size].any()])
+                     [(c, block.tobytes()) for c, block in enumerate(padded.reshape(-1, size)) if block.any()])
 
 
 def write_word(conn: sqlite3.Connection, term: str, ids: np.ndarray, hits: np.ndarray) -> None:
-    """A word's postings (ascending ids), replacing any it had; none if a hit count does not fit."""
-    conn.execute("DELETE FROM search_postings WHERE term = ?", (term,))
-    if not fits(hits):
-        return
+    """A word's postings (ascending ids) into the emptied table; none if a hit count does not fit."""
+    if fits(hits):
+        _insert(conn, term, ids.astype(np.int64), hits)
+
+
+def _insert(conn: sqlite3.Connection, term: str, ids: np.ndarray, hits: np.ndarray) -> None:
     conn.executemany("INSERT INTO search_postings (term, chunk, offsets, hits) VALUES (?, ?, ?, ?)",
-                     [(term, *row) for row in encode(ids.astype(np.int64), hits)])
+                     [(term, *row) for row in encode(ids, hits)])
 
 
 def patch(conn: sqlite3.Connection, changed: Iterable[int], now: dict[str, list[tuple[int, float]]],
@@ -75,9 +75,9 @@ def patch(conn: sqlite3.Connection, changed: Iterable[int], now: dict[str, list[
     for term in posted - keep:
         conn.execute("DELETE FROM search_postings WHERE term = ?", (term,))
     for term in sorted(posted & keep):
-        touched = defaultdict(list)
+        touched = defaultdict(list)  # chunk -> the papers added to it (a chunk a paper left may get none)
         for pid in had.get(term, ()):
-            touched[pid >> postings.CHUNK_BITS]
+            touched.setdefault(pid >> postings.CHUNK_BITS, [])
         for pid, hits in now.get(term, ()):
             touched[pid >> postings.CHUNK_BITS].append((pid, hits))
         for chunk, added in sorted(touched.items()):
@@ -100,8 +100,7 @@ def _patch_chunk(conn: sqlite3.Connection, term: str, chunk: int, changed: np.nd
     ids, hits = np.concatenate([ids[kept], new_ids]), np.concatenate([hits[kept], new_hits])
     order = np.argsort(ids, kind="stable")
     conn.execute("DELETE FROM search_postings WHERE term = ? AND chunk = ?", (term, chunk))
-    conn.executemany("INSERT INTO search_postings (term, chunk, offsets, hits) VALUES (?, ?, ?, ?)",
-                     [(term, *row) for row in encode(ids[order], hits[order])])
+    _insert(conn, term, ids[order], hits[order])
     return True
 
 
