@@ -19,7 +19,7 @@ from typing import Iterable
 
 import numpy as np
 
-from app.ranking import idf, length_norm, saturated
+from app.ranking import idf, length_norm, saturated, weighted_hits
 
 CHUNK_BITS = 16  # a chunk holds 65,536 paper ids (read at each call: tests use smaller chunks)
 OFFSETS = np.dtype("<u2")
@@ -55,6 +55,14 @@ def word_postings(conn: sqlite3.Connection, term: str) -> tuple[np.ndarray, np.n
     """A word's paper ids and hits, ascending by id (empty when it has no postings)."""
     return decode(conn.execute("SELECT chunk, offsets, hits FROM search_postings WHERE term = ? ORDER BY chunk",
                                (term,)))
+
+
+def read_back(ids: np.ndarray, scores: np.ndarray, paper_lengths: np.ndarray, papers: int,
+              tokens: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """A word's postings (ids, hits) read back from FTS5's one-word scores of every paper holding
+    it, ascending by id; None unless every score reproduces exactly from its hits."""
+    hits, exact = weighted_hits(scores, idf(papers, len(ids)), paper_lengths[ids], float(tokens) / float(papers))
+    return (ids, hits) if exact.all() else None
 
 
 def lengths(conn: sqlite3.Connection) -> np.ndarray:

@@ -8,10 +8,10 @@ but reads.
 
 FTS5 ranks every paper a search matches: a second for a word in most of a million papers.
 So each import ranks every common word once into `search_top` (`app.ranking`), and a
-search ranked by one such word reads its list; a search of several such words is ranked
-from their postings (`app.postings`); words in over half the papers, which bm25 all but
-ignores, only filter. Other searches, and any search while the lists are out of date,
-are ranked in full by FTS5.
+search ranked by one such word reads its list; a search of several words, one of them
+such a word, is ranked from postings (`app.postings`; a rarer word's are read back from
+its own ranking); words in over half the papers, which bm25 all but ignores, only filter.
+Other searches, and any search while the lists are out of date, are ranked in full by FTS5.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -32,7 +33,8 @@ from app.db import chunked, connect_for_queries, db_path
 from app.etl.clean import repair_text
 from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
-from app.ranking import LISTS_ARE_CURRENT, RANK_SQL, SEARCH_COLUMNS, WEIGHTS, ScratchIndex, index_structure, index_totals
+from app.ranking import (LISTS_ARE_CURRENT, RANK_SQL, SEARCH_COLUMNS, WEIGHTS, ScratchIndex, all_scores, index_structure,
+                         index_totals)
 from app.split_ranking import SplitRanker
 
 SNIPPET_TOKENS = 16
@@ -385,7 +387,9 @@ class _Plan:
     ranking: str
     checks: str  # empty when every word ranks
     listed: str | None  # the index term of the one ranking word, when it has a `search_top` list
-    posted: list[str] | None  # the ranking words' index terms, in query order, when every one has postings
+    # (index term, FTS5 query) of each ranking word, in query order, when they can be ranked from
+    # postings: every one is a plain word, at least one has postings, the others are in few papers.
+    posted: list[tuple[str, str]] | None
     matches: int  # how many papers the ranking words may match, by the lists' counts (decides splitting only)
 
 
@@ -528,11 +532,15 @@ class PaperDB:
         posted = {r["term"] for r in rows if r["posted"]}
         common = [papers.get(t, 0) >= rows[0]["total"] / 2 for t in terms]
         ranking = [i for i, c in enumerate(common) if not c] or list(range(len(phrases)))
+        # A word without a list is in too few papers to cost much to rank alone.
+        postable = all(terms[i] in posted or terms[i] not in papers for i in ranking)
         return _Plan(
             ranking=fts_query_of([phrases[i] for i in ranking]),
             checks=fts_query_of([p for i, p in enumerate(phrases) if i not in ranking]),
             listed=terms[ranking[0]] if len(ranking) == 1 and terms[ranking[0]] in papers else None,
-            posted=[terms[i] for i in ranking] if all(terms[i] in posted for i in ranking) else None,
+            posted=([(terms[i], fts_query_of([phrases[i]])) for i in ranking]
+                    if all(terms[i] for i in ranking) and postable and any(terms[i] in posted for i in ranking)
+                    else None),
             # A word without a list was in fewer than min_papers when the lists were last ranked
             # in full; a prefix or a phrase of several terms could match any number.
             matches=min(papers.get(terms[i], rows[0]["min_papers"] - 1) if terms[i] else rows[0]["total"]
@@ -575,20 +583,20 @@ class PaperDB:
         return self._scratch_index
 
     def _ranked(self, plan: _Plan | None, filters: list[str], params: dict) -> list:
-        """The page ranked in full: every match of the ranking words is scored, from their
-        postings when they all have some, else by FTS5."""
+        """The page ranked in full: every match of the ranking words is scored, from postings
+        when the plan allows (`_Plan.posted`), else by FTS5."""
         # `+rowid` keeps the filters out of FTS5's plan: given `rowid IN (…)`, it runs the
         # whole MATCH once per listed paper (minutes for a prolific author).
         def sql_of(id_range: str = "") -> str:
             return RANK_SQL.format(match=":ranking" if plan else ":match",
                                    filters="".join(f" AND {f.format(id='+rowid')}" for f in filters) + id_range)
 
-        posted = plan.posted if plan and not filters else None
+        words = self._word_postings(plan.posted) if plan and plan.posted and not filters else None
         splits = not filters and self._may_match(plan) >= SPLIT_MIN_MATCHES
 
         def rank(page: dict) -> list:
-            if posted:
-                return self._from_postings(posted, page["offset"], page["limit"])
+            if words is not None:
+                return self._from_postings(words, page["offset"], page["limit"])
             return self._rank(splits, sql_of, page)
 
         if not (plan and plan.checks):
@@ -605,29 +613,48 @@ class PaperDB:
         found = self._containing(first, plan.checks, wanted)
         if len(found) < wanted and len(first) == first_limit:
             # Too few passed: on down the rest of the ranking (a second and last one).
-            for rows in self._rest(posted, sql_of, {**ranked, "limit": -1, "offset": first_limit}, first_limit):
+            for rows in self._rest(words, sql_of, {**ranked, "limit": -1, "offset": first_limit}, first_limit):
                 found += self._containing(rows, plan.checks, wanted - len(found))
                 if len(found) >= wanted:
                     break
         return found[offset:wanted]
 
-    def _rest(self, posted: list[str] | None, sql_of: Callable[[str], str], params: dict, size: int) -> Iterator[list]:
+    def _rest(self, words: list | None, sql_of: Callable[[str], str], params: dict, size: int) -> Iterator[list]:
         """The rest of a ranking from `params["offset"]` on, `size` rows at a time."""
-        if posted:
-            yield from chunked(self._from_postings(posted, params["offset"], -1), size)
+        if words is not None:
+            yield from chunked(self._from_postings(words, params["offset"], -1), size)
             return
         with closing(self.conn.execute(sql_of(), params)) as rest:
             while rows := rest.fetchmany(size):
                 yield rows
 
-    def _from_postings(self, terms: list[str], offset: int, limit: int) -> list[dict]:
+    def _word_postings(self, words: list[tuple[str, str]]) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        """Each word's papers and weighted hits: its stored postings, or for a word in few papers
+        read back from FTS5's ranking of it alone; None when such a score does not give its hits
+        exactly (FTS5 then ranks the search)."""
+        papers, tokens = index_totals(self.conn)
+        found = []
+        for term, match in words:
+            ids, hits = postings.word_postings(self.conn, term)
+            if not len(ids):
+                read = postings.read_back(*all_scores(self.conn, match), self._paper_lengths(), papers, tokens)
+                if read is None:
+                    return None
+                ids, hits = read
+            found.append((ids, hits))
+        return found
+
+    def _from_postings(self, words: list[tuple[np.ndarray, np.ndarray]], offset: int, limit: int) -> list[dict]:
         """The page FTS5 would rank for these words, from their postings (`app.postings`)."""
+        papers, tokens = index_totals(self.conn)
+        return postings.rank(words, self._paper_lengths(), papers, tokens, offset, limit)
+
+    def _paper_lengths(self) -> np.ndarray:
+        """Every paper's tokens by id (`app.postings.lengths`), read again after each write to the index."""
         structure = index_structure(self.conn)
         if self._lengths[0] != structure:  # every write to the index changes its structure record
             self._lengths = (structure, postings.lengths(self.conn))
-        papers, tokens = index_totals(self.conn)
-        return postings.rank([postings.word_postings(self.conn, t) for t in terms], self._lengths[1],
-                             papers, tokens, offset, limit)
+        return self._lengths[1]
 
     def _rank(self, splits: bool, sql_of: Callable[[str], str], params: dict) -> list:
         """The rows of the RANK_SQL `sql_of` gives (for an id range, or for all); in two halves at once if `splits`."""

@@ -51,6 +51,9 @@ RANK_SQL = """
     ORDER BY score, rowid LIMIT :limit OFFSET :offset
 """
 WEIGHTS = {"w_title": SEARCH_WEIGHTS[0], "w_authors": SEARCH_WEIGHTS[1], "w_abstract": SEARCH_WEIGHTS[2]}
+# Every match with its score, by id: what a word's list and postings are read from.
+ALL_SCORES_SQL = ("SELECT rowid, bm25(paper_search_fts, :w_title, :w_authors, :w_abstract) "
+                  "FROM paper_search_fts WHERE paper_search_fts MATCH :match ORDER BY rowid")
 
 
 def idf(papers: int, containing: int) -> float:
@@ -79,6 +82,12 @@ def saturation(hits, tokens, avgdl: float):
 def bm25(word_idf: float, hits, tokens, avgdl: float):
     """The score FTS5's bm25 gives a one-word search (lower is better), bit for bit."""
     return -1.0 * (0.0 + word_idf * saturation(hits, tokens, avgdl))
+
+
+def all_scores(conn: sqlite3.Connection, match: str) -> tuple[np.ndarray, np.ndarray]:
+    """The ids (ascending) and FTS5 scores of every paper `match` matches."""
+    rows = np.array(conn.execute(ALL_SCORES_SQL, {"match": match, **WEIGHTS}).fetchall(), np.float64).reshape(-1, 2)
+    return rows[:, 0].astype(np.int64), rows[:, 1].copy()
 
 
 def weighted_hits(scores: np.ndarray, word_idf: float, tokens: np.ndarray, avgdl: float) -> tuple[np.ndarray, np.ndarray]:

@@ -40,7 +40,8 @@ import numpy as np
 
 from app.db import connect
 from app.etl import search_postings, workers
-from app.ranking import (FTS_STRUCTURE_ROWID, TOP_DEPTH, TOP_MIN_PAPERS, WEIGHTS, WORDS, ScratchIndex, bm25,
+from app.postings import read_back
+from app.ranking import (FTS_STRUCTURE_ROWID, TOP_DEPTH, TOP_MIN_PAPERS, WORDS, ScratchIndex, all_scores, bm25,
                          idf, index_totals, paper_tokens, saturation, weighted_hits)
 
 # Papers kept beyond `depth` in each list, so that updates seldom leave fewer than `depth` certain.
@@ -60,9 +61,6 @@ SLACK = 1e-9
 PARALLEL_MIN_WORDS = 500
 # Words ranked per task: each word's scores are held until its list and postings are written.
 RANK_BATCH = 64
-# Every paper of a word with its score, by id (what both a list and the postings come from).
-ALL_SCORES_SQL = ("SELECT rowid, bm25(paper_search_fts, :w_title, :w_authors, :w_abstract) "
-                  "FROM paper_search_fts WHERE paper_search_fts MATCH :match")
 
 
 @dataclass(frozen=True)
@@ -243,9 +241,9 @@ def _ranked(conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: 
     for term, (ids, scores) in _ranked_words(conn, {t: w for t, (w, _) in terms.items()}):
         word_idf = idf(papers, terms[term][1])
         if postings and len(ids) == terms[term][1]:
-            hits, exact = weighted_hits(scores, word_idf, lengths[ids], avgdl)
-            if exact.all():  # else FTS5 ranks the word's searches
-                search_postings.write_word(conn, term, ids, hits)
+            found = read_back(ids, scores, lengths, papers, tokens)
+            if found is not None:  # else FTS5 ranks the word's searches
+                search_postings.write_word(conn, term, *found)
         best = np.lexsort((ids, scores))[:limit]
         ids, scores = ids[best], scores[best]
         if lengths is None:
@@ -309,12 +307,7 @@ def _ranked_words(conn: sqlite3.Connection, words: dict[str, str]) -> Iterator[t
 
 
 def _rank(conn: sqlite3.Connection, items: list[tuple[str, str]]) -> list[tuple[str, tuple[np.ndarray, np.ndarray]]]:
-    out = []
-    for term, word in items:
-        rows = conn.execute(ALL_SCORES_SQL, {"match": f'"{word}"', **WEIGHTS}).fetchall()
-        scores = np.array(rows, np.float64).reshape(-1, 2)
-        out.append((term, (scores[:, 0].astype(np.int64), scores[:, 1].copy())))
-    return out
+    return [(term, all_scores(conn, f'"{word}"')) for term, word in items]
 
 
 def _rank_in(path: str, items: list[tuple[str, str]]) -> list[tuple[str, tuple[np.ndarray, np.ndarray]]]:
