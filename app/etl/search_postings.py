@@ -70,7 +70,7 @@ def patch(conn: sqlite3.Connection, changed: Iterable[int], now: dict[str, list[
     had it; only words in `keep` keep postings. `lengths_now` gives the changed papers'
     tokens (a paper missing from it has none: it left the index).
     """
-    changed = np.array(sorted(set(changed)), np.int64)
+    changed_in = _changed_by_chunk(np.array(sorted(set(changed)), np.int64))
     posted = {t for (t,) in conn.execute("SELECT DISTINCT term FROM search_postings")}
     for term in posted - keep:
         conn.execute("DELETE FROM search_postings WHERE term = ?", (term,))
@@ -81,18 +81,30 @@ def patch(conn: sqlite3.Connection, changed: Iterable[int], now: dict[str, list[
         for pid, hits in now.get(term, ()):
             touched[pid >> postings.CHUNK_BITS].append((pid, hits))
         for chunk, added in sorted(touched.items()):
-            if not _patch_chunk(conn, term, chunk, changed, added):
+            if not _patch_chunk(conn, term, chunk, changed_in[chunk], added):
                 conn.execute("DELETE FROM search_postings WHERE term = ?", (term,))  # FTS5 ranks it from now on
                 break
-    _patch_lengths(conn, changed, lengths_now)
+    _patch_lengths(conn, changed_in, lengths_now)
+
+
+def _changed_by_chunk(changed: np.ndarray) -> dict[int, np.ndarray]:
+    """Each chunk's changed papers, as a mask over its offsets: one lookup per posting (testing
+    membership in all the changed papers took milliseconds for each word and chunk)."""
+    size = 1 << postings.CHUNK_BITS
+    out = {}
+    for chunk in np.unique(changed >> postings.CHUNK_BITS).tolist():
+        out[chunk] = np.zeros(size, bool)
+        out[chunk][changed[(changed >> postings.CHUNK_BITS) == chunk] & (size - 1)] = True
+    return out
 
 
 def _patch_chunk(conn: sqlite3.Connection, term: str, chunk: int, changed: np.ndarray,
                  added: list[tuple[int, float]]) -> bool:
-    """Rewrite one chunk of a word's postings; False if a hit count does not fit."""
+    """Rewrite one chunk of a word's postings (`changed` masks its changed papers' offsets);
+    False if a hit count does not fit."""
     ids, hits = decode(conn.execute("SELECT chunk, offsets, hits FROM search_postings WHERE term = ? AND chunk = ?",
                                     (term, chunk)))
-    kept = ~np.isin(ids, changed)
+    kept = ~changed[ids & (len(changed) - 1)]
     new_ids = np.array([pid for pid, _ in added], np.int64)
     new_hits = np.array([h for _, h in added], np.float64)
     if not fits(new_hits):
@@ -104,13 +116,12 @@ def _patch_chunk(conn: sqlite3.Connection, term: str, chunk: int, changed: np.nd
     return True
 
 
-def _patch_lengths(conn: sqlite3.Connection, changed: np.ndarray, lengths_now: dict[int, int]) -> None:
-    size = 1 << postings.CHUNK_BITS
-    for chunk in np.unique(changed >> postings.CHUNK_BITS).tolist():
+def _patch_lengths(conn: sqlite3.Connection, changed_in: dict[int, np.ndarray], lengths_now: dict[int, int]) -> None:
+    for chunk, changed in changed_in.items():
         row = conn.execute("SELECT tokens FROM search_lengths WHERE chunk = ?", (chunk,)).fetchone()
-        block = np.frombuffer(row[0], LENGTHS).copy() if row else np.zeros(size, LENGTHS)
-        for pid in changed[(changed >> postings.CHUNK_BITS) == chunk].tolist():
-            block[pid & (size - 1)] = lengths_now.get(pid, 0)
+        block = np.frombuffer(row[0], LENGTHS).copy() if row else np.zeros(len(changed), LENGTHS)
+        for offset in np.flatnonzero(changed).tolist():
+            block[offset] = lengths_now.get((chunk << postings.CHUNK_BITS) + offset, 0)
         conn.execute("DELETE FROM search_lengths WHERE chunk = ?", (chunk,))
         if block.any():
             conn.execute("INSERT INTO search_lengths (chunk, tokens) VALUES (?, ?)", (chunk, block.tobytes()))
