@@ -409,7 +409,7 @@ class PaperDB:
         self._has_postings = "search_postings" in tables  # not before migration 0012
         self._scratch_index: ScratchIndex | None = None
         self._split_ranker: SplitRanker | None = None
-        self._lengths: tuple[bytes | None, Any] = (None, None)  # (index structure, paper lengths) for postings
+        self._index: tuple[bytes | None, Any] = (None, None)  # (index structure, `_index_state()`) for postings
 
     def close(self) -> None:
         """Close the connection (and the second one that ranks large searches, if it was opened)."""
@@ -632,12 +632,11 @@ class PaperDB:
         """Each word's papers and weighted hits: its stored postings, or for a word in few papers
         read back from FTS5's ranking of it alone; None when such a score does not give its hits
         exactly (FTS5 then ranks the search)."""
-        papers, tokens = index_totals(self.conn)
         found = []
         for term, match in words:
             ids, hits = postings.word_postings(self.conn, term)
             if not len(ids):
-                read = postings.read_back(*all_scores(self.conn, match), self._paper_lengths(), papers, tokens)
+                read = postings.read_back(*all_scores(self.conn, match), *self._index_state())
                 if read is None:
                     return None
                 ids, hits = read
@@ -646,15 +645,15 @@ class PaperDB:
 
     def _from_postings(self, words: list[tuple[np.ndarray, np.ndarray]], offset: int, limit: int) -> list[dict]:
         """The page FTS5 would rank for these words, from their postings (`app.postings`)."""
-        papers, tokens = index_totals(self.conn)
-        return postings.rank(words, self._paper_lengths(), papers, tokens, offset, limit)
+        return postings.rank(words, *self._index_state(), offset, limit)
 
-    def _paper_lengths(self) -> np.ndarray:
-        """Every paper's tokens by id (`app.postings.lengths`), read again after each write to the index."""
+    def _index_state(self) -> tuple[np.ndarray, int, int]:
+        """Every paper's tokens by id (`app.postings.lengths`) and the index's (papers, tokens):
+        what bm25 needs beside the postings, read again after each write to the index."""
         structure = index_structure(self.conn)
-        if self._lengths[0] != structure:  # every write to the index changes its structure record
-            self._lengths = (structure, postings.lengths(self.conn))
-        return self._lengths[1]
+        if self._index[0] != structure:  # every write to the index changes its structure record
+            self._index = (structure, (postings.lengths(self.conn), *index_totals(self.conn)))
+        return self._index[1]
 
     def _rank(self, splits: bool, sql_of: Callable[[str], str], params: dict) -> list:
         """The rows of the RANK_SQL `sql_of` gives (for an id range, or for all); in two halves at once if `splits`."""

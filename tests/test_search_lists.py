@@ -384,7 +384,7 @@ def test_searches_of_several_words_are_ranked_from_postings_as_fts5_ranks_them(d
             assert hits == expected, text  # the same papers, order and scores, to the last bit
             compared += len(hits)
     print('COMPARED', compared)
-    assert compared > 30
+    assert compared > (300, 100, 30)[rare]  # rarer words leave fewer papers holding every word
 
 
 def test_a_rare_word_whose_scores_give_no_hits_is_ranked_by_fts5(db, monkeypatch):

@@ -104,7 +104,7 @@ def _patch_chunk(conn: sqlite3.Connection, term: str, chunk: int, changed: np.nd
     False if a hit count does not fit."""
     ids, hits = decode(conn.execute("SELECT chunk, offsets, hits FROM search_postings WHERE term = ? AND chunk = ?",
                                     (term, chunk)))
-    kept = ~changed[ids & (len(changed) - 1)]
+    kept = ~changed[ids & ((1 << postings.CHUNK_BITS) - 1)]
     new_ids = np.array([pid for pid, _ in added], np.int64)
     new_hits = np.array([h for _, h in added], np.float64)
     if not fits(new_hits):
