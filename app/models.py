@@ -65,12 +65,17 @@ class Author(SQLModel, table=True):
     """One person or organisation, resolved from the mentions on papers."""
 
     __tablename__ = "authors"
+    __table_args__ = (
+        # Covering: resolution reads a batch of blocks' authors as one stretch of the index.
+        Index("ix_authors_block", "block_key", "id", "name", "family_name", "given_name", "is_organization",
+              "paper_count"),
+    )
     id: int | None = Field(default=None, primary_key=True, description="Author id; stable across imports while the person is unchanged.")
     name: str = Field(index=True, description="Display name, `Given Family`, in the most informative spelling seen.")
     family_name: str = Field(description="Family name of the display spelling (the whole name for organisations).")
     given_name: str | None = Field(default=None, description="Given name(s) of the display spelling; NULL when no source gives one.")
     is_organization: bool = Field(default=False, sa_column_kwargs={"server_default": "0"}, description="1 for organisations listed as authors (e.g. `OpenAI`), 0 for people.")
-    block_key: str = Field(index=True, description="Normalised family-name key; authors are resolved within one key.")
+    block_key: str = Field(description="Normalised family-name key; authors are resolved within one key.")
     paper_count: int = _zero("Number of papers the author is on.")
     created_at: str = Field(description="When the author was first created (UTC, ISO 8601).")
     updated_at: str = Field(description="When the author last changed (UTC, ISO 8601).")
@@ -80,7 +85,10 @@ class AuthorName(SQLModel, table=True):
     """Every spelling seen for an author, with how often it was seen."""
 
     __tablename__ = "author_names"
-    __table_args__ = (UniqueConstraint("author_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("author_id", "name"),
+        Index("ix_author_names_author", "author_id", "name", "family_name", "given_name", "count"),  # covering
+    )
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
     author_id: int = _fk("authors.id", "The author.", index=False)
     name: str = Field(index=True, description="The spelling, `Given Family`, repaired.")
@@ -96,7 +104,11 @@ class Authorship(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("paper_id", "position"),
         UniqueConstraint("paper_id", "author_id"),
-        Index("ix_authorships_block_key", "block_key"),
+        # Covering, for resolution: a batch of blocks' mentions is one stretch of the first, and
+        # each paper's co-author keys come from the second without reading the table.
+        Index("ix_authorships_block", "block_key", "id", "paper_id", "name", "family_name", "given_name",
+              "is_organization", "author_id"),
+        Index("ix_authorships_paper_block", "paper_id", "block_key", "given_name"),
     )
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
     paper_id: int = _fk("papers.id", "The paper.", index=False)
@@ -169,9 +181,13 @@ class PaperSource(SQLModel, table=True):
     """Provenance: one source record, the file and line it came from, and the paper it became."""
 
     __tablename__ = "paper_sources"
-    __table_args__ = (UniqueConstraint("file_id", "line"),)
+    __table_args__ = (
+        UniqueConstraint("file_id", "line"),
+        # Resolution reads the profile owners of many papers: from the index, not the records.
+        Index("ix_paper_sources_owner", "paper_id", "profile_owner"),
+    )
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
-    paper_id: int = _fk("papers.id", "The paper this record was matched to.")
+    paper_id: int = _fk("papers.id", "The paper this record was matched to.", index=False)
     file_id: int = _fk("source_files.id", "The file.", index=False)
     line: int = Field(description="1-based line where the record starts.")
     record_hash: str = Field(description="Hash of the cleaned record; picks the paper's fields deterministically.")

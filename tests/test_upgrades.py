@@ -10,7 +10,8 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from app.db import _alembic_config, connect, current_revision, head_revision, migrate, write_transaction
-from app.etl import search_lists
+from app.etl import load_authors, search_lists
+from app.etl.resolve import RULES_VERSION, Overrides
 from app.etl.search_index import index_deferred
 from app.query import PaperDB
 from app.etl.load import run_import
@@ -107,22 +108,32 @@ def index_sql(db) -> str:
     return sql
 
 
-def test_the_matching_indexes_upgrade_keeps_the_data_and_matches_as_a_new_database(samples_db, tmp_path):
-    db = copied(samples_db, tmp_path / "papers.db")
-    migrate(db, "0010")
-    index_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
-    at_0010 = tmp_path / "at_0010.db"
-    migrate(at_0010, "0010")
-    assert query(db, index_sql) == query(at_0010, index_sql)  # the downgrade restores 0010's indexes
-    names = {name for name, _ in query(db, index_sql)}
-    assert "ix_abstracts_paper_id" in names and "ix_papers_untitled" not in names
-    tables = ("papers", "abstracts", "authorships", "author_names", "paper_sources")
+INDEX_SQL = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+
+
+def upgraded_from(db, revision: str, tables: tuple[str, ...], tmp_path, old_indexes) -> dict:
+    """Downgrade `db` to `revision` (its indexes must be a new database's at that revision, and
+    pass `old_indexes(names)`), then upgrade it; returns the tables' rows, checked unchanged,
+    with the indexes checked to be a new database's at head."""
+    migrate(db, revision)
+    at_revision = tmp_path / f"at_{revision}.db"
+    migrate(at_revision, revision)
+    assert query(db, INDEX_SQL) == query(at_revision, INDEX_SQL)  # the downgrade restores the revision's indexes
+    assert old_indexes({name for name, _ in query(db, INDEX_SQL)})
     before = {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in tables}
     migrate(db)
     fresh = tmp_path / "fresh.db"
     migrate(fresh)
-    assert query(db, index_sql) == query(fresh, index_sql)
+    assert query(db, INDEX_SQL) == query(fresh, INDEX_SQL)
     assert {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in tables} == before
+    return before
+
+
+def test_the_matching_indexes_upgrade_keeps_the_data_and_matches_as_a_new_database(samples_db, tmp_path):
+    db = copied(samples_db, tmp_path / "papers.db")
+    tables = ("papers", "abstracts", "authorships", "author_names", "paper_sources")
+    before = upgraded_from(db, "0010", tables, tmp_path,
+                           lambda names: "ix_abstracts_paper_id" in names and "ix_papers_untitled" not in names)
     # The abstracts dump under another name: its abstract-only records find their papers through the new indexes.
     dump = tmp_path / "abstracts-again.txt"
     dump.write_bytes(ABSTRACTS_DUMP.read_bytes())
@@ -163,3 +174,37 @@ def test_the_postings_upgrade_keeps_searching_and_the_next_import_writes_them(sa
 
 def ranking(hits: list[dict]) -> list[tuple]:
     return [(h["paper_id"], round(h["score"], 4)) for h in hits]
+
+
+RESOLUTION_TABLES = ("authorships", "authors", "author_names", "paper_sources")
+
+
+def test_the_resolution_indexes_upgrade_keeps_the_authors_and_resolution_reads_only_indexes(samples_db, tmp_path):
+    db = copied(samples_db, tmp_path / "papers.db")
+    tables = ("papers", "authors", "authorships", "author_names", "paper_sources", "author_candidates")
+    before = upgraded_from(db, "0012", tables, tmp_path,
+                           lambda names: "ix_authorships_block_key" in names and "ix_authorships_block" not in names)
+
+    # Reading every block for resolution touches no table row of these tables: each statement's
+    # plan reads them from a covering index.
+    with closing(connect(db)) as conn:
+        keys = [k for (k,) in conn.execute("SELECT DISTINCT block_key FROM authorships")]
+        statements: list[str] = []
+        conn.set_trace_callback(statements.append)
+        batch = load_authors.read_batch(conn, keys, Overrides(), load_authors.PaperContext())
+        conn.set_trace_callback(None)
+        plans = {sql: [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+                 for sql in statements if sql.lstrip().upper().startswith(("SELECT", "WITH"))}
+    assert sum(len(rows) for _, rows, _ in batch.blocks) == len(before["authorships"])
+    reads = [step for steps in plans.values() for step in steps
+             if any(f" {table} " in f" {step} " for table in RESOLUTION_TABLES)]
+    assert {t for step in reads for t in RESOLUTION_TABLES if f" {t} " in f" {step} "} == set(RESOLUTION_TABLES)
+    assert [step for step in reads if "COVERING INDEX" not in step] == []
+
+    # Resolving every block again through the new indexes gives the same authors.
+    with closing(connect(db)) as conn, write_transaction(conn):
+        conn.execute("UPDATE resolver_rules SET version = version - 1")
+    report = run_import(db, [])
+    assert report.status == "ok" and query(db, "SELECT version FROM resolver_rules") == [(RULES_VERSION,)]
+    assert {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in ("authors", "authorships", "author_names")} \
+        == {t: before[t] for t in ("authors", "authorships", "author_names")}
