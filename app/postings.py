@@ -28,6 +28,11 @@ HITS = (np.dtype("<u1"), np.dtype("<u2"))  # the narrowest that holds a chunk's 
 MAX_HITS = 0xFFFF  # a word with more weighted hits in one paper gets no postings
 
 
+def offsets_in_chunk(ids: np.ndarray) -> np.ndarray:
+    """Each paper id's place in its chunk."""
+    return ids & ((1 << CHUNK_BITS) - 1)
+
+
 def encode(ids: np.ndarray, hits: np.ndarray) -> Iterable[tuple[int, bytes, bytes]]:
     """(chunk, offsets, hits) rows for ascending paper ids and their whole weighted hits."""
     chunks = ids >> CHUNK_BITS
@@ -35,7 +40,7 @@ def encode(ids: np.ndarray, hits: np.ndarray) -> Iterable[tuple[int, bytes, byte
     for part_ids, part_hits in zip(np.split(ids, bounds), np.split(hits, bounds)):
         if len(part_ids):
             width = HITS[0] if part_hits.max() <= 0xFF else HITS[1]
-            yield (int(part_ids[0] >> CHUNK_BITS), (part_ids & ((1 << CHUNK_BITS) - 1)).astype(OFFSETS).tobytes(),
+            yield (int(part_ids[0] >> CHUNK_BITS), offsets_in_chunk(part_ids).astype(OFFSETS).tobytes(),
                    part_hits.astype(width).tobytes())
 
 

@@ -90,11 +90,11 @@ def patch(conn: sqlite3.Connection, changed: Iterable[int], now: dict[str, list[
 def _changed_by_chunk(changed: np.ndarray) -> dict[int, np.ndarray]:
     """Each chunk's changed papers, as a mask over its offsets: one lookup per posting (testing
     membership in all the changed papers took milliseconds for each word and chunk)."""
-    size = 1 << postings.CHUNK_BITS
+    chunks = changed >> postings.CHUNK_BITS
     out = {}
-    for chunk in np.unique(changed >> postings.CHUNK_BITS).tolist():
-        out[chunk] = np.zeros(size, bool)
-        out[chunk][changed[(changed >> postings.CHUNK_BITS) == chunk] & (size - 1)] = True
+    for chunk in np.unique(chunks).tolist():
+        out[chunk] = np.zeros(1 << postings.CHUNK_BITS, bool)
+        out[chunk][postings.offsets_in_chunk(changed[chunks == chunk])] = True
     return out
 
 
@@ -104,7 +104,7 @@ def _patch_chunk(conn: sqlite3.Connection, term: str, chunk: int, changed: np.nd
     False if a hit count does not fit."""
     ids, hits = decode(conn.execute("SELECT chunk, offsets, hits FROM search_postings WHERE term = ? AND chunk = ?",
                                     (term, chunk)))
-    kept = ~changed[ids & ((1 << postings.CHUNK_BITS) - 1)]
+    kept = ~changed[postings.offsets_in_chunk(ids)]
     new_ids = np.array([pid for pid, _ in added], np.int64)
     new_hits = np.array([h for _, h in added], np.float64)
     if not fits(new_hits):
