@@ -4,8 +4,9 @@ Mentions are built as the loader hands them to `resolve_block`: the input files 
 with `extract` and `normalize_record`, a paper is one folded title (or abstract), its
 authors come from its first record, its co-authors are the coauthor keys of all its
 authors, and its profiles the owners of the profile dumps listing it. Times are CPU
-seconds spent in `resolve_block` alone, with the mentions built beforehand kept out of the
-garbage collector's way (`gc.freeze`), as a long-running loader would.
+seconds spent in `resolve_block` alone, with Python's cycle collector off, as in the import
+and its resolution workers (on, it rescans every live object and the time per mention
+grows with the corpus: 47 µs at 100k papers, 79 µs at 1M).
 
 Example:
 
@@ -110,8 +111,7 @@ def main(argv: list[str] | None = None) -> int:
 
     blocks = blocks_of(mention_refs(args.paths))
     other = load_module(args.against) if args.against else None
-    gc.collect()
-    gc.freeze()
+    gc.disable()
     profiler = cProfile.Profile() if args.profile else None
     seconds: dict[str, float] = {}
     other_seconds = 0.0
