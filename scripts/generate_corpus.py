@@ -12,7 +12,8 @@ Writes the three paperdb input formats (DESIGN.md, "Inputs") into DIR:
   .manifest.json         parameters, rates, and per-file counts, bytes and sha256
 
 ~5% of the titled papers appear in a second file (another profile, whose owner is then a
-co-author, or another JSONL file). Words come from the real ACL sample (--vocab); authors
+co-author, or another JSONL file). Words and most names follow the real ACL sample, through
+its word and name statistics committed in data/generator/ (--stats); authors
 are Zipf-drawn (a few on hundreds of papers, most on one) from multicultural name pools with
 CJK homonyms. Dirt at named rates: cp874 mojibake (`Mély` -> `Mรฉly`), name variants
 (Josh/Joshua, J./John, dropped middle or accent), `null` givens, swapped and split names,
@@ -20,13 +21,14 @@ duplicate mentions, `OpenAI, null, :, null` organisation tokens, LaTeX escapes (
 
 Every paper's content (title, abstract, authors, ids) is a pure function of (seed, paper
 index); every file's dirt comes from a generator seeded by (seed, file). So the output is
-byte-identical for the same (N, seed, file sizes, vocabulary file) whatever --jobs is, and
+byte-identical for the same (N, seed, file sizes, statistics file) whatever --jobs is, and
 files are written one record at a time (memory stays flat as N grows).
 """
 from __future__ import annotations
 
 import argparse
 import bisect
+import gzip
 import hashlib
 import json
 import math
@@ -41,9 +43,11 @@ from array import array
 from functools import lru_cache
 from pathlib import Path
 
-GENERATOR_VERSION = 2  # 2: profiles of at most DEFAULT_PAPERS_PER_PROFILE papers
+GENERATOR_VERSION = 3  # 2: profiles of at most DEFAULT_PAPERS_PER_PROFILE papers; 3: words
+#                       and names from the committed statistics file
 # The shared real-data sample sits beside the project checkout.
-DEFAULT_VOCAB = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "acl_public_papers.jsonl"
+# Word chains and name counts of the public ACL sample (scripts/derive_corpus_stats.py).
+DEFAULT_STATS = Path(__file__).resolve().parents[1] / "data" / "generator" / "acl_sample_stats.txt.gz"
 DEFAULT_SEED = 1
 DEFAULT_PAPERS_PER_FILE = 25_000  # JSONL and abstracts files: 1M papers -> ~30 of them
 # A profile dump is one scholar's papers: real profiles hold 20-1000, so profile owners are
@@ -387,45 +391,31 @@ def name_variant(rng: random.Random, family: str, given: str) -> tuple[str, str]
 
 # --- vocabulary --------------------------------------------------------------------------------
 class Vocab:
-    """Title bigram chain and a pool of synthetic abstract sentences, learnt from real papers."""
+    """Title fragment pools and a pool of synthetic abstract sentences, from real word statistics."""
 
     def __init__(self, path: Path, seed: int):
-        """Read the real papers once and build the title chain and the sentence pool."""
+        """Read the statistics file (scripts/derive_corpus_stats.py) and build the pools."""
         raw = path.read_bytes()
         self.sha256 = hashlib.sha256(raw).hexdigest()
-        titles, abstracts, self.families, self.givens = [], [], [], []
-        for line in raw.decode("utf-8").splitlines():
-            if not line.strip():
-                continue
-            paper = json.loads(line)
-            titles.append(paper.get("title") or "")
-            abstracts.append(paper.get("abstract") or "")
-            for family, given in paper.get("authors_parsed") or []:
-                if family and given and "," not in family + given:
-                    self.families.append(family)
-                    self.givens.append(given)
+        sections = read_stats(gzip.decompress(raw).decode("utf-8"))
+        words = ["", *sections["words"]]
+        self.families, self.givens = (expand_counts(sections[s]) for s in ("families", "givens"))
         rng = random.Random(salt_base(seed, SALT_VOCAB))
-        self._build_titles(titles, rng)
-        self._build_sentences(abstracts, rng)
+        self._build_titles(words, successors(sections["titles"]), rng)
+        self._build_sentences(words, successors(sections["abstracts"]), rng)
 
-    def _build_titles(self, titles: list[str], rng: random.Random) -> None:
-        """Pools of title heads, middles and ends: short walks of a bigram chain over titles."""
-        index: dict[str, int] = {}
-        split = [[index.setdefault(w, len(index)) for w in t.split()] for t in titles]
-        split = [ids for ids in split if ids]
-        succ: list[list[int]] = [[] for _ in index]  # -1 marks the end of a title
-        pred: list[list[int]] = [[] for _ in index]  # -1 marks the start of a title
-        for ids in split:
-            for a, b in zip([-1] + ids, ids + [-1]):
-                if a >= 0:
-                    succ[a].append(b)
-                if b >= 0:
-                    pred[b].append(a)
-        words = list(index)
-        everywhere = list(range(len(words)))
-        self.title_heads = self._walks(rng, [ids[0] for ids in split], succ, words)
-        self.title_middles = self._walks(rng, everywhere, succ, words)
-        self.title_ends = self._walks(rng, [ids[-1] for ids in split], pred, words, True)
+    def _build_titles(self, words: list[str], succ: list[list[int]], rng: random.Random) -> None:
+        """Pools of title heads, middles and ends: short walks of the title word chain.
+
+        Word 0 is a title's edge: what follows it starts a title, what precedes it ends one."""
+        pred: list[list[int]] = [[] for _ in words]
+        for a, following in enumerate(succ):
+            for b in following:
+                pred[b].append(a)
+        in_titles = [k for k in range(1, len(words)) if succ[k]]
+        self.title_heads = self._walks(rng, succ[0], edge_stops(succ), words)
+        self.title_middles = self._walks(rng, in_titles, edge_stops(succ), words)
+        self.title_ends = self._walks(rng, pred[0], edge_stops(pred), words, True)
 
     @staticmethod
     def _walks(rng: random.Random, starts: list[int], links: list[list[int]], words: list[str],
@@ -446,22 +436,16 @@ class Vocab:
                 out.append((" ".join([words[k] for k in ordered]), len(ids)))
         return out
 
-    def _build_sentences(self, abstracts: list[str], rng: random.Random) -> None:
-        """Walk an abstract-word bigram chain into SENTENCE_POOL sentences."""
-        index: dict[str, int] = {}
-        succ: list[list[int]] = []
-        starts = []
-        for text in abstracts:
-            ids = [index.setdefault(w, len(index)) for w in text.split()]
-            while len(succ) < len(index):
-                succ.append([])
-            for k, w in enumerate(ids):
-                succ[w].append(ids[k + 1] if k + 1 < len(ids) else -1)
-        words = list(index)
-        ends = [self._ends_sentence(w) for w in words]
-        for text in abstracts:
-            ids = [index[w] for w in text.split()]
-            starts.extend(b for a, b in zip([-1] + ids, ids) if a < 0 or ends[a])
+    def _build_sentences(self, words: list[str], succ: list[list[int]], rng: random.Random) -> None:
+        """Walk the abstract word chain into SENTENCE_POOL sentences.
+
+        A sentence starts where an abstract does (after word 0) or after a word that ends one."""
+        ends = [False] + [self._ends_sentence(w) for w in words[1:]]
+        starts = list(succ[0])
+        for a, following in enumerate(succ[1:], 1):
+            if ends[a]:
+                starts.extend(b for b in following if b)
+        succ = edge_stops(succ)
         rnd = rng.random
         self.sentences, self.sentence_words = [], []
         while len(self.sentences) < SENTENCE_POOL:
@@ -519,6 +503,40 @@ class Vocab:
             parts.append(pool[k])
             total += n
         return " ".join(parts)
+
+
+def read_stats(text: str) -> dict[str, list[str]]:
+    """The sections of a statistics file: `[name LINES]` headers, each followed by its lines."""
+    lines, sections, k = text.splitlines(), {}, 0
+    while k < len(lines):
+        name, count = lines[k].strip("[]").split()
+        sections[name] = lines[k + 1:k + 1 + int(count)]
+        k += 1 + int(count)
+    return sections
+
+
+def successors(lines: list[str]) -> list[list[int]]:
+    """Each word's successors from their delta-encoded `[titles]`/`[abstracts]` lines,
+    each repeated as often as it follows, so a uniform draw is a draw by frequency."""
+    table = []
+    for line in lines:
+        following, word = [], 0
+        for part in line.split():
+            delta, _, times = part.partition("*")
+            word += int(delta)
+            following.extend([word] * int(times or 1))
+        table.append(following)
+    return table
+
+
+def edge_stops(table: list[list[int]]) -> list[list[int]]:
+    """The same chain with the edge (word 0) written as -1, where a walk stops."""
+    return [[w or -1 for w in following] for following in table]
+
+
+def expand_counts(lines: list[str]) -> list[str]:
+    """`name<TAB>count` lines as a list holding each name count times (mention-weighted draws)."""
+    return [name for name, count in (line.split("\t") for line in lines) for _ in range(int(count))]
 
 
 @lru_cache(maxsize=4)
@@ -948,14 +966,14 @@ def clear_old_outputs(out: Path) -> None:
 
 def generate(papers: int, out: Path, seed: int = DEFAULT_SEED,
              per_file: int = DEFAULT_PAPERS_PER_FILE, per_profile: int | None = None,
-             vocab_path: Path = DEFAULT_VOCAB, jobs: int = 1) -> dict:
+             stats_path: Path = DEFAULT_STATS, jobs: int = 1) -> dict:
     """Generate the corpus into `out` and return the manifest."""
     if papers < 1 or per_file < 1 or (per_profile is not None and per_profile < 1):
         raise ValueError("--papers, --papers-per-file and --papers-per-profile must be >= 1")
     per_profile = per_profile or min(per_file, DEFAULT_PAPERS_PER_PROFILE)
     out.mkdir(parents=True, exist_ok=True)
     clear_old_outputs(out)
-    corpus = Corpus(papers, seed, per_file, per_profile, load_vocab(Path(vocab_path), seed))
+    corpus = Corpus(papers, seed, per_file, per_profile, load_vocab(Path(stats_path), seed))
     STATE.update(corpus=corpus, extras=corpus.plan_extras(), out=out)
     jobs_list = sorted(STATE["extras"], key=lambda j: -len(corpus.primaries(*j)))
     if jobs > 1 and len(jobs_list) > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -964,13 +982,13 @@ def generate(papers: int, out: Path, seed: int = DEFAULT_SEED,
     else:
         entries = [write_file(job) for job in jobs_list]
     entries.sort(key=lambda e: e["file"])
-    manifest = build_manifest(corpus, entries, vocab_path)
+    manifest = build_manifest(corpus, entries, stats_path)
     (out / ".manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n",
                                        encoding="utf-8")
     return manifest
 
 
-def build_manifest(corpus: Corpus, entries: list[dict], vocab_path: Path) -> dict:
+def build_manifest(corpus: Corpus, entries: list[dict], stats_path: Path) -> dict:
     """Parameters, rates and per-file counts (no timings, so it is deterministic too)."""
     by_kind = {k: sum(e["records"] for e in entries if e["format"] == k)
                for k in ("jsonl", "profile", "abstracts")}
@@ -979,7 +997,7 @@ def build_manifest(corpus: Corpus, entries: list[dict], vocab_path: Path) -> dic
         "parameters": {"papers": corpus.n, "seed": corpus.seed,
                        "papers_per_file": corpus.per_file,
                        "papers_per_profile": corpus.per_profile,
-                       "vocab": vocab_path.name, "vocab_sha256": corpus.vocab.sha256},
+                       "stats": stats_path.name, "stats_sha256": corpus.vocab.sha256},
         "rates": {name: value for name, value in globals().items()
                   if name.endswith(("_RATE", "_SHARE")) and isinstance(value, float)},
         "totals": {"files": len(entries), "papers": corpus.n,
@@ -996,7 +1014,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Same (papers, seed, papers-per-file, papers-per-profile, vocab) -> "
+        epilog="Same (papers, seed, papers-per-file, papers-per-profile, stats) -> "
                "byte-identical files, whatever --jobs is.")
     parser.add_argument("--papers", type=int, required=True, metavar="N",
                         help="number of distinct papers to generate (records are ~1.1 N: "
@@ -1015,9 +1033,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="papers per profile dump, each owned by one author (default: the "
                              f"smaller of K and {DEFAULT_PAPERS_PER_PROFILE}; real scholar "
                              "profiles are 20-1000 papers)")
-    parser.add_argument("--vocab", type=Path, default=DEFAULT_VOCAB, metavar="JSONL",
-                        help="real papers (JSON Lines with title, abstract, authors_parsed) "
-                             "to learn words and names from (default %(default)s)")
+    parser.add_argument("--stats", type=Path, default=DEFAULT_STATS, metavar="FILE",
+                        help="word chains and name counts to draw from, as written by "
+                             "scripts/derive_corpus_stats.py (default: the public ACL sample's, "
+                             "data/generator/acl_sample_stats.txt.gz)")
     parser.add_argument("--jobs", type=int, default=None, metavar="J",
                         help="worker processes, one file at a time each (default: 1 below "
                              "50k papers, else the CPU count); does not change the output")
@@ -1031,7 +1050,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         manifest = generate(args.papers, args.out, args.seed, args.papers_per_file,
-                            args.papers_per_profile, args.vocab, jobs)
+                            args.papers_per_profile, args.stats, jobs)
     except (ValueError, OSError) as exc:
         print(f"generate_corpus: error: {exc}", file=sys.stderr)
         return 2

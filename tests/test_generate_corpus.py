@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import importlib.util
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -14,20 +16,25 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "generate_corpus.py"
-VOCAB = ROOT.parent / "shared" / "realdata" / "acl_public_papers.jsonl"  # beside the checkout, as in CI
+DERIVE = ROOT / "scripts" / "derive_corpus_stats.py"
+STATS = ROOT / "data" / "generator" / "acl_sample_stats.txt.gz"
 THAI = re.compile("[\u0e00-\u0e7f]")
 ORG_PREFIX = re.compile(r"^[^,]+, null, :, null(, |$)")
 N = 2000
 
 
 @functools.cache
-def load_module():
-    """Import the script once as a module (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("generate_corpus", SCRIPT)
+def load_script(path: Path):
+    """Import a script once as a module (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules["generate_corpus"] = module
+    sys.modules[path.stem] = module
     spec.loader.exec_module(module)
     return module
+
+
+def load_module():
+    return load_script(SCRIPT)
 
 
 def run_cli(out: Path, *extra: str) -> str:
@@ -53,6 +60,7 @@ def corpus(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_cli_run_is_byte_identical(corpus, tmp_path):
     """The CLI in another interpreter (hash seed, two jobs) writes exactly the same bytes."""
     stdout = run_cli(tmp_path, "--jobs", "2")
@@ -149,3 +157,42 @@ def test_rejects_bad_sizes(tmp_path):
     with pytest.raises(ValueError):
         gen.generate(0, tmp_path / "x")
     assert not (tmp_path / "x").exists()
+
+
+def test_statistics_keep_word_order_and_name_counts(tmp_path):
+    """Derived statistics, read back by the generator, hold each word's successors as often
+    as they follow it in the papers, and each name as often as it is used."""
+    papers = tmp_path / "papers.jsonl"
+    rows = [{"title": "Neural Parsing", "abstract": "We parse. We win.",
+             "authors_parsed": [["Och", "Franz"], ["Ney", "Hermann"]]},
+            {"title": "Neural Tagging", "abstract": "We tag.",
+             "authors_parsed": [["Och", "Franz"], ["Nyberg, 3rd", "Eric"], ["Solo", ""]]}]
+    papers.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    stats = tmp_path / "stats.txt.gz"
+    assert load_script(DERIVE).main([str(papers), "--out", str(stats)]) == 0
+    gen = load_module()
+    sections = gen.read_stats(gzip.decompress(stats.read_bytes()).decode("utf-8"))
+    words = ["", *sections["words"]]
+    titles, abstracts = gen.successors(sections["titles"]), gen.successors(sections["abstracts"])
+
+    def follow(table, word):
+        return sorted(words[k] for k in table[words.index(word)])
+
+    assert follow(titles, "") == ["Neural", "Neural"]  # both titles start with it
+    assert follow(titles, "Neural") == ["Parsing", "Tagging"]
+    assert follow(titles, "Parsing") == [""]  # ends a title
+    assert follow(abstracts, "We") == ["parse.", "tag.", "win."]
+    assert follow(abstracts, "parse.") == ["We"]
+    # A comma inside a name part or an empty given name keeps the name out of the pools.
+    assert gen.expand_counts(sections["families"]) == ["Ney", "Och", "Och"]
+    assert gen.expand_counts(sections["givens"]) == ["Franz", "Franz", "Hermann"]
+    vocab = gen.Vocab(stats, seed=3)
+    assert vocab.title(random.Random(1)).split()[0] == "Neural"
+
+
+@pytest.mark.realdata
+def test_committed_statistics_are_derived_from_the_public_sample(tmp_path):
+    """data/generator's statistics file is what the derive script makes of the public ACL sample."""
+    out = tmp_path / "stats.txt.gz"
+    assert load_script(DERIVE).main(["--out", str(out)]) == 0
+    assert gzip.decompress(out.read_bytes()) == gzip.decompress(STATS.read_bytes())
