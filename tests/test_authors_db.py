@@ -171,6 +171,7 @@ def in_workers(monkeypatch) -> Counter:
     return counts
 
 
+@pytest.mark.slow
 def test_resolution_in_worker_processes_gives_the_same_authors(tmp_path, in_workers, samples_db):
     db = tmp_path / "p.db"
     run_import(db, [SAMPLES])

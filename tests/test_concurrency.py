@@ -15,6 +15,8 @@ from app.etl.load import run_import
 from app.lock import import_lock
 from tests.conftest import SAMPLES, generate_corpus, query
 
+pytestmark = pytest.mark.slow  # several processes at once
+
 PAPERDB = str(Path(sys.executable).parent / "paperdb")
 READERS = 4
 P99_LIMIT_MS = 200

@@ -19,6 +19,8 @@ import pytest
 from app.etl.search_index import INDEXES
 from tests.conftest import ROOT, db_content, generate_corpus, query
 
+pytestmark = pytest.mark.slow  # SIGKILLed subprocess imports
+
 KILLS = 20  # kills that land while the import runs
 KILLS_PER_DATABASE = 4  # then the run is completed and compared with an uninterrupted one
 MAX_DATABASES = 10

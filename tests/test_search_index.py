@@ -182,6 +182,7 @@ def index_terms(db) -> dict[str, list[tuple]]:
         return out
 
 
+@pytest.mark.slow
 def test_a_killed_bulk_load_is_indexed_by_the_next_import(tmp_path, monkeypatch, merges):
     db, clean = tmp_path / "p.db", tmp_path / "clean.db"
 
