@@ -7,9 +7,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from app.db import EXIT_TEMPFAIL, DatabaseError
 
-class LockHeld(Exception):
-    """Another import holds the database's lock."""
+
+class LockHeld(DatabaseError):
+    """Another import holds the database's lock: try again later."""
+
+    def __init__(self, message: str):
+        super().__init__(message, EXIT_TEMPFAIL)
 
 
 def lock_path(db: str | os.PathLike) -> Path:

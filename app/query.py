@@ -29,7 +29,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from app import postings
-from app.db import chunked, connect_for_queries, db_path
+from app.db import chunked, connect_for_queries, db_path, refusal
 from app.etl.clean import repair_text
 from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
@@ -964,6 +964,8 @@ class PaperDB:
                 verb = LEADING_WORD.match(query)
                 raise QueryError(f"refused {verb.group(1).upper() if verb else 'statement'}: paperdb only reads "
                                  f"the database ({self._refused or e})") from None
+            if refusal(e, self.path) is not None:
+                raise  # the database refused (locked, corrupt, unreadable): not a mistake in the SQL
             raise QueryError(f"SQL error: {e}") from None
         columns = [d[0] for d in cursor.description or ()]
         return SqlResult(columns, [tuple(r) for r in rows])

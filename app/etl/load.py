@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
-from app.db import connect, ensure_schema, write_transaction
+from app.db import connect, ensure_schema, refusal, write_transaction
 from app.etl import workers
 from app.etl.extract import FileRejected, extract
 from app.etl.load_authors import assign_provisional, queue_blocks, queue_if_rules_changed, resolve_pending
@@ -448,7 +448,10 @@ def run_import(
             try:
                 result = item if isinstance(item, FileResult) else load_file(conn, run_id, item, overrides, report)
             except sqlite3.DatabaseError as e:
-                # The file's transaction was rolled back; the other files still load.
+                # The file's transaction was rolled back. The other files still load, unless the
+                # database itself refused (locked, read-only, full, corrupt): then none would.
+                if refusal(e, db) is not None:
+                    raise
                 result = FileResult(str(item.path), "failed", error=f"database error, file not loaded: {e}")
             report.files.append(result)
             if progress:
