@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import sys
 from dataclasses import replace
 from functools import wraps
@@ -11,9 +12,9 @@ from pathlib import Path
 
 import click
 
-from app.db import DB_ENV, DEFAULT_DB, DatabaseError, migrate, upgrade_notice
+from app.db import DB_ENV, DEFAULT_DB, DatabaseError, migrate, refusal, upgrade_notice
 from app.etl.load import run_import
-from app.lock import LockHeld, import_lock
+from app.lock import import_lock
 from app.query import HIGHLIGHT, AuthorLookup, Hit, PaperDB, PaperDetail, QueryError
 
 FORMATS = ("table", "json", "csv")
@@ -22,24 +23,31 @@ MAX_CELL = 60
 
 
 class UserError(click.ClickException):
-    """A mistake in the command line or the query: one line, exit code 2."""
+    """An error the user can act on: one line (`Error: …`) and its exit code, 2 for a mistake
+    in the command line or the query."""
 
-    exit_code = 2
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def friendly_errors(func):
-    """Turn the errors a user can fix into one clear line and exit code 2, never a traceback."""
+    """Turn the errors a user can fix, and the database's refusals, into one clear line and the
+    exit code the README lists, never a traceback."""
 
     @wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (DatabaseError, QueryError, FileNotFoundError, ValueError) as e:
+        except (QueryError, FileNotFoundError, ValueError) as e:
             raise UserError(str(e)) from None
         except BrokenPipeError:
             raise  # the reader stopped reading (`paperdb sql … | head`): click ends quietly
-        except OSError as e:
-            raise click.ClickException(f"{getattr(e, 'filename', '') or ''}: {e.strerror or e}") from None
+        except (DatabaseError, sqlite3.Error, OSError) as e:
+            refused = refusal(e, click.get_current_context().obj)
+            if refused is None:
+                raise
+            raise UserError(str(refused), refused.exit_code) from None
 
     return wrapper
 
@@ -71,9 +79,10 @@ def migrate_cmd(db, revision):
     Example:
         paperdb --db papers.db migrate
     """
-    if revision == "head" and (notice := upgrade_notice(db)):
-        click.echo(notice, err=True)
-    migrate(db, revision)
+    with import_lock(db):  # one writer at a time: never migrate under a running import
+        if revision == "head" and (notice := upgrade_notice(db)):
+            click.echo(notice, err=True)
+        migrate(db, revision)
     click.echo(f"{db}: schema at {revision}")
 
 
@@ -95,7 +104,8 @@ def import_cmd(db, paths, overrides, as_json, wait, rehash):
     content); a changed file replaces what it gave before.
     Bad records are kept in the `rejects` table and reported; the rest loads.
     Exit code: 0 loaded, 1 some records or files rejected, 75 another import
-    is running on the same database.
+    or program is writing the database (try again later); the README lists the
+    codes for a read-only, corrupt, full or newer database.
 
     \b
     Example:
@@ -108,14 +118,10 @@ def import_cmd(db, paths, overrides, as_json, wait, rehash):
             for r in result.rejects[:5]:
                 click.echo(f"          {r.file}:{r.line or '-'}: {r.reason}", err=True)
 
-    try:
-        with import_lock(db, wait=wait):
-            if notice := upgrade_notice(db):
-                click.echo(notice, err=True)
-            report = run_import(db, paths, overrides_path=overrides, progress=show, rehash=rehash)
-    except LockHeld as e:
-        click.echo(f"Error: {e}", err=True)
-        sys.exit(75)
+    with import_lock(db, wait=wait):
+        if notice := upgrade_notice(db):
+            click.echo(notice, err=True)
+        report = run_import(db, paths, overrides_path=overrides, progress=show, rehash=rehash)
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.summary())
     sys.exit(0 if report.status == "ok" else 1)
 

@@ -1,8 +1,6 @@
 """The nightly import job: lock, back up, migrate, import, check, report.
 
-Run it as `scripts/nightly-import` from cron or a systemd timer. Exit codes:
-0 loaded (or nothing new), 1 some records rejected (the rest loaded), 2 failure
-(nothing of the failing file committed), 75 another import holds the lock.
+Run it as `scripts/nightly-import` from cron or a systemd timer; `--help` lists its exit codes.
 """
 from __future__ import annotations
 
@@ -15,11 +13,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from app.db import FTS_TABLES, DatabaseError, connect, current_revision, db_path, ensure_schema, head_revision
+from app.db import (EXIT_DATAERR, FTS_TABLES, DatabaseError, connect, current_revision, db_path, ensure_schema,
+                    head_revision, refusal)
 from app.etl.load import FileResult, run_import
-from app.lock import LockHeld, import_lock
+from app.lock import import_lock
 
-EXIT_OK, EXIT_REJECTS, EXIT_FAILURE, EXIT_LOCKED = 0, 1, 2, 75
+EXIT_OK, EXIT_REJECTS, EXIT_FAILURE = 0, 1, 2
 DEFAULT_INCOMING = "data/incoming"
 DEFAULT_KEEP_BACKUPS = 7  # a week of nightly backups
 
@@ -91,21 +90,31 @@ def run_nightly(incoming: Path, db: Path, *, backups: Path, keep: int, report_pa
                 log.info("schema migrated from %s to %s", before or "empty", head_revision())
             report = run_import(db, [incoming], progress=_log_file)
             problems = check(db)
-    except LockHeld as e:
-        log.error("%s; exiting", e)
-        return EXIT_LOCKED
-    except (DatabaseError, sqlite3.DatabaseError, OSError) as e:
-        log.error("import failed: %s", e)
-        return EXIT_FAILURE
+    except (DatabaseError, sqlite3.Error, OSError) as e:
+        refused = refusal(e, db)
+        if refused is None:
+            log.error("import failed: %s", e)
+            return EXIT_FAILURE
+        # Another import's lock or the database refused: stop, and say which in the log, summary and report.
+        log.error("stopped: %s", refused)
+        stopped = {"status": "stopped", "error": str(refused), "exit_code": refused.exit_code,
+                   "seconds": round(time.monotonic() - started, 3)}
+        return _finish(f"stopped: {refused}", stopped, report_path, refused.exit_code)
     for p in problems:
         log.error("integrity check failed: %s", p)
     result = report.as_dict() | {"integrity": problems or "ok", "seconds": round(time.monotonic() - started, 3),
                                  "backup": str(saved) if saved else None}
+    code = (EXIT_DATAERR if problems else EXIT_FAILURE if report.status == "failed"
+            else EXIT_REJECTS if report.status == "rejects" else EXIT_OK)
+    return _finish(report.summary(), result, report_path, code)
+
+
+def _finish(summary: str, result: dict, report_path: Path | None, code: int) -> int:
+    """The summary line and the JSON report on stdout (and in `report_path`); returns `code`."""
     if report_path:
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    code = EXIT_FAILURE if problems or report.status == "failed" else EXIT_REJECTS if report.status == "rejects" else EXIT_OK
-    print(report.summary())
+    print(summary)
     print(json.dumps(result))
     return code
 
@@ -120,8 +129,12 @@ def parser() -> argparse.ArgumentParser:
             "exit codes:\n"
             "  0   loaded, or nothing new (the summary says so)\n"
             "  1   some records rejected; the rest loaded (see the rejects table)\n"
-            "  2   failure; nothing of the failing file was committed\n"
-            "  75  another import holds the lock\n\n"
+            "  2   failure (nothing of the failing file was committed), or a usage error\n"
+            "  65  the database is not a SQLite database, or corrupt (an integrity check failed)\n"
+            "  74  the disk or a size limit ran out, or a read or write failed; the file was rolled back\n"
+            "  75  another import, or another program's write, holds the database: try again later\n"
+            "  77  the database or its folder is read-only\n"
+            "  78  the database is from a newer paperdb: upgrade paperdb\n\n"
             "example crontab line (every night at 02:15):\n"
             "  15 2 * * * /srv/paperdb/scripts/nightly-import --log-file data/logs/nightly.log"
         ),
