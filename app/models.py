@@ -147,7 +147,8 @@ class ImportRun(SQLModel, table=True):
     __tablename__ = "import_runs"
     id: int | None = Field(default=None, primary_key=True, description="Run id.")
     started_at: str = Field(description="Start time (UTC, ISO 8601).")
-    finished_at: str | None = Field(default=None, description="End time; NULL while running or if the run was killed.")
+    finished_at: str | None = Field(default=None, description="End time; NULL while running, or if the run was "
+                                    "killed or stopped by the database refusing (its status stays `running`).")
     status: str = Field(description="`running`, `ok`, `rejects` (some records rejected) or `failed`.")
     files_seen: int = _zero("Files looked at.")
     files_loaded: int = _zero("Files loaded (new or changed).")
