@@ -16,6 +16,7 @@ from app.db import DB_ENV, DEFAULT_DB, DatabaseError, migrate, refusal, upgrade_
 from app.etl.load import run_import
 from app.lock import import_lock
 from app.query import HIGHLIGHT, AuthorLookup, Hit, PaperDB, PaperDetail, QueryError
+from app.serve import serve_datasette  # Datasette itself is imported only when serving
 
 FORMATS = ("table", "json", "csv")
 # Widest a table cell gets before it is cut with `…`; the whole value is in json and csv.
@@ -490,6 +491,24 @@ def authors(db, candidates, limit, fmt):
     finish(bool(rows), "no authors" if not candidates else "no candidate pairs")
 
 
-from app.serve import serve  # noqa: E402  (Datasette itself is imported only when serving)
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.argument("datasette_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+@friendly_errors
+def serve(db, host, port, datasette_args):
+    """Browse and search the database in Datasette.
 
-main.add_command(serve)
+    Serves the database with paperdb's metadata: descriptions of every table and
+    column, search boxes, facets and canned queries. The nightly import can keep
+    writing while it serves. Extra arguments go to `datasette serve`. Needs the
+    optional extra: pip install '.[datasette]'. Exit code: Datasette's, or the
+    database's refusal codes above.
+
+    \b
+    Example:
+        paperdb serve --port 8001
+        paperdb --db data/papers.db serve --setting sql_time_limit_ms 5000
+    """
+    sys.exit(serve_datasette(db, host, port, datasette_args))

@@ -248,12 +248,24 @@ def current_revision(path: str | os.PathLike) -> str | None:
     """The schema revision the database is at, or None for an empty database."""
     conn = sqlite3.connect(path)
     try:
-        row = conn.execute(
-            "SELECT version_num FROM alembic_version"
-        ).fetchone() if _has_table(conn, "alembic_version") else None
-        return row[0] if row else None
+        return schema_revision(conn, path)
     finally:
         conn.close()
+
+
+def schema_revision(conn: sqlite3.Connection, path: str | os.PathLike) -> str | None:
+    """The paperdb schema revision on `conn`, None if it holds no table at all; a database holding
+    other tables but no revision is another program's, which paperdb must not write into."""
+    tables = [name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")]
+    if "alembic_version" in tables:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+    if tables:
+        shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+        raise DatabaseError(f"{path} is a SQLite database but not paperdb's (tables {shown}; no schema revision): "
+                            "paperdb leaves it alone; give paperdb's database with --db", EXIT_DATAERR)
+    return None
 
 
 def head_revision() -> str:

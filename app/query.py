@@ -29,7 +29,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from app import postings
-from app.db import chunked, connect_for_queries, db_path, refusal
+from app.db import DatabaseError, chunked, connect_for_queries, db_path, refusal, schema_revision
 from app.etl.clean import repair_text
 from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
@@ -399,6 +399,9 @@ class PaperDB:
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = db_path(path)
         self.conn = connect_for_queries(self.path)
+        if schema_revision(self.conn, self.path) is None:
+            self.conn.close()
+            raise DatabaseError(f"{self.path} holds no papers yet: run `paperdb import` first")
         self._refused: str | None = None
         self._transacting = False
         self.conn.set_authorizer(self._authorize)

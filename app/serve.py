@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import importlib.util
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -34,43 +33,20 @@ def datasette_command(db: Path, metadata: Path, host: str, port: int, extra: tup
             "--setting", "default_cache_ttl", "0", *extra]
 
 
-@click.command(context_settings={"ignore_unknown_options": True})
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
-@click.argument("datasette_args", nargs=-1, type=click.UNPROCESSED)
-@click.pass_obj
-def serve(db, host, port, datasette_args):
-    """Browse and search the database in Datasette.
-
-    Serves the database with paperdb's metadata: descriptions of every table and
-    column, search boxes, facets and canned queries. The nightly import can keep
-    writing while it serves. Extra arguments go to `datasette serve`. Needs the
-    optional extra: pip install '.[datasette]'.
-
-    \b
-    Example:
-        paperdb serve --port 8001
-        paperdb --db data/papers.db serve --setting sql_time_limit_ms 5000
-    """
+def serve_datasette(db: Path, host: str, port: int, extra: tuple[str, ...]) -> int:
+    """Serve the database in Datasette until it stops; its exit code."""
     if importlib.util.find_spec("datasette") is None:
         raise click.ClickException("Datasette is not installed: pip install '.[datasette]' (in the paperdb folder)")
-    try:
-        prepare(db)
-    except DatabaseError as e:
-        raise click.UsageError(str(e)) from None
-    except sqlite3.DatabaseError as e:
-        raise click.UsageError(f"{db}: {e}") from None
+    prepare(db)
     with tempfile.TemporaryDirectory(prefix="paperdb-serve-") as tmp:
         metadata = Path(tmp) / "metadata.json"
         # Datasette names the database after the file, and metadata is keyed by that name.
         metadata.write_text(metadata_json(db.stem), encoding="utf-8")
-        proc = subprocess.Popen(datasette_command(db, metadata, host, port, datasette_args))
+        proc = subprocess.Popen(datasette_command(db, metadata, host, port, extra))
         # Ctrl-C reaches Datasette too (same process group); SIGTERM (systemd stop) is passed on.
         signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
         while True:
             try:
-                code = proc.wait()
-                break
+                return proc.wait()
             except KeyboardInterrupt:
                 continue
-    sys.exit(code)

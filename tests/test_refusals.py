@@ -193,6 +193,35 @@ def test_a_file_that_is_not_a_database_is_65_and_left_alone(tmp_path, new_file, 
     assert db.read_bytes() == content
 
 
+def test_another_programs_sqlite_database_is_65_and_left_alone(tmp_path, new_file):
+    db = tmp_path / "notes.db"
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        conn.execute("INSERT INTO notes (body) VALUES ('keep me')")
+    before = db.read_bytes()
+    for args in (["import", new_file], ["search", "verify"], ["stats"], ["author", "Schulman"], ["migrate"]):
+        refused(paperdb(db, *args), 65, f"{db} is a SQLite database but not paperdb's (tables notes;")
+    stopped(nightly(db, tmp_path / "incoming"), 65, "not paperdb's")
+    assert db.read_bytes() == before and query(db, "SELECT body FROM notes") == [("keep me",)]
+
+
+def test_an_empty_database_file_asks_for_an_import_first(tmp_path):
+    db = tmp_path / "empty.db"
+    db.touch()
+    for args in (["search", "verify"], ["stats"], ["paper", "1"]):
+        refused(paperdb(db, *args), 2, f"{db} holds no papers yet: run `paperdb import` first")
+    assert db.read_bytes() == b""
+
+
+def test_serve_refuses_with_the_same_lines_and_codes(tmp_path):
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    refused(paperdb(folder, "serve"), 2, f"'{folder}' is a directory")
+    garbage = tmp_path / "p.db"
+    garbage.write_bytes(b"Family, Given\nNot a database\n")
+    refused(paperdb(garbage, "serve"), 65, f"{garbage} is not a SQLite database")
+
+
 # --- 5. a database from a newer paperdb -----------------------------------------------
 
 def test_a_database_from_a_newer_paperdb_is_78_and_nothing_is_written(db, new_file, tmp_path):
