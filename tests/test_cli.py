@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from app.cli import main
@@ -88,6 +89,7 @@ def test_every_command_has_help_with_an_example():
         assert result.exit_code == 0 and "Example:" in result.output, name
 
 
+@pytest.mark.slow
 def test_installed_program_runs_as_a_subprocess(tmp_path):
     exe = shutil.which("paperdb", path=str(Path(sys.executable).parent)) or shutil.which("paperdb")
     assert exe, "paperdb is not installed in this environment"

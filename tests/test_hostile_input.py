@@ -274,6 +274,7 @@ main(prog_name="paperdb")
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads peak memory from /proc")
 def test_a_20_mb_line_in_an_abstracts_dump_through_the_cli_stays_small(tmp_path):
     f = write(tmp_path / "big.txt", "Abstract:Short one.\nAbstract:" + "word " * (4 * MiB) + "\nAbstract:Third.\n")

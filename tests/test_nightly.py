@@ -14,6 +14,8 @@ import pytest
 from app.lock import import_lock
 from tests.conftest import ROOT, SAMPLES, query
 
+pytestmark = pytest.mark.slow  # the nightly job end to end, as subprocesses
+
 SCRIPT = ROOT / "scripts" / "nightly-import"
 
 
@@ -91,7 +93,6 @@ def test_backups_are_valid_databases_and_only_the_newest_are_kept(tmp_path):
     conn.close()
 
 
-@pytest.mark.slow
 def test_readers_see_no_error_during_a_large_import(tmp_path):
     corpus = tmp_path / "incoming"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_corpus.py"), "--papers", "3000",

@@ -20,6 +20,8 @@ from app.lock import import_lock
 from tests.conftest import ROOT, copied, query
 from tests.test_query import snapshot
 
+pytestmark = pytest.mark.slow  # each case drives the installed paperdb and the nightly job as subprocesses
+
 PAPERDB = str(Path(sys.executable).parent / "paperdb")
 NIGHTLY = ROOT / "scripts" / "nightly-import"
 # Another program's write lock is waited out this long (PAPERDB_BUSY_TIMEOUT_MS), not 30 s.

@@ -64,6 +64,7 @@ def test_a_database_at_an_earlier_revision_upgrades_with_its_data(tmp_path, revi
     conn.close()
 
 
+@pytest.mark.slow
 def test_the_nightly_job_backs_up_before_migrating(tmp_path):
     db = tmp_path / "p.db"
     migrate(db, "0001")
