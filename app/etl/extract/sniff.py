@@ -1,0 +1,50 @@
+"""Detection: which format a file is, from its content; the file name's extension is only a hint.
+
+A file is read as a format only if it fits that format as a whole. One that fits none is
+rejected whole (`FileRejected`), and nothing of it is written.
+"""
+from __future__ import annotations
+
+import re
+
+from app.etl.extract import abstracts, bibtex, jsonl, profile
+from app.etl.extract.source import Source
+from app.etl.extract.text import FileRejected
+
+# Lines looked at to tell the formats apart by their start.
+HEAD_LINES = 5
+BIBTEX_ENTRY = re.compile(r"\s*@\s*[A-Za-z]+\s*[{(]")
+# Extensions that name a format, for the reason given when a file does not fit it.
+SUFFIX_FORMATS = {".bib": "BibTeX", ".bibtex": "BibTeX", ".ris": "RIS", ".jsonl": "JSON Lines", ".xml": "XML"}
+KNOWN = "a profile dump, an abstracts dump, JSON Lines or BibTeX"
+
+
+def sniff(source: Source) -> str:
+    """The format of a file that fits one as a whole; FileRejected, saying why, for any other."""
+    texts = [text for _, text, _ in source.lines if text is not None and text.strip()]
+    if not texts:
+        raise FileRejected("file has no text lines")
+    first = texts[0].lstrip()
+    if first.startswith("{"):
+        return jsonl.FORMAT
+    if BIBTEX_ENTRY.match(_after_comments(texts)):
+        return bibtex.FORMAT
+    if abstracts.fits(texts):
+        return abstracts.FORMAT
+    if profile.has_owner_line(texts[:HEAD_LINES]):
+        if profile.fits(source):
+            return profile.FORMAT
+        raise FileRejected(_unknown(source, "its first line reads as a profile dump's owner, but most of its "
+                                            "title/authors/abstract triplets do not parse"))
+    raise FileRejected(_unknown(source))
+
+
+def _after_comments(texts: list[str]) -> str:
+    """The first line that is not a `%` comment (BibTeX files from JabRef start with some)."""
+    return next((t for t in texts if not t.lstrip().startswith("%")), "")
+
+
+def _unknown(source: Source, why: str | None = None) -> str:
+    named = SUFFIX_FORMATS.get(source.suffix)
+    hint = f"; the name ends in {source.suffix} but the content is not {named}" if named else ""
+    return f"unrecognised format: expected {KNOWN}" + (f" ({why})" if why else "") + hint
