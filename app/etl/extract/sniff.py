@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from app.etl.extract import abstracts, bibtex, jsonl, profile
+from app.etl.extract import abstracts, bibtex, jsonl, profile, ris
 from app.etl.extract.source import Source
 from app.etl.extract.text import FileRejected
 
@@ -16,7 +16,7 @@ HEAD_LINES = 5
 BIBTEX_ENTRY = re.compile(r"\s*@\s*[A-Za-z]+\s*[{(]")
 # Extensions that name a format, for the reason given when a file does not fit it.
 SUFFIX_FORMATS = {".bib": "BibTeX", ".bibtex": "BibTeX", ".ris": "RIS", ".jsonl": "JSON Lines", ".xml": "XML"}
-KNOWN = "a profile dump, an abstracts dump, JSON Lines or BibTeX"
+KNOWN = "a profile dump, an abstracts dump, JSON Lines, BibTeX or RIS"
 
 
 def sniff(source: Source) -> str:
@@ -29,6 +29,8 @@ def sniff(source: Source) -> str:
         return jsonl.FORMAT
     if BIBTEX_ENTRY.match(_after_comments(texts)):
         return bibtex.FORMAT
+    if ris.starts_like_ris(texts[:HEAD_LINES]):
+        return ris.FORMAT
     if abstracts.fits(texts):
         return abstracts.FORMAT
     if profile.has_owner_line(texts[:HEAD_LINES]):
