@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from app.etl.extract import abstracts, bibtex, jsonl, profile, ris
+from app.etl.extract import abstracts, arxiv, bibtex, crossref, csl_json, jsonl, openalex, profile, pubmed, ris
 from app.etl.extract.sniff import sniff
 from app.etl.extract.source import Source
 from app.etl.extract.text import LONG_LINE_KEEP, SNIFF_BYTES, FileRejected, decode, gunzip
@@ -17,7 +17,7 @@ from app.etl.records import Record, Reject
 
 __all__ = ["FileRejected", "LONG_LINE_KEEP", "SNIFF_BYTES", "extract"]
 
-READERS = {module.FORMAT: module.read for module in (abstracts, bibtex, jsonl, profile, ris)}
+READERS = {module.FORMAT: module.read for module in (abstracts, arxiv, bibtex, crossref, csl_json, jsonl, openalex, profile, pubmed, ris)}
 
 
 def extract(path: str | Path, data: bytes | None = None) -> tuple[str, Iterator[Record | Reject]]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import astuple
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from app.etl.extract.source import Source
-from app.etl.extract.text import unreadable
+from app.etl.extract.text import FileRejected, joined, line_of, unreadable
 from app.etl.records import Record, Reject
 
 # Four digits. 0, 1e400 or a timestamp there is a mistake, not a year.
@@ -16,6 +16,12 @@ YEARS = range(1000, 3000)
 # json.loads turns a lone `\ud800` escape into a surrogate, which is not a character and
 # cannot be stored as UTF-8.
 SURROGATE = re.compile("[\ud800-\udfff]")
+# A reject for a broken JSON document keeps this much of it from where it breaks.
+RAW_KEEP = 64 * 1024
+# Lines looked at for a JSON object that tells which kind of JSON Lines a file is.
+HEAD_LINES = 5
+# Makes the records of one JSON value: (path, line, text, value) -> records; ValueError if it cannot.
+ToRecords = Callable[[str, int, str, object], Iterable[Record]]
 
 
 def parse(text: str) -> object:
@@ -39,18 +45,42 @@ def parse_object(text: str) -> dict:
     return obj
 
 
-def per_line(source: Source, to_record: Callable[[str, int, str, dict], Record]) -> Iterator[Record | Reject]:
-    """JSON Lines: `to_record(path, line, text, object)` of each line; a line that fails is rejected."""
+def per_line(source: Source, to_records: ToRecords) -> Iterator[Record | Reject]:
+    """JSON Lines: the records `to_records` makes of each line's object; a line that fails is rejected."""
+    return records(source.path, _line_objects(source), to_records)
+
+
+def per_document(source: Source, to_records: ToRecords) -> Iterator[Record | Reject]:
+    """The records of JSON Lines, or of a file holding one pretty-printed JSON object."""
+    if first_object(source) is not None:
+        return per_line(source, to_records)
+    return records(source.path, [(1, joined(source.lines), document(source))], to_records)
+
+
+def _line_objects(source: Source) -> Iterator[tuple[int, str, object] | Reject]:
     for n, text, raw in source.lines:
         if text is None:
             yield unreadable(source.path, n, raw)
+        elif text.strip():
+            try:
+                yield n, text, parse_object(text)
+            except ValueError as e:
+                yield Reject(source.path, n, text, str(e))
+
+
+def records(path: str, objects: Iterable, to_records: ToRecords) -> Iterator[Record | Reject]:
+    """The records of each (line, text, value), or the reject for it; rejects among `objects` pass through."""
+    for item in objects:
+        if isinstance(item, Reject):
+            yield item
             continue
-        if not text.strip():
-            continue
+        n, text, obj = item
         try:
-            yield without_surrogates(text, to_record(source.path, n, text, parse_object(text)))
+            made = [without_surrogates(text, r) for r in to_records(path, n, text, obj)]
         except ValueError as e:
-            yield Reject(source.path, n, text, str(e))
+            yield Reject(path, n, text, str(e))
+            continue
+        yield from made
 
 
 def without_surrogates(text: str, record: Record) -> Record:
@@ -88,3 +118,56 @@ def string(obj: dict, key: str) -> str | None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
         raise ValueError(f"field {key!r} must be a string")
     return None if value is None else str(value)
+
+
+def array_items(source: Source) -> Iterator[tuple[int, str, object] | Reject]:
+    """The items of a file holding one JSON array, each with its line and text; where the array
+    breaks (a truncated file), a reject from there to the end, and the items before it stand."""
+    text = joined(source.lines)
+    decoder = json.JSONDecoder(strict=False)
+    pos = _skip_space(text, text.index("[") + 1)
+    while pos < len(text) and text[pos] != "]":
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            yield Reject(source.path, line_of(text, pos), text[pos:pos + RAW_KEEP],
+                         f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}; the rest of the file is not read")
+            return
+        except RecursionError:
+            yield Reject(source.path, line_of(text, pos), text[pos:pos + RAW_KEEP], "invalid JSON: nested too deeply")
+            return
+        yield line_of(text, pos), text[pos:end], value
+        pos = _skip_space(text, end)
+        if text.startswith(",", pos):
+            pos = _skip_space(text, pos + 1)
+        elif not text.startswith("]", pos):
+            yield Reject(source.path, line_of(text, pos), text[pos:pos + RAW_KEEP],
+                         "invalid JSON: expected ',' or ']' after an item; the rest of the file is not read")
+            return
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def document(source: Source) -> object:
+    """The one JSON value a file holds (a pretty-printed API response); FileRejected if it is not JSON."""
+    try:
+        return parse(joined(source.lines))
+    except ValueError as e:
+        raise FileRejected(f"not one JSON document: {e}") from None
+
+
+def first_object(source: Source) -> dict | None:
+    """The first of the first lines that is a JSON object by itself (JSON Lines), if any."""
+    for _, text, _ in source.lines[:HEAD_LINES]:
+        if text and text.lstrip().startswith("{"):
+            try:
+                obj = parse(text)
+            except ValueError:
+                continue
+            if isinstance(obj, dict):
+                return obj
+    return None

@@ -16,10 +16,10 @@ def read(source: Source) -> Iterator[Record | Reject]:
     return json_input.per_line(source, _record)
 
 
-def _record(path: str, n: int, text: str, obj: dict) -> Record:
+def _record(path: str, n: int, text: str, obj: dict) -> tuple[Record]:
     fields = {key: json_input.string(obj, key) for key in FIELDS}
-    return Record(file=path, line=n, raw=text, year=json_input.year(obj.get("year")),
-                  author_pairs=_authors(obj), **fields)
+    return (Record(file=path, line=n, raw=text, year=json_input.year(obj.get("year")),
+                   author_pairs=_authors(obj), **fields),)
 
 
 def _authors(obj: dict) -> tuple[tuple[str, str | None], ...]:

@@ -1,6 +1,7 @@
 """LaTeX to Unicode for BibTeX and arXiv fields: accents, `{\\L}`, case-protecting braces, `50\\%`."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from pylatexenc import macrospec
@@ -11,6 +12,8 @@ from pylatexenc.latexwalker import get_default_latex_context_db as parse_macros
 
 # Characters without which a value holds no LaTeX to convert (the common case, skipped).
 LATEX_MARKS = frozenset("\\{}$~")
+# A `%` in a field value is a percent sign, never the comment LaTeX would read it as.
+BARE_PERCENT = re.compile(r"(?<!\\)%")
 # Boxes print their argument; pylatexenc drops it (DBLP writes `2\({}^{\mbox{k}}\)`).
 BOXES = ("mbox", "hbox", "text", "textnormal")
 
@@ -31,7 +34,7 @@ def to_text(value: str) -> str:
     if LATEX_MARKS.isdisjoint(value):
         return " ".join(value.split())
     try:
-        nodes = LatexWalker(value, latex_context=_PARSING, tolerant_parsing=True).get_latex_nodes()[0]
+        nodes = LatexWalker(BARE_PERCENT.sub(r"\\%", value), latex_context=_PARSING, tolerant_parsing=True).get_latex_nodes()[0]
         text = _PRINTING.nodelist_to_text(nodes)
     except Exception:  # pylatexenc gives up on some broken markup: keep the value as written
         text = value

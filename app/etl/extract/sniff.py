@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from app.etl.extract import abstracts, bibtex, jsonl, profile, ris
+from app.etl.extract import abstracts, arxiv, bibtex, crossref, csl_json, json_input, jsonl, openalex, profile, pubmed, ris
 from app.etl.extract.source import Source
 from app.etl.extract.text import FileRejected
 
@@ -16,7 +16,10 @@ HEAD_LINES = 5
 BIBTEX_ENTRY = re.compile(r"\s*@\s*[A-Za-z]+\s*[{(]")
 # Extensions that name a format, for the reason given when a file does not fit it.
 SUFFIX_FORMATS = {".bib": "BibTeX", ".bibtex": "BibTeX", ".ris": "RIS", ".jsonl": "JSON Lines", ".xml": "XML"}
-KNOWN = "a profile dump, an abstracts dump, JSON Lines, BibTeX or RIS"
+KNOWN = ("a profile dump, an abstracts dump, JSON Lines, BibTeX, RIS, CSL-JSON, an arXiv snapshot, "
+         "OpenAlex or Crossref works, or PubMed XML")
+# Kinds of JSON object told apart by their keys; any other object is paperdb's JSON Lines.
+JSON_KINDS = (crossref, openalex, arxiv)
 
 
 def sniff(source: Source) -> str:
@@ -24,9 +27,15 @@ def sniff(source: Source) -> str:
     texts = [text for _, text, _ in source.lines if text is not None and text.strip()]
     if not texts:
         raise FileRejected("file has no text lines")
-    first = texts[0].lstrip()
+    first = texts[0].lstrip("\ufeff \t")
+    if first.startswith("["):
+        return csl_json.FORMAT
     if first.startswith("{"):
-        return jsonl.FORMAT
+        return _json_kind(source, first)
+    if first.startswith("<"):
+        if pubmed.starts_like_pubmed(source):
+            return pubmed.FORMAT
+        raise FileRejected(_unknown(source, "XML, but not PubMed's PubmedArticleSet"))
     if BIBTEX_ENTRY.match(_after_comments(texts)):
         return bibtex.FORMAT
     if ris.starts_like_ris(texts[:HEAD_LINES]):
@@ -39,6 +48,16 @@ def sniff(source: Source) -> str:
         raise FileRejected(_unknown(source, "its first line reads as a profile dump's owner, but most of its "
                                             "title/authors/abstract triplets do not parse"))
     raise FileRejected(_unknown(source))
+
+
+def _json_kind(source: Source, first: str) -> str:
+    """Which JSON: known JSON Lines by the keys of their first object, or one pretty-printed document."""
+    obj = json_input.first_object(source)
+    if obj is None and first.rstrip() == "{":
+        obj = json_input.document(source)
+        if not isinstance(obj, dict) or not any(kind.recognises(obj) for kind in JSON_KINDS):
+            raise FileRejected(_unknown(source, "a JSON document that is no Crossref or OpenAlex work"))
+    return next((kind.FORMAT for kind in JSON_KINDS if obj is not None and kind.recognises(obj)), jsonl.FORMAT)
 
 
 def _after_comments(texts: list[str]) -> str:
