@@ -44,14 +44,25 @@ def read(source: Source) -> Iterator[Record | Reject]:
             while element.getprevious() is not None:  # what iterparse keeps of read articles
                 del element.getparent()[0]
     except etree.XMLSyntaxError as e:
-        line = e.lineno or (e.position[0] if e.position else None)
-        yield Reject(path, line, _lines_from(source, line), f"XML cannot be parsed: {e.msg}; the rest of the file is not read")
+        broken = e.lineno or (e.position[0] if e.position else 1)
+        start = _opening_line(source, broken)
+        yield Reject(path, start, _lines(source, start, broken),
+                     f"XML cannot be parsed: {e.msg}; the rest of the file is not read")
 
 
-def _lines_from(source: Source, line: int | None) -> str:
-    """The file's text from a line on, for a reject's raw text."""
-    start = max((line or 1) - 1, 0)
-    return "\n".join(text or "" for _, text, _ in source.lines[start:start + 20])[:RAW_KEEP]
+def _opening_line(source: Source, broken: int) -> int:
+    """The line where the article that holds line `broken` opens (or `broken`, outside any)."""
+    for n, text, _ in reversed(source.lines[:broken]):
+        if text and (f"<{ARTICLE}>" in text or f"<{ARTICLE} " in text):
+            return n
+        if text and f"</{ARTICLE}>" in text:
+            break
+    return broken
+
+
+def _lines(source: Source, first: int, last: int) -> str:
+    """The file's text from line `first` to line `last`, for a reject's raw text."""
+    return "\n".join(text or "" for _, text, _ in source.lines[first - 1:last])[:RAW_KEEP]
 
 
 def _raw(element) -> str:
