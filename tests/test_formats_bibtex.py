@@ -12,6 +12,7 @@ from app.etl.load import run_import
 from app.etl.normalize import normalize_record
 from app.etl.records import Record, Reject
 from tests.conftest import FIXTURES, query
+from tests.imported import imported
 
 BIB = FIXTURES / "formats" / "bibtex"
 
@@ -116,10 +117,7 @@ GOOD = '@article{good,\n  title = {Good One},\n  author = {M{\\"u}ller, Hans and
 
 
 def test_a_truncated_file_loads_its_whole_entries_and_rejects_the_cut_one(tmp_path):
-    f = tmp_path / "cut.bib"
-    f.write_text(GOOD + "@article{cut,\n  title = {Cut Off Here")
-    db = tmp_path / "papers.db"
-    report = run_import(db, [f])
+    f, db, report = imported(tmp_path, "cut.bib", GOOD + "@article{cut,\n  title = {Cut Off Here")
     assert report.records_loaded == 1
     assert query(db, "SELECT path, line, reason FROM rejects") == [
         (str(f.resolve()), 7, "BibTeX entry cannot be parsed: Unexpectedly reached end of file")]

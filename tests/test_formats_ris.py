@@ -9,6 +9,7 @@ from app.etl.load import run_import
 from app.etl.normalize import normalize_record
 from app.etl.records import Record, Reject
 from tests.conftest import FIXTURES, query
+from tests.imported import imported
 
 RIS = FIXTURES / "formats" / "ris"
 
@@ -59,10 +60,7 @@ GOOD = "TY  - JOUR\nTI  - Good One\nAU  - Müller, Hans\nPY  - 2020\nDO  - 10.10
 
 
 def test_a_truncated_file_loads_its_whole_records_and_rejects_the_cut_one(tmp_path):
-    f = tmp_path / "cut.ris"
-    f.write_text(GOOD + "TY  - JOUR\nTI  - Cut Off\nAU  - Doe, J")
-    db = tmp_path / "papers.db"
-    report = run_import(db, [f])
+    f, db, report = imported(tmp_path, "cut.ris", GOOD + "TY  - JOUR\nTI  - Cut Off\nAU  - Doe, J")
     assert report.records_loaded == 1
     assert query(db, "SELECT path, line, raw, reason FROM rejects") == [
         (str(f.resolve()), 8, "TY  - JOUR\nTI  - Cut Off\nAU  - Doe, J",
