@@ -175,3 +175,8 @@ def test_the_same_doi_in_a_bib_file_and_in_json_lines_is_one_paper(tmp_path):
     run_import(db, [jsonl])
     assert query(db, "SELECT count(*) FROM papers") == [(1,)]
     assert query(db, "SELECT scheme, value FROM paper_ids") == [("doi", "10.1080/14036090802476622")]
+
+
+def test_a_file_of_one_broken_entry_is_rejected_whole_saying_where():
+    with pytest.raises(FileRejected, match=r"^no BibTeX entry parses \(line 1: Unexpectedly reached end of file\)$"):
+        extract("x.bib", b"@article{a,\n title = {Cut")

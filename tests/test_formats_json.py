@@ -166,3 +166,13 @@ def test_the_same_paper_from_crossref_csl_openalex_and_bibtex_is_one_paper(tmp_p
     assert query(db, "SELECT count(*) FROM papers") == [(1,)]
     assert query(db, "SELECT scheme, value FROM paper_ids ORDER BY scheme") == [
         ("doi", "10.7717/peerj.4375"), ("openalex", "W2741809807"), ("pmcid", "PMC5815332"), ("pmid", "29456894")]
+
+
+def test_a_latin1_line_in_json_lines_is_rejected_and_the_others_load():
+    lines = (FORMATS / "openalex" / "openalex-snapshot-works-2021.jsonl").read_bytes().splitlines()
+    bad = lines[1].replace(b'"title": "', b'"title": "Caf\xe9 ', 1)
+    fmt, items = extract("works.jsonl", b"\n".join([lines[0], bad, lines[2]]) + b"\n")
+    items = list(items)
+    assert fmt == "openalex"
+    assert [(type(i).__name__, i.line) for i in items] == [("Record", 1), ("Reject", 2), ("Record", 3)]
+    assert items[1].reason == "line is not valid UTF-8" and "Caf\\xe9 " in items[1].raw

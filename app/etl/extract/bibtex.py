@@ -47,7 +47,8 @@ def read(source: Source) -> Iterator[Record | Reject]:
         else:
             failed.append((block.start_line, block))
     if not entries:
-        raise FileRejected("no BibTeX entry parses" + (f" ({len(failed)} fail)" if failed else ""))
+        first = min(failed, key=lambda item: item[0], default=None)
+        raise FileRejected("no BibTeX entry parses" + (f" (line {first[0] + 1}: {_why(first[1].error)})" if first else ""))
     if len(failed) > len(entries):
         raise FileRejected(f"not BibTeX as a whole: {len(failed)} of its {len(failed) + len(entries)} entries do not parse")
     return _records(source.path, entries + failed)
