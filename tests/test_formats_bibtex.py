@@ -180,3 +180,13 @@ def test_the_same_doi_in_a_bib_file_and_in_json_lines_is_one_paper(tmp_path):
 def test_a_file_of_one_broken_entry_is_rejected_whole_saying_where():
     with pytest.raises(FileRejected, match=r"^no BibTeX entry parses \(line 1: Unexpectedly reached end of file\)$"):
         extract("x.bib", b"@article{a,\n title = {Cut")
+
+
+def test_an_entry_over_the_record_limit_is_rejected_cut_and_the_next_loads():
+    abstract = "w{\\\"o}rd and more\n" * (2 * 1024 * 1024 // 18)  # 2 MB of LaTeX: minutes to convert
+    text = "@article{huge,\n  title = {Huge},\n  abstract = {" + abstract + "}\n}\n" + GOOD
+    items = list(extract("huge.bib", text.encode())[1])
+    assert [(type(i).__name__, i.line) for i in items] == [("Reject", 1), ("Record", abstract.count("\n") + 5)]
+    assert items[0].reason == ("record is 2,097,194 bytes, over the 1,048,576-byte limit for one record "
+                               "(raw text cut to its first 65,536 characters)")
+    assert len(items[0].raw) == 65536 and items[0].raw.startswith("@article{huge,")

@@ -176,3 +176,18 @@ def test_a_latin1_line_in_json_lines_is_rejected_and_the_others_load():
     assert fmt == "openalex"
     assert [(type(i).__name__, i.line) for i in items] == [("Record", 1), ("Reject", 2), ("Record", 3)]
     assert items[1].reason == "line is not valid UTF-8" and "Caf\\xe9 " in items[1].raw
+
+
+def test_a_50_mb_csl_item_is_rejected_and_the_next_item_loads():
+    text = json.dumps([{"title": "Huge", "abstract": "word " * (10 * 1024 * 1024)}, {"title": "Next"}], indent=1)
+    items = list(extract("huge.json", text.encode())[1])
+    assert [(type(i).__name__, i.line) for i in items] == [("Reject", 2), ("Record", 6)]
+    assert items[0].reason.startswith("record is 52,428,8") and "over the 1,048,576-byte limit" in items[0].reason
+    assert items[1].title == "Next"
+
+
+def test_a_latin1_csl_file_is_read_as_windows_1252():
+    text = '[\n {\n  "title": "Caf\xe9 society",\n  "author": [{"family": "Mu\xf1oz", "given": "Jos\xe9"}]\n }\n]\n'
+    fmt, items = extract("latin.json", text.encode("latin-1"))
+    [item] = list(items)
+    assert (fmt, item.title, item.author_pairs) == ("csl-json", "Café society", (("Muñoz", "José"),))

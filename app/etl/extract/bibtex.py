@@ -17,7 +17,7 @@ from bibtexparser.model import Block, DuplicateBlockKeyBlock, Entry
 
 from app.etl.extract.latex import to_text
 from app.etl.extract.source import Source
-from app.etl.extract.text import FileRejected, joined, legacy_text
+from app.etl.extract.text import FileRejected, joined, oversized
 from app.etl.records import Record, Reject
 
 FORMAT = "bibtex"
@@ -37,7 +37,7 @@ TRUNCATION = "others"
 
 def read(source: Source) -> Iterator[Record | Reject]:
     """The entries of a .bib file; FileRejected when most of its entries do not parse."""
-    library = bibtexparser.parse_string(joined([legacy_text(*line) for line in source.lines]))
+    library = bibtexparser.parse_string(joined(source.lines))
     entries = [(entry.start_line, entry) for entry in library.entries]
     failed = []
     for block in library.failed_blocks:
@@ -70,7 +70,7 @@ def _records(path: str, blocks: list[tuple[int, Block]]) -> Iterator[Record | Re
             yield Reject(path, line, block.raw, f"BibTeX entry cannot be parsed: {_why(block.error)}")
         elif block.entry_type.lower() not in NOT_PAPERS:
             try:
-                yield _record(path, line, block, by_key)
+                yield oversized(path, line, block.raw or "") or _record(path, line, block, by_key)
             except ValueError as e:
                 yield Reject(path, line, block.raw, str(e))
 

@@ -11,7 +11,7 @@ from typing import Iterator
 
 from app.etl.extract import json_input
 from app.etl.extract.source import Source
-from app.etl.extract.text import FileRejected
+from app.etl.extract.text import FileRejected, oversized
 from app.etl.records import Record, Reject
 
 FORMAT = "csl-json"
@@ -29,8 +29,8 @@ def read(source: Source) -> Iterator[Record | Reject]:
     return json_input.records(source.path, chain([first], items), _one_record)
 
 
-def _one_record(path: str, n: int, text: str, item: object) -> tuple[Record]:
-    return (item_record(path, n, text, item),)
+def _one_record(path: str, n: int, text: str, item: object) -> tuple[Record | Reject]:
+    return (oversized(path, n, text) or item_record(path, n, text, item),)
 
 
 def item_record(path: str, n: int, text: str, item: object, ids: tuple[tuple[str, str], ...] = ()) -> Record:

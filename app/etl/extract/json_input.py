@@ -20,8 +20,9 @@ SURROGATE = re.compile("[\ud800-\udfff]")
 RAW_KEEP = 64 * 1024
 # Lines looked at for a JSON object that tells which kind of JSON Lines a file is.
 HEAD_LINES = 5
-# Makes the records of one JSON value: (path, line, text, value) -> records; ValueError if it cannot.
-ToRecords = Callable[[str, int, str, object], Iterable[Record]]
+# Makes the records of one JSON value: (path, line, text, value) -> records (or the reject of one
+# too large); ValueError if it cannot.
+ToRecords = Callable[[str, int, str, object], Iterable[Record | Reject]]
 
 
 def parse(text: str) -> object:
@@ -76,7 +77,7 @@ def records(path: str, objects: Iterable, to_records: ToRecords) -> Iterator[Rec
             continue
         n, text, obj = item
         try:
-            made = [without_surrogates(text, r) for r in to_records(path, n, text, obj)]
+            made = [r if isinstance(r, Reject) else without_surrogates(text, r) for r in to_records(path, n, text, obj)]
         except ValueError as e:
             yield Reject(path, n, text, str(e))
             continue

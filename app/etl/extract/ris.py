@@ -11,7 +11,7 @@ from typing import Iterator
 import rispy
 
 from app.etl.extract.source import Source
-from app.etl.extract.text import FileRejected, legacy_text
+from app.etl.extract.text import FileRejected, legacy_text, oversized
 from app.etl.records import Record, Reject
 
 FORMAT = "ris"
@@ -48,7 +48,7 @@ def _chunks(source: Source) -> Iterator[tuple[int, list[str], bool]]:
     """Each record's first line number, its lines, and whether it ends with `ER  -`."""
     start, lines = 0, []
     for n, text, raw in map(lambda line: legacy_text(*line), source.lines):
-        text = (text or "").lstrip("\ufeff").rstrip()
+        text = text.lstrip("\ufeff").rstrip()
         tag = TAG.match(text)
         if tag and tag.group(1) == START:
             if lines:
@@ -69,8 +69,7 @@ def _records(path: str, chunks) -> Iterator[Record | Reject]:
         if not complete:
             yield Reject(path, start, raw, f"RIS record cut off: no `{END}  -` line before the next record or the end")
             continue
-        [fields] = _PARSER.parse(raw)
-        yield _record(path, start, raw, fields)
+        yield oversized(path, start, raw) or _record(path, start, raw, _PARSER.parse(raw)[0])
 
 
 def _record(path: str, line: int, raw: str, fields: dict) -> Record:

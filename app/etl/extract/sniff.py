@@ -9,7 +9,7 @@ import re
 
 from app.etl.extract import abstracts, arxiv, bibtex, crossref, csl_json, json_input, jsonl, openalex, profile, pubmed, ris
 from app.etl.extract.source import Source
-from app.etl.extract.text import FileRejected
+from app.etl.extract.text import FileRejected, legacy_text
 
 # Lines looked at to tell the formats apart by their start.
 HEAD_LINES = 5
@@ -24,7 +24,8 @@ JSON_KINDS = (crossref, openalex, arxiv)
 
 def sniff(source: Source) -> str:
     """The format of a file that fits one as a whole; FileRejected, saying why, for any other."""
-    texts = [text for _, text, _ in source.lines if text is not None and text.strip()]
+    # Lines that are not UTF-8 count as Windows-1252: a Latin-1 export is still recognised by its start.
+    texts = [text for _, text, _ in map(lambda line: legacy_text(*line), source.lines) if text.strip()]
     if not texts:
         raise FileRejected("file has no text lines")
     first = texts[0].lstrip("\ufeff \t")

@@ -26,6 +26,8 @@ UTF16_LOW_NULS = 0.05
 MAX_LINE_BYTES = 1024 * 1024
 # An over-long line's reject keeps this much of it as its raw text (as whole-file rejects do).
 LONG_LINE_KEEP = 64 * 1024
+# A record spanning lines (BibTeX, RIS, a CSL item) may not be longer than one line may.
+MAX_RECORD_BYTES = MAX_LINE_BYTES
 GZIP_MAGIC = b"\x1f\x8b"
 # gzip input is decompressed this many bytes at a time.
 GZIP_READ_BYTES = 1024 * 1024
@@ -136,18 +138,32 @@ def gunzip(data: bytes) -> bytes:
 
 
 def legacy_text(n: int, text: str | None, raw: bytes) -> Line:
-    """A line of a tool's export: a line that is not UTF-8 is read as Windows-1252 (Latin-1)."""
-    if text is not None or len(raw) > MAX_LINE_BYTES:
+    """A line of a tool's export, whose records span lines: a line that is not UTF-8 is read as
+    Windows-1252 (Latin-1); an over-long one is read too, and its record is refused by its size
+    (`oversized`)."""
+    if text is not None:
         return n, text, raw
-    try:
-        return n, raw.decode(LEGACY_ENCODING), raw
-    except UnicodeDecodeError:  # a byte cp1252 leaves undefined
-        return n, raw.decode("latin-1"), raw
+    for encoding in ("utf-8", LEGACY_ENCODING):
+        try:
+            return n, raw.decode(encoding), raw
+        except UnicodeDecodeError:
+            continue
+    return n, raw.decode("latin-1"), raw  # defines every byte that cp1252 leaves undefined
+
+
+def oversized(path: str, line: int, raw: str) -> Reject | None:
+    """The reject for a record over MAX_RECORD_BYTES (no paper is that long, and reading it
+    would take minutes), its raw text cut to LONG_LINE_KEEP; None for any other record."""
+    if len(raw) <= MAX_RECORD_BYTES // 4 or (size := len(raw.encode("utf-8"))) <= MAX_RECORD_BYTES:
+        return None
+    return Reject(path, line, raw[:LONG_LINE_KEEP],
+                  f"record is {size:,} bytes, over the {MAX_RECORD_BYTES:,}-byte limit for one record "
+                  f"(raw text cut to its first {LONG_LINE_KEEP:,} characters)")
 
 
 def joined(lines: list[Line]) -> str:
-    """The lines as one text (lines that cannot be read left empty, so line numbers hold)."""
-    return "\n".join(text or "" for _, text, _ in lines)
+    """The lines as one text, for formats whose records span lines: each line as `legacy_text` reads it."""
+    return "\n".join(legacy_text(*line)[1] for line in lines)
 
 
 def line_of(text: str, offset: int) -> int:
