@@ -10,6 +10,7 @@ from app.etl.extract import FileRejected, extract
 from app.etl.load import run_import
 from app.etl.normalize import normalize_record
 from app.etl.records import Record, Reject
+from app.query import PaperDB
 from tests.conftest import FIXTURES, query
 
 FORMATS = FIXTURES / "formats"
@@ -166,6 +167,9 @@ def test_the_same_paper_from_crossref_csl_openalex_and_bibtex_is_one_paper(tmp_p
     assert query(db, "SELECT count(*) FROM papers") == [(1,)]
     assert query(db, "SELECT scheme, value FROM paper_ids ORDER BY scheme") == [
         ("doi", "10.7717/peerj.4375"), ("openalex", "W2741809807"), ("pmcid", "PMC5815332"), ("pmid", "29456894")]
+    with PaperDB(db) as pdb:
+        assert {pdb.paper(i).id for i in ("pmid:29456894", "pmcid:PMC5815332", "openalex:W2741809807")} == {
+            pdb.paper("doi:10.7717/peerj.4375").id}
 
 
 def test_a_latin1_line_in_json_lines_is_rejected_and_the_others_load():
