@@ -17,7 +17,8 @@ from app.etl.records import Record, Reject
 
 __all__ = ["FileRejected", "LONG_LINE_KEEP", "SNIFF_BYTES", "extract"]
 
-READERS = {module.FORMAT: module.read for module in (abstracts, arxiv, bibtex, crossref, csl_json, jsonl, openalex, profile, pubmed, ris)}
+FORMATS = (abstracts, arxiv, bibtex, crossref, csl_json, jsonl, openalex, profile, pubmed, ris)
+READERS = {module.FORMAT: module.read for module in FORMATS}
 
 
 def extract(path: str | Path, data: bytes | None = None) -> tuple[str, Iterator[Record | Reject]]:

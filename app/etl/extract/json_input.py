@@ -8,7 +8,7 @@ from dataclasses import astuple
 from typing import Callable, Iterable, Iterator
 
 from app.etl.extract.source import Source
-from app.etl.extract.text import FileRejected, joined, line_of, unreadable
+from app.etl.extract.text import LONG_LINE_KEEP, FileRejected, joined, line_of, unreadable
 from app.etl.records import Record, Reject
 
 # Four digits. 0, 1e400 or a timestamp there is a mistake, not a year.
@@ -16,8 +16,6 @@ YEARS = range(1000, 3000)
 # json.loads turns a lone `\ud800` escape into a surrogate, which is not a character and
 # cannot be stored as UTF-8.
 SURROGATE = re.compile("[\ud800-\udfff]")
-# A reject for a broken JSON document keeps this much of it from where it breaks.
-RAW_KEEP = 64 * 1024
 # Lines looked at for a JSON object that tells which kind of JSON Lines a file is.
 HEAD_LINES = 5
 # Makes the records of one JSON value: (path, line, text, value) -> records (or the reject of one
@@ -131,18 +129,18 @@ def array_items(source: Source) -> Iterator[tuple[int, str, object] | Reject]:
         try:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as e:
-            yield Reject(source.path, line_of(text, pos), text[pos:pos + RAW_KEEP],
+            yield Reject(source.path, line_of(text, pos), text[pos:pos + LONG_LINE_KEEP],
                          f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}; the rest of the file is not read")
             return
         except RecursionError:
-            yield Reject(source.path, line_of(text, pos), text[pos:pos + RAW_KEEP], "invalid JSON: nested too deeply")
+            yield Reject(source.path, line_of(text, pos), text[pos:pos + LONG_LINE_KEEP], "invalid JSON: nested too deeply")
             return
         yield line_of(text, pos), text[pos:end], value
         pos = _skip_space(text, end)
         if text.startswith(",", pos):
             pos = _skip_space(text, pos + 1)
         elif not text.startswith("]", pos):
-            yield Reject(source.path, line_of(text, pos), text[pos:pos + RAW_KEEP],
+            yield Reject(source.path, line_of(text, pos), text[pos:pos + LONG_LINE_KEEP],
                          "invalid JSON: expected ',' or ']' after an item; the rest of the file is not read")
             return
 

@@ -13,6 +13,7 @@ from typing import Iterator
 from lxml import etree
 
 from app.etl.extract.source import Source
+from app.etl.extract.text import LONG_LINE_KEEP
 from app.etl.records import Record, Reject
 
 FORMAT = "pubmed"
@@ -20,8 +21,6 @@ ROOT = re.compile(r"<(?:!DOCTYPE\s+)?PubmedArticleSet\b")
 # The head of a file searched for the root element (past the XML declaration and DOCTYPE).
 HEAD_BYTES = 4096
 ARTICLE, DELETION = "PubmedArticle", "DeleteCitation"
-# A reject keeps this much of the element's XML as its raw text.
-RAW_KEEP = 64 * 1024
 YEAR = re.compile(r"\b\d{4}\b")
 IDS = {"pubmed": "pmid", "pmc": "pmcid", "doi": "doi"}
 
@@ -62,11 +61,11 @@ def _opening_line(source: Source, broken: int) -> int:
 
 def _lines(source: Source, first: int, last: int) -> str:
     """The file's text from line `first` to line `last`, for a reject's raw text."""
-    return "\n".join(text or "" for _, text, _ in source.lines[first - 1:last])[:RAW_KEEP]
+    return "\n".join(text or "" for _, text, _ in source.lines[first - 1:last])[:LONG_LINE_KEEP]
 
 
 def _raw(element) -> str:
-    return etree.tostring(element, encoding="unicode")[:RAW_KEEP]
+    return etree.tostring(element, encoding="unicode")[:LONG_LINE_KEEP]
 
 
 def _deletion(path: str, element) -> Reject:
