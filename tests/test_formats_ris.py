@@ -98,3 +98,10 @@ def test_the_same_doi_in_ris_and_bibtex_is_one_paper(tmp_path):
     assert query(db, "SELECT count(*) FROM papers") == [(99,)]
     assert query(db, "SELECT count(*) FROM paper_sources s JOIN paper_ids i ON i.paper_id = s.paper_id "
                      "WHERE i.value = '10.1038/s42256-020-00287-7'") == [(2,)]
+
+
+def test_a_publisher_download_with_a_header_before_its_records_is_ris():
+    text = 'Provider: Elsevier\nDatabase: SciVerse ScienceDirect\nContent: text/plain; charset="UTF-8"\n\n' + GOOD
+    fmt, items = extract("download.txt", text.encode())
+    [record] = list(items)
+    assert (fmt, record.line, record.title, record.doi) == ("ris", 5, "Good One", "10.1000/good")

@@ -17,8 +17,10 @@ from app.etl.records import Record, Reject
 FORMAT = "ris"
 TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
 START, END = "TY", "ER"
-# Ovid numbers its records: `1.` on the line before `TY  -`.
+# Ovid numbers its records: `1.` on the line before `TY  -`. Publishers' downloads start with a
+# header (`Provider: Elsevier`, `Content: text/plain; charset="UTF-8"`).
 RECORD_NUMBER = re.compile(r"^\s*\d+\.\s*$")
+HEADER = re.compile(r"^[A-Za-z][A-Za-z -]*: ")
 YEAR = re.compile(r"\d{4}")
 INITIALS = re.compile(r"^(?:[A-Z]\.-?)+$")
 # rispy's names for the tags read, in the order they are preferred.
@@ -31,8 +33,8 @@ _PARSER = rispy.RisParser(skip_unknown_tags=True)
 
 
 def starts_like_ris(texts: list[str]) -> bool:
-    """Whether the first line that is not an Ovid record number opens a RIS record."""
-    first = next((t for t in texts if not RECORD_NUMBER.match(t)), "")
+    """Whether the first line that is no record number or header line opens a RIS record."""
+    first = next((t for t in texts if not (RECORD_NUMBER.match(t) or HEADER.match(t))), "")
     return first.lstrip("\ufeff").startswith(f"{START}  -")
 
 
