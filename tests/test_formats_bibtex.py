@@ -190,3 +190,10 @@ def test_an_entry_over_the_record_limit_is_rejected_cut_and_the_next_loads():
     assert items[0].reason == ("record is 2,097,194 bytes, over the 1,048,576-byte limit for one record "
                                "(raw text cut to its first 65,536 characters)")
     assert len(items[0].raw) == 65536 and items[0].raw.startswith("@article{huge,")
+
+
+def test_text_before_the_first_entry_is_a_comment():
+    text = "This file was created with JabRef 2.10.\nEncoding: UTF8\n\n" + GOOD
+    fmt, items = extract("old-jabref.bib", text.encode())
+    [record] = list(items)
+    assert (fmt, record.line, record.title) == ("bibtex", 4, "Good One")

@@ -37,7 +37,7 @@ def sniff(source: Source) -> str:
         if pubmed.starts_like_pubmed(source):
             return pubmed.FORMAT
         raise FileRejected(_unknown(source, "XML, but not PubMed's PubmedArticleSet"))
-    if BIBTEX_ENTRY.match(_after_comments(texts)):
+    if any(BIBTEX_ENTRY.match(t) for t in _without_comments(texts)[:HEAD_LINES]):
         return bibtex.FORMAT
     if ris.starts_like_ris(texts[:HEAD_LINES]):
         return ris.FORMAT
@@ -61,9 +61,10 @@ def _json_kind(source: Source, first: str) -> str:
     return next((kind.FORMAT for kind in JSON_KINDS if obj is not None and kind.recognises(obj)), jsonl.FORMAT)
 
 
-def _after_comments(texts: list[str]) -> str:
-    """The first line that is not a `%` comment (BibTeX files from JabRef start with some)."""
-    return next((t for t in texts if not t.lstrip().startswith("%")), "")
+def _without_comments(texts: list[str]) -> list[str]:
+    """The first lines that are not `%` comments; BibTeX reads any text before the first entry
+    as a comment too (JabRef once wrote `This file was created with JabRef 2.10.` there)."""
+    return [t for t in texts[:4 * HEAD_LINES] if not t.lstrip().startswith("%")]
 
 
 def _unknown(source: Source, why: str | None = None) -> str:
