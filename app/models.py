@@ -57,7 +57,8 @@ class PaperId(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("scheme", "value"),)
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
     paper_id: int = _fk("papers.id", "The paper.")
-    scheme: str = Field(description="Identifier scheme: `doi`, `arxiv` or `source` (a source's own key).")
+    scheme: str = Field(description="Identifier scheme: `doi`, `arxiv`, `pmid`, `pmcid`, `openalex` or `source` "
+                        "(a source's own key).")
     value: str = Field(description="The identifier, normalised (DOIs lower-cased, arXiv ids without version).")
 
 
@@ -167,7 +168,8 @@ class SourceFile(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True, description="File id.")
     path: str = Field(unique=True, description="Absolute path of the file when it was loaded.")
     content_hash: str = Field(index=True, description="SHA-256 of the file's bytes, compared when its size or time changed.")
-    format: str = Field(description="Detected format: `profile`, `abstracts` or `jsonl`.")
+    format: str = Field(description="Detected format: `profile`, `abstracts`, `jsonl`, `bibtex`, `ris`, "
+                        "`csl-json`, `crossref`, `openalex`, `arxiv` or `pubmed`.")
     size: int = Field(description="Size in bytes.")
     mtime_ns: int | None = Field(default=None, description=(
         "Modification time (ns since 1970) when the file was read; with the same size, the file is "

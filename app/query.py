@@ -74,7 +74,7 @@ MAX_CANDIDATES = 50
 # authors of a large database have thousands of co-authors.
 AUTHOR_LIMIT = 100
 # Identifier schemes of `paper_ids` (see app.etl.normalize.normalize_ids).
-ID_SCHEMES = ("doi", "arxiv", "source")
+ID_SCHEMES = ("doi", "arxiv", "pmid", "pmcid", "openalex", "source")
 # Pragmas `sql()` may run: they only read. The ones in OBJECT_PRAGMAS take a table or
 # index name as their argument; the others are refused with an argument (a write).
 READ_PRAGMAS = {

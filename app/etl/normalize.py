@@ -52,6 +52,7 @@ class CleanRecord:
     url: str | None
     ids: tuple[tuple[str, str], ...]  # (scheme, value), e.g. ("doi", "10.1/x")
     profile_owner: str | None
+    authors_truncated: bool = False  # the source listed only the first authors (`and others`)
     # Derived once here (in the parse worker), not at every use in the loader:
     title_key: str | None = None  # the folded title, to match papers across files
     abstract_keys: tuple[str, str, str] | None = None  # see `abstract_keys`
@@ -69,6 +70,8 @@ class CleanRecord:
             "url": self.url,
             "ids": [list(i) for i in self.ids],
             "profile_owner": self.profile_owner,
+            # Only when set, so records of sources that never truncate keep their hashes.
+            **({"authors_truncated": True} if self.authors_truncated else {}),
         }
 
     def with_keys(self) -> "CleanRecord":
@@ -158,6 +161,7 @@ def normalize_ids(record: Record) -> tuple[tuple[str, str], ...]:
         ids.append(("arxiv", ARXIV_VERSION.sub("", ARXIV_PREFIX.sub("", record.arxiv_id.strip()))))
     if record.source_id and record.source_id.strip():
         ids.append(("source", record.source_id.strip()))
+    ids.extend((scheme, value.strip()) for scheme, value in record.ids if value and value.strip())
     return tuple(ids)
 
 
@@ -208,7 +212,7 @@ def _mentions(record: Record) -> tuple[tuple[Mention, ...], tuple[NameRepair, ..
     except NameParseError as e:
         raise RecordError(f"author list cannot be parsed: {e}") from None
     repaired, seen, repairs = [], set(), list(parsed.repairs)
-    for m in map(_repair_mention, parsed.mentions):
+    for m in map(_repair_mention, _mark_organizations(parsed.mentions, record.organizations)):
         if _blank(m.family):
             repairs.append(NameRepair("stray-token", f"dropped {m.raw!r}: nothing left after repair"))
             continue
@@ -220,6 +224,15 @@ def _mentions(record: Record) -> tuple[tuple[Mention, ...], tuple[NameRepair, ..
         seen.add(key)
         repaired.append(m)
     return tuple(repaired), tuple(repairs)
+
+
+def _mark_organizations(mentions: tuple[Mention, ...], organizations: frozenset[str]) -> tuple[Mention, ...]:
+    """Mentions the source itself marks as organisations (`{{OpenAI}}`, PubMed's CollectiveName)
+    are organisations whatever their name."""
+    if not organizations:
+        return mentions
+    return tuple(replace(m, is_organization=True) if m.given is None and m.family in organizations else m
+                 for m in mentions)
 
 
 def normalize_record(record: Record) -> CleanRecord:
@@ -245,4 +258,5 @@ def normalize_record(record: Record) -> CleanRecord:
         url=record.url.strip() if record.url and record.url.strip() else None,
         ids=normalize_ids(record),
         profile_owner=_repair_field(record.profile_owner),
+        authors_truncated=record.authors_truncated,
     ).with_keys()

@@ -10,7 +10,7 @@ class Record:
     """One paper as a source file states it, before cleaning.
 
     Profile dumps give authors as one flat comma-separated line (`authors_flat`);
-    JSON Lines gives them already paired (`author_pairs`, each `(family, given)`).
+    the other formats give them already paired (`author_pairs`, each `(family, given)`).
     """
 
     file: str
@@ -27,6 +27,9 @@ class Record:
     url: str | None = None
     source_id: str | None = None
     profile_owner: str | None = None  # `Family, Given` of the dump's owner
+    ids: tuple[tuple[str, str], ...] = ()  # other identifiers, (scheme, value): pmid, pmcid, openalex
+    organizations: frozenset[str] = frozenset()  # given-less authors the source marks as organisations
+    authors_truncated: bool = False  # the source cut the author list short (`and others`)
 
 
 @dataclass(frozen=True)

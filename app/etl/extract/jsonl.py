@@ -1,0 +1,40 @@
+"""JSON Lines, paperdb's own interchange format: one paper per line (fields in the README)."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from app.etl.extract import json_input
+from app.etl.extract.source import Source
+from app.etl.records import Record, Reject
+
+FORMAT = "jsonl"
+FIELDS = ("title", "abstract", "venue", "doi", "arxiv_id", "url", "source_id")
+
+
+def read(source: Source) -> Iterator[Record | Reject]:
+    """One paper per line; a line that is not a paper is rejected."""
+    return json_input.per_line(source, _record)
+
+
+def _record(path: str, n: int, text: str, obj: dict) -> tuple[Record]:
+    fields = {key: json_input.string(obj, key) for key in FIELDS}
+    return (Record(file=path, line=n, raw=text, year=json_input.year(obj.get("year")),
+                   author_pairs=_authors(obj), **fields),)
+
+
+def _authors(obj: dict) -> tuple[tuple[str, str | None], ...]:
+    authors = obj.get("authors_parsed") or obj.get("authors") or []
+    if not isinstance(authors, list):
+        raise ValueError("field 'authors' must be a list")
+    pairs = []
+    for a in authors:
+        if isinstance(a, str):
+            family, _, given = a.partition(",")
+            pairs.append((family.strip(), given.strip() or None))
+        elif isinstance(a, dict) and all(isinstance(a.get(k), (str, type(None))) for k in ("family", "given")):
+            pairs.append(((a.get("family") or "").strip(), (a.get("given") or "").strip() or None))
+        elif isinstance(a, list) and 1 <= len(a) <= 2 and all(isinstance(x, str) for x in a):
+            pairs.append((a[0].strip(), (a[1].strip() or None) if len(a) > 1 else None))
+        else:
+            raise ValueError(f"author {a!r} is neither 'Family, Given' nor {{family, given}}")
+    return tuple(pairs)

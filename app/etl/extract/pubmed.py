@@ -1,0 +1,134 @@
+"""PubMed/MEDLINE XML (`PubmedArticleSet`: EFetch output, baseline and daily update files), streamed.
+
+lxml's iterparse hands over one `PubmedArticle` at a time, which is cleared once read; the
+DTD is never fetched and entities are not expanded. `CollectiveName` authors are
+organisations; labelled abstract sections are joined with their labels.
+"""
+from __future__ import annotations
+
+import io
+import re
+from typing import Iterator
+
+from lxml import etree
+
+from app.etl.extract.source import Source
+from app.etl.extract.text import LONG_LINE_KEEP
+from app.etl.records import Record, Reject
+
+FORMAT = "pubmed"
+ROOT = re.compile(r"<(?:!DOCTYPE\s+)?PubmedArticleSet\b")
+# The head of a file searched for the root element (past the XML declaration and DOCTYPE).
+HEAD_BYTES = 4096
+ARTICLE, DELETION = "PubmedArticle", "DeleteCitation"
+YEAR = re.compile(r"\b\d{4}\b")
+IDS = {"pubmed": "pmid", "pmc": "pmcid", "doi": "doi"}
+
+
+def starts_like_pubmed(source: Source) -> bool:
+    """Whether the file's head names the PubmedArticleSet root."""
+    return ROOT.search(source.data[:HEAD_BYTES].decode("utf-8", "replace")) is not None
+
+
+def read(source: Source) -> Iterator[Record | Reject]:
+    """The articles of the file, as they are parsed; where the XML breaks, a reject, and the
+    articles before it stand."""
+    path = source.path
+    events = etree.iterparse(io.BytesIO(source.data), events=("end",), tag=(ARTICLE, DELETION),
+                             resolve_entities=False, load_dtd=False, no_network=True)
+    try:
+        for _, element in events:
+            yield _deletion(path, element) if element.tag == DELETION else _article(path, element)
+            element.clear(keep_tail=True)
+            while element.getprevious() is not None:  # what iterparse keeps of read articles
+                del element.getparent()[0]
+    except etree.XMLSyntaxError as e:
+        broken = e.lineno or (e.position[0] if e.position else 1)
+        start = _opening_line(source, broken)
+        yield Reject(path, start, _lines(source, start, broken),
+                     f"XML cannot be parsed: {e.msg}; the rest of the file is not read")
+
+
+def _opening_line(source: Source, broken: int) -> int:
+    """The line where the article that holds line `broken` opens (or `broken`, outside any)."""
+    for n, text, _ in reversed(source.lines[:broken]):
+        if text and (f"<{ARTICLE}>" in text or f"<{ARTICLE} " in text):
+            return n
+        if text and f"</{ARTICLE}>" in text:
+            break
+    return broken
+
+
+def _lines(source: Source, first: int, last: int) -> str:
+    """The file's text from line `first` to line `last`, for a reject's raw text."""
+    return "\n".join(text or "" for _, text, _ in source.lines[first - 1:last])[:LONG_LINE_KEEP]
+
+
+def _raw(element) -> str:
+    return etree.tostring(element, encoding="unicode")[:LONG_LINE_KEEP]
+
+
+def _deletion(path: str, element) -> Reject:
+    pmids = [p.text for p in element.iter("PMID")]
+    return Reject(path, element.sourceline, _raw(element),
+                  f"PubMed DeleteCitation of {len(pmids)} PMIDs is not applied: deleting papers is not supported")
+
+
+def _article(path: str, element) -> Record | Reject:
+    article = element.find("MedlineCitation/Article")
+    if article is None:
+        return Reject(path, element.sourceline, _raw(element), "PubmedArticle has no MedlineCitation/Article")
+    pairs, organizations = _authors(article)
+    ids = {IDS[a.get("IdType")]: _text(a) for a in element.iterfind("PubmedData/ArticleIdList/ArticleId")
+           if a.get("IdType") in IDS and _text(a)}
+    ids.setdefault("pmid", _text(element.find("MedlineCitation/PMID")))
+    doi = ids.pop("doi", None) or next((_text(e) for e in article.iterfind("ELocationID")
+                                         if e.get("EIdType") == "doi"), None)
+    return Record(
+        file=path, line=element.sourceline, raw=_raw(element),
+        title=_text(article.find("ArticleTitle")),
+        abstract=_abstract(article),
+        author_pairs=pairs,
+        organizations=organizations,
+        year=_year(article),
+        venue=_text(article.find("Journal/Title")),
+        doi=doi,
+        ids=tuple((scheme, value) for scheme, value in ids.items() if value),
+    )
+
+
+def _text(element) -> str | None:
+    """All the text of an element, inline markup (`<i>`, `<sup>`) included, or None."""
+    if element is None:
+        return None
+    text = " ".join("".join(element.itertext()).split())
+    return text or None
+
+
+def _abstract(article) -> str | None:
+    sections = []
+    for part in article.iterfind("Abstract/AbstractText"):
+        text, label = _text(part), part.get("Label")
+        if text:
+            sections.append(f"{label}: {text}" if label and label.upper() != "UNLABELLED" else text)
+    return " ".join(sections) or None
+
+
+def _authors(article) -> tuple[tuple[tuple[str, str | None], ...], frozenset[str]]:
+    pairs, organizations = [], set()
+    for author in article.iterfind("AuthorList/Author"):
+        if collective := _text(author.find("CollectiveName")):
+            pairs.append((collective, None))
+            organizations.add(collective)
+            continue
+        family = " ".join(filter(None, (_text(author.find("LastName")), _text(author.find("Suffix")))))
+        given = _text(author.find("ForeName")) or _text(author.find("Initials"))
+        if family:
+            pairs.append((family, given))
+    return tuple(pairs), frozenset(organizations)
+
+
+def _year(article) -> int | None:
+    date = article.find("Journal/JournalIssue/PubDate")
+    found = YEAR.search(_text(date) or "") or YEAR.search(_text(article.find("ArticleDate")) or "")
+    return int(found.group()) if found else None
