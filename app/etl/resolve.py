@@ -327,12 +327,26 @@ class _Group:
         self.initials = None
 
     def coauthor_initials(self) -> tuple[set[str], set[str]]:
-        """Its co-author keys (its own names left out) as initials, and those that are initials already."""
+        """Its co-author keys as initials, and those that are initials already (the initials of
+        its own names left out)."""
         if self.initials is None:
-            keys = [k for k in self.coauthors if k not in self.own_keys]
-            as_initials = {initial_key(k) for k in keys}
-            self.initials = as_initials, as_initials.intersection(keys)
+            papers = {id(m.coauthors): m.coauthors for m in self.mentions}.values()
+            as_initials, only = map(set, _initial_keys(next(iter(papers))))
+            for keys in papers:
+                all_, initial_only = _initial_keys(keys)
+                as_initials |= all_
+                only |= initial_only
+            own = {initial_key(k) for k in self.own_keys}
+            self.initials = as_initials - own, only - own
         return self.initials
+
+
+@lru_cache(maxsize=1 << 16)
+def _initial_keys(keys: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """A paper's co-author keys as initials, and those that are initials already: computed once
+    per paper, as every mention of a paper holds the same set."""
+    as_initials = frozenset(map(initial_key, keys))
+    return as_initials, as_initials & keys
 
 
 def _frozen_union(sets: list[frozenset[str]]) -> frozenset[str]:
@@ -385,6 +399,7 @@ def _spelling_slip(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 def clear_caches() -> None:
     """Empty the name caches here and in `names` (see `names.clear_caches`)."""
     _names_compatibility.cache_clear()
+    _initial_keys.cache_clear()
     names.clear_caches()
 
 
@@ -463,22 +478,31 @@ class _Block:
 
     names: frozenset[_Name]
     partners: dict[_Name, set[_Name]]
+    one_edit: set[tuple[str, str]]  # people's joined name tokens one edit apart (`_edit_texts`)
 
     @classmethod
     def of(cls, groups: list[_Group]) -> _Block:
         names = {name for g in groups for name in g.names}
+        one_edit = _one_edit_pairs({text for name in names if (text := _edit_text(name))})
         partners: dict[_Name, set[_Name]] = {name: set() for name in names}
-        for a, b in _name_pairs(names):  # compatibility is symmetric: a pair's order does not matter
+        for a, b in _name_pairs(names, one_edit):  # compatibility is symmetric: a pair's order does not matter
             if _names_compatibility(a, b) is not None:
                 partners[a].add(b)
                 partners[b].add(a)
-        return cls(frozenset(names), partners)
+        return cls(frozenset(names), partners, one_edit)
 
 
-def _name_pairs(names: Iterable[_Name]) -> list[tuple[_Name, _Name]]:
+def _edit_text(name: _Name) -> str | None:
+    """A person's joined name tokens, if long enough to be compared one edit apart."""
+    text = "".join(name.key[1])
+    return text if not name.is_org and len(text) >= ONE_EDIT_MIN_LEN else None
+
+
+def _name_pairs(names: Iterable[_Name], one_edit: set[tuple[str, str]]) -> list[tuple[_Name, _Name]]:
     """Pairs of names that may be compatible, a superset of those `_names_compatibility`
     accepts: organisations match only their own key; people match by their tokens alone, so
-    only token tuples paired by `compatible_candidates`, or equal ones (`re-split`), can."""
+    only token tuples paired by `compatible_candidates`, equal ones (`re-split`), or ones
+    whose joined tokens are one edit apart (`one_edit`: spelling slips) can."""
     orgs: dict[NameKey, list[_Name]] = defaultdict(list)
     people: dict[tuple[str, ...], list[_Name]] = defaultdict(list)
     for name in names:
@@ -491,11 +515,11 @@ def _name_pairs(names: Iterable[_Name]) -> list[tuple[_Name, _Name]]:
         pairs += product(people[a], people[b])
     by_text: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     for tokens in people:
-        if len(text := "".join(tokens)) >= SPELLING_MIN_LEN:
-            by_text[text].append(tokens)
-    for a_text, b_text in _one_edit_pairs(by_text):  # may be spelling slips (`_spelling_slip`)
-        for a, b in product(by_text[a_text], by_text[b_text]):
-            pairs += product(people[a], people[b])
+        by_text["".join(tokens)].append(tokens)
+    for a_text, b_text in one_edit:
+        if min(len(a_text), len(b_text)) >= SPELLING_MIN_LEN:
+            for a, b in product(by_text[a_text], by_text[b_text]):
+                pairs += product(people[a], people[b])
     return pairs
 
 
@@ -515,31 +539,45 @@ def _links(groups: Sequence[_Group], block: _Block) -> list[set[int]]:
     return links
 
 
-def _evidence_needed(rule: str, names: set[_Name], block: _Block) -> tuple[int | None, str]:
-    """Shared co-authors or profiles two clusters holding `names` need to merge by `rule`
-    (None: never), and a note saying why when the block changed it."""
+def _evidence_needed(rule: str, names: set[_Name], block: _Block) -> int | None:
+    """Shared co-authors or profiles two clusters holding `names` need to merge by `rule` (None: never)."""
     if rule not in MIN_EVIDENCE:
-        return None, "never merged without an override"
-    needed = MIN_EVIDENCE[rule]
+        return None
     if rule in SAME_LETTER_RULES:
-        return needed, ""
+        return MIN_EVIDENCE[rule]
     if rule in NAME_ONLY_RULES and names == block.names:
-        return 0, "the only names in the block"
-    rival = _rival(names, block)
-    if rival is not None:
-        needed += SHARED_FAMILY_EXTRA
-        return needed, f"needs {needed}: {_display_key(rival)} is another reading"
-    return needed, ""
+        return 0
+    return MIN_EVIDENCE[rule] + (SHARED_FAMILY_EXTRA if _has_rival(names, block) else 0)
 
 
-def _rival(names: set[_Name], block: _Block) -> _Name | None:
-    """A name of the block that reads as one of `names` but not as all of them (another person
-    they may belong to: `Eider` for `E.`/`Eneko`), or None."""
-    for name in sorted(names):
-        for other in sorted(block.partners[name] - names):
-            if any(_names_compatibility(other, n) is None for n in names):
-                return other
-    return None
+def _needed_note(rule: str, names: set[_Name], block: _Block) -> str:
+    """Why `_evidence_needed` asks what it asks, when the block changed it ("" if it did not)."""
+    if rule not in MIN_EVIDENCE:
+        return "never merged without an override"
+    if rule in SAME_LETTER_RULES:
+        return ""
+    if rule in NAME_ONLY_RULES and names == block.names:
+        return "the only names in the block"
+    if _has_rival(names, block):
+        return f"needs {_evidence_needed(rule, names, block)}: {_display_key(min(_rivals(names, block)))} is another reading"
+    return ""
+
+
+def _has_rival(names: set[_Name], block: _Block) -> bool:
+    """Whether a name of the block reads as one of `names` but not as all of them: another
+    person they may belong to (`Eider` beside `E.` and `Eneko`)."""
+    sizes = [len(block.partners[n]) for n in names]
+    # A partner set larger than any name's partners in common, by more than `names` can
+    # account for, holds a name the others lack.
+    if max(sizes) - (len(names) - 1) > min(sizes):
+        return True
+    return bool(_rivals(names, block))
+
+
+def _rivals(names: set[_Name], block: _Block) -> set[_Name]:
+    """The names of the block compatible with some of `names` but not with all."""
+    partners = [block.partners[n] for n in names]
+    return set().union(*partners) - set.intersection(*partners) - names
 
 
 def _display_key(name: _Name) -> str:
@@ -566,13 +604,15 @@ def _agglomerate(
         compat = _groups_compatibility(x, y)
         if compat is None or _blocked(x, y, overrides.splits):
             return
-        needed, note = _evidence_needed(compat.rule, x.names | y.names, block)
+        names = x.names | y.names
+        needed = _evidence_needed(compat.rule, names, block)
         if needed is None:
             return
         coauthors, profiles = _evidence(x, y)
         count = len(coauthors) + len(profiles)
         if count >= needed:
             text = _evidence_text(coauthors, profiles)
+            note = _needed_note(compat.rule, names, block)
             text = f"{text}; {note}" if note else text
             orders = (x.order, y.order) if x.order < y.order else (y.order, x.order)
             heapq.heappush(heap, (-compat.score, -count, *orders, i, j, compat, text))
@@ -608,7 +648,7 @@ def _candidates(
     be), or one edit apart."""
     ids = sorted(groups, key=lambda k: groups[k].order)
     rank = {k: r for r, k in enumerate(ids)}
-    edits = _one_edit_links(groups)
+    edits = _one_edit_links(groups, block)
     found = []
     pairs = ((rank[i], rank.get(j, -1)) for i in ids for j in links[i] | edits[i])  # -1: merged away
     for r, q in sorted((r, q) for r, q in pairs if r < q):  # by order, as over all pairs
@@ -623,7 +663,8 @@ def _candidates(
         text = _evidence_text(coauthors, profiles)
         blocked = _blocked(x, y, overrides.splits)
         if compat:
-            needed, note = _evidence_needed(rule, x.names | y.names, block)
+            names = x.names | y.names
+            needed, note = _evidence_needed(rule, names, block), _needed_note(rule, names, block)
             reason = blocked or f"{rule}: {text} ({note or f'needs {needed}'})"
             found.append(Candidate(x.label, y.label, compat.score, reason))
         else:
@@ -632,16 +673,15 @@ def _candidates(
     return found
 
 
-def _one_edit_links(groups: dict[int, _Group]) -> dict[int, set[int]]:
+def _one_edit_links(groups: dict[int, _Group], block: _Block) -> dict[int, set[int]]:
     """For each group id, the ids of the groups `_one_edit_apart` from it."""
     holders: dict[str, set[int]] = defaultdict(set)
     for i, g in groups.items():
         for name in g.names:
-            text = "".join(name.key[1])
-            if not name.is_org and len(text) >= ONE_EDIT_MIN_LEN:
+            if text := _edit_text(name):
                 holders[text].add(i)
     links: dict[int, set[int]] = defaultdict(set)
-    for a, b in _one_edit_pairs(holders):
+    for a, b in block.one_edit:
         for i in holders[a]:
             links[i] |= holders[b] - {i}
         for j in holders[b]:
