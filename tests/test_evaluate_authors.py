@@ -182,3 +182,17 @@ def test_command_prints_figures_as_json(tmp_path, capsys):
         "precision": 1.0, "recall": 1.0, "f1": 1.0, "right_pairs": 3, "predicted_pairs": 3, "true_pairs": 3,
     }
     assert (figures["variant"]["right_pairs"], figures["variant"]["predicted_pairs"]) == (1, 1)
+
+
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+
+
+@pytest.mark.realdata
+def test_development_set_figures_hold():
+    """On the ACL development slice, resolved in memory: the figures of this round's rules, as floors."""
+    predicted = script().resolve_dataset(REALDATA / "acl_dev_papers.jsonl")
+    report = script().evaluate(predicted, REALDATA / "acl_dev_truth.jsonl", worst=0)
+    assert report.pairwise[2] >= 0.990
+    assert report.variant[1] >= 0.80 and report.variant[2] >= 0.845 and report.variant_judged[0] >= 0.95
+    recall = {kind: found / true for kind, (true, found, _, _) in report.by_kind.items() if true}
+    assert recall["initials"] >= 0.72 and recall["middle"] >= 0.84 and recall["given-slip"] >= 0.77

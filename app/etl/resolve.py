@@ -324,20 +324,23 @@ class _Group:
         self.spellings = big
         self.best = min(contenders, key=lambda s: _informativeness(s, self.spellings[s]))
         self.order = min(self.order, other.order)
-        self.initials = None
+        if self.initials is not None or other.initials is not None:
+            # Grown from both halves' (the smaller one made if need be): a group absorbing
+            # many small ones must not recount its own papers each time.
+            (mine, mine_only), (theirs, theirs_only) = self.coauthor_initials(), other.coauthor_initials()
+            self.initials = _grown(mine, theirs), _grown(mine_only, theirs_only)
 
     def coauthor_initials(self) -> tuple[set[str], set[str]]:
-        """Its co-author keys as initials, and those that are initials already (the initials of
-        its own names left out)."""
+        """Its co-author keys as initials, and those that are initials already."""
         if self.initials is None:
             papers = {id(m.coauthors): m.coauthors for m in self.mentions}.values()
-            as_initials, only = map(set, _initial_keys(next(iter(papers))))
+            as_initials: set[str] = set()
+            only: set[str] = set()
             for keys in papers:
                 all_, initial_only = _initial_keys(keys)
                 as_initials |= all_
                 only |= initial_only
-            own = {initial_key(k) for k in self.own_keys}
-            self.initials = as_initials - own, only - own
+            self.initials = as_initials, only
         return self.initials
 
 
@@ -425,7 +428,9 @@ def _evidence(x: _Group, y: _Group) -> tuple[AbstractSet[str], AbstractSet[str]]
     """
     shared = (x.coauthors & y.coauthors) - x.own_keys - y.own_keys
     (x_all, x_only), (y_all, y_only) = x.coauthor_initials(), y.coauthor_initials()
-    by_initial = ((x_only & y_all) | (y_only & x_all)) - {initial_key(k) for k in shared}
+    by_initial = (x_only & y_all) | (y_only & x_all)
+    if by_initial:  # not again for a co-author already shared, nor for their own names
+        by_initial -= {initial_key(k) for k in (*shared, *x.own_keys, *y.own_keys)}
     return (shared | by_initial if by_initial else shared), x.profiles & y.profiles
 
 
