@@ -269,8 +269,10 @@ def author(db, name, limit, fmt):
 
     NAME is typed as you like: `schulman`, `John Schulman`, `Schulman, J.`, `Lukasz
     Kaiser`, a typo (`Shulman`), or an author id. A name that fits several authors
-    lists them instead. JSON is one object: query, status (`found`, `ambiguous`,
-    `not found`), rule, author, candidates. CSV is the author's papers, or the candidates.
+    lists them instead. A found author is followed by the larger authors of compatible
+    name it may belong to, with their papers and the co-authors both share. JSON is one
+    object: query, status (`found`, `ambiguous`, `not found`), rule, author,
+    candidates, part_of. CSV is the author's papers, or the candidates.
     Exit code 0 when found or ambiguous, 1 when no author matches.
 
     \b
@@ -313,6 +315,11 @@ def show_author(found: AuthorLookup) -> None:
         click.echo(style("\nCo-authors", bold=True))
         for c in a.coauthors:
             click.echo(f"  {c.papers:4d}  {c.name}  [{c.id}]")
+    for other in found.part_of:
+        shared = ", ".join(other.shared_coauthors[:5]) or "none"
+        click.echo(f"\nmay be the same person as {style(other.name, bold=True)}  [{other.id}]  "
+                   f"{plural(other.paper_count, 'paper')} ({other.rule}); shared co-authors "
+                   f"({len(other.shared_coauthors)}): {shared}")
 
 
 @main.command()
@@ -468,7 +475,8 @@ def authors(db, candidates, limit, fmt):
     """The most prolific authors, or (--candidates) pairs worth a human look.
 
     A candidate pair was not merged because the evidence was not enough (or both
-    names are on one paper). To decide, add a `merge:` or `split:` line to
+    names are on one paper). Pairs an override can join come first, most alike names
+    first, then those whose smaller side has the most papers. To decide, add a `merge:` or `split:` line to
     data/overrides.txt; the next import applies it.
 
     \b
@@ -478,12 +486,14 @@ def authors(db, candidates, limit, fmt):
     with PaperDB(db) as pdb:
         rows = pdb.candidates(limit=limit) if candidates else pdb.authors(limit=limit)
     if fmt != "table":
-        echo_rows(rows, ["name_a", "name_b", "score", "reason", "author_a", "author_b", "papers_a", "papers_b"]
+        echo_rows(rows, ["name_a", "name_b", "score", "reason", "author_a", "author_b", "papers_a", "papers_b",
+                         "shared_coauthors"]
                   if candidates else ["id", "name", "paper_count", "is_organization", "variants"], fmt)
     elif candidates:
         for row in rows:
             click.echo(f"{row['score']:.2f}  {row['name_a']} ({row['papers_a']} papers)  ~  "
-                       f"{row['name_b']} ({row['papers_b']} papers): {row['reason']}")
+                       f"{row['name_b']} ({row['papers_b']} papers), {row['shared_coauthors']} shared co-authors: "
+                       f"{row['reason']}")
     else:
         for row in rows:
             variants = f"  (also {row['variants']})" if row["variants"] else ""

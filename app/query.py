@@ -70,6 +70,7 @@ TYPO_FACTOR = 0.6  # a match through a typo in the family or first given name
 TYPO_MIN_LEN = 4
 TYPO_LONG_LEN = 7
 MAX_CANDIDATES = 50
+PART_OF_SHOWN = 3  # larger compatible authors named beside a found one
 # Papers and co-authors listed in an author's profile unless asked for more: the prolific
 # authors of a large database have thousands of co-authors.
 AUTHOR_LIMIT = 100
@@ -203,11 +204,25 @@ class AuthorProfile(_Record):
 
 
 @dataclass(frozen=True)
+class LikelySame(_Record):
+    """A larger author the found one may be part of: a compatible name (by `rule`) in the same
+    family-name block, with its papers and the co-authors the two share."""
+
+    id: int
+    name: str
+    paper_count: int
+    rule: str
+    shared_coauthors: list[str]
+
+
+@dataclass(frozen=True)
 class AuthorLookup(_Record):
     """What a typed name resolved to: one author, several candidates, or nothing.
 
     `status` is `found` (see `author` and `rule`), `ambiguous` (see `candidates`,
-    best first) or `not found`.
+    best first) or `not found`. A found author may also be `part_of` a larger author
+    resolution kept apart (`Chris Manning` beside `Christopher D. Manning`): most shared
+    co-authors first.
     """
 
     query: str
@@ -215,6 +230,7 @@ class AuthorLookup(_Record):
     rule: str | None
     author: AuthorProfile | None
     candidates: list[AuthorRef]
+    part_of: list[LikelySame] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -703,7 +719,42 @@ class PaperDB:
             return AuthorLookup(query, "not found", None, None, [])
         if not clear:
             return AuthorLookup(query, "ambiguous", None, None, refs)
-        return AuthorLookup(query, "found", refs[0].rule, self._profile(refs[0].id, _limit(limit)), [])
+        profile = self._profile(refs[0].id, _limit(limit))
+        return AuthorLookup(query, "found", refs[0].rule, profile, [], self._part_of(profile))
+
+    def _part_of(self, author: AuthorProfile) -> list[LikelySame]:
+        """Authors of the same block with more papers whose spellings are all compatible with
+        this author's (`names.token_compatibility`), most shared co-authors first."""
+        if author.is_organization:
+            return []
+        mine = [_tokens(r["family_name"], r["given_name"]) for r in self.conn.execute(
+            "SELECT family_name, given_name FROM author_names WHERE author_id = ?", (author.id,))]
+        rules: dict[int, list] = {}
+        for r in self.conn.execute(
+                "SELECT a.id, n.family_name, n.given_name FROM authors a JOIN author_names n ON n.author_id = a.id "
+                "WHERE a.block_key = (SELECT block_key FROM authors WHERE id = :id) AND a.id != :id "
+                "AND a.paper_count > :papers AND NOT a.is_organization",
+                {"id": author.id, "papers": author.paper_count}):
+            found = [token_compatibility(t, _tokens(r["family_name"], r["given_name"])) for t in mine]
+            rules.setdefault(r["id"], []).extend(found)
+        found = []
+        for other_id, compat in rules.items():
+            if all(compat):
+                ref = self._refs({other_id: ("", 0.0)})[0]
+                rule = min(compat, key=lambda c: c.score).rule
+                found.append(LikelySame(other_id, ref.name, ref.paper_count, rule,
+                                        self._shared_coauthors(author.id, other_id)))
+        found.sort(key=lambda x: (-len(x.shared_coauthors), -x.paper_count, x.name, x.id))
+        return found[:PART_OF_SHOWN]
+
+    def _shared_coauthors(self, a: int, b: int) -> list[str]:
+        """Names of the authors who wrote with both a and b, by name."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT name FROM authors WHERE id IN ("
+            "  SELECT o.author_id FROM authorships me JOIN authorships o ON o.paper_id = me.paper_id "
+            "  WHERE me.author_id = :a INTERSECT "
+            "  SELECT o.author_id FROM authorships me JOIN authorships o ON o.paper_id = me.paper_id "
+            "  WHERE me.author_id = :b) AND id NOT IN (:a, :b) ORDER BY name, id", {"a": a, "b": b})]
 
     def coauthors(self, name: str | int, *, limit: int | None = None) -> list[Coauthor]:
         """Co-authors of the author a name resolves to, most shared papers first; [] if no such author.
@@ -873,12 +924,19 @@ class PaperDB:
             "FROM authors a ORDER BY a.paper_count DESC, a.name LIMIT ?", (_int(limit, "limit"),))]
 
     def candidates(self, *, limit: int = 50) -> list[dict]:
-        """Pairs of authors kept apart that may be one person, most alike first."""
-        return [dict(r) for r in self.conn.execute(
+        """Pairs of authors kept apart that may be one person, those most worth a look first:
+        pairs a merge override can join before pairs on one paper, then the most alike names,
+        then the pairs whose smaller side has the most papers (what a decision moves), then the
+        larger side's. Each row counts the co-authors the two share."""
+        rows = [dict(r) for r in self.conn.execute(
             "SELECT c.name_a, c.name_b, c.score, c.reason, a.id AS author_a, b.id AS author_b, "
             "a.paper_count AS papers_a, b.paper_count AS papers_b "
             "FROM author_candidates c JOIN authors a ON a.id = c.author_a_id JOIN authors b ON b.id = c.author_b_id "
-            "ORDER BY c.score DESC, c.name_a, c.name_b LIMIT ?", (_int(limit, "limit"),))]
+            "ORDER BY c.reason LIKE 'both on one paper%', c.score DESC, min(a.paper_count, b.paper_count) DESC, "
+            "max(a.paper_count, b.paper_count) DESC, c.name_a, c.name_b LIMIT ?", (_int(limit, "limit"),))]
+        for row in rows:
+            row["shared_coauthors"] = len(self._shared_coauthors(row["author_a"], row["author_b"]))
+        return rows
 
     # --- papers -------------------------------------------------------------------------
 

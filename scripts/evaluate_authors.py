@@ -24,6 +24,13 @@ without pairs whose mentions both have basis `name`. Such a mention's person key
 own spelling, so the truth calls any two of them different people even when they are
 one (`Lyu, Michael` / `Lyu, Michael R.`); the judged figure counts only pairs where the
 Anthology registry actually decided.
+
+By kind: every pair of mentions is given the kind of difference between its two
+spellings (`variant_kind`: initials, middle names, nicknames, slips in the given or the
+family name, compound family names and particles, accents, hyphens and case, other).
+Per kind the report gives the true pairs, how many were found (recall), and the false
+merges, of which "judged" are those the registry decided (not both of basis `name`).
+False merges of one spelling are homonyms (`same-spelling`).
 """
 from __future__ import annotations
 
@@ -33,6 +40,7 @@ import sqlite3
 import sys
 import tempfile
 from collections import Counter, defaultdict
+from itertools import combinations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Hashable, Mapping, Sequence
@@ -42,7 +50,9 @@ sys.path.insert(0, str(REPO))
 
 from app.etl.clean import repair_text  # noqa: E402
 from app.etl.load import run_import  # noqa: E402
-from app.etl.names import coauthor_key, fold, parse_author_pairs  # noqa: E402
+from rapidfuzz.distance import Levenshtein  # noqa: E402
+
+from app.etl.names import PARTICLES, coauthor_key, fold, given_tokens, nickname_table, parse_author_pairs  # noqa: E402
 from app.etl.resolve import MentionRef, Overrides, load_overrides, resolve_all  # noqa: E402
 
 DATA_DIR = REPO / ".." / "shared" / "realdata"
@@ -243,6 +253,69 @@ def _read_back(
     return rows, authors
 
 
+# Kinds of difference between two spellings of one person, in report order (`variant_kind`).
+VARIANT_KINDS = (
+    "initials", "middle", "nickname", "given-slip", "family-slip", "compound", "accents", "hyphen-case", "other",
+)
+# The kind of two mentions spelled alike: only a false merge can be of this kind (homonyms).
+SAME_SPELLING = "same-spelling"
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    family, _, given = name.partition(",")
+    return family.strip(), given.strip()
+
+
+def _letters(name: str, keep_accents: bool = False) -> str:
+    """The name's letters alone, case folded (and accents folded unless kept)."""
+    text = name.casefold() if keep_accents else fold(name)
+    return "".join(c for c in text if c.isalnum())
+
+
+def _family_parts(family: str) -> tuple[str, ...]:
+    """Folded family-name parts without particles, abbreviated ones (`v.`) included."""
+    return tuple(t for t in fold(family).split() if t not in PARTICLES and len(t) > 1)
+
+
+def _slip(a: str, b: str) -> bool:
+    """Whether two spellings differ by a slip: one edit, or two in names of five letters or more."""
+    distance = Levenshtein.distance(a, b)
+    return distance == 1 or (distance == 2 and min(len(a), len(b)) >= 5)
+
+
+def variant_kind(a: str, b: str) -> str:
+    """The kind of difference between two `Family, Given` spellings (one of VARIANT_KINDS, or
+    SAME_SPELLING). The family name decides first, then the first given name, then the rest."""
+    if a == b:
+        return SAME_SPELLING
+    if _letters(a, keep_accents=True) == _letters(b, keep_accents=True):
+        return "hyphen-case"
+    if _letters(a) == _letters(b):
+        return "accents"
+    (family_a, given_a), (family_b, given_b) = _split_name(a), _split_name(b)
+    parts_a, parts_b = _family_parts(family_a), _family_parts(family_b)
+    if parts_a != parts_b:
+        moved = sorted(fold(f"{family_a} {given_a}").split()) == sorted(fold(f"{family_b} {given_b}").split())
+        if moved or set(parts_a) < set(parts_b) or set(parts_b) < set(parts_a) or "".join(parts_a) == "".join(parts_b):
+            return "compound"
+        return "family-slip" if _slip("".join(parts_a), "".join(parts_b)) else "other"
+    if fold(family_a) != fold(family_b):
+        return "compound"  # the same parts, with or without a particle
+    tokens_a, tokens_b = given_tokens(given_a), given_tokens(given_b)
+    if not tokens_a or not tokens_b:
+        return "other"
+    first_a, first_b = tokens_a[0], tokens_b[0]
+    if first_a == first_b or first_a in tokens_b[1:] or first_b in tokens_a[1:]:
+        return "middle"  # added, dropped or changed middle names, or going by one
+    short, long_ = sorted((first_a, first_b), key=len)
+    if len(short) == 1:
+        return "initials" if long_.startswith(short) else "other"
+    if long_ in nickname_table().get(short, ()) or long_.startswith(short):
+        return "nickname"
+    return "given-slip" if _slip(first_a, first_b) else "other"
+
+
+
 def _pairs(n: int) -> int:
     return n * (n - 1) // 2
 
@@ -267,6 +340,8 @@ class Report:
     # key is the mention's own spelling, so the truth calls any two spellings different.
     variant_judged: tuple[float, float, float]
     variant_judged_counts: tuple[int, int, int]
+    # kind -> (true pairs, of them found, false merges, of them judged): see `kind_counts`.
+    by_kind: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     worst_merges: list[str] = field(default_factory=list)
     worst_splits: list[str] = field(default_factory=list)
 
@@ -284,6 +359,11 @@ class Report:
             "bcubed": prf(self.bcubed),
             "variant": prf(self.variant, self.variant_counts),
             "variant_judged": prf(self.variant_judged, self.variant_judged_counts),
+            "by_kind": {
+                kind: {"true_pairs": true, "found": found, "recall": round(found / true, 6) if true else None,
+                       "false_merges": false, "false_merges_judged": judged}
+                for kind, (true, found, false, judged) in self.by_kind.items()
+            },
         }
 
     def render(self) -> str:
@@ -301,6 +381,10 @@ class Report:
             row("variant", self.variant, self.variant_counts),
             row("variant judged", self.variant_judged, self.variant_judged_counts),
             "",
+            f"{'by kind':<15} {'true pairs':>10} {'found':>7} {'recall':>7} {'false merges':>13} {'judged':>7}",
+            *(f"{kind:<15} {true:>10} {found:>7} {f'{found / true:.4f}' if true else '-':>7} {false:>13} {judged:>7}"
+              for kind, (true, found, false, judged) in self.by_kind.items()),
+            "",
             "worst false merges:",
             *self.worst_merges,
             "",
@@ -308,6 +392,30 @@ class Report:
             *self.worst_splits,
         ]
         return "\n".join(lines)
+
+
+def kind_counts(mentions: Sequence[tuple[str, str, str, bool]]) -> dict[str, tuple[int, int, int, int]]:
+    """Mention pairs by `variant_kind`, from (cluster, person, name, judged) tuples: the true
+    pairs of differing names, how many share a cluster, the false merges (two persons in one
+    cluster), and of those the judged ones (not both of basis `name`). Kinds in report order."""
+    by_person: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    by_cluster: dict[str, Counter] = defaultdict(Counter)
+    for cid, person, name, judged in mentions:
+        by_person[person][name][cid] += 1
+        by_cluster[cid][person, name, judged] += 1
+    counts = {kind: [0, 0, 0, 0] for kind in (*VARIANT_KINDS, SAME_SPELLING)}
+    for names_of in by_person.values():
+        for (a, in_a), (b, in_b) in combinations(sorted(names_of.items()), 2):
+            tally = counts[variant_kind(a, b)]
+            tally[0] += sum(in_a.values()) * sum(in_b.values())
+            tally[1] += sum(n * in_b[cid] for cid, n in in_a.items())
+    for cells in by_cluster.values():
+        for ((p, a, judged_a), m), ((q, b, judged_b), n) in combinations(sorted(cells.items()), 2):
+            if p != q:
+                tally = counts[variant_kind(a, b)]
+                tally[2] += m * n
+                tally[3] += m * n if judged_a or judged_b else 0
+    return {kind: tuple(tally) for kind, tally in counts.items()}
 
 
 def _pair_counts(mentions: list[tuple[str, str, str]]) -> tuple[int, int, int, int, int, int]:
@@ -339,7 +447,7 @@ def evaluate(
     worst: int = 10,
 ) -> Report:
     """Compare predicted clusters with the truth file, via contingency counts (no pair loops)."""
-    mentions, unjudged = [], []
+    mentions, unjudged, kinds = [], [], []
     papers_of = defaultdict(set)
     for line in Path(truth_path).read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -351,6 +459,7 @@ def evaluate(
         mentions.append(triple)
         if row["basis"] == "name":
             unjudged.append(triple)
+        kinds.append((*triple, row["basis"] != "name"))
         papers_of[triple].add(row["source_id"])
     tp, pred_pairs, true_pairs, v_tp, v_pred, v_true = _pair_counts(mentions)
     *_, u_tp, u_pred, u_true = _pair_counts(unjudged)
@@ -370,6 +479,7 @@ def evaluate(
         variant_counts=(v_tp, v_pred, v_true),
         variant_judged=_prf(*judged),
         variant_judged_counts=judged,
+        by_kind=kind_counts(kinds),
         worst_merges=_worst(cell, pred, papers_of, explanations or {}, worst, by_cluster=True),
         worst_splits=_worst(cell, true, papers_of, explanations or {}, worst, by_cluster=False),
     )

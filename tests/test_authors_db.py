@@ -336,10 +336,11 @@ def test_a_typo_candidate_needs_two_coauthors_besides_its_own_names(tmp_path):
         {"title": "First Paper", "authors": ["Tootoonchian, Amin", "Doe, Jane"]},
         # `Amin K. Tootoonchian` is a co-author here, keyed `tootoonchian amin` like the first author.
         {"title": "Second Paper", "authors": ["Tootoochian, Amin", "Doe, Jane", "Tootoonchian, Amin K."]},
-        {"title": "Third Paper", "authors": ["Tootoonchian, Bob", "Poe, Edgar"]},
+        # A rival reading of `Amin` keeps `Amin` and `Amin K.` apart on one shared co-author.
+        {"title": "Third Paper", "authors": ["Tootoonchian, Amin R.", "Poe, Edgar"]},
     ]
     run_import(tmp_path / "p.db", [jsonl(tmp_path / "a.jsonl", *papers)])
-    assert query(tmp_path / "p.db", "SELECT count(*) FROM authors WHERE given_name LIKE 'Amin%'") == [(3,)]
+    assert query(tmp_path / "p.db", "SELECT count(*) FROM authors WHERE given_name LIKE 'Amin%'") == [(4,)]
     assert cross_block_candidates(tmp_path / "p.db") == []
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from app import cli
 from app.cli import main
 from tests.conftest import query
-from tests.test_query import HOSTILE, SIMPLEQA, snapshot
+from tests.test_query import HOSTILE, SIMPLEQA, manning_db, snapshot  # noqa: F401 (a fixture)
 
 INJECTIONS = ["'; DROP TABLE papers; --", "1 OR 1=1", "\" OR \"\"=\"", "Robert'); DELETE FROM authors;--",
               "x' UNION SELECT sql FROM sqlite_master --", "NEAR(", "(", '"']
@@ -183,7 +183,8 @@ def test_author_resolves_liam_fedus(samples_db):
     result = run(samples_db, "author", "Liam Fedus")
     assert result.exit_code == 0
     [found] = lines(result)
-    assert set(found) == {"query", "status", "rule", "author", "candidates"}
+    assert set(found) == {"query", "status", "rule", "author", "candidates", "part_of"}
+    assert found["part_of"] == []
     assert (found["status"], found["author"]["name"]) == ("found", "William Fedus")
     assert SIMPLEQA in [p["title"] for p in found["author"]["papers"]]
     assert {"name": "Liam Fedus", "count": 2} in found["author"]["variants"]
@@ -249,3 +250,21 @@ def test_authors_formats(samples_db):
     assert table == [["id", "name", "paper_count", "is_organization", "variants"],
                      [table[1][0], "John Schulman", "10", "0", ""]]
     assert len(lines(run(samples_db, "authors", "--candidates", "--limit", "2"))) == 2
+
+
+def test_author_names_the_larger_author_it_may_be_part_of(manning_db):
+    result = run(manning_db, "author", "Chris Manning", "--format", "table")
+    larger = query(manning_db, "SELECT id FROM authors WHERE name = 'Christopher D. Manning'")[0][0]
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1] == (
+        f"may be the same person as Christopher D. Manning  [{larger}]  3 papers (compound); "
+        "shared co-authors (1): John Bauer")
+    assert json.loads(run(manning_db, "author", "Chris Manning", "--format", "json").output)["part_of"] == [
+        {"id": larger, "name": "Christopher D. Manning", "paper_count": 3, "rule": "compound",
+         "shared_coauthors": ["John Bauer"]}]
+
+
+def test_candidates_table_shows_papers_and_shared_coauthors(manning_db):
+    assert run(manning_db, "authors", "--candidates", "--format", "table").output.splitlines() == [
+        "0.78  Chris Manning (1 papers)  ~  Christopher D. Manning (3 papers), 1 shared co-authors: "
+        "compound: shared co-authors: bauer john (needs 2)"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from app.db import chunked, connect, write_transaction
 from app.etl.clean import repair_text
 from app import query as query_layer
-from app.query import AmbiguousAuthor, NameVariant, PaperDB, PaperSource, QueryError, fts_query
+from app.query import AmbiguousAuthor, LikelySame, NameVariant, PaperDB, PaperSource, QueryError, fts_query
 from app.etl import search_lists, workers
 from app.ranking import RANK_SQL, WEIGHTS, ScratchIndex
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, copied, query, searched
@@ -553,3 +554,62 @@ def test_lists_ranked_by_two_processes_are_the_lists_ranked_by_one(listed_db, mo
     conn.close()
     # Every other batch of 3 words is ranked by the other process.
     assert ranked_apart == [len(b) for b in list(chunked(range(words), 3))[1::2]] and len({row[0] for row in posted}) == words
+
+
+# --- an author kept apart from a larger compatible one ---------------------------------
+
+# `Chris Manning` and `Christopher D. Manning` share one co-author: a nickname with an added
+# middle initial needs two, so resolution keeps them apart and records a candidate.
+MANNING_PAPERS = [
+    {"title": "Parsing One", "year": 2012, "authors": ["Manning, Christopher D.", "Bauer, John", "Socher, Richard"]},
+    {"title": "Parsing Two", "year": 2013, "authors": ["Manning, Christopher D.", "Socher, Richard"]},
+    {"title": "Parsing Three", "year": 2014, "authors": ["Manning, Christopher D.", "Angeli, Gabor"]},
+    {"title": "Tagging", "year": 2015, "authors": ["Manning, Chris", "Bauer, John"]},
+    {"title": "Retrieval", "year": 2016, "authors": ["Manning, Sarah", "Doe, Jane"]},
+]
+
+
+@pytest.fixture(scope="module")
+def manning_db(tmp_path_factory):
+    from app.etl.load import run_import
+
+    folder = tmp_path_factory.mktemp("manning")
+    papers = folder / "papers.jsonl"
+    papers.write_text("".join(json.dumps(p) + "\n" for p in MANNING_PAPERS), encoding="utf-8")
+    run_import(folder / "p.db", [papers])
+    return folder / "p.db"
+
+
+def test_a_found_author_names_the_larger_author_it_may_be_part_of(manning_db):
+    with PaperDB(manning_db) as pdb:
+        found = pdb.author("Chris Manning")
+        larger = query(manning_db, "SELECT id FROM authors WHERE name = 'Christopher D. Manning'")[0][0]
+    assert (found.status, found.author.name, found.author.paper_count) == ("found", "Chris Manning", 1)
+    assert found.part_of == [LikelySame(larger, "Christopher D. Manning", 3, "compound", ["John Bauer"])]
+
+
+def test_the_larger_author_itself_names_no_larger_one(manning_db):
+    with PaperDB(manning_db) as pdb:
+        assert pdb.author("Christopher D. Manning").part_of == []
+
+
+def test_candidates_count_the_shared_coauthors(manning_db):
+    with PaperDB(manning_db) as pdb:
+        rows = pdb.candidates()
+    assert [(r["name_a"], r["name_b"], r["papers_a"], r["papers_b"], r["shared_coauthors"]) for r in rows] == [
+        ("Chris Manning", "Christopher D. Manning", 1, 3, 1)]
+    assert rows[0]["reason"] == "compound: shared co-authors: bauer john (needs 2)"
+
+
+def test_candidates_a_merge_can_settle_come_before_pairs_on_one_paper(tmp_path):
+    from app.etl.load import run_import
+
+    papers = tmp_path / "papers.jsonl"
+    twice = {"title": "Listed Twice", "year": 2017, "authors": ["Smith, John", "Smith, John A."]}
+    papers.write_text("".join(json.dumps(p) + "\n" for p in [*MANNING_PAPERS, twice]), encoding="utf-8")
+    run_import(tmp_path / "p.db", [papers])
+    with PaperDB(tmp_path / "p.db") as pdb:
+        rows = pdb.candidates()
+    assert [(r["name_a"], r["name_b"], r["score"]) for r in rows] == [
+        ("Chris Manning", "Christopher D. Manning", 0.782), ("John Smith", "John A. Smith", 0.92)]
+    assert rows[1]["reason"].startswith("both on one paper")

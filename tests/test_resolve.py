@@ -189,7 +189,7 @@ def test_an_initial_cannot_glue_two_people_together():
     assert any({2, 4} <= set(members) for members in clusters)
 
 
-def test_added_middle_initial_needs_evidence_when_others_share_the_family_name():
+def test_a_namesake_who_is_no_reading_of_either_name_does_not_raise_the_bar():
     result = resolve_block([
         ref(1, "p1", "Bowman", "Samuel"),
         ref(2, "p2", "Bowman", "Samuel R."),
@@ -197,23 +197,74 @@ def test_added_middle_initial_needs_evidence_when_others_share_the_family_name()
     ])
     assert len(result.clusters) == 3
     assert result.candidates == [
-        Candidate(
-            "Samuel Bowman", "Samuel R. Bowman", 0.92,
-            "middle-initial: no shared co-author or profile (needs 3: others in the block share the family name)",
-        )
+        Candidate("Samuel Bowman", "Samuel R. Bowman", 0.92, "middle-initial: no shared co-author or profile (needs 1)")
     ]
 
 
-@pytest.mark.parametrize("shared, merged", [({"king irwin"}, False), ({"king irwin", "doe jane", "roe richard"}, True)])
-def test_a_shared_family_name_needs_more_shared_coauthors(shared, merged):
+def test_a_rival_reading_raises_the_bar():
+    result = resolve_block([
+        ref(1, "p1", "Bowman", "Samuel"),
+        ref(2, "p2", "Bowman", "Samuel R."),
+        ref(3, "p3", "Bowman", "Samuel T."),
+    ])
+    assert len(result.clusters) == 3
+    assert result.candidates[0] == Candidate(
+        "Samuel Bowman", "Samuel R. Bowman", 0.92,
+        "middle-initial: no shared co-author or profile (needs 3: samuel t bowman is another reading)",
+    )
+
+
+@pytest.mark.parametrize("shared, merged", [
+    ({"king irwin"}, False),
+    ({"king irwin", "doe jane"}, False),
+    ({"king irwin", "doe jane", "roe richard"}, True),
+])
+def test_a_rival_reading_needs_more_shared_coauthors(shared, merged):
     result = resolve_block([
         ref(1, "p1", "Lyu", "Michael", coauthors=shared),
         ref(2, "p2", "Lyu", "Michael R.", coauthors=shared),
-        ref(3, "p3", "Lyu", "Yajuan", coauthors=shared),
+        ref(3, "p3", "Lyu", "Michael T."),
     ])
     assert [c.name for c in result.clusters] == (
-        ["Michael R. Lyu", "Yajuan Lyu"] if merged else ["Michael Lyu", "Michael R. Lyu", "Yajuan Lyu"]
+        ["Michael R. Lyu", "Michael T. Lyu"] if merged else ["Michael Lyu", "Michael R. Lyu", "Michael T. Lyu"]
     )
+
+
+def test_a_namesake_of_another_first_name_leaves_one_shared_coauthor_enough():
+    result = resolve_block([
+        ref(1, "p1", "Lyu", "Michael", coauthors={"king irwin"}),
+        ref(2, "p2", "Lyu", "Michael R.", coauthors={"king irwin"}),
+        ref(3, "p3", "Lyu", "Yajuan", coauthors={"king irwin"}),
+    ])
+    assert [c.name for c in result.clusters] == ["Michael R. Lyu", "Yajuan Lyu"]
+    assert result.merges[0].evidence == "shared co-authors: king irwin"
+
+
+def test_a_coauthor_written_as_an_initial_is_shared_with_the_full_first_name():
+    result = resolve_block([
+        ref(1, "p1", "Och", "F. J.", coauthors={"och f", "ney h", "tillmann c"}),
+        ref(2, "p2", "Och", "Franz Josef", coauthors={"och franz", "ney hermann", "zens richard"}),
+    ])
+    assert [c.members for c in result.clusters] == [(1, 2)]
+    assert (result.merges[0].rule, result.merges[0].evidence) == ("initial", "shared co-authors: ney h")
+
+
+def test_a_coauthor_initial_does_not_match_another_first_initial():
+    result = resolve_block([
+        ref(1, "p1", "Och", "F. J.", coauthors={"ney k"}),
+        ref(2, "p2", "Och", "Franz Josef", coauthors={"ney hermann"}),
+    ])
+    assert len(result.clusters) == 2
+
+
+@pytest.mark.parametrize("shared, merged", [({"simard michel"}, False), ({"simard michel", "goutte cyril"}, True)])
+def test_a_given_name_spelling_slip_merges_with_two_shared_coauthors(shared, merged):
+    result = resolve_block([
+        ref(1, "p1", "Langlais", "Philippe", coauthors=shared),
+        ref(2, "p2", "Langlais", "Phillippe", coauthors=shared),
+    ])
+    assert len(result.clusters) == (1 if merged else 2)
+    assert [m.rule for m in result.merges] + [c.reason.split(":")[0] for c in result.candidates] == ["spelling"]
 
 
 def test_spellings_equal_after_folding_merge_even_when_the_family_name_is_shared():
@@ -226,19 +277,22 @@ def test_spellings_equal_after_folding_merge_even_when_the_family_name_is_shared
     assert result.merges[0].rule == "folded-equal"
 
 
-def test_a_compound_match_is_only_a_candidate_even_with_evidence():
-    shared = {"poria soujanya", "cambria erik", "morency louisphilippe"}
+@pytest.mark.parametrize("shared, merged", [
+    ({"poria soujanya"}, False),
+    ({"poria soujanya", "cambria erik", "morency louisphilippe"}, True),
+])
+def test_a_compound_match_needs_two_shared_coauthors(shared, merged):
     result = resolve_block([
         ref(1, "p1", "Zadeh", "Amir", coauthors=shared),
         ref(2, "p2", "Bagher Zadeh", "AmirAli", coauthors=shared),
     ])
-    assert len(result.clusters) == 2 and result.merges == []
-    [candidate] = result.candidates
-    assert (candidate.score, candidate.reason) == (
-        0.63,
-        "compound: shared co-authors: cambria erik; morency louisphilippe; poria soujanya "
-        "(never merged without an override)",
-    )
+    if merged:
+        assert [(m.rule, m.score, m.evidence) for m in result.merges] == [
+            ("compound", 0.63, "shared co-authors: cambria erik; morency louisphilippe; poria soujanya")]
+    else:
+        assert len(result.clusters) == 2
+        assert [(c.score, c.reason) for c in result.candidates] == [
+            (0.63, "compound: shared co-authors: poria soujanya (needs 2)")]
 
 
 def test_a_compound_match_merges_by_override():

@@ -45,6 +45,8 @@ class Compatibility:
 # or spelled-out middle initial (`Samuel`/`Samuel R.`), an added middle name
 # (`Xiang`/`Xiang Lisa`), a nickname, a first initial, a person going by a later given
 # name, a bare prefix last. A `compound` match scores the product of its two rules.
+# `spelling` (given names one letter apart: `Philippe`/`Phillippe`, `Guenter`/`Günter`)
+# is decided in `app.etl.resolve`, which finds such pairs by a deletion index.
 RULE_SCORES = {
     "folded-equal": 1.0,
     "hyphen-space": 0.95,
@@ -55,6 +57,7 @@ RULE_SCORES = {
     "initial": 0.8,
     "second-name": 0.75,
     "prefix": 0.7,
+    "spelling": 0.6,
 }
 # Shortest given name accepted as a truncated form (`Avi`/`Avirup`, `Nik`/`Nikolas`):
 # two letters would let `Yu` match `Yuchen`.
@@ -168,6 +171,12 @@ def coauthor_key_in_block(block: str, given: str | None) -> str:
     distinct names than the caches keep, but far fewer distinct given names."""
     tokens = given_tokens(given)
     return f"{block} {tokens[0]}" if tokens else block
+
+
+def initial_key(key: str) -> str:
+    """A coauthor key with its first name cut to the initial (`rigau german` -> `rigau g`)."""
+    block, space, given = key.partition(" ")
+    return f"{block} {given[0]}" if space else key
 
 
 def clear_caches() -> None:
