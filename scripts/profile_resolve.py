@@ -38,7 +38,7 @@ from app.etl.extract import extract  # noqa: E402
 from app.etl.names import block_key, coauthor_key  # noqa: E402
 from app.etl.normalize import RecordError, normalize_record  # noqa: E402
 from app.etl.records import Mention, Reject  # noqa: E402
-from app.etl.resolve import MentionRef  # noqa: E402
+from app.etl.resolve import MentionRef, Overrides, with_links  # noqa: E402
 
 
 def input_files(paths: list[Path]) -> list[Path]:
@@ -76,10 +76,11 @@ def mention_refs(paths: list[Path]) -> list[MentionRef]:
 
 
 def blocks_of(refs: list[MentionRef]) -> dict[str, list[MentionRef]]:
-    """Mentions by block key, in key order (no overrides)."""
+    """Mentions by block key, linked blocks together as the loader groups them (no overrides), in key order."""
+    linked = with_links(Overrides(), {(block_key(m.family, m.given), m.family) for m in refs if m.given})
     blocks: dict[str, list[MentionRef]] = defaultdict(list)
     for m in refs:
-        blocks[block_key(m.family, m.given)].append(m)
+        blocks[linked.block_alias(block_key(m.family, m.given))].append(m)
     return dict(sorted(blocks.items()))
 
 

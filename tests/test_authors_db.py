@@ -206,55 +206,83 @@ TYPO_PAPERS = [
 ]
 
 
-def cross_block_candidates(db) -> list[tuple]:
-    return query(db, "SELECT c.block_key, a.name, b.name, c.score, c.reason FROM author_candidates c "
-                     "JOIN authors a ON a.id = c.author_a_id JOIN authors b ON b.id = c.author_b_id "
-                     "WHERE a.block_key != b.block_key")
+def amins(db) -> list[tuple]:
+    """(spelling, author) of every Amin mention."""
+    return query(db, "SELECT s.name, a.name FROM authorships s JOIN authors a ON a.id = s.author_id "
+                     "WHERE s.given_name LIKE 'Amin%' ORDER BY s.name, a.name")
 
 
-def test_family_name_typos_with_shared_coauthors_become_candidates_in_any_order(tmp_path):
+def test_family_name_slips_with_a_shared_coauthor_merge_in_any_order_and_part_when_it_goes(tmp_path):
     first, second = jsonl(tmp_path / "a.jsonl", TYPO_PAPERS[0]), jsonl(tmp_path / "b.jsonl", TYPO_PAPERS[1])
-    expected = [("tootoochian", "Amin Tootoochian", "Amin Tootoonchian", 0.5,
-                 "family names one letter apart; shared co-authors: doe jane, roe richard")]
     for name, runs in (("one.db", [[first, second]]), ("two.db", [[second], [first]])):
         for files in runs:
             run_import(tmp_path / name, files)
-        assert cross_block_candidates(tmp_path / name) == expected
-        assert query(tmp_path / name, "SELECT count(*) FROM authors WHERE given_name = 'Amin'") == [(2,)]
-    # The second paper loses its co-authors: the pair is no longer a candidate.
+        assert amins(tmp_path / name) == [("Amin Tootoochian", "Amin Tootoonchian"),
+                                          ("Amin Tootoonchian", "Amin Tootoonchian")]
+        assert query(tmp_path / name, "SELECT name_a, name_b, rule, evidence FROM author_merges") == [
+            ("Amin Tootoochian", "Amin Tootoonchian", "family-slip", "shared co-authors: doe jane; roe richard")]
+    assert db_content(tmp_path / "one.db") == db_content(tmp_path / "two.db")
+    # The second paper loses its co-authors: the two are apart again, as in a fresh import.
     jsonl(tmp_path / "b.jsonl", {**TYPO_PAPERS[1], "authors": ["Tootoochian, Amin", "Poe, Edgar"]})
     run_import(tmp_path / "two.db", [first, second])
-    assert cross_block_candidates(tmp_path / "two.db") == []
+    run_import(tmp_path / "fresh.db", [first, second])
+    assert amins(tmp_path / "two.db") == [("Amin Tootoochian", "Amin Tootoochian"),
+                                          ("Amin Tootoonchian", "Amin Tootoonchian")]
+    assert db_content(tmp_path / "two.db") == db_content(tmp_path / "fresh.db")
 
 
-def test_family_name_typos_on_one_paper_are_not_candidates(tmp_path):
+def test_a_new_block_that_links_two_resolved_ones_resolves_them_again(tmp_path):
+    # Block `gojenola` is resolved alone until a paper brings block `galletebeitia`, whose
+    # compound family name links the two.
+    papers = [{"title": "Parsing Basque", "authors": ["Gojenola, Koldo", "Doe, Jane"]},
+              {"title": "Basque Morphology", "authors": ["Gojenola, Koldo", "Roe, Richard"]},
+              {"title": "Basque Treebank", "authors": ["Gojenola Galletebeitia, Koldo", "Doe, Jane"]}]
+    files = [jsonl(tmp_path / f"{i}.jsonl", paper) for i, paper in enumerate(papers)]
+    run_import(tmp_path / "steps.db", files[:2])
+    run_import(tmp_path / "steps.db", files)
+    run_import(tmp_path / "fresh.db", list(reversed(files)))
+    assert query(tmp_path / "steps.db", "SELECT name, paper_count, block_key FROM authors WHERE given_name = 'Koldo'") == [
+        ("Koldo Gojenola Galletebeitia", 3, "galletebeitia")]
+    assert query(tmp_path / "steps.db", "SELECT rule, evidence FROM author_merges") == [
+        ("family-part", "shared co-authors: doe jane")]
+    assert db_content(tmp_path / "steps.db") == db_content(tmp_path / "fresh.db")
+
+
+def test_family_name_slips_on_one_paper_are_never_merged(tmp_path):
     both = {"title": "Both Spellings", "authors": ["Tootoonchian, Amin", "Tootoochian, Amin", "Doe, Jane"]}
-    # Another typo pair, on separate papers with the same co-authors, in the same import.
+    # Another slip, on separate papers with the same co-authors, in the same import.
     apart = [{"title": f"Fitz Paper {i}", "authors": [family, "Doe, Jane", "Roe, Richard"]}
              for i, family in enumerate(["Fitzgerald, Ella", "Fitzgerrald, Ella"])]
     run_import(tmp_path / "p.db", [jsonl(tmp_path / "a.jsonl", *TYPO_PAPERS, both, *apart)])
-    assert cross_block_candidates(tmp_path / "p.db") == [
-        ("fitzgerald", "Ella Fitzgerald", "Ella Fitzgerrald", 0.5,
-         "family names one letter apart; shared co-authors: doe jane, roe richard")]
+    assert amins(tmp_path / "p.db") == [("Amin Tootoochian", "Amin Tootoochian"), ("Amin Tootoochian", "Amin Tootoochian"),
+                                        ("Amin Tootoonchian", "Amin Tootoonchian"), ("Amin Tootoonchian", "Amin Tootoonchian")]
+    assert query(tmp_path / "p.db", "SELECT name_a, name_b, score, reason FROM author_candidates") == [
+        ("Amin Tootoochian", "Amin Tootoonchian", 0.6, "both on one paper (3)")]
+    assert query(tmp_path / "p.db", "SELECT DISTINCT a.name FROM authorships s JOIN authors a ON a.id = s.author_id "
+                                    "WHERE s.given_name = 'Ella'") == [("Ella Fitzgerrald",)]
 
 
-def test_a_typo_candidate_follows_an_override_that_moves_its_author(tmp_path):
+# Two Amins whose family names are a slip apart, with no co-author in common: two people.
+AMINS_APART = [TYPO_PAPERS[0], {"title": "Software Defined Networks", "authors": ["Tootoochian, Amin", "Moe, Mary"]}]
+
+
+def test_an_override_into_a_linked_block_gives_the_authors_of_a_fresh_import(tmp_path):
     smith = {"title": "Packet Scheduling", "authors": ["Smith, Amin", "Poe, Edgar"]}
-    files = [jsonl(tmp_path / "papers.jsonl", *TYPO_PAPERS, smith)]
+    files = [jsonl(tmp_path / "papers.jsonl", *AMINS_APART, smith)]
     run_import(tmp_path / "before" / "p.db", files)
-    assert len(cross_block_candidates(tmp_path / "before" / "p.db")) == 1
+    assert len(query(tmp_path / "before" / "p.db", "SELECT id FROM authors WHERE given_name = 'Amin'")) == 3
     for name in ("before", "fresh"):
         (tmp_path / name).mkdir(exist_ok=True)
         (tmp_path / name / "overrides.txt").write_text("merge: Tootoochian, Amin = Smith, Amin\n")
         run_import(tmp_path / name / "p.db", files)
-    # The merged author lives in block `smith` now, which has no typo pair.
-    assert cross_block_candidates(tmp_path / "before" / "p.db") == cross_block_candidates(tmp_path / "fresh" / "p.db") == []
+    assert amins(tmp_path / "before" / "p.db") == [
+        ("Amin Smith", "Amin Tootoochian"), ("Amin Tootoochian", "Amin Tootoochian"), ("Amin Tootoonchian", "Amin Tootoonchian")]
     assert db_content(tmp_path / "before" / "p.db") == db_content(tmp_path / "fresh" / "p.db")
 
 
 def test_removing_a_merge_across_blocks_parts_the_two_people_again(tmp_path):
     smith = {"title": "Packet Scheduling", "authors": ["Smith, Amin", "Poe, Edgar"]}
-    files = [jsonl(tmp_path / "papers.jsonl", *TYPO_PAPERS, smith)]
+    files = [jsonl(tmp_path / "papers.jsonl", *AMINS_APART, smith)]
     for name in ("merged", "fresh"):
         (tmp_path / name).mkdir()
     (tmp_path / "merged" / "overrides.txt").write_text("merge: Tootoochian, Amin = Smith, Amin\n")
@@ -317,8 +345,9 @@ def test_a_batch_read_ahead_is_read_again_when_an_author_it_saw_changed(tmp_path
         assert not load_authors._as_read(conn, batch.state)
 
 
-def test_an_author_filed_under_another_block_is_not_taken_and_goes_once_unused(tmp_path, samples_db):
-    # As if an override had filed Fedus's author under another block and its history were lost.
+def test_an_author_filed_under_another_block_is_resolved_with_it_and_kept(tmp_path, samples_db):
+    # As if an override or a link had filed Fedus's author under another block and its history were lost:
+    # both blocks are resolved together, so the author keeps its id, filed under its own block again.
     db = copied(samples_db, tmp_path / "p.db")
     with closing(connect(db)) as conn:
         (old,) = conn.execute("SELECT id FROM authors WHERE name = 'William Fedus'").fetchone()
@@ -326,22 +355,20 @@ def test_an_author_filed_under_another_block_is_not_taken_and_goes_once_unused(t
         conn.execute("INSERT INTO pending_blocks (block_key) VALUES ('fedus')")
     run_import(db, [])
     assert query(db, "SELECT DISTINCT a.id != ?, a.name, a.block_key FROM authorships s JOIN authors a ON a.id = s.author_id "
-                     "WHERE s.family_name = 'Fedus'", (old,)) == [(1, "William Fedus", "fedus")]
-    assert query(db, "SELECT count(*) FROM authors WHERE id = ?", (old,)) == [(0,)]
+                     "WHERE s.family_name = 'Fedus'", (old,)) == [(0, "William Fedus", "fedus")]
     assert db_content(db) == db_content(samples_db)
 
 
-def test_a_typo_candidate_needs_two_coauthors_besides_its_own_names(tmp_path):
+def test_a_family_name_slip_needs_a_coauthor_besides_its_own_names(tmp_path):
     papers = [
         {"title": "First Paper", "authors": ["Tootoonchian, Amin", "Doe, Jane"]},
         # `Amin K. Tootoonchian` is a co-author here, keyed `tootoonchian amin` like the first author.
-        {"title": "Second Paper", "authors": ["Tootoochian, Amin", "Doe, Jane", "Tootoonchian, Amin K."]},
-        # A rival reading of `Amin` keeps `Amin` and `Amin K.` apart on one shared co-author.
+        {"title": "Second Paper", "authors": ["Tootoochian, Amin", "Roe, Richard", "Tootoonchian, Amin K."]},
+        # A rival reading of `Amin` keeps `Amin` and `Amin K.` apart.
         {"title": "Third Paper", "authors": ["Tootoonchian, Amin R.", "Poe, Edgar"]},
     ]
     run_import(tmp_path / "p.db", [jsonl(tmp_path / "a.jsonl", *papers)])
     assert query(tmp_path / "p.db", "SELECT count(*) FROM authors WHERE given_name LIKE 'Amin%'") == [(4,)]
-    assert cross_block_candidates(tmp_path / "p.db") == []
 
 
 def test_paper_evidence_keys_are_the_coauthor_keys_of_its_mentions(samples_db):

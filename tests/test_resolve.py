@@ -17,7 +17,6 @@ from app.etl.resolve import (
     parse_overrides,
     resolve_all,
     resolve_block,
-    typo_candidates,
 )
 
 PROFILE_DUMP = Path(__file__).resolve().parent.parent / "data" / "samples" / "003_813f7c278c729ce1.txt"
@@ -361,21 +360,58 @@ def test_split_override_forbids_a_merge():
     assert [c.reason for c in result.candidates] == ["split override"]
 
 
-def test_family_name_typos_are_only_candidates():
+def test_family_name_slips_in_long_names_merge_across_blocks_under_evidence():
     shared = {"doe jane", "roe richard"}
     results = resolve_all([
         ref(1, "p1", "Tootoonchian", "Amin", coauthors=shared),
         ref(2, "p2", "Tootoochian", "Amin", coauthors=shared),
         ref(3, "p3", "Levin", "Daniel", coauthors=shared),
         ref(4, "p4", "Levy", "Daniel", coauthors=shared),
+        ref(5, "p5", "Bandyopadhyay", "Sivaji"),
+        ref(6, "p6", "Bandopadhyay", "Sivaji"),
     ])
-    assert len([c for r in results for c in r.clusters]) == 4
-    assert typo_candidates(results) == [
-        Candidate(
-            "Amin Tootoochian", "Amin Tootoonchian", 0.5,
-            "family names one letter apart; shared co-authors: doe jane, roe richard",
-        )
-    ]
+    assert sorted(c.name for r in results for c in r.clusters) == [
+        "Amin Tootoonchian", "Daniel Levin", "Daniel Levy", "Sivaji Bandopadhyay", "Sivaji Bandyopadhyay"]
+    [merge] = [m for r in results for m in r.merges]
+    assert (merge.a_name, merge.b_name, merge.rule) == ("Amin Tootoochian", "Amin Tootoonchian", "family-slip")
+    assert merge.evidence == "shared co-authors: doe jane; roe richard"
+
+
+@pytest.mark.parametrize("a, b, rule", [
+    (("Gojenola Galletebeitia", "Koldo"), ("Gojenola", "Koldo"), "family-part"),
+    (("Juan-Císcar", "Alberto"), ("Juan", "A."), "family-part+initial"),
+    (("Schütze", "Hinrich"), ("Schuetze", "Hinrich"), "family-umlaut"),
+])
+def test_compound_family_names_and_written_out_umlauts_meet_across_blocks(a, b, rule):
+    results = resolve_all([ref(1, "p1", *a, coauthors={"doe jane", "roe richard"}),
+                           ref(2, "p2", *b, coauthors={"doe jane", "roe richard"})])
+    [result] = results
+    assert [c.members for c in result.clusters] == [(1, 2)]
+    assert [m.rule for m in result.merges] == [rule]
+
+
+def test_a_cross_block_match_with_two_readings_is_only_a_candidate():
+    # `Gojenola, K.` reads as either Koldo or Karmele Gojenola Galletebeitia: neither is taken.
+    refs = [ref(1, "p1", "Gojenola", "K.", coauthors={"doe jane", "roe richard"}),
+            ref(2, "p2", "Gojenola Galletebeitia", "Koldo", coauthors={"doe jane", "roe richard"}),
+            ref(3, "p3", "Gojenola Galletebeitia", "Karmele", coauthors={"doe jane", "roe richard"})]
+    [result] = resolve_all(refs)
+    assert len(result.clusters) == 3 and result.merges == []
+    assert sorted((c.a_name, c.b_name) for c in result.candidates) == [
+        ("K. Gojenola", "Karmele Gojenola Galletebeitia"), ("K. Gojenola", "Koldo Gojenola Galletebeitia")]
+
+
+def test_linked_blocks_resolve_alike_in_any_order():
+    refs = [ref(i, f"p{i}", family, given, coauthors={"doe jane", f"x{i % 3} a"})
+            for i, (family, given) in enumerate([
+                ("Gojenola Galletebeitia", "Koldo"), ("Gojenola", "Koldo"), ("Gojenola", "K."),
+                ("Galletebeitia", "Koldo"), ("Müller", "Thomas"), ("Mueller", "Thomas"), ("Muller", "T."),
+                ("Tootoonchian", "Amin"), ("Tootoochian", "Amin"), ("Tootoonchian", "A.")])]
+    expected = resolve_all(refs)
+    assert len(expected) < 6  # the linked blocks resolve as groups
+    for seed in range(5):
+        random.Random(seed).shuffle(refs)
+        assert resolve_all(refs) == expected
 
 
 def test_given_names_one_letter_apart_with_a_shared_coauthor_are_candidates():

@@ -19,11 +19,10 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator, NamedTuple
 
 from app.db import chunked, connect, placeholders, write_transaction
-from app.etl import resolve, workers
-from app.etl.names import coauthor_key, coauthor_key_in_block, fold
+from app.etl import block_links, resolve, workers
+from app.etl.names import coauthor_key_in_block
 from app.etl.records import AuthorshipRow
-from app.etl.resolve import (RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, typo_candidate,
-                             typo_key_pairs)
+from app.etl.resolve import RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, with_links
 from app.etl.search_index import batched_fts
 
 # Blocks resolved per transaction at the end of a run: big enough to batch the queries,
@@ -118,34 +117,76 @@ def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
     authors changed (their search rows need rewriting). With many mentions queued, worker
     processes read and cluster the next batches while this one writes (`_read_ahead`).
     """
-    batches = _plan_batches(conn, overrides)
-    if not batches:
+    if not conn.execute("SELECT 1 FROM pending_blocks LIMIT 1").fetchone():
         return
-    # The blocks authors will be in once every queued block is resolved.
-    typo_pairs = typo_key_pairs({overrides.block_alias(r[0]) for r in conn.execute(
-        "SELECT DISTINCT block_key FROM authorships")})
+    overrides = with_links(overrides, conn.execute(
+        "SELECT DISTINCT block_key, family_name FROM authorships WHERE given_name IS NOT NULL"))
+    with write_transaction(conn):
+        together = queue_linked(conn, overrides)
+    batches = _plan_batches(conn, overrides, together)
     context = PaperContext()
     for keys, batch in _read_ahead(conn, batches, overrides):
         with write_transaction(conn), batched_fts(conn):
             if batch is None or not _as_read(conn, batch.state):
                 batch = read_batch(conn, keys, overrides, context)
             papers = write_batch(conn, batch, now)
-            record_typo_candidates(conn, {overrides.block_alias(k) for k in keys}, typo_pairs, context)
             conn.executemany("DELETE FROM pending_blocks WHERE block_key = ?", [(k,) for k in keys])
             after_each(conn, papers)
 
 
-def _plan_batches(conn: sqlite3.Connection, overrides: Overrides) -> list[_Planned]:
+def queue_linked(conn: sqlite3.Connection, overrides: Overrides) -> dict[str, str]:
+    """Queue the blocks resolved with a queued one: its group of linked blocks now
+    (`overrides`, see `block_links`) and the blocks it was resolved with before (those whose
+    authors are filed under the same block), until no more are added. Returns the key each
+    queued block must share a batch with: blocks resolved together before or now do
+    (`_owners` decides between them who keeps an author)."""
+    groups = block_links.groups(overrides.aliases)
+    queued = {r[0] for r in conn.execute("SELECT block_key FROM pending_blocks")}
+    before: set[tuple[str, str]] = set()
+    todo = set(queued)
+    while todo:
+        grown = {key for k in todo for key in groups.get(overrides.block_alias(k), ())}
+        filed = _filed_elsewhere(conn, todo)
+        before |= filed
+        grown |= _keys_filed_under(conn, {alias for _, alias in filed}) | {alias for _, alias in filed}
+        todo = grown - queued
+        queued |= todo
+    queue_blocks(conn, queued)
+    return block_links.aliases(before, overrides.aliases)
+
+
+def _filed_elsewhere(conn: sqlite3.Connection, keys: set[str]) -> set[tuple[str, str]]:
+    """(block key, author's block) for the mentions of these blocks whose author is filed under another block."""
+    found: set[tuple[str, str]] = set()
+    for chunk in chunked(sorted(keys)):
+        found.update(conn.execute(
+            f"SELECT DISTINCT s.block_key, a.block_key FROM authorships s JOIN authors a ON a.id = s.author_id "
+            f"WHERE s.block_key IN ({placeholders(chunk)}) AND a.block_key != s.block_key", chunk))
+    return found
+
+
+def _keys_filed_under(conn: sqlite3.Connection, blocks: set[str]) -> set[str]:
+    """The block keys of the mentions of the authors filed under these blocks."""
+    found: set[str] = set()
+    for chunk in chunked(sorted(blocks)):
+        found.update(r[0] for r in conn.execute(
+            f"SELECT DISTINCT s.block_key FROM authors a JOIN authorships s ON s.author_id = a.id "
+            f"WHERE a.block_key IN ({placeholders(chunk)})", chunk))
+    return found
+
+
+def _plan_batches(conn: sqlite3.Connection, overrides: Overrides, together: dict[str, str]) -> list[_Planned]:
     """The queued blocks in batches, in key order: up to BLOCKS_PER_TRANSACTION blocks or
     MENTIONS_PER_TRANSACTION mentions (always at least one group, however big). The blocks
     the overrides name now or named before (`override_blocks`) go in one batch: an author
-    merged across blocks has mentions in several of them (`_owners`)."""
+    merged across blocks has mentions in several of them (`_owners`); so do blocks linked
+    now or before (`together`, from `queue_linked`)."""
     named = {r[0] for r in conn.execute("SELECT block_key FROM override_blocks")}
     groups: dict[str, list[tuple[str, int]]] = {}
     for key, count in conn.execute(
             "SELECT p.block_key, (SELECT count(*) FROM authorships a WHERE a.block_key = p.block_key) "
             "FROM pending_blocks p ORDER BY p.block_key"):
-        group = "" if key in named else overrides.block_alias(key)  # "": every block an override names
+        group = "" if key in named else together.get(key, key)  # "": every block an override names
         groups.setdefault(group, []).append((key, count))
     batches: list[_Planned] = []
     for group in groups.values():
@@ -233,80 +274,6 @@ def _author_rows(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, tupl
         for r in conn.execute(f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE id IN ({placeholders(chunk)})", chunk):
             rows[r[0]] = tuple(r)[1:]
     return rows
-
-
-def record_typo_candidates(conn: sqlite3.Connection, resolved: set[str], typo_pairs: set[tuple[str, str]],
-                           context: PaperContext) -> None:
-    """Rewrite the candidates across blocks (`resolve.typo_candidate`) of the authors of these resolved blocks.
-
-    A pair of blocks is checked again whenever either is resolved, so once both are, its
-    candidates come from their final authors, whatever the order.
-    """
-    # By author, not by block pair: an override may have moved an author to another block.
-    conn.execute(
-        "WITH mine (id) AS (SELECT id FROM authors WHERE block_key IN (SELECT value FROM json_each(?))) "
-        "DELETE FROM author_candidates WHERE id IN (SELECT c.id FROM mine JOIN author_candidates c ON c.author_a_id = mine.id "
-        "UNION SELECT c.id FROM mine JOIN author_candidates c ON c.author_b_id = mine.id) "
-        "AND (SELECT block_key FROM authors WHERE id = author_a_id) != (SELECT block_key FROM authors WHERE id = author_b_id)",
-        (json.dumps(sorted(resolved)),))
-    pairs = sorted((a, b) for a, b in typo_pairs if a in resolved or b in resolved)
-    if pairs:
-        authors = conn.execute(
-            "SELECT id, name, family_name, given_name, is_organization, block_key FROM authors "
-            "WHERE block_key IN (SELECT value FROM json_each(?)) ORDER BY id",
-            (json.dumps(sorted({key for pair in pairs for key in pair})),)).fetchall()
-        clusters = _clusters_of(conn, _with_a_namesake(authors, pairs), context)
-        conn.executemany(
-            "INSERT INTO author_candidates (block_key, author_a_id, author_b_id, name_a, name_b, score, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", [row for a, b in pairs for row in _typo_rows(a, b, clusters)])
-
-
-def _typo_rows(a: str, b: str, clusters: dict[str, list[tuple[int, Cluster]]]) -> list[tuple]:
-    """author_candidates rows for the authors of blocks a and b that `typo_candidate` pairs."""
-    by_given: dict[str, list[tuple[int, Cluster]]] = defaultdict(list)
-    for author_id, y in clusters[b]:
-        by_given[fold(y.given or "")].append((author_id, y))
-    return [(a, a_id, b_id, found.a_name, found.b_name, found.score, found.reason)
-            for a_id, x in clusters[a] for b_id, y in by_given[fold(x.given or "")]
-            if (found := typo_candidate(x, y))]
-
-
-def _with_a_namesake(authors: list[sqlite3.Row], pairs: list[tuple[str, str]]) -> list[sqlite3.Row]:
-    """The authors whose given name an author of a paired block has too: only they can be candidates,
-    so only their papers and co-authors are read."""
-    givens: dict[str, set[str]] = defaultdict(set)
-    for r in authors:
-        givens[r["block_key"]].add(fold(r["given_name"] or ""))
-    partners: dict[str, set[str]] = defaultdict(set)
-    for a, b in pairs:
-        partners[a].add(b)
-        partners[b].add(a)
-    return [r for r in authors
-            if any(fold(r["given_name"] or "") in givens[other] for other in partners[r["block_key"]])]
-
-
-def _clusters_of(conn: sqlite3.Connection, authors: list[sqlite3.Row],
-                 context: PaperContext) -> dict[str, list[tuple[int, Cluster]]]:
-    """These authors as (author id, Cluster) with their papers and co-authors, by block."""
-    papers: dict[int, set[int]] = defaultdict(set)
-    own_keys: dict[int, set[str]] = defaultdict(set)
-    for chunk in chunked([r["id"] for r in authors]):
-        for author_id, paper_id in conn.execute(
-                f"SELECT author_id, paper_id FROM authorships WHERE author_id IN ({placeholders(chunk)})", chunk):
-            papers[author_id].add(paper_id)
-        for author_id, family, given in conn.execute(
-                f"SELECT author_id, family_name, given_name FROM author_names WHERE author_id IN ({placeholders(chunk)})",
-                chunk):
-            own_keys[author_id].add(coauthor_key(family, given))
-    context.load(conn, set().union(*papers.values()))
-    found: dict[str, list[tuple[int, Cluster]]] = defaultdict(list)
-    for r in authors:
-        mine = papers[r["id"]]
-        coauthors = frozenset().union(*(context.coauthors[p] for p in mine)) - own_keys[r["id"]]
-        found[r["block_key"]].append((r["id"], Cluster(
-            members=(), family=r["family_name"], given=r["given_name"], name=r["name"],
-            is_organization=bool(r["is_organization"]), spellings=(), papers=frozenset(mine), coauthors=coauthors)))
-    return found
 
 
 @dataclass

@@ -150,6 +150,24 @@ def block_key(family: str, given: str | None = None) -> str:
 
 
 @lru_cache(maxsize=NAME_CACHE)
+def family_parts(family: str) -> tuple[str, ...]:
+    """Folded family-name parts without particles, the block key last (`Gojenola Galletebeitia`
+    -> `("gojenola", "galletebeitia")`)."""
+    tokens = _family_tokens(family)
+    return tuple(t for t in tokens[:-1] if t not in PARTICLES) + tuple(tokens[-1:])
+
+
+# German umlauts are written out as two letters (`Müller`/`Mueller`, `Schütze`/`Schuetze`),
+# which folding (to `muller`) cannot see: `umlaut_free` folds the written-out forms too.
+UMLAUT_DIGRAPHS = re.compile(r"([aou])e")
+
+
+def umlaut_free(folded: str) -> str:
+    """A folded family-name part with `ae`, `oe` and `ue` read as `a`, `o` and `u`."""
+    return UMLAUT_DIGRAPHS.sub(r"\1", folded)
+
+
+@lru_cache(maxsize=NAME_CACHE)
 def name_tokens(family: str, given: str | None) -> tuple[str, ...]:
     """Tokens compared inside a block: given tokens, then family parts before the key (no particles)."""
     prefix = [t for t in _family_tokens(family)[:-1] if t not in PARTICLES]
@@ -182,7 +200,8 @@ def initial_key(key: str) -> str:
 def clear_caches() -> None:
     """Empty the name caches. Blocks share few names: a worker resolving one batch of blocks
     after another would otherwise fill them with every block's (hundreds of MB at 1M papers)."""
-    for cached in (_fold_letters, fold, given_tokens, block_key, name_tokens, coauthor_key, token_compatibility):
+    for cached in (_fold_letters, fold, given_tokens, block_key, family_parts, name_tokens, coauthor_key,
+                   token_compatibility):
         cached.cache_clear()
 
 

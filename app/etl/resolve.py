@@ -18,7 +18,12 @@ How a block is clustered:
    are the only names in the block. Given names one letter apart (`spelling`) are
    compatible too, under evidence. Requiring every cross pair to be compatible keeps `J.`
    from gluing `Josh` and `Jim` together.
-4. Compatible pairs left apart, and given names one letter apart, become candidates.
+4. When the block is a group of linked blocks (`block_links`: family names one slip apart,
+   a compound's parts, written-out umlauts), names of different family-name keys are
+   never compatible in step 3, so each block is clustered as if alone; then
+   `_cross_merges` joins clusters of different keys whose family names are one name
+   written two ways, under evidence, when each is the other's only such match.
+5. Compatible pairs left apart, and given names one letter apart, become candidates.
 
 Only pairs that an index can relate are ever compared, so the work grows with the number
 of compatible pairs rather than with the square of the block's spellings: names are paired
@@ -41,7 +46,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import combinations, product
 from pathlib import Path
@@ -49,7 +54,7 @@ from typing import AbstractSet, Hashable, Iterable, NamedTuple, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
-from app.etl import names
+from app.etl import block_links, names
 from app.etl.names import (
     RULE_SCORES,
     Compatibility,
@@ -61,13 +66,15 @@ from app.etl.names import (
     initial_key,
     name_tokens,
     token_compatibility,
+    umlaut_free,
 )
 
 # The version of the rules below. Bump it with any change to what resolution writes
 # (clusters, merges, candidates): the next import then re-resolves every block
 # (`resolver_rules`). 2: candidates for family names one letter apart. 3: co-authors
 # matched by initial, rival readings instead of any namesake, compound and spelling merges.
-RULES_VERSION = 3
+# 4: linked blocks (family-name slips, compound parts, written-out umlauts) resolved together.
+RULES_VERSION = 4
 
 # Shared co-authors or profiles needed before two compatible but differently spelled
 # names merge, per rule, when nobody else in the block carries the family name. One is
@@ -112,7 +119,7 @@ NAME_ONLY_RULES = {"middle-initial"}
 # shared co-author, bare prefixes, compound matches and one-letter differences are
 # mostly different people (`Jun`/`Junjie`, `J. Edward`/`Jennifer`, `Fang`/`Gang` Chen).
 CANDIDATE_MIN_EVIDENCE = {"prefix": 1, "compound": 1, "spelling": 1, "one-edit": 1}
-# Candidate score for names one edit apart (`Jon`/`Jan`, family-name typos): below every
+# Candidate score for given names one edit apart (`Jon`/`Jan`): below every
 # rule score, as these are guesses until someone confirms them.
 ONE_EDIT_SCORE = 0.5
 # Given names shorter than this are too short for a one-edit candidate to mean anything.
@@ -120,11 +127,14 @@ ONE_EDIT_MIN_LEN = 4
 # Given names shorter than this are not merged as spelling slips, only made candidates:
 # four-letter given names one letter apart are mostly different people (`Fang`/`Gang`).
 SPELLING_MIN_LEN = 5
-# Family-name keys at least this long are checked for one-edit typos across blocks
-# (`Tootoonchian`/`Tootoochian`); shorter ones (`Levin`/`Levy`) are too often different.
-TYPO_MIN_KEY_LEN = 8
-# Shared co-authors a cross-block typo candidate needs; typos are only ever candidates.
-TYPO_MIN_COAUTHORS = 2
+
+# Family names written two ways across linked blocks (`block_links`, `_cross_merges`): a
+# compound's part dropped or kept, or a slip in a long family name. Scores rank them below
+# the rules inside a block. Evidence needed: CROSS_MIN_EVIDENCE shared co-authors or
+# profiles, CROSS_GIVEN_EXTRA more when the given names differ as well (`Bandopadhyay, S.`).
+CROSS_SCORES = {"family-umlaut": 0.9, "family-part": 0.7, "family-slip": 0.6}
+CROSS_MIN_EVIDENCE = 1
+CROSS_GIVEN_EXTRA = 1
 
 # Shared co-authors named in an evidence text; a 300-author paper would name them all.
 EVIDENCE_SHOWN = 5
@@ -377,7 +387,7 @@ def _display(family: str, given: str | None) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def _names_compatibility(a: _Name, b: _Name) -> Compatibility | None:
-    if a.is_org != b.is_org:
+    if a.is_org != b.is_org or a.key[0] != b.key[0]:  # other family names: `_cross_compatibility`
         return None
     if a.is_org:  # organisations merge only when spelled alike
         return token_compatibility(a.key[1], b.key[1]) if a.key == b.key else None
@@ -402,6 +412,7 @@ def _spelling_slip(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 def clear_caches() -> None:
     """Empty the name caches here and in `names` (see `names.clear_caches`)."""
     _names_compatibility.cache_clear()
+    _cross_names.cache_clear()
     _initial_keys.cache_clear()
     names.clear_caches()
 
@@ -482,28 +493,40 @@ class _Block:
     """Every name of the block, and the names each is compatible with."""
 
     names: frozenset[_Name]
+    by_key: dict[str, frozenset[_Name]]  # the names of each family-name key (linked blocks hold several)
     partners: dict[_Name, set[_Name]]
-    one_edit: set[tuple[str, str]]  # people's joined name tokens one edit apart (`_edit_texts`)
+    one_edit: set[tuple[EditText, EditText]]  # people's joined name tokens one edit apart, within a key
 
     @classmethod
     def of(cls, groups: list[_Group]) -> _Block:
         names = {name for g in groups for name in g.names}
-        one_edit = _one_edit_pairs({text for name in names if (text := _edit_text(name))})
+        by_key: dict[str, set[_Name]] = defaultdict(set)
+        texts: dict[str, set[str]] = defaultdict(set)
+        for name in names:
+            by_key[name.key[0]].add(name)
+            if found := _edit_text(name):
+                texts[found[0]].add(found[1])
+        one_edit = {key: {((key, a), (key, b)) for a, b in _one_edit_pairs(same)} for key, same in texts.items()}
         partners: dict[_Name, set[_Name]] = {name: set() for name in names}
-        for a, b in _name_pairs(names, one_edit):  # compatibility is symmetric: a pair's order does not matter
-            if _names_compatibility(a, b) is not None:
-                partners[a].add(b)
-                partners[b].add(a)
-        return cls(frozenset(names), partners, one_edit)
+        for key, same in by_key.items():  # names of different keys are never compatible here
+            for a, b in _name_pairs(same, one_edit.get(key, ())):  # symmetric: a pair's order does not matter
+                if _names_compatibility(a, b) is not None:
+                    partners[a].add(b)
+                    partners[b].add(a)
+        return cls(frozenset(names), {key: frozenset(v) for key, v in by_key.items()}, partners,
+                   set().union(*one_edit.values()))
 
 
-def _edit_text(name: _Name) -> str | None:
-    """A person's joined name tokens, if long enough to be compared one edit apart."""
+EditText = tuple[str, str]  # (block key, joined name tokens)
+
+
+def _edit_text(name: _Name) -> EditText | None:
+    """A person's key and joined name tokens, if long enough to be compared one edit apart."""
     text = "".join(name.key[1])
-    return text if not name.is_org and len(text) >= ONE_EDIT_MIN_LEN else None
+    return (name.key[0], text) if not name.is_org and len(text) >= ONE_EDIT_MIN_LEN else None
 
 
-def _name_pairs(names: Iterable[_Name], one_edit: set[tuple[str, str]]) -> list[tuple[_Name, _Name]]:
+def _name_pairs(names: Iterable[_Name], one_edit: set[tuple[EditText, EditText]]) -> list[tuple[_Name, _Name]]:
     """Pairs of names that may be compatible, a superset of those `_names_compatibility`
     accepts: organisations match only their own key; people match by their tokens alone, so
     only token tuples paired by `compatible_candidates`, equal ones (`re-split`), or ones
@@ -518,13 +541,13 @@ def _name_pairs(names: Iterable[_Name], one_edit: set[tuple[str, str]]) -> list[
     pairs = [pair for same in (*orgs.values(), *people.values()) for pair in combinations(same, 2)]
     for a, b in compatible_candidates(people):
         pairs += product(people[a], people[b])
-    by_text: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-    for tokens in people:
-        by_text["".join(tokens)].append(tokens)
+    by_text: dict[EditText, list[_Name]] = defaultdict(list)
+    for tokens, same in people.items():
+        for name in same:
+            by_text[name.key[0], "".join(tokens)].append(name)
     for a_text, b_text in one_edit:
-        if min(len(a_text), len(b_text)) >= SPELLING_MIN_LEN:
-            for a, b in product(by_text[a_text], by_text[b_text]):
-                pairs += product(people[a], people[b])
+        if min(len(a_text[1]), len(b_text[1])) >= SPELLING_MIN_LEN:
+            pairs += product(by_text[a_text], by_text[b_text])
     return pairs
 
 
@@ -550,7 +573,7 @@ def _evidence_needed(rule: str, names: set[_Name], block: _Block) -> int | None:
         return None
     if rule in SAME_LETTER_RULES:
         return MIN_EVIDENCE[rule]
-    if rule in NAME_ONLY_RULES and names == block.names:
+    if rule in NAME_ONLY_RULES and _all_names_of_key(names, block):
         return 0
     return MIN_EVIDENCE[rule] + (SHARED_FAMILY_EXTRA if _has_rival(names, block) else 0)
 
@@ -561,11 +584,16 @@ def _needed_note(rule: str, names: set[_Name], block: _Block) -> str:
         return "never merged without an override"
     if rule in SAME_LETTER_RULES:
         return ""
-    if rule in NAME_ONLY_RULES and names == block.names:
+    if rule in NAME_ONLY_RULES and _all_names_of_key(names, block):
         return "the only names in the block"
     if _has_rival(names, block):
         return f"needs {_evidence_needed(rule, names, block)}: {_display_key(min(_rivals(names, block)))} is another reading"
     return ""
+
+
+def _all_names_of_key(names: set[_Name], block: _Block) -> bool:
+    """Whether `names` are every name of their family-name key in the block."""
+    return names == block.by_key.get(next(iter(names)).key[0])
 
 
 def _has_rival(names: set[_Name], block: _Block) -> bool:
@@ -646,6 +674,150 @@ def _agglomerate(
     return alive, links
 
 
+def _cross_merges(alive: dict[int, _Group], overrides: Overrides, merges: list[Merge],
+                  candidates: list[Candidate]) -> None:
+    """Join clusters of linked blocks (`block_links`) whose family names differ by a slip or a
+    compound's part, when the evidence suffices and each is the other's only such match.
+
+    Runs once, after every block of the group is clustered on its own: a pair is judged on
+    clusters that do not depend on the order of anything, and a mutual only match leaves no
+    choice to make, so the result does not either. Pairs left apart with some evidence
+    become candidates.
+    """
+    ids = sorted(alive, key=lambda k: alive[k].order)
+    admissible: dict[int, list[tuple[int, Compatibility, str]]] = defaultdict(list)
+    for i, j in _cross_pairs(ids, alive):
+        x, y = alive[i], alive[j]
+        compat = _cross_compatibility(x, y)
+        if compat is None:
+            continue
+        coauthors, profiles = _evidence(x, y)
+        count = len(coauthors) + len(profiles)
+        if count == 0:
+            continue
+        text = _evidence_text(coauthors, profiles)
+        blocked = _blocked(x, y, overrides.splits)
+        if blocked or count < _cross_needed(compat):
+            reason = blocked or f"{compat.rule}: {text} (needs {_cross_needed(compat)})"
+            candidates.append(Candidate(x.label, y.label, compat.score, reason))
+            continue
+        admissible[i].append((j, compat, text))
+        admissible[j].append((i, compat, text))
+    for i in ids:
+        if len(admissible[i]) != 1:
+            for j, compat, text in admissible[i]:
+                if i < j or len(admissible[j]) == 1:  # each pair once
+                    candidates.append(Candidate(alive[i].label, alive[j].label, compat.score,
+                                                f"{compat.rule}: {text} (another cluster matches as well)"))
+            continue
+        j, compat, text = admissible[i][0]
+        if i < j and len(admissible[j]) == 1:
+            x, y = sorted((alive[i], alive[j]), key=lambda g: g.order)
+            merges.append(Merge(x.label, y.label, compat.rule, compat.score, text))
+            x.absorb(y)
+            del alive[j if x is alive[i] else i]
+
+
+def _cross_pairs(ids: list[int], alive: dict[int, _Group]) -> list[tuple[int, int]]:
+    """Pairs (in `ids` order) of clusters holding names of different keys that may be one
+    family name written two ways (`_family_relation`): a name whose key is another name's
+    other part (`Gojenola` and `Gojenola Galletebeitia`), the same letters or the same
+    letters with umlauts read, or long keys one edit apart (by their one-letter deletions);
+    and the same first given name, or an initial and a first name it begins. Looser given
+    names (nicknames, prefixes) are not looked for across blocks: compound family names
+    make big groups of blocks (`García López`), and pairing every first name with every
+    other of its initial there would grow with the square of the group."""
+    rank = {k: r for r, k in enumerate(ids)}
+    # bucket -> role -> key -> cluster ids; a role is (family side, given side), see `_PAIRED_ROLES`
+    buckets: dict[tuple, dict[tuple[str, str], dict[str, set[int]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(set)))
+    for i in ids:
+        for name in alive[i].names:
+            if name.is_org or not name.given_len:
+                continue
+            key, family, first = name.key[0], _family_of(name), name.key[1][0]
+            sides = [(("part", key), "probe")] + [(("part", part), "holder") for part in family[:-1]]
+            sides.append((("joined", umlaut_free("".join(family))), "any"))
+            if len(key) >= block_links.SLIP_MIN_KEY_LEN:
+                sides += [(("slip", v), "any") for v in {key, *(key[:n] + key[n + 1:] for n in range(len(key)))}]
+            givens = [(("first", first), "same"), (("initial", first[0]), "initial" if len(first) == 1 else "full")]
+            for (family_bucket, family_side), (given_bucket, given_side) in product(sides, givens):
+                buckets[family_bucket + given_bucket][family_side, given_side][key].add(i)
+    pairs: set[tuple[int, int]] = set()
+    for roles in buckets.values():
+        for a_role, b_role in _PAIRED_ROLES:
+            left, right = roles.get(a_role), roles.get(b_role)
+            for a, b in product(left or (), right or ()):
+                if a != b:
+                    pairs.update((i, j) if rank[i] < rank[j] else (j, i) for i in left[a] for j in right[b] if i != j)
+    return sorted(pairs, key=lambda p: (rank[p[0]], rank[p[1]]))
+
+
+# The roles of two names `_cross_pairs` pairs in a bucket: a key with a compound holding it
+# as another part, or any two; the same first name, or an initial with a first name.
+_PAIRED_ROLES = [((f1, g1), (f2, g2)) for f1, f2 in (("probe", "holder"), ("any", "any"))
+                 for g1, g2 in (("same", "same"), ("initial", "full"))]
+
+
+def _family_of(name: _Name) -> tuple[str, ...]:
+    """A name's family-name parts (without particles), its key last."""
+    return (*name.key[1][name.given_len:], name.key[0])
+
+
+def _cross_compatibility(x: _Group, y: _Group) -> Compatibility | None:
+    """Like `_groups_compatibility`, where names of different keys must be one family name
+    written two ways (`_family_relation`) with compatible given names."""
+    weakest: Compatibility | None = None
+    crossed = False
+    for a in x.names:
+        for b in y.names:
+            if a.key[0] == b.key[0]:
+                c = _names_compatibility(a, b)
+            else:
+                c, crossed = _cross_names(a, b), True
+            if c is None:
+                return None
+            if weakest is None or c.score < weakest.score:
+                weakest = c
+    return weakest if crossed else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _cross_names(a: _Name, b: _Name) -> Compatibility | None:
+    """Two names of different keys as one person's: the family names related by
+    `_family_relation`, the given names by `token_compatibility`."""
+    if a.is_org or b.is_org or not a.given_len or not b.given_len:
+        return None
+    rule = _family_relation(_family_of(a), _family_of(b))
+    given = rule and token_compatibility(a.key[1][:a.given_len], b.key[1][:b.given_len])
+    if not given:
+        return None
+    if given.rule == "folded-equal":
+        return Compatibility(rule, CROSS_SCORES[rule])
+    return Compatibility(f"{rule}+{given.rule}", round(CROSS_SCORES[rule] * given.score, 4))
+
+
+def _family_relation(a: tuple[str, ...], b: tuple[str, ...]) -> str | None:
+    """`family-part` when one family name holds every part of the other and more
+    (`Gojenola`/`Gojenola Galletebeitia`) or the same letters (`Juan Císcar`/`Juanciscar`);
+    `family-slip` when one long part differs by one letter (`Bandyopadhyay`/`Bandopadhyay`)."""
+    if set(a) < set(b) or set(b) < set(a) or "".join(a) == "".join(b):
+        return "family-part"
+    if len(a) == len(b) and all(map(lambda s, t: umlaut_free(s) == umlaut_free(t), a, b)):
+        return "family-umlaut"
+    differing = [(s, t) for s, t in zip(a, b) if s != t]
+    if len(a) == len(b) and len(differing) == 1:
+        s, t = differing[0]
+        if min(len(s), len(t)) >= block_links.SLIP_MIN_KEY_LEN and Levenshtein.distance(s, t) == 1:
+            return "family-slip"
+    return None
+
+
+def _cross_needed(compat: Compatibility) -> int:
+    """Shared co-authors or profiles a cross-block pair needs: more when the given names differ too."""
+    return CROSS_MIN_EVIDENCE + (0 if "+" not in compat.rule else CROSS_GIVEN_EXTRA)
+
+
 def _candidates(
     groups: dict[int, _Group], links: dict[int, set[int]], block: _Block, overrides: Overrides
 ) -> list[Candidate]:
@@ -680,7 +852,7 @@ def _candidates(
 
 def _one_edit_links(groups: dict[int, _Group], block: _Block) -> dict[int, set[int]]:
     """For each group id, the ids of the groups `_one_edit_apart` from it."""
-    holders: dict[str, set[int]] = defaultdict(set)
+    holders: dict[EditText, set[int]] = defaultdict(set)
     for i, g in groups.items():
         for name in g.names:
             if text := _edit_text(name):
@@ -710,7 +882,8 @@ def _one_edit_apart(x: _Group, y: _Group) -> bool:
     for a in x.names:
         for b in y.names:
             a_text, b_text = "".join(a.key[1]), "".join(b.key[1])
-            if (not a.is_org and not b.is_org and min(len(a_text), len(b_text)) >= ONE_EDIT_MIN_LEN
+            if (not a.is_org and not b.is_org and a.key[0] == b.key[0]
+                    and min(len(a_text), len(b_text)) >= ONE_EDIT_MIN_LEN
                     and Levenshtein.distance(a_text, b_text) == 1):
                 return True
     return False
@@ -763,6 +936,8 @@ def resolve_block(mentions: Sequence[MentionRef], overrides: Overrides | None = 
     groups = _forced_merges(groups, overrides, merges, candidates)
     block = _Block.of(groups)
     alive, links = _agglomerate(groups, block, overrides, merges)
+    if len(block.by_key) > 1:
+        _cross_merges(alive, overrides, merges, candidates)
     candidates += _candidates(alive, links, block, overrides)
     clusters = sorted(map(_cluster, alive.values()), key=lambda c: (fold(c.name), c.name, repr(c.members[0])))
     keys = sorted({overrides.block_alias(block_key(family, given)) for family, given, _ in by_spelling})
@@ -771,32 +946,20 @@ def resolve_block(mentions: Sequence[MentionRef], overrides: Overrides | None = 
 
 def resolve_all(mentions: Iterable[MentionRef], overrides: Overrides | None = None) -> list[BlockResult]:
     """Resolve every block of an in-memory set of mentions, in block-key order."""
-    overrides = overrides or Overrides()
+    mentions = list(mentions)
+    families = {(block_key(m.family, m.given), m.family) for m in mentions if m.given}
+    overrides = with_links(overrides or Overrides(), families)
     blocks: dict[str, list[MentionRef]] = defaultdict(list)
     for m in mentions:
         blocks[overrides.block_alias(block_key(m.family, m.given))].append(m)
     return [resolve_block(blocks[key], overrides) for key in sorted(blocks)]
 
 
-def typo_candidates(results: Sequence[BlockResult]) -> list[Candidate]:
-    """Clusters in different blocks whose long family keys are one edit apart, with the same
-    given name and strong co-author evidence: candidates for a merge override, never merged."""
-    by_key = {r.key: r for r in results}
-    return [found for a_key, b_key in sorted(typo_key_pairs(by_key))
-            for x in by_key[a_key].clusters for y in by_key[b_key].clusters
-            if (found := typo_candidate(x, y))]
-
-
-def typo_key_pairs(keys: Iterable[str]) -> set[tuple[str, str]]:
-    """Pairs (a < b) of family-name block keys that may hold one person under a typo."""
-    return _one_edit_pairs(key for key in keys if len(key) >= TYPO_MIN_KEY_LEN)
-
-
-def typo_candidate(x: Cluster, y: Cluster) -> Candidate | None:
-    """x and y (from blocks `typo_key_pairs` paired) as a candidate, if the same given name,
-    no shared paper and enough shared co-authors make it worth a look."""
-    shared = x.coauthors & y.coauthors
-    if fold(x.given or "") != fold(y.given or "") or x.papers & y.papers or len(shared) < TYPO_MIN_COAUTHORS:
-        return None
-    reason = f"family names one letter apart; shared co-authors: {', '.join(sorted(shared))}"
-    return Candidate(x.name, y.name, ONE_EDIT_SCORE, reason)
+def with_links(overrides: Overrides, families: Iterable[tuple[str, str]]) -> Overrides:
+    """The overrides with the blocks `block_links` links, for the (block key, family name)
+    pairs of mentions with a given name, aliased as well: each group of linked blocks is
+    resolved as one."""
+    families = set(families)
+    keys = {key for key, _ in families}
+    pairs = block_links.links(families, _one_edit_pairs(k for k in keys if len(k) >= block_links.SLIP_MIN_KEY_LEN))
+    return replace(overrides, aliases=block_links.aliases(pairs, overrides.aliases))
