@@ -54,6 +54,7 @@ from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from app.etl.names import PARTICLES, coauthor_key, fold, given_tokens, nickname_table, parse_author_pairs  # noqa: E402
 from app.etl.resolve import MentionRef, Overrides, load_overrides, resolve_all  # noqa: E402
+from app.etl.title_words import title_words  # noqa: E402
 
 DATA_DIR = REPO / ".." / "shared" / "realdata"
 DEFAULT_PAPERS = DATA_DIR / "acl_public_papers.jsonl"
@@ -91,7 +92,7 @@ def _profile_papers(profile_paths: Sequence[Path], title_to_id: Mapping[str, str
 
 
 def _mentions_of(
-    source_id: str, pairs: list[tuple[str, str | None]], profiles: frozenset[str]
+    source_id: str, pairs: list[tuple[str, str | None]], profiles: frozenset[str], title: str | None = None
 ) -> tuple[list[MentionRef], dict[int, int]]:
     """The paper's MentionRefs, and original position -> index of the mention it became."""
     pairs = [(repair_text(family), repair_text(given) if given else given) for family, given in pairs]
@@ -111,6 +112,7 @@ def _mentions_of(
             is_organization=m.is_organization,
             coauthors=frozenset(keys[:i] + keys[i + 1:]),
             profiles=profiles,
+            title_words=title_words(repair_text(title) if title else None),
         )
         for i, m in enumerate(mentions)
     ]
@@ -134,7 +136,7 @@ def resolve_dataset(
     positions: dict[str, dict[int, int]] = {}
     for paper in papers:
         sid = paper["source_id"]
-        paper_refs, positions[sid] = _mentions_of(sid, author_pairs(paper), frozenset(owners[sid]))
+        paper_refs, positions[sid] = _mentions_of(sid, author_pairs(paper), frozenset(owners[sid]), paper.get("title"))
         refs += paper_refs
     cluster_of: dict[Hashable, str] = {}
     for result in resolve_all(refs, overrides):

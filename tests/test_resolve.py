@@ -476,3 +476,32 @@ def test_work_grows_with_the_block_not_with_its_pairs(monkeypatch):
 def test_empty_overrides_change_nothing():
     refs = seed_mentions()[:40]
     assert resolve_all(refs, Overrides()) == resolve_all(refs)
+
+
+def titled(key, family, given, words) -> MentionRef:
+    return MentionRef(key, f"p{key}", family, given, title_words=frozenset(words))
+
+
+def test_distinctive_title_words_stand_for_a_missing_coauthor():
+    result = resolve_block([titled(1, "Rosé", "Carolyn", {"tutorial", "dialogue", "agents"}),
+                            titled(2, "Rosé", "Carolyn Penstein", {"tutorial", "dialogue", "classroom"})])
+    assert [c.members for c in result.clusters] == [(1, 2)]
+    assert [(m.rule, m.evidence) for m in result.merges] == [("middle-name", "shared title words: dialogue; tutorial")]
+
+
+@pytest.mark.parametrize("others, shared", [
+    (0, {"tutorial"}),  # one word is not enough
+    (2, {"tutorial", "dialogue"}),  # words three of the block's papers use are not distinctive
+])
+def test_title_words_that_say_little_are_no_evidence(others, shared):
+    refs = [titled(1, "Rosé", "Carolyn", shared | {"agents"}), titled(2, "Rosé", "Carolyn Penstein", shared)]
+    refs += [titled(10 + i, "Rosé", "Zed", {"tutorial", "dialogue"}) for i in range(others)]
+    result = resolve_block(refs)
+    assert result.merges == [] or all(m.a_name == "Zed Rosé" for m in result.merges)
+    assert sorted(c.name for c in result.clusters)[:2] == ["Carolyn Penstein Rosé", "Carolyn Rosé"]
+
+
+def test_title_words_never_join_a_spelling_slip():
+    result = resolve_block([titled(1, "Pauls", "Philippe", {"tutorial", "dialogue"}),
+                            titled(2, "Pauls", "Phillippe", {"tutorial", "dialogue"})])
+    assert len(result.clusters) == 2

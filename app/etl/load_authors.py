@@ -24,6 +24,7 @@ from app.etl.names import coauthor_key_in_block
 from app.etl.records import AuthorshipRow
 from app.etl.resolve import RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, with_links
 from app.etl.search_index import batched_fts
+from app.etl.title_words import title_words
 
 # Blocks resolved per transaction at the end of a run: big enough to batch the queries,
 # small enough that readers and a kill lose little. A batch's memory grows with its
@@ -278,10 +279,11 @@ def _author_rows(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, tupl
 
 @dataclass
 class PaperContext:
-    """Per-paper evidence (all co-author keys of the paper, profile owners), fetched once per run."""
+    """Per-paper evidence (all co-author keys of the paper, profile owners, title words), fetched once per run."""
 
     coauthors: dict[int, frozenset[str]] = field(default_factory=dict)
     profiles: dict[int, frozenset[str]] = field(default_factory=dict)
+    title_words: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def load(self, conn: sqlite3.Connection, paper_ids: set[int]) -> None:
         """Fetch the evidence of papers not cached yet."""
@@ -289,6 +291,7 @@ class PaperContext:
         if len(self.coauthors) + len(missing) > MAX_CACHED_PAPERS:
             self.coauthors.clear()
             self.profiles.clear()
+            self.title_words.clear()
             missing = sorted(paper_ids)
         keys: dict[int, set[str]] = defaultdict(set)
         owners: dict[int, set[str]] = defaultdict(set)
@@ -300,7 +303,10 @@ class PaperContext:
                     f"SELECT DISTINCT paper_id, profile_owner FROM paper_sources "
                     f"WHERE profile_owner IS NOT NULL AND paper_id IN ({placeholders(chunk)})", chunk):
                 owners[pid].add(owner)
+            for pid, title in conn.execute(f"SELECT id, title FROM papers WHERE id IN ({placeholders(chunk)})", chunk):
+                self.title_words[pid] = title_words(title)
         for pid in missing:
+            self.title_words.setdefault(pid, frozenset())
             self.coauthors[pid] = frozenset(keys[pid])
             self.profiles[pid] = frozenset(owners[pid])
 
@@ -330,7 +336,8 @@ def read_batch(conn: sqlite3.Connection, block_keys: Iterable[str], overrides: O
         rows = state.mentions.get(alias, [])
         refs = [MentionRef(key=m.id, paper=m.paper_id, family=m.family_name, given=m.given_name,
                            is_organization=bool(m.is_organization), coauthors=context.coauthors[m.paper_id],
-                           profiles=context.profiles[m.paper_id]) for m in rows]
+                           profiles=context.profiles[m.paper_id], title_words=context.title_words[m.paper_id])
+                for m in rows]
         blocks.append((alias, rows, _for_writing(resolve_block(refs, overrides)) if refs else None))
     return ResolvedBatch(blocks, state, sorted(alias_of))
 
