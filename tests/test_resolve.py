@@ -491,7 +491,7 @@ def test_distinctive_title_words_stand_for_a_missing_coauthor():
 
 @pytest.mark.parametrize("others, shared", [
     (0, {"tutorial"}),  # one word is not enough
-    (2, {"tutorial", "dialogue"}),  # words three of the block's papers use are not distinctive
+    (3, {"tutorial", "dialogue"}),  # words five of the block's papers use are not distinctive
 ])
 def test_title_words_that_say_little_are_no_evidence(others, shared):
     refs = [titled(1, "Rosé", "Carolyn", shared | {"agents"}), titled(2, "Rosé", "Carolyn Penstein", shared)]
