@@ -192,7 +192,8 @@ def test_development_set_figures_hold():
     """On the ACL development slice, resolved in memory: the figures of this round's rules, as floors."""
     predicted = script().resolve_dataset(REALDATA / "acl_dev_papers.jsonl")
     report = script().evaluate(predicted, REALDATA / "acl_dev_truth.jsonl", worst=0)
-    assert report.pairwise[2] >= 0.990
-    assert report.variant[1] >= 0.80 and report.variant[2] >= 0.845 and report.variant_judged[0] >= 0.95
+    assert report.pairwise[2] >= 0.992
+    assert report.variant[1] >= 0.88 and report.variant[2] >= 0.89 and report.variant_judged[0] >= 0.95
     recall = {kind: found / true for kind, (true, found, _, _) in report.by_kind.items() if true}
-    assert recall["initials"] >= 0.72 and recall["middle"] >= 0.84 and recall["given-slip"] >= 0.77
+    assert recall["initials"] >= 0.82 and recall["middle"] >= 0.90 and recall["given-slip"] >= 0.77
+    assert recall["nickname"] >= 0.87 and recall["family-slip"] >= 0.79 and recall["compound"] >= 0.65

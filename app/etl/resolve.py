@@ -47,7 +47,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import combinations, product
 from pathlib import Path
 from typing import AbstractSet, Hashable, Iterable, NamedTuple, Sequence
@@ -524,7 +524,16 @@ class _Block:
     by_key: dict[str, frozenset[_Name]]  # the names of each family-name key (linked blocks hold several)
     partners: dict[_Name, set[_Name]]
     one_edit: set[tuple[EditText, EditText]]  # people's joined name tokens one edit apart, within a key
-    common_words: frozenset[str]  # title words too many of the block's papers use to be evidence
+    mentions: tuple[list[MentionRef], ...]  # the block's mentions, in lists (groups share them as they merge)
+
+    @cached_property
+    def common_words(self) -> frozenset[str]:
+        """The title words more of the block's papers use than TITLE_WORD_MAX_PAPERS (or
+        TITLE_WORD_MAX_SHARE of them) allows: too common to be evidence. Counted when first needed."""
+        titles = {m.paper: m.title_words for mentions in self.mentions for m in mentions}
+        limit = max(TITLE_WORD_MAX_PAPERS, TITLE_WORD_MAX_SHARE * len(titles))
+        uses = Counter(w for title in titles.values() for w in title)
+        return frozenset(w for w, n in uses.items() if n > limit)
 
     @classmethod
     def of(cls, groups: list[_Group]) -> _Block:
@@ -543,15 +552,7 @@ class _Block:
                     partners[a].add(b)
                     partners[b].add(a)
         return cls(frozenset(names), {key: frozenset(v) for key, v in by_key.items()}, partners,
-                   set().union(*one_edit.values()), _common_words(groups))
-
-
-def _common_words(groups: list[_Group]) -> frozenset[str]:
-    """The title words more of the block's papers use than TITLE_WORD_MAX_PAPERS allows."""
-    words = {m.paper: m.title_words for g in groups for m in g.mentions}
-    limit = max(TITLE_WORD_MAX_PAPERS, TITLE_WORD_MAX_SHARE * len(words))
-    uses = Counter(w for title in words.values() for w in title)
-    return frozenset(w for w, n in uses.items() if n > limit)
+                   set().union(*one_edit.values()), tuple(g.mentions for g in groups))
 
 
 EditText = tuple[str, str]  # (block key, joined name tokens)
