@@ -241,7 +241,7 @@ class AuthorCandidate(SQLModel, table=True):
 
     __tablename__ = "author_candidates"
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
-    block_key: str = Field(index=True, description="The family-name block both names are in (for family names a typo apart, the first name's).")
+    block_key: str = Field(index=True, description="The family-name block both names are in (for linked blocks, the group's first key).")
     author_a_id: int = _fk("authors.id", "The author with the first spelling.")
     author_b_id: int = _fk("authors.id", "The author with the second spelling.")
     name_a: str = Field(description="One spelling.")
