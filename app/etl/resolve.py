@@ -301,7 +301,6 @@ class _Group:
     # spellings appear once) and become a set of their own on the first merge (`_grown`).
     coauthors: frozenset[str] | set[str]
     profiles: frozenset[str] | set[str]
-    title_words: frozenset[str] | set[str]
     own_keys: set[str]  # coauthor keys of its own names, not evidence for itself
     spellings: dict[tuple[str, str | None], int]  # (family, given) -> mentions
     best: tuple[str, str | None]  # its most informative spelling (`_informativeness`)
@@ -310,6 +309,9 @@ class _Group:
     # Its co-author keys as initials (`rigau g`), and those written as an initial only, for
     # `_evidence`; made when first needed and dropped when the group grows.
     initials: tuple[set[str], set[str]] | None = None
+    # The title words of its papers, for `_shared_title_words`: made when first needed (few
+    # pairs ever need them), then grown with the group.
+    titles: frozenset[str] | set[str] | None = None
 
     @classmethod
     def of(cls, mentions: list[MentionRef]) -> _Group:
@@ -322,7 +324,6 @@ class _Group:
             papers={x.paper for x in mentions},
             coauthors=_frozen_union([x.coauthors for x in mentions]),
             profiles=_frozen_union([x.profiles for x in mentions]),
-            title_words=_frozen_union([x.title_words for x in mentions]),
             own_keys={coauthor_key(m.family, m.given)},
             spellings={spelling: len(mentions)},
             best=spelling,
@@ -345,7 +346,8 @@ class _Group:
         self.papers = _grown(self.papers, other.papers)
         self.coauthors = _grown(self.coauthors, other.coauthors)
         self.profiles = _grown(self.profiles, other.profiles)
-        self.title_words = _grown(self.title_words, other.title_words)
+        if self.titles is not None or other.titles is not None:  # grown like `initials`
+            self.titles = _grown(self.title_words(), other.title_words())
         self.own_keys |= other.own_keys
         small, big = sorted((self.spellings, other.spellings), key=len)
         for spelling, n in small.items():
@@ -358,6 +360,12 @@ class _Group:
             # many small ones must not recount its own papers each time.
             (mine, mine_only), (theirs, theirs_only) = self.coauthor_initials(), other.coauthor_initials()
             self.initials = _grown(mine, theirs), _grown(mine_only, theirs_only)
+
+    def title_words(self) -> frozenset[str] | set[str]:
+        """The title words of its papers."""
+        if self.titles is None:
+            self.titles = _frozen_union([m.title_words for m in self.mentions])
+        return self.titles
 
     def coauthor_initials(self) -> tuple[set[str], set[str]]:
         """Its co-author keys as initials, and those that are initials already."""
@@ -466,7 +474,7 @@ def _evidence(x: _Group, y: _Group) -> tuple[AbstractSet[str], AbstractSet[str]]
 
 def _shared_title_words(x: _Group, y: _Group, block: _Block) -> AbstractSet[str]:
     """The title words of both clusters' papers that few of the block's papers use."""
-    shared = x.title_words & y.title_words
+    shared = x.title_words() & y.title_words()
     return shared - block.common_words if shared else shared
 
 
