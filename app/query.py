@@ -28,14 +28,16 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from app import postings
 from app.db import DatabaseError, chunked, connect_for_queries, db_path, refusal, schema_revision
 from app.etl.clean import repair_text
 from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
-from app.ranking import (LISTS_ARE_CURRENT, RANK_SQL, SEARCH_COLUMNS, WEIGHTS, ScratchIndex, all_scores, index_structure,
-                         index_totals)
-from app.split_ranking import SplitRanker
+from app.search import postings
+from app.search.bm25 import RANK_SQL, SEARCH_COLUMNS, WEIGHTS, all_scores
+from app.search.caches import LISTS_ARE_CURRENT
+from app.search.fts import index_structure, index_totals
+from app.search.scratch import ScratchIndex
+from app.search.split import SplitRanker
 
 SNIPPET_TOKENS = 16
 # How `Hit.snippet` marks the matched words; `Hit.highlight()` takes other markers.

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from app import query as query_layer
+from app import workers
 from app.db import chunked, connect, write_transaction
 from app.etl.clean import repair_text
-from app import query as query_layer
 from app.query import AmbiguousAuthor, LikelySame, NameVariant, PaperDB, PaperSource, QueryError, fts_query
-from app.etl import search_lists, workers
-from app.ranking import RANK_SQL, WEIGHTS, ScratchIndex
+from app.search import lists as search_lists
+from app.search.bm25 import RANK_SQL, WEIGHTS
+from app.search.scratch import ScratchIndex
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, copied, query, searched
 
 SIMPLEQA = "Measuring short-form factuality in large language models"

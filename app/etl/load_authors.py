@@ -18,13 +18,14 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator, NamedTuple
 
+from app import workers
 from app.db import chunked, connect, placeholders, write_transaction
-from app.etl import resolve, workers
+from app.etl import resolve
 from app.etl.names import coauthor_key, coauthor_key_in_block, fold
 from app.etl.records import AuthorshipRow
 from app.etl.resolve import (RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, typo_candidate,
                              typo_key_pairs)
-from app.etl.search_index import batched_fts
+from app.search.index import batched_fts
 
 # Blocks resolved per transaction at the end of a run: big enough to batch the queries,
 # small enough that readers and a kill lose little. A batch's memory grows with its
