@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from app import query as query_layer
 from app import workers
 from app.db import chunked, connect, write_transaction
 from app.etl.clean import repair_text
 from app.query import AmbiguousAuthor, LikelySame, NameVariant, PaperDB, PaperSource, QueryError, fts_query
+from app.search import ranker
 from app.search import lists as search_lists
 from app.search.bm25 import RANK_SQL, WEIGHTS
 from app.search.scratch import ScratchIndex
@@ -252,7 +252,7 @@ def test_a_word_in_over_half_the_papers_only_filters(samples_db, unposted_db):
 def test_filtering_words_are_checked_on_the_best_ranked_papers_then_on_the_rest(unposted_db, monkeypatch, text, ranking):
     listed_db = unposted_db  # `jacob` has no list: FTS5 ranks
     # Ranking only as many papers as wanted first, so that some pages need the rest.
-    monkeypatch.setattr(query_layer, "CHECKED_FIRST", 1)
+    monkeypatch.setattr(ranker, "CHECKED_FIRST", 1)
     expected = query(listed_db, RANK_SQL.format(
         match=":ranking", filters=" AND +rowid IN (SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'model')"),
         {"ranking": fts_query(ranking), "limit": -1, "offset": 0, **WEIGHTS})

@@ -70,8 +70,9 @@ def read_back(ids: np.ndarray, scores: np.ndarray, paper_lengths: np.ndarray, pa
     return (ids, hits) if exact.all() else None
 
 
-def lengths(conn: sqlite3.Connection) -> np.ndarray:
-    """Every paper's tokens, indexed by paper id (0 for ids without a paper)."""
+def stored_lengths(conn: sqlite3.Connection) -> np.ndarray:
+    """Every paper's tokens as `search_lengths` keeps them with the postings, indexed by paper id
+    (0 for ids without a paper): a few blobs, where the index's own lengths are a row per paper."""
     rows = conn.execute("SELECT chunk, tokens FROM search_lengths ORDER BY chunk").fetchall()
     out = np.zeros(((rows[-1][0] + 1) << CHUNK_BITS) if rows else 0, LENGTHS)
     for chunk, tokens in rows:
