@@ -28,7 +28,8 @@ VIEW_COLUMNS = {"paper_id": ("paper_search", "paper_id"), "title": ("papers", "t
 # better, and the precomputed one-word searches.
 # Datasette hides the FTS tables and their shadow tables by itself.
 HIDDEN = ("alembic_version", "fts_deferred", "paper_search", "pending_blocks", "search_terms", "search_top",
-          "search_top_source", "search_changes", "search_postings", "search_lengths", "override_blocks", "resolver_rules")
+          "search_top_source", "search_changes", "search_postings", "search_lengths", "search_formats", "override_blocks",
+          "resolver_rules")
 
 TABLE_OPTIONS = {
     VIEW: {"fts_table": "paper_search_fts", "fts_pk": "paper_id", "facets": ["year", "venue"], "sort": "paper_id"},

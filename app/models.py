@@ -351,6 +351,18 @@ class SearchLength(SQLModel, table=True):
     tokens: bytes = Field(description="Tokens of each paper id in the chunk, 32-bit little-endian (0: no paper).")
 
 
+class SearchFormat(SQLModel, table=True):
+    """The format of each search cache's rows (`search_top` with its tables, `search_postings` with `search_lengths`).
+
+    A search reads a cache only while its version here is the one the code reads
+    (`app.search.caches.CACHES`); an import whose code has another ranks every cache again in full.
+    """
+
+    __tablename__ = "search_formats"
+    cache: str = Field(primary_key=True, description="`search_top` or `search_postings`.")
+    version: int = Field(description="The format the cache's rows were last written in.")
+
+
 class SearchChange(SQLModel, table=True):
     """Papers whose search row changed since the lists in `search_top` were computed, as they were then.
 

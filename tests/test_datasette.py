@@ -150,7 +150,7 @@ def test_fts_shadow_tables_and_internals_are_hidden(ds):
     shadows = {f"{f}_{s}" for f in fts for s in ("config", "data", "docsize", "idx")}
     assert hidden == fts | shadows | {"alembic_version", "fts_deferred", "paper_search", "pending_blocks",
                                       "search_terms", "search_top", "search_top_source", "search_changes", "search_postings",
-                                      "search_lengths", "override_blocks",
+                                      "search_lengths", "search_formats", "override_blocks",
                                       "resolver_rules"}
 
 

@@ -314,6 +314,41 @@ def test_the_lists_are_ignored_once_the_index_changes(listed_db):
     assert hits[0]["paper_id"] == paper_id and ranked_in_full(statements)
 
 
+def set_format(db: Path, cache: str, version: int) -> None:
+    conn = connect(db)
+    with write_transaction(conn):
+        conn.execute("UPDATE search_formats SET version = ? WHERE cache = ?", (version, cache))
+    conn.close()
+
+
+def test_a_cache_in_another_format_is_not_read(samples_db, listed_db):
+    with PaperDB(samples_db) as full:
+        expected = {limit: searched(full, "language", limit=limit)[0] for limit in (5, 20)}
+    set_format(listed_db, "search_top", 0)  # rows another version of paperdb wrote
+    with PaperDB(listed_db) as pdb:
+        hits, statements = searched(pdb, "language", limit=5)
+    assert hits == expected[5] and ranked_in_full(statements) and postings_read(statements) == 0
+    set_format(listed_db, "search_top", 1)
+    set_format(listed_db, "search_postings", 0)
+    with PaperDB(listed_db) as pdb:
+        hits, statements = searched(pdb, "language", limit=5)
+        assert hits == expected[5] and not ranked_in_full(statements)  # the list is still read
+        hits, statements = searched(pdb, "language", limit=20)
+    assert hits == expected[20] and ranked_in_full(statements) and postings_read(statements) == 0
+
+
+def test_an_import_ranks_a_cache_in_another_format_again_in_full(listed_db):
+    set_format(listed_db, "search_postings", 0)
+    conn = connect(listed_db)
+    with write_transaction(conn):
+        refresh = search_lists.update_search_top(conn)
+    conn.close()
+    assert (refresh.kind, refresh.reason) == ("full", "the caches' format changed")
+    assert query(listed_db, "SELECT cache, version FROM search_formats ORDER BY cache") == [
+        ("search_postings", 1), ("search_top", 1)]
+    assert query(listed_db, "SELECT depth, min_papers FROM search_top_source") == [(5, 4)]
+
+
 def test_year_filters_use_papers_year(db):
     # The samples give no years: a year filter keeps nothing.
     assert db.search("model", year_from=1900) == [] and db.search("model", year_to=2100) == []

@@ -26,7 +26,7 @@ from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, remove_
 from app.etl.normalize import CleanRecord, RecordError, normalize_record
 from app.etl.records import Reject
 from app.etl.resolve import Overrides, load_overrides
-from app.search.caches import search_top_is_current
+from app.search.caches import caches_are_current
 from app.search.index import batched_fts, defer_indexing, index_deferred, optimize_after_bulk_load
 from app.search.lists import Refresh, update_search_top
 from app.search.rows import refresh_search
@@ -465,7 +465,7 @@ def run_import(
         optimize_after_bulk_load(conn, max(report.papers_added, index_deferred(conn)))
         clock = report.timed("index", clock)
         # After the last write to the search index (files, or authors re-resolved alone).
-        if not search_top_is_current(conn):
+        if not caches_are_current(conn):
             with write_transaction(conn):
                 report.search_lists = update_search_top(conn)
             report.timed("search lists", clock)

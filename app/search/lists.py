@@ -43,6 +43,7 @@ from app import workers
 from app.db import connect
 from app.search import postings_upkeep
 from app.search.bm25 import all_scores, bm25, idf, saturation, weighted_hits
+from app.search.caches import formats_are_current, record_formats
 from app.search.fts import FTS_STRUCTURE_ROWID, index_totals, paper_lengths
 from app.search.postings import read_back
 from app.search.scratch import ScratchIndex
@@ -111,6 +112,9 @@ def update_search_top(conn: sqlite3.Connection) -> Refresh:
                           "FROM search_top_source", (FTS_STRUCTURE_ROWID,)).fetchone()
     if source is None:
         return refresh_search_top(conn, reason="no lists yet")
+    if not formats_are_current(conn):
+        return refresh_search_top(conn, min_papers=source["min_papers"], depth=source["depth"],
+                                  reason="the caches' format changed")
     (count,) = conn.execute("SELECT count(*) FROM search_changes").fetchone()
     if source["current"] and not count:
         return Refresh("none", conn.execute("SELECT count(*) FROM search_terms").fetchone()[0], 0)
@@ -156,6 +160,7 @@ def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PA
         if found is not None:  # else FTS5 ranks the word's searches
             postings_upkeep.write_word(conn, term, *found)
     _write(conn, lists, terms, (depth, min_papers, 0), (papers, tokens))
+    record_formats(conn)
     return Refresh("full", len(lists), len(lists), reason=reason)
 
 

@@ -21,9 +21,8 @@ from typing import Callable, Iterator
 import numpy as np
 
 from app.db import chunked
-from app.search import postings
+from app.search import caches, postings
 from app.search.bm25 import RANK_SQL, WEIGHTS, all_scores
-from app.search.caches import LISTS_ARE_CURRENT
 from app.search.fts import index_structure, index_totals
 from app.search.scratch import ScratchIndex
 from app.search.split import SplitRanker
@@ -62,10 +61,7 @@ class Ranker:
     def __init__(self, conn: sqlite3.Connection, path: str | os.PathLike):
         self.conn = conn
         self.path = path
-        tables = {name for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE name IN ('search_top_source', 'search_postings')")}
-        self._has_top = "search_top_source" in tables
-        self._has_postings = "search_postings" in tables  # not before migration 0012
+        self._readable = caches.readable(conn)  # cache -> the SQL condition under which it may be read
         self._scratch_index: ScratchIndex | None = None
         self._split_ranker: SplitRanker | None = None
         self._index: tuple[bytes | None, tuple] = (None, ())  # (index structure, `_index_state()`) for postings
@@ -102,17 +98,20 @@ class Ranker:
         only filter, unless every word is one; the order changes only among papers whose
         scores tie but for those millionths.
         """
-        if not self._has_top:
+        lists_readable = self._readable.get("search_top")
+        if lists_readable is None:
             return None
+        postings_readable = self._readable.get("search_postings")
         words = phrases(text)
         terms = [got[0] if len(got) == 1 and not prefix else None
                  for got, (_, prefix) in zip(self._scratch().terms([w for w, _ in words]), words)]
         rows = self.conn.execute(
             "SELECT s.papers AS total, s.min_papers, t.term, t.papers, "
-            + ("EXISTS (SELECT 1 FROM search_postings p WHERE p.term = t.term)" if self._has_postings else "0")
+            + (f"({postings_readable} AND EXISTS (SELECT 1 FROM search_postings p WHERE p.term = t.term))"
+               if postings_readable else "0")
             + " AS posted FROM search_top_source s "
             "LEFT JOIN search_terms t ON t.term IN (SELECT value FROM json_each(:terms)) "
-            f"WHERE {LISTS_ARE_CURRENT}",
+            f"WHERE {lists_readable}",
             {"terms": json.dumps([t for t in terms if t])},
         ).fetchall()
         if not rows:
@@ -142,7 +141,7 @@ class Ranker:
         if plan.listed is None:
             return None
         rows = self.conn.execute(
-            f"SELECT paper_id AS id, score FROM search_top WHERE term = :term AND {LISTS_ARE_CURRENT}"
+            f"SELECT paper_id AS id, score FROM search_top WHERE term = :term AND {self._readable['search_top']}"
             + "".join(" AND " + f.format(id="paper_id") for f in filters) + " ORDER BY position",
             {**params, "term": plan.listed},
         ).fetchall()
