@@ -30,9 +30,9 @@ from rapidfuzz.distance import OSA
 
 from app import postings
 from app.db import DatabaseError, chunked, connect_for_queries, db_path, refusal, schema_revision
-from app.etl.clean import repair_text
-from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
-from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
+from app.text.clean import repair_text
+from app.text.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
+from app.text.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
 from app.ranking import (LISTS_ARE_CURRENT, RANK_SQL, SEARCH_COLUMNS, WEIGHTS, ScratchIndex, all_scores, index_structure,
                          index_totals)
 from app.split_ranking import SplitRanker
@@ -60,7 +60,7 @@ CHECKED_FIRST = 4
 SPLIT_MIN_MATCHES = 20_000
 
 # Author resolution scores (0..1) for matches that are not a given-name rule of
-# `app.etl.names.RULE_SCORES`: only the order matters, they rank below every rule.
+# `app.text.names.RULE_SCORES`: only the order matters, they rank below every rule.
 FAMILY_ONLY_SCORE = 0.5  # a family name typed alone matches everyone in the block
 NAME_WORDS_SCORE = 0.5  # the typed words all occur in the display name (authors_fts)
 TYPO_FACTOR = 0.6  # a match through a typo in the family or first given name
@@ -74,7 +74,7 @@ PART_OF_SHOWN = 3  # larger compatible authors named beside a found one
 # Papers and co-authors listed in an author's profile unless asked for more: the prolific
 # authors of a large database have thousands of co-authors.
 AUTHOR_LIMIT = 100
-# Identifier schemes of `paper_ids` (see app.etl.normalize.normalize_ids).
+# Identifier schemes of `paper_ids` (see app.text.normalize.normalize_ids).
 ID_SCHEMES = ("doi", "arxiv", "pmid", "pmcid", "openalex", "source")
 # Pragmas `sql()` may run: they only read. The ones in OBJECT_PRAGMAS take a table or
 # index name as their argument; the others are refused with an argument (a write).

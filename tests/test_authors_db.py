@@ -12,7 +12,7 @@ from app.cli import main
 from app.db import connect
 from app.etl import load_authors, resolve
 from app.etl.load import run_import
-from app.etl.names import coauthor_key
+from app.text.names import coauthor_key
 from app.ranking import search_top_is_current
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, SAMPLES, copied, db_content, query
 

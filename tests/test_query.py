@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.db import chunked, connect, write_transaction
-from app.etl.clean import repair_text
+from app.text.clean import repair_text
 from app import query as query_layer
 from app.query import AmbiguousAuthor, LikelySame, NameVariant, PaperDB, PaperSource, QueryError, fts_query
 from app.etl import search_lists, workers

@@ -23,8 +23,8 @@ from app.etl import workers
 from app.etl.extract import FileRejected, extract
 from app.etl.load_authors import assign_provisional, queue_blocks, queue_if_rules_changed, resolve_pending
 from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, refresh_search, remove_file_sources
-from app.etl.normalize import CleanRecord, RecordError, normalize_record
-from app.etl.records import Reject
+from app.text.normalize import CleanRecord, RecordError, normalize_record
+from app.text.records import Reject
 from app.etl.resolve import Overrides, load_overrides
 from app.etl.search_index import batched_fts, defer_indexing, index_deferred, optimize_after_bulk_load
 from app.etl.search_lists import Refresh, update_search_top

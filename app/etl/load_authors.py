@@ -20,8 +20,8 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 
 from app.db import chunked, connect, placeholders, write_transaction
 from app.etl import resolve, workers
-from app.etl.names import coauthor_key, coauthor_key_in_block, fold
-from app.etl.records import AuthorshipRow
+from app.text.names import coauthor_key, coauthor_key_in_block, fold
+from app.text.records import AuthorshipRow
 from app.etl.resolve import (RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, typo_candidate,
                              typo_key_pairs)
 from app.etl.search_index import batched_fts

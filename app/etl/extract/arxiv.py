@@ -12,7 +12,7 @@ from app.etl.extract import json_input
 from app.etl.extract.csl_json import first_string
 from app.etl.extract.latex import to_text
 from app.etl.extract.source import Source
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 FORMAT = "arxiv"
 YEAR = re.compile(r"\b\d{4}\b")

@@ -18,7 +18,7 @@ from bibtexparser.model import Block, DuplicateBlockKeyBlock, Entry
 from app.etl.extract.latex import to_text
 from app.etl.extract.source import Source
 from app.etl.extract.text import FileRejected, joined, oversized
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 FORMAT = "bibtex"
 # bibtexparser logs each entry it cannot parse; the reject says it, with the file and line.

@@ -5,7 +5,7 @@ from typing import Iterator
 
 from app.etl.extract import json_input
 from app.etl.extract.source import Source
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 FORMAT = "jsonl"
 FIELDS = ("title", "abstract", "venue", "doi", "arxiv_id", "url", "source_id")

@@ -13,14 +13,14 @@ import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from app.etl.clean import repair_text, strip_markup
-from app.etl.names import (
+from app.text.clean import repair_text, strip_markup
+from app.text.names import (
     NAME_CACHE,
     NameParseError,
     parse_author_pairs,
     parse_flat_authors,
 )
-from app.etl.records import Mention, NameRepair, Record
+from app.text.records import Mention, NameRepair, Record
 
 DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 ARXIV_PREFIX = re.compile(r"^(?:https?://arxiv\.org/abs/|arxiv:\s*)", re.IGNORECASE)
