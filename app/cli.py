@@ -452,7 +452,7 @@ def sql(db, query, params, limit, fmt):
     """Run one read-only SQL statement; anything that would write is refused (exit code 2).
 
     Values are bound with `?` and `-p VALUE`, never pasted into the SQL. Exit code 1
-    when the query returns no rows. The schema is in the README.
+    when the query returns no rows. The schema is in docs/schema.md.
 
     \b
     Example:
