@@ -100,7 +100,10 @@ def migrate_cmd(db, revision):
 def import_cmd(db, paths, overrides, as_json, wait, rehash):
     """Load dump files (or folders of them) into the database.
 
-    Formats are detected per file: profile dumps, abstracts dumps and JSON Lines.
+    Each file's format is detected from its content: profile and abstracts dumps,
+    JSON Lines, BibTeX/BibLaTeX, RIS, CSL-JSON, arXiv snapshots, OpenAlex and
+    Crossref works, PubMed XML; any of them gzip-compressed. A file that fits no
+    format is rejected whole.
     Files already loaded are skipped (same size and modification time, or same
     content); a changed file replaces what it gave before.
     Bad records are kept in the `rejects` table and reported; the rest loads.
