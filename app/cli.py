@@ -14,6 +14,8 @@ import click
 
 from app.db import DB_ENV, DEFAULT_DB, DatabaseError, migrate, refusal, upgrade_notice
 from app.etl.load import run_import
+from app.export import FORMATS as EXPORT_FORMATS
+from app.export import exportable, read_papers, write
 from app.lock import import_lock
 from app.query import HIGHLIGHT, AuthorLookup, Hit, PaperDB, PaperDetail, QueryError
 from app.serve import serve_datasette  # Datasette itself is imported only when serving
@@ -502,6 +504,48 @@ def authors(db, candidates, limit, fmt):
             variants = f"  (also {row['variants']})" if row["variants"] else ""
             click.echo(f"{row['paper_count']:5d}  {row['name']}{variants}")
     finish(bool(rows), "no authors" if not candidates else "no candidate pairs")
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="bibtex", show_default=True,
+              help="bibtex and biblatex for LaTeX, csl-json for pandoc and Zotero, ris for EndNote, "
+                   "jsonl for paperdb's own import.")
+@click.option("--search", "text", help="Only papers matching these words (as `paperdb search`).")
+@click.option("--author", help="Only papers by this author (a name as you would type it, or an id).")
+@click.option("--year-from", type=int, help="Only papers from this year on (papers with a known year).")
+@click.option("--year-to", type=int, help="Only papers up to this year (papers with a known year).")
+@click.option("--ids", "ids_file", type=click.Path(exists=True, dir_okay=False),
+              help="Only the papers named in this file: one paper id or external id (doi:…, arxiv:…) a line.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.pass_obj
+@friendly_errors
+def export_cmd(db, fmt, text, author, year_from, year_to, ids_file, output):
+    """Write papers as BibTeX, BibLaTeX, CSL-JSON, RIS or JSON Lines.
+
+    Every paper, or those meeting all the conditions given. Citation keys are
+    `familyYEARfirstword` (`lightman2023lets`), with a, b, … when two papers would share
+    one. Papers known only from an abstract have nothing to cite: only jsonl writes
+    them. Exit code 1 when no paper is selected.
+
+    \b
+    Example:
+        paperdb export --format bibtex --author "John Schulman" -o schulman.bib
+        paperdb export --format csl-json --search "process supervision" --year-from 2020
+    """
+    ids = Path(ids_file).read_text(encoding="utf-8").splitlines() if ids_file else None
+    with PaperDB(db) as pdb:
+        paper_ids = pdb.select(search=text, author=author, year_from=year_from, year_to=year_to, ids=ids)
+        papers = exportable(fmt, read_papers(pdb.conn, paper_ids))
+    finish(bool(papers), "no papers selected" + (" (with a title)" if paper_ids else ""))
+    if output is None:
+        for piece in write(fmt, papers):
+            click.echo(piece, nl=False)
+        return
+    partial = Path(f"{output}.partial")  # a file half written is never left under the name asked for
+    with partial.open("w", encoding="utf-8", newline="\n") as out:
+        out.writelines(write(fmt, papers))
+    partial.replace(output)
+    click.echo(f"{output}: {plural(len(papers), 'paper')}", err=True)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

@@ -311,23 +311,20 @@ WRITERS = {"bibtex": _bib(False), "biblatex": _bib(True), "csl-json": _csl, "ris
 FORMATS = tuple(WRITERS)
 
 
-def citable(paper: ExportPaper) -> bool:
-    """Whether a paper has a title: one known only from an abstract is no reference to cite."""
-    return paper.title is not None
+def exportable(fmt: str, papers: Iterable[ExportPaper]) -> list[ExportPaper]:
+    """The papers a format writes: the citation formats leave out papers without a title (known
+    only from an abstract, nothing to cite); JSON Lines, paperdb's own format, keeps them."""
+    if fmt not in WRITERS:
+        raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    return [p for p in papers if fmt == "jsonl" or p.title is not None]
 
 
 def write(fmt: str, papers: Iterable[ExportPaper]) -> Iterator[str]:
-    """The text of a file of these papers in a format of FORMATS, a piece at a time.
-
-    The citation formats leave out papers without a title; JSON Lines, paperdb's own format,
-    keeps them (an abstract-only record).
-    """
-    if fmt not in WRITERS:
-        raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
-    papers = list(papers) if fmt == "jsonl" else [p for p in papers if citable(p)]
+    """The text of a file of these papers (those `exportable`) in a format of FORMATS, a piece at a time."""
+    papers = exportable(fmt, papers)
     return WRITERS[fmt](papers, citation_keys(papers))
 
 
-def export(conn: sqlite3.Connection, fmt: str, paper_ids: Sequence[int]) -> Iterator[str]:
-    """These papers of the database written in `fmt`."""
-    return write(fmt, read_papers(conn, paper_ids))
+def export(conn: sqlite3.Connection, fmt: str, paper_ids: Sequence[int]) -> str:
+    """These papers of the database as one file's text in `fmt`."""
+    return "".join(write(fmt, read_papers(conn, paper_ids)))

@@ -946,9 +946,10 @@ class PaperDB:
         paper_id = self._find_paper(str(id_or_title).strip())
         return None if paper_id is None else self._paper_detail(paper_id)
 
-    def _find_paper(self, text: str) -> int | None:
-        if not text:
-            raise QueryError("empty paper: give a paper id, an external id or a title")
+    def paper_id(self, text: str) -> int | None:
+        """The paper a paper id or an external id names (`doi:…`, `arxiv:…`, `pmid:…`, or a bare DOI,
+        arXiv id or source key), or None."""
+        text = text.strip()
         if _is_id(text):
             row = self.conn.execute("SELECT id FROM papers WHERE id = ?", (int(text),)).fetchone()
             if row:
@@ -962,8 +963,14 @@ class PaperDB:
             "(SELECT value ->> 0, value ->> 1 FROM json_each(:ids)) ORDER BY paper_id LIMIT 1",
             {"ids": json.dumps(wanted)},
         ).fetchone()
-        if row:
-            return row[0]
+        return row[0] if row else None
+
+    def _find_paper(self, text: str) -> int | None:
+        if not text:
+            raise QueryError("empty paper: give a paper id, an external id or a title")
+        found = self.paper_id(text)
+        if found is not None:
+            return found
         row = self.conn.execute("SELECT id FROM papers WHERE title_key = ? ORDER BY id LIMIT 1",
                                 (text_key(text),)).fetchone()
         if row:
@@ -976,6 +983,50 @@ class PaperDB:
             "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rank, rowid LIMIT 1", (match,)
         ).fetchone()
         return row[0] if row else None
+
+    def select(self, *, search: str | None = None, author: str | None = None, year_from: int | None = None,
+               year_to: int | None = None, ids: Sequence[str] | None = None) -> list[int]:
+        """The ids of the papers that meet every condition given, ascending; every paper when none is.
+
+        `search` is a plain-words search as `search()` runs it, `author` a name resolved as by
+        `author()` (an ambiguous one raises `AmbiguousAuthor`), the years keep papers with a known
+        year in range, and `ids` are paper ids or external ids as `paper_id()` reads them (one
+        that names no paper raises QueryError).
+        """
+        with self._snapshot():
+            wanted = None if ids is None else self._papers_named(ids)
+            if search is not None:
+                everything = self.conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+                hits = self.search(search, limit=max(everything, 1), author=author, year_from=year_from,
+                                   year_to=year_to)
+                found = {hit.paper_id for hit in hits}
+            else:
+                conditions, params = [], {}
+                if author is not None:
+                    params["author_id"] = self._one_author(author)
+                    if params["author_id"] is None:
+                        return []
+                    conditions.append("id IN (SELECT paper_id FROM authorships WHERE author_id = :author_id)")
+                if year_from is not None:
+                    params["year_from"] = _int(year_from, "year_from")
+                    conditions.append("year >= :year_from")
+                if year_to is not None:
+                    params["year_to"] = _int(year_to, "year_to")
+                    conditions.append("year <= :year_to")
+                where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+                found = {r[0] for r in self.conn.execute(f"SELECT id FROM papers {where}", params)}
+        return sorted(found if wanted is None else found & wanted)
+
+    def _papers_named(self, ids: Sequence[str]) -> set[int]:
+        """The papers these ids name (blank lines skipped); QueryError for the first that names none."""
+        found = set()
+        for n, text in enumerate(ids, 1):
+            if text.strip():
+                paper_id = self.paper_id(text)
+                if paper_id is None:
+                    raise QueryError(f"no paper has the id {text.strip()!r} (line {n})")
+                found.add(paper_id)
+        return found
 
     def _paper_detail(self, paper_id: int) -> PaperDetail:
         p = self.conn.execute("SELECT id, title, year, venue, url FROM papers WHERE id = ?", (paper_id,)).fetchone()
