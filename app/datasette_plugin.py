@@ -10,7 +10,7 @@ from __future__ import annotations
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from app.export import read_papers, write
+from app.export import export
 
 # URL extension -> (export format, content type, the downloaded file's extension)
 RENDERERS = {
@@ -40,8 +40,7 @@ def _renderer(extension: str):
             return Response.text(f"no paper ids on this page: .{extension} needs a paper_id column", status=400)
         at = columns.index(column)
         ids = [row[at] for row in rows if isinstance(row[at], int)]
-        text = await datasette.get_database(database).execute_fn(
-            lambda conn: "".join(write(fmt, read_papers(conn, ids))))
+        text = await datasette.get_database(database).execute_fn(lambda conn: export(conn, fmt, ids))
         name = table or query_name or database
         return Response(text, content_type=f"{content_type}; charset=utf-8",
                         headers={"content-disposition": f'attachment; filename="{name}.{suffix}"'})

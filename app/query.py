@@ -468,21 +468,9 @@ class PaperDB:
         if params["limit"] < 0 or params["offset"] < 0:
             raise QueryError("limit and offset must not be negative")
         with self._snapshot():  # the author too is resolved in the snapshot the page is ranked in
-            filters = []  # conditions on the paper id, written `{id}`
-            if author is not None:
-                params["author_id"] = self._one_author(author)
-                if params["author_id"] is None:
-                    return []
-                filters.append("{id} IN (SELECT paper_id FROM authorships WHERE author_id = :author_id)")
-            years = []
-            if year_from is not None:
-                params["year_from"] = _int(year_from, "year_from")
-                years.append("AND year >= :year_from")
-            if year_to is not None:
-                params["year_to"] = _int(year_to, "year_to")
-                years.append("AND year <= :year_to")
-            if years:
-                filters.append(f"{{id}} IN (SELECT id FROM papers WHERE year IS NOT NULL {' '.join(years)})")
+            filters = self._paper_filters(params, author, year_from, year_to)
+            if filters is None:
+                return []
             try:
                 plan = None if raw else self._plan(text)
                 ranked = self._from_lists(plan, filters, params) if plan else None
@@ -502,6 +490,27 @@ class PaperDB:
                 snippets[r["id"]].replace(_MARK_START, start).replace(_MARK_END, end), snippets[r["id"]])
             for r in ranked
         ]
+
+    def _paper_filters(self, params: dict, author: str | None, year_from: int | None,
+                       year_to: int | None) -> list[str] | None:
+        """Conditions on a paper id, written `{id}`, that keep an author's papers and papers with a
+        known year in range, their values put in `params`; None when no author has that name."""
+        filters = []
+        if author is not None:
+            params["author_id"] = self._one_author(author)
+            if params["author_id"] is None:
+                return None
+            filters.append("{id} IN (SELECT paper_id FROM authorships WHERE author_id = :author_id)")
+        years = []
+        if year_from is not None:
+            params["year_from"] = _int(year_from, "year_from")
+            years.append("AND year >= :year_from")
+        if year_to is not None:
+            params["year_to"] = _int(year_to, "year_to")
+            years.append("AND year <= :year_to")
+        if years:
+            filters.append(f"{{id}} IN (SELECT id FROM papers WHERE year IS NOT NULL {' '.join(years)})")
+        return filters
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
@@ -1001,20 +1010,12 @@ class PaperDB:
                                    year_to=year_to)
                 found = {hit.paper_id for hit in hits}
             else:
-                conditions, params = [], {}
-                if author is not None:
-                    params["author_id"] = self._one_author(author)
-                    if params["author_id"] is None:
-                        return []
-                    conditions.append("id IN (SELECT paper_id FROM authorships WHERE author_id = :author_id)")
-                if year_from is not None:
-                    params["year_from"] = _int(year_from, "year_from")
-                    conditions.append("year >= :year_from")
-                if year_to is not None:
-                    params["year_to"] = _int(year_to, "year_to")
-                    conditions.append("year <= :year_to")
-                where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-                found = {r[0] for r in self.conn.execute(f"SELECT id FROM papers {where}", params)}
+                params: dict[str, Any] = {}
+                filters = self._paper_filters(params, author, year_from, year_to)
+                if filters is None:
+                    return []
+                where = " AND ".join(f.format(id="id") for f in filters) or "1"
+                found = {r[0] for r in self.conn.execute(f"SELECT id FROM papers WHERE {where}", params)}
         return sorted(found if wanted is None else found & wanted)
 
     def _papers_named(self, ids: Sequence[str]) -> set[int]:
