@@ -542,9 +542,14 @@ def export_cmd(db, fmt, text, author, year_from, year_to, ids_file, output):
             click.echo(piece, nl=False)
         return
     partial = Path(f"{output}.partial")  # a file half written is never left under the name asked for
-    with partial.open("w", encoding="utf-8", newline="\n") as out:
-        out.writelines(write(fmt, papers))
-    partial.replace(output)
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as out:
+            out.writelines(write(fmt, papers))
+        partial.replace(output)
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, output) from None  # the error names the file asked for
+    finally:
+        partial.unlink(missing_ok=True)
     click.echo(f"{output}: {plural(len(papers), 'paper')}", err=True)
 
 

@@ -66,6 +66,12 @@ def test_a_canned_query_downloads_as_csl_json(ds):
     assert items[1]["author"][:2] == [{"literal": "OpenAI"}, {"family": "Hurst", "given": "Aaron"}]
 
 
+def test_an_sql_query_with_a_paper_id_column_downloads_its_papers_once_each(ds):
+    sql = "sql=select+paper_id,+position+from+authorships+where+paper_id+in+(3,+5)+order+by+paper_id+desc"
+    assert f'href="/papers.bib?{sql}"' in fetch(ds, f"/papers?{sql}").text
+    assert keys(fetch(ds, f"/papers.bib?{sql}").text) == ["hiltonbatch", "nakanowebgpt"]
+
+
 def test_pages_with_papers_link_the_downloads_and_other_pages_do_not(ds):
     page = fetch(ds, f"/papers/{VIEW}?_search=cobbe").text
     for extension in ("bib", "ris", "csljson"):

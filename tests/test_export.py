@@ -302,5 +302,12 @@ def test_export_exits_1_when_nothing_is_selected_and_2_for_an_unknown_id(samples
     assert missing.exit_code == 2 and missing.output.startswith("Error: ") and len(missing.output.splitlines()) == 1
 
 
+def test_export_to_a_file_in_a_missing_folder_is_one_line_and_leaves_nothing(samples_db, tmp_path):
+    out = tmp_path / "missing" / "out.bib"
+    result = run(samples_db, "-o", str(out))
+    assert (result.exit_code, result.output) == (2, f"Error: [Errno 2] No such file or directory: '{out}'\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_export_help_has_an_example():
     assert "Example:" in CliRunner().invoke(main, ["export", "--help"]).output
