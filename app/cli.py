@@ -15,7 +15,7 @@ import click
 from app.db import DB_ENV, DEFAULT_DB, DatabaseError, migrate, refusal, upgrade_notice
 from app.etl.load import run_import
 from app.export import FORMATS as EXPORT_FORMATS
-from app.export import exportable, read_papers, write
+from app.export import export_pieces
 from app.lock import import_lock
 from app.query import HIGHLIGHT, AuthorLookup, Hit, PaperDB, PaperDetail, QueryError
 from app.serve import serve_datasette  # Datasette itself is imported only when serving
@@ -535,22 +535,22 @@ def export_cmd(db, fmt, text, author, year_from, year_to, ids_file, output):
     ids = Path(ids_file).read_text(encoding="utf-8").splitlines() if ids_file else None
     with PaperDB(db) as pdb:
         paper_ids = pdb.select(search=text, author=author, year_from=year_from, year_to=year_to, ids=ids)
-        papers = exportable(fmt, read_papers(pdb.conn, paper_ids))
-    finish(bool(papers), "no papers selected" + (" (with a title)" if paper_ids else ""))
-    if output is None:
-        for piece in write(fmt, papers):
-            click.echo(piece, nl=False)
-        return
-    partial = Path(f"{output}.partial")  # a file half written is never left under the name asked for
-    try:
-        with partial.open("w", encoding="utf-8", newline="\n") as out:
-            out.writelines(write(fmt, papers))
-        partial.replace(output)
-    except OSError as e:
-        raise OSError(e.errno, e.strerror, output) from None  # the error names the file asked for
-    finally:
-        partial.unlink(missing_ok=True)
-    click.echo(f"{output}: {plural(len(papers), 'paper')}", err=True)
+        count, pieces = export_pieces(pdb.conn, fmt, paper_ids)
+        finish(count > 0, "no papers selected" + (" (with a title)" if paper_ids else ""))
+        if output is None:
+            for piece in pieces:
+                click.echo(piece, nl=False)
+            return
+        partial = Path(f"{output}.partial")  # a file half written is never left under the name asked for
+        try:
+            with partial.open("w", encoding="utf-8", newline="\n") as out:
+                out.writelines(pieces)
+            partial.replace(output)
+        except OSError as e:
+            raise OSError(e.errno, e.strerror, output) from None  # the error names the file asked for
+        finally:
+            partial.unlink(missing_ok=True)
+    click.echo(f"{output}: {plural(count, 'paper')}", err=True)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

@@ -21,6 +21,8 @@ from rispy import RisWriter
 from app.etl.extract.latex import to_text
 from app.text.names import SPECIAL_LETTERS
 
+# Papers read at a time: a whole database is written without holding it in memory.
+BATCH = 1000
 # Words a citation key skips in a title (as Better BibTeX does): `A Survey of…` is `survey`.
 STOP_WORDS = frozenset({
     "a", "an", "the", "some", "from", "on", "in", "to", "of", "do", "with", "and", "for", "at", "by",
@@ -105,6 +107,12 @@ def read_papers(conn: sqlite3.Connection, paper_ids: Iterable[int]) -> list[Expo
                         tuple(external.get(pid, ()))) for pid in wanted if pid in papers]
 
 
+def read_in_batches(conn: sqlite3.Connection, paper_ids: Sequence[int], size: int = BATCH) -> Iterator[ExportPaper]:
+    """`read_papers`, `size` papers at a time."""
+    for start in range(0, len(paper_ids), size):
+        yield from read_papers(conn, paper_ids[start:start + size])
+
+
 # --- citation keys ------------------------------------------------------------------------
 
 def ascii_word(text: str) -> str:
@@ -124,14 +132,13 @@ def base_key(paper: ExportPaper) -> str:
 def citation_keys(papers: Iterable[ExportPaper]) -> dict[int, str]:
     """A key per paper id, unique among these papers: a key two papers share gets `a`, `b`, … on the
     second and later, ordered by title and then id, so the same papers always get the same keys."""
-    by_key: dict[str, list[ExportPaper]] = {}
-    for paper in papers:
-        by_key.setdefault(base_key(paper), []).append(paper)
+    by_key: dict[str, list[tuple[str, int]]] = {}
+    for paper in papers:  # only what orders them is kept: `papers` may be a whole database read in batches
+        by_key.setdefault(base_key(paper), []).append((paper.title or "", paper.id))
     keys = {}
     for key, group in by_key.items():
-        group.sort(key=lambda p: (p.title or "", p.id))
-        for n, paper in enumerate(group):
-            keys[paper.id] = key + _suffix(n)
+        for n, (_, paper_id) in enumerate(sorted(group)):
+            keys[paper_id] = key + _suffix(n)
     return keys
 
 
@@ -311,20 +318,33 @@ WRITERS = {"bibtex": _bib(False), "biblatex": _bib(True), "csl-json": _csl, "ris
 FORMATS = tuple(WRITERS)
 
 
-def exportable(fmt: str, papers: Iterable[ExportPaper]) -> list[ExportPaper]:
-    """The papers a format writes: the citation formats leave out papers without a title (known
+def included(fmt: str, paper: ExportPaper) -> bool:
+    """Whether a format writes a paper: the citation formats leave out papers without a title (known
     only from an abstract, nothing to cite); JSON Lines, paperdb's own format, keeps them."""
     if fmt not in WRITERS:
         raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
-    return [p for p in papers if fmt == "jsonl" or p.title is not None]
+    return fmt == "jsonl" or paper.title is not None
 
 
-def write(fmt: str, papers: Iterable[ExportPaper]) -> Iterator[str]:
-    """The text of a file of these papers (those `exportable`) in a format of FORMATS, a piece at a time."""
-    papers = exportable(fmt, papers)
-    return WRITERS[fmt](papers, citation_keys(papers))
+def write(fmt: str, papers: Iterable[ExportPaper], keys: dict[int, str] | None = None) -> Iterator[str]:
+    """The text of a file of these papers (those `included`) in a format of FORMATS, a piece at a time.
+
+    `keys` are the papers' `citation_keys`; given, they also say which papers to write, and the
+    papers are not held (`export_pieces` reads them twice instead).
+    """
+    if keys is None:
+        papers = [p for p in papers if included(fmt, p)]
+        keys = citation_keys(papers)
+    return WRITERS[fmt]((p for p in papers if p.id in keys), keys)
+
+
+def export_pieces(conn: sqlite3.Connection, fmt: str, paper_ids: Sequence[int]) -> tuple[int, Iterator[str]]:
+    """How many of these papers of the database `fmt` writes, and the file's text a piece at a time:
+    the papers are read BATCH at a time, once for their keys and once to write them."""
+    keys = citation_keys(p for p in read_in_batches(conn, paper_ids) if included(fmt, p))
+    return len(keys), write(fmt, read_in_batches(conn, paper_ids), keys)
 
 
 def export(conn: sqlite3.Connection, fmt: str, paper_ids: Sequence[int]) -> str:
     """These papers of the database as one file's text in `fmt`."""
-    return "".join(write(fmt, read_papers(conn, paper_ids)))
+    return "".join(export_pieces(conn, fmt, paper_ids)[1])
