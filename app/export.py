@@ -12,7 +12,6 @@ import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Sequence
 
 from pylatexenc.latexencode import UnicodeToLatexEncoder
@@ -36,7 +35,7 @@ LATEX_SPECIALS = {
     "_": r"\_", "~": r"\textasciitilde{}",
 }
 # Ligatures LaTeX would print as other characters (`--` an en dash, `''` a closing quote).
-LIGATURES = re.compile(r"(?<=-)(?=-)|(?<=')(?=')|(?<=`)(?=`)")
+LIGATURES = ("--", "''", "``")
 _TO_LATEX = UnicodeToLatexEncoder(non_ascii_only=True, replacement_latex_protection="braces-all",
                                   unknown_char_policy="keep", unknown_char_warning=False)
 # Identifiers written as fields of their own in BibTeX and CSL-JSON, beside DOI and arXiv.
@@ -124,8 +123,13 @@ def ascii_word(text: str) -> str:
 def base_key(paper: ExportPaper) -> str:
     """`familyYEARfirstword`: the first author's family name, the year, the first significant title word."""
     family = ascii_word(paper.authors[0].family) if paper.authors else ""
-    words = [w for w in map(ascii_word, (paper.title or "").split()) if w]
-    word = next((w for w in words if w not in STOP_WORDS), words[0] if words else "")
+    word = first = ""
+    for word in filter(None, map(ascii_word, (paper.title or "").split())):  # folded only up to the one taken
+        first = first or word
+        if word not in STOP_WORDS:
+            break
+    else:
+        word = first
     return f"{family or 'anon'}{paper.year or ''}{word}"
 
 
@@ -159,19 +163,33 @@ def latex_text(text: str, *, ascii_only: bool) -> str:
     text = " ".join(text.split())
     if ascii_only:
         text = unicodedata.normalize("NFC", text)  # `a` and a combining tilde as one `ã`, `{\\~a}`
-    return LIGATURES.sub("{}", "".join(_latex_char(c, ascii_only) for c in text))
+    text = text.translate(_BIBTEX_CHARS if ascii_only else _BIBLATEX_CHARS)
+    for pair in LIGATURES:
+        while pair in text:  # twice for `---`: `-{}-{}-`
+            text = text.replace(pair, f"{pair[0]}{{}}{pair[1]}")
+    return text
 
 
-@lru_cache(maxsize=4096)
-def _latex_char(char: str, ascii_only: bool) -> str:
-    """A character's LaTeX: `{\\'e}` for `é` where paperdb's reader reads that back as `é`; a
-    character without such a form (CJK, Thai, math symbols) stays as it is."""
-    if char in LATEX_SPECIALS:
-        return LATEX_SPECIALS[char]
-    if char.isascii() or not ascii_only:
-        return char
-    latex = _TO_LATEX.unicode_to_latex(char)
-    return latex if to_text(latex) == char else char
+class _LatexChars(dict):
+    """A `str.translate` table of each character's LaTeX, filled in as characters are met: LaTeX's
+    special characters escaped; with `ascii_only`, `{\\'e}` for `é` where paperdb's reader reads
+    that back as `é`, and a character without such a form (CJK, Thai, math symbols) as it is."""
+
+    def __init__(self, ascii_only: bool):
+        super().__init__()
+        self.ascii_only = ascii_only
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        latex = LATEX_SPECIALS.get(char, char)
+        if self.ascii_only and not char.isascii():
+            encoded = _TO_LATEX.unicode_to_latex(char)
+            latex = encoded if to_text(encoded) == char else char
+        self[code] = latex
+        return latex
+
+
+_BIBTEX_CHARS, _BIBLATEX_CHARS = _LatexChars(ascii_only=True), _LatexChars(ascii_only=False)
 
 
 def protect_case(value: str) -> str:
