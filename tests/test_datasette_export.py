@@ -72,6 +72,13 @@ def test_an_sql_query_with_a_paper_id_column_downloads_its_papers_once_each(ds):
     assert keys(fetch(ds, f"/papers.bib?{sql}").text) == ["hiltonbatch", "nakanowebgpt"]
 
 
+def test_a_table_whose_paper_ids_show_their_titles_downloads_those_papers(ds):
+    # Datasette links `authorships.bib?…&_labels=on`: the paper_id cells are then {value, label}.
+    page = fetch(ds, "/papers/authorships?paper_id=5").text
+    assert 'href="/papers/authorships.bib?paper_id=5&amp;_labels=on"' in page
+    assert keys(fetch(ds, "/papers/authorships.bib?paper_id=5&_labels=on").text) == ["hiltonbatch"]
+
+
 def test_pages_with_papers_link_the_downloads_and_other_pages_do_not(ds):
     page = fetch(ds, f"/papers/{VIEW}?_search=cobbe").text
     for extension in ("bib", "ris", "csljson"):
