@@ -227,7 +227,8 @@ def bibtex_entry(paper: ExportPaper, key: str, *, biblatex: bool = False) -> str
         ("doi", paper.first_id("doi")),
         ("eprint", arxiv),
         ("eprinttype" if biblatex else "archiveprefix", ("arxiv" if biblatex else "arXiv") if arxiv else None),
-        ("url", paper.url),
+        # Braces would end the field early; percent-encoded they are the same address.
+        ("url", paper.url.replace("{", "%7B").replace("}", "%7D") if paper.url else None),
         *((scheme, paper.first_id(scheme)) for scheme in OTHER_IDS),
         ("abstract", text(paper.abstract) if paper.abstract else None),
     ]

@@ -139,6 +139,11 @@ def test_a_sample_paper_as_bibtex(samples_db):
     assert text.endswith("make more efficient use of stale data.},\n}\n")
 
 
+def test_braces_in_a_url_are_percent_encoded_so_the_entry_still_parses():
+    odd = dataclasses.replace(PAPER, url="https://example.org/{a}b")
+    assert "  url = {https://example.org/%7Ba%7Db},\n" in "".join(write("bibtex", [odd]))
+
+
 def test_latex_escapes_read_back_as_the_same_text():
     tricky = ["João Mély Łukasz Håkan ø ß", "50% & $x^2$ a_b #1 {x} \\ ~ ^", "A ''Recipe'' -- x --- ``q''",
               "(√(5)) α-contexts LAR‐ 中文 ไทย", "Jo\u0303ao"]
