@@ -226,7 +226,7 @@ def bibtex_entry(paper: ExportPaper, key: str, *, biblatex: bool = False) -> str
         ("date" if biblatex else "year", str(paper.year) if paper.year else None),
         ("doi", paper.first_id("doi")),
         ("eprint", arxiv),
-        ("eprinttype" if biblatex else "archiveprefix", ("arxiv" if biblatex else "arXiv") if arxiv else None),
+        ("eprinttype" if biblatex else "archivePrefix", ("arxiv" if biblatex else "arXiv") if arxiv else None),
         # Braces would end the field early; percent-encoded they are the same address.
         ("url", paper.url.replace("{", "%7B").replace("}", "%7D") if paper.url else None),
         *((scheme, paper.first_id(scheme)) for scheme in OTHER_IDS),

@@ -82,7 +82,7 @@ def test_a_paper_as_bibtex_escapes_latex_and_writes_organisations_in_braces_and_
         "  year = {2023},\n"
         "  doi = {10.1/x_y},\n"
         "  eprint = {2305.20050},\n"
-        "  archiveprefix = {arXiv},\n"
+        "  archivePrefix = {arXiv},\n"
         "  url = {https://example.org/p?a=1&b=2},\n"
         "  pmid = {123},\n"
         "  abstract = {We test M{\\'e}ly's idea.},\n"
@@ -237,7 +237,7 @@ def test_real_bibtex_entries_with_accents_and_and_others(formats_db):
             "  year = {2007},\n"
             "  doi = {10.1103/physrevd.76.052005},\n"
             "  eprint = {0704.0020},\n"
-            "  archiveprefix = {arXiv},\n"
+            "  archivePrefix = {arXiv},\n"
             "  url = {https://arxiv.org/abs/0704.0020},\n") in text
 
 
