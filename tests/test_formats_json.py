@@ -113,6 +113,14 @@ def test_the_arxiv_snapshot_gives_120_papers_with_unicode_names_and_unwrapped_te
     assert sum(bool(r.doi) for r in items) == 61
 
 
+def test_a_record_listing_two_dois_keeps_both():
+    _, items = read(FORMATS / "arxiv" / "arxiv-snapshot-0704-0001-0120.jsonl")
+    record = items[32]
+    assert record.arxiv_id == "0704.0033"
+    assert [v for s, v in normalize_record(record).ids if s == "doi"] == ["10.1364/josaa.23.002578",
+                                                                         "10.1364/josaa.32.002407"]
+
+
 def test_an_old_style_arxiv_id_loses_only_its_version(tmp_path):
     line = {"id": "math/0406594", "title": "Old Style", "abstract": "An abstract.", "versions": [
         {"version": "v2", "created": "Wed, 30 Jun 2004 10:00:00 GMT"}], "authors_parsed": [["Doe", "J.", ""]]}

@@ -31,7 +31,8 @@ NOT_INHERITED = frozenset({"doi", "eprint", "eprinttype", "archiveprefix", "url"
 # Where the venue is, in order: BibLaTeX, then BibTeX fields.
 VENUE_FIELDS = ("journaltitle", "journal", "booktitle")
 YEAR = re.compile(r"\d{4}")
-ARXIV_IN_TEXT = re.compile(r"arXiv:\s*([\w.\-/]+?\d)(?:v\d+)?\b", re.IGNORECASE)
+# `arXiv:1501.04916 [physics]`, `arXiv:hep-th/9901001v2`: new-style and old-style ids.
+ARXIV_IN_TEXT = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE)
 TRUNCATION = "others"
 
 
