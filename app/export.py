@@ -292,16 +292,20 @@ def ris_record(paper: ExportPaper) -> str:
 
 def jsonl_record(paper: ExportPaper) -> dict:
     """paperdb's own JSON Lines record (README, What goes in): the fields its reader takes."""
+    firsts = {"doi": paper.first_id("doi"), "arxiv_id": paper.first_id("arxiv"), "source_id": paper.first_id("source")}
+    written = {("doi", firsts["doi"]), ("arxiv", firsts["arxiv_id"]), ("source", firsts["source_id"])}
     record = {
         "title": paper.title,
-        "authors": [{"family": p.family, "given": p.given} for p in paper.authors],
+        "authors": [{"family": p.family, "given": p.given, **({"organization": True} if p.is_organization else {})}
+                    for p in paper.authors],
+        "authors_truncated": paper.authors_truncated or None,
         "abstract": paper.abstract,
         "year": paper.year,
         "venue": paper.venue,
-        "doi": paper.first_id("doi"),
-        "arxiv_id": paper.first_id("arxiv"),
+        **firsts,
         "url": paper.url,
-        "source_id": paper.first_id("source"),
+        # Every other identifier, so that paperdb's own format loses nothing.
+        "ids": [list(i) for i in paper.ids if i not in written],
     }
     return {k: v for k, v in record.items() if v not in (None, [])}
 

@@ -27,8 +27,8 @@ ROUND_TRIP_FILES = [FORMATS_DIR / "bibtex" / "jabref-dblp-library.bib", FORMATS_
 # What each format carries back through paperdb's readers: identifier schemes (one value each),
 # and whether it marks a list cut short (`and others`).
 CARRIED_IDS = {"bibtex": {"doi", "arxiv"}, "biblatex": {"doi", "arxiv"}, "csl-json": {"doi", "pmid", "pmcid"},
-               "ris": {"doi"}, "jsonl": {"doi", "arxiv", "source"}}
-CARRIES_TRUNCATION = {"bibtex", "biblatex"}
+               "ris": {"doi"}}
+CARRIES_TRUNCATION = {"bibtex", "biblatex", "jsonl"}
 
 
 def all_papers(db: Path) -> list[ExportPaper]:
@@ -59,6 +59,8 @@ def by_title(papers: list[ExportPaper]) -> dict[str, ExportPaper]:
 
 def as_carried(paper: ExportPaper, fmt: str) -> ExportPaper:
     """The paper as far as `fmt` carries it: the first id of each scheme it has a field for."""
+    if fmt == "jsonl":  # paperdb's own format carries every identifier
+        return dataclasses.replace(paper, authors_truncated=paper.authors_truncated)
     firsts = dict(reversed([i for i in paper.ids if i[0] in CARRIED_IDS[fmt]]))
     return dataclasses.replace(paper, ids=tuple(sorted(firsts.items())),
                                authors_truncated=paper.authors_truncated and fmt in CARRIES_TRUNCATION)
@@ -120,10 +122,12 @@ def test_a_paper_as_ris_and_as_json_lines():
         "T2  - Proceedings of the ACL Workshop\nPY  - 2023\nDO  - 10.1/x_y\nUR  - https://example.org/p?a=1&b=2\n"
         "AB  - We test Mély's idea.\nER  - \n")
     assert [json.loads(line) for line in write("jsonl", [PAPER])] == [{
-        "title": PAPER.title, "authors": [{"family": "Mély", "given": "David"}, {"family": "OpenAI", "given": None},
+        "title": PAPER.title, "authors": [{"family": "Mély", "given": "David"},
+                                          {"family": "OpenAI", "given": None, "organization": True},
                                           {"family": "van der Berg", "given": "Jan"}],
-        "abstract": "We test Mély's idea.", "year": 2023, "venue": "Proceedings of the ACL Workshop",
-        "doi": "10.1/x_y", "arxiv_id": "2305.20050", "url": "https://example.org/p?a=1&b=2"}]
+        "authors_truncated": True, "abstract": "We test Mély's idea.", "year": 2023,
+        "venue": "Proceedings of the ACL Workshop", "doi": "10.1/x_y", "arxiv_id": "2305.20050",
+        "url": "https://example.org/p?a=1&b=2", "ids": [["pmid", "123"]]}]
 
 
 def test_a_sample_paper_as_bibtex(samples_db):
@@ -241,7 +245,7 @@ def test_real_bibtex_entries_with_accents_and_and_others(formats_db):
             "  url = {https://arxiv.org/abs/0704.0020},\n") in text
 
 
-def test_braced_organisations_round_trip_in_bibtex_and_csl_json_but_not_in_ris(tmp_path):
+def test_braced_organisations_round_trip_in_bibtex_csl_json_and_json_lines_but_not_in_ris(tmp_path):
     # Better BibTeX's `{Fredensborg Kommune} and {NIRAS A/S}`: only the braces say they are organisations.
     _, items = extract(FORMATS_DIR / "bibtex" / "bbt-biblatex-bulk-export.bib")
     entry = next(r for r in items if r.line == 70)
@@ -254,7 +258,7 @@ def test_braced_organisations_round_trip_in_bibtex_and_csl_json_but_not_in_ris(t
     for fmt in FORMATS:
         (tmp_path / fmt).mkdir()
         [again] = all_papers(round_trip(db, fmt, tmp_path / fmt))
-        expected = organisations if fmt in ("bibtex", "biblatex", "csl-json") else tuple(
+        expected = organisations if fmt in ("bibtex", "biblatex", "csl-json", "jsonl") else tuple(
             dataclasses.replace(p, is_organization=False) for p in organisations)
         assert (fmt, again.authors) == (fmt, expected)
 
