@@ -556,10 +556,11 @@ def export_cmd(db, fmt, text, author, year_from, year_to, ids_file, output):
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--title", default=None, help="The title on every page  [default: the database file's name]")
 @click.argument("datasette_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_obj
 @friendly_errors
-def serve(db, host, port, datasette_args):
+def serve(db, host, port, title, datasette_args):
     """Browse and search the database in Datasette.
 
     Serves the database with paperdb's metadata: descriptions of every table and
@@ -570,7 +571,7 @@ def serve(db, host, port, datasette_args):
 
     \b
     Example:
-        paperdb serve --port 8001
+        paperdb serve --port 8001 --title "Our lab's papers"
         paperdb --db data/papers.db serve --setting sql_time_limit_ms 5000
     """
-    sys.exit(serve_datasette(db, host, port, datasette_args))
+    sys.exit(serve_datasette(db, host, port, datasette_args, title))
