@@ -1,7 +1,7 @@
 """The schema: SQLModel tables, one per entity, each column described.
 
 This is a public contract: people write SQL against these tables. The column
-descriptions here are the single source for the README's schema section and the
+descriptions here are the single source for docs/schema.md and the
 Datasette metadata (`app.docs`). FTS5 tables and their triggers are not models:
 they live as literal SQL in the migrations (see `app.fts`).
 """

@@ -12,8 +12,8 @@ from app.cli import main
 from app.db import connect
 from app.etl import load_authors, resolve
 from app.etl.load import run_import
-from app.etl.names import coauthor_key
 from app.search.caches import caches_are_current
+from app.text.names import coauthor_key
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, SAMPLES, copied, db_content, query
 
 SAME_PERSON = [

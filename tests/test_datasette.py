@@ -178,6 +178,13 @@ def test_serve_runs_datasette_on_the_database_mutable_with_the_metadata(tmp_path
                        "--port", "8001", "--setting", "default_cache_ttl", "0", "--setting", "sql_time_limit_ms", "5000"]
 
 
+def test_pages_name_the_database_served_and_never_call_it_the_sample(samples_db):
+    page = asyncio.run(datasette(samples_db).client.get("/")).text
+    assert "papers (paperdb)" in page and "source_files table lists each one" in page and "sample" not in page
+    titled = Datasette([str(samples_db)], metadata=metadata(samples_db.stem, title="Our lab's papers"))
+    assert "<title>Our lab&#39;s papers" in asyncio.run(titled.client.get("/")).text
+
+
 def test_serve_first_brings_an_older_database_to_the_current_schema_in_wal_mode(tmp_path):
     db = tmp_path / "papers.db"
     migrate(db, "0002")

@@ -10,7 +10,7 @@ import pytest
 
 from app import workers
 from app.db import chunked, connect, write_transaction
-from app.etl.clean import repair_text
+from app.text.clean import repair_text
 from app.query import AmbiguousAuthor, LikelySame, NameVariant, PaperDB, PaperSource, QueryError, fts_query
 from app.search import ranker
 from app.search import lists as search_lists

@@ -23,8 +23,8 @@ from app.db import connect, ensure_schema, refusal, write_transaction
 from app.etl.extract import FileRejected, extract
 from app.etl.load_authors import assign_provisional, queue_blocks, queue_if_rules_changed, resolve_pending
 from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, remove_file_sources
-from app.etl.normalize import CleanRecord, RecordError, normalize_record
-from app.etl.records import Reject
+from app.text.normalize import CleanRecord, RecordError, normalize_record
+from app.text.records import Reject
 from app.etl.resolve import Overrides, load_overrides
 from app.search.caches import caches_are_current
 from app.search.index import batched_fts, defer_indexing, index_deferred, optimize_after_bulk_load

@@ -21,8 +21,8 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 from app import workers
 from app.db import chunked, connect, placeholders, write_transaction
 from app.etl import resolve
-from app.etl.names import coauthor_key, coauthor_key_in_block, fold
-from app.etl.records import AuthorshipRow
+from app.text.names import coauthor_key, coauthor_key_in_block, fold
+from app.text.records import AuthorshipRow
 from app.etl.resolve import (RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, typo_candidate,
                              typo_key_pairs)
 from app.search.index import batched_fts

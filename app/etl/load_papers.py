@@ -12,11 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from app.db import chunked, placeholders
-from app.etl.names import block_key
+from app.text.names import block_key
 from rapidfuzz import fuzz
 
-from app.etl.normalize import CleanRecord, abstract_keys, fold_text, text_key
-from app.etl.records import AuthorshipRow, Mention
+from app.text.normalize import CleanRecord, abstract_keys, fold_text, text_key
+from app.text.records import AuthorshipRow, Mention
 
 # Abstracts at least this similar (rapidfuzz ratio, 0-100, on folded text) are one paper's:
 # a fixed typo or a lost sentence end stays above it; two different abstracts sit far below.

@@ -49,8 +49,8 @@ from typing import AbstractSet, Hashable, Iterable, NamedTuple, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
-from app.etl import names
-from app.etl.names import (
+from app.text import names
+from app.text.names import (
     RULE_SCORES,
     Compatibility,
     block_key,

@@ -11,15 +11,15 @@ from typing import Iterator
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from app.etl.clean import repair_text
-from app.etl.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
+from app.text.clean import repair_text
+from app.text.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.query.records import AuthorLookup, AuthorPaper, AuthorProfile, AuthorRef, Coauthor, LikelySame, NameVariant
 from app.query.values import is_id, row_limit, whole_number
 from app.search.text import QueryError
 
 NAME_WORD = re.compile(r"[^\W_]+")
 # Author resolution scores (0..1) for matches that are not a given-name rule of
-# `app.etl.names.RULE_SCORES`: only the order matters, they rank below every rule.
+# `app.text.names.RULE_SCORES`: only the order matters, they rank below every rule.
 FAMILY_ONLY_SCORE = 0.5  # a family name typed alone matches everyone in the block
 NAME_WORDS_SCORE = 0.5  # the typed words all occur in the display name (authors_fts)
 TYPO_FACTOR = 0.6  # a match through a typo in the family or first given name

@@ -96,6 +96,22 @@ class PaperDB:
         paper_id = papers.find_paper(self.conn, str(id_or_title).strip())
         return None if paper_id is None else papers.paper_detail(self.conn, paper_id)
 
+    def paper_id(self, text: str) -> int | None:
+        """The paper a paper id or an external id names (`doi:…`, `arxiv:…`, `pmid:…`, or a bare DOI,
+        arXiv id or source key), or None."""
+        return papers.paper_id(self.conn, text)
+
+    def select(self, *, search: str | None = None, author: str | None = None, year_from: int | None = None,
+               year_to: int | None = None, ids: Sequence[str] | None = None) -> list[int]:
+        """The ids of the papers that meet every condition given, ascending; every paper when none is.
+
+        `search` is a plain-words search as `search()` runs it, `author` a name resolved as by
+        `author()` (an ambiguous one raises `AmbiguousAuthor`), the years keep papers with a known
+        year in range, and `ids` are paper ids or external ids as `paper_id()` reads them (one
+        that names no paper raises QueryError).
+        """
+        return self._searches.select(search=search, author=author, year_from=year_from, year_to=year_to, ids=ids)
+
     def stats(self, *, top: int = 10) -> dict:
         """Row counts per table, the most prolific authors, papers per year where known, the last imports."""
         return stats.stats(self.conn, top)

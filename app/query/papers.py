@@ -3,21 +3,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Sequence
 
-from app.etl.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
+from app.text.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
 from app.query.records import PaperAuthor, PaperDetail, PaperSource
 from app.query.values import is_id
 from app.search.text import QueryError, fts_query
 
-# Identifier schemes of `paper_ids` (see app.etl.normalize.normalize_ids).
+# Identifier schemes of `paper_ids` (see app.text.normalize.normalize_ids).
 ID_SCHEMES = ("doi", "arxiv", "pmid", "pmcid", "openalex", "source")
 
 
-def find_paper(conn: sqlite3.Connection, text: str) -> int | None:
-    """The id of the paper typed text names (an id, an external id, an exact title, else the best
-    title match for its words); None if nothing matches."""
-    if not text:
-        raise QueryError("empty paper: give a paper id, an external id or a title")
+def paper_id(conn: sqlite3.Connection, text: str) -> int | None:
+    """The paper a paper id or an external id names, or None (see `PaperDB.paper_id`)."""
+    text = text.strip()
     if is_id(text):
         row = conn.execute("SELECT id FROM papers WHERE id = ?", (int(text),)).fetchone()
         if row:
@@ -31,8 +30,17 @@ def find_paper(conn: sqlite3.Connection, text: str) -> int | None:
         "(SELECT value ->> 0, value ->> 1 FROM json_each(:ids)) ORDER BY paper_id LIMIT 1",
         {"ids": json.dumps(wanted)},
     ).fetchone()
-    if row:
-        return row[0]
+    return row[0] if row else None
+
+
+def find_paper(conn: sqlite3.Connection, text: str) -> int | None:
+    """The id of the paper typed text names (an id, an external id, an exact title, else the best
+    title match for its words); None if nothing matches."""
+    if not text:
+        raise QueryError("empty paper: give a paper id, an external id or a title")
+    found = paper_id(conn, text)
+    if found is not None:
+        return found
     row = conn.execute("SELECT id FROM papers WHERE title_key = ? ORDER BY id LIMIT 1",
                             (text_key(text),)).fetchone()
     if row:
@@ -45,6 +53,18 @@ def find_paper(conn: sqlite3.Connection, text: str) -> int | None:
         "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rank, rowid LIMIT 1", (match,)
     ).fetchone()
     return row[0] if row else None
+
+def papers_named(conn: sqlite3.Connection, ids: Sequence[str]) -> set[int]:
+    """The papers these ids name (blank lines skipped); QueryError for the first that names none."""
+    found = set()
+    for n, text in enumerate(ids, 1):
+        if text.strip():
+            named = paper_id(conn, text)
+            if named is None:
+                raise QueryError(f"no paper has the id {text.strip()!r} (line {n})")
+            found.add(named)
+    return found
+
 
 def paper_detail(conn: sqlite3.Connection, paper_id: int) -> PaperDetail:
     """Everything known about a paper."""

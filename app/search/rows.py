@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from app.db import chunked, placeholders
-from app.etl.names import SPECIAL_LETTERS
+from app.text.names import SPECIAL_LETTERS
 
 
 def _author_label(display: str, mention: str) -> str:

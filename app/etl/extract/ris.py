@@ -12,7 +12,7 @@ import rispy
 
 from app.etl.extract.source import Source
 from app.etl.extract.text import FileRejected, legacy_text, oversized
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 FORMAT = "ris"
 TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
