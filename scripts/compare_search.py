@@ -44,7 +44,7 @@ def recorded(db: str, corpus: str) -> dict:
                                       for offset in (0, 20)]])
         for q, name in zip(queries[:FILTERED], lookups):
             out["filtered"].append([q, name, [h.as_dict() for h in pdb.search(q, year_from=2015, year_to=2020)],
-                                    _or_error(lambda: [h.as_dict() for h in pdb.search(q, author=name)])])
+                                    _or_error(lambda q=q, name=name: [h.as_dict() for h in pdb.search(q, author=name)])])
         for name in lookups:
             out["author"].append([name, pdb.author(name).as_dict()])
     return out

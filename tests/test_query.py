@@ -16,7 +16,7 @@ from app.search import ranker
 from app.search import lists as search_lists
 from app.search.bm25 import RANK_SQL, WEIGHTS
 from app.search.scratch import ScratchIndex
-from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, copied, query, searched
+from tests.conftest import MANNING_PAPERS, ABSTRACTS_DUMP, PROFILE_DUMP, copied, query, searched
 
 SIMPLEQA = "Measuring short-form factuality in large language models"
 HOSTILE = [
@@ -597,26 +597,6 @@ def test_lists_ranked_by_two_processes_are_the_lists_ranked_by_one(listed_db, mo
 
 # `Chris Manning` and `Christopher D. Manning` share one co-author: a nickname with an added
 # middle initial needs two, so resolution keeps them apart and records a candidate.
-MANNING_PAPERS = [
-    {"title": "Parsing One", "year": 2012, "authors": ["Manning, Christopher D.", "Bauer, John", "Socher, Richard"]},
-    {"title": "Parsing Two", "year": 2013, "authors": ["Manning, Christopher D.", "Socher, Richard"]},
-    {"title": "Parsing Three", "year": 2014, "authors": ["Manning, Christopher D.", "Angeli, Gabor"]},
-    {"title": "Tagging", "year": 2015, "authors": ["Manning, Chris", "Bauer, John"]},
-    {"title": "Retrieval", "year": 2016, "authors": ["Manning, Sarah", "Doe, Jane"]},
-]
-
-
-@pytest.fixture(scope="module")
-def manning_db(tmp_path_factory):
-    from app.etl.load import run_import
-
-    folder = tmp_path_factory.mktemp("manning")
-    papers = folder / "papers.jsonl"
-    papers.write_text("".join(json.dumps(p) + "\n" for p in MANNING_PAPERS), encoding="utf-8")
-    run_import(folder / "p.db", [papers])
-    return folder / "p.db"
-
-
 def test_a_found_author_names_the_larger_author_it_may_be_part_of(manning_db):
     with PaperDB(manning_db) as pdb:
         found = pdb.author("Chris Manning")

@@ -49,7 +49,7 @@ def read(source: Source) -> Iterator[Record | Reject]:
 def _chunks(source: Source) -> Iterator[tuple[int, list[str], bool]]:
     """Each record's first line number, its lines, and whether it ends with `ER  -`."""
     start, lines = 0, []
-    for n, text, raw in map(lambda line: legacy_text(*line), source.lines):
+    for n, text, _raw in map(lambda line: legacy_text(*line), source.lines):
         text = text.lstrip("\ufeff").rstrip()
         tag = TAG.match(text)
         if tag and tag.group(1) == START:
