@@ -14,6 +14,8 @@ import click
 
 from app.db import DB_ENV, DEFAULT_DB, DatabaseError, migrate, refusal, upgrade_notice
 from app.etl.load import run_import
+from app.export import FORMATS as EXPORT_FORMATS
+from app.export import export_pieces
 from app.lock import import_lock
 from app.query import HIGHLIGHT, AuthorLookup, Hit, PaperDB, PaperDetail, QueryError
 from app.serve import serve_datasette  # Datasette itself is imported only when serving
@@ -100,7 +102,10 @@ def migrate_cmd(db, revision):
 def import_cmd(db, paths, overrides, as_json, wait, rehash):
     """Load dump files (or folders of them) into the database.
 
-    Formats are detected per file: profile dumps, abstracts dumps and JSON Lines.
+    Each file's format is detected from its content: profile and abstracts dumps,
+    JSON Lines, BibTeX/BibLaTeX, RIS, CSL-JSON, arXiv snapshots, OpenAlex and
+    Crossref works, PubMed XML; any of them gzip-compressed. A file that fits no
+    format is rejected whole.
     Files already loaded are skipped (same size and modification time, or same
     content); a changed file replaces what it gave before.
     Bad records are kept in the `rejects` table and reported; the rest loads.
@@ -452,7 +457,7 @@ def sql(db, query, params, limit, fmt):
     """Run one read-only SQL statement; anything that would write is refused (exit code 2).
 
     Values are bound with `?` and `-p VALUE`, never pasted into the SQL. Exit code 1
-    when the query returns no rows. The schema is in the README.
+    when the query returns no rows. The schema is in docs/schema.md.
 
     \b
     Example:
@@ -501,13 +506,61 @@ def authors(db, candidates, limit, fmt):
     finish(bool(rows), "no authors" if not candidates else "no candidate pairs")
 
 
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="bibtex", show_default=True,
+              help="bibtex and biblatex for LaTeX, csl-json for pandoc and Zotero, ris for EndNote, "
+                   "jsonl for paperdb's own import.")
+@click.option("--search", "text", help="Only papers matching these words (as `paperdb search`).")
+@click.option("--author", help="Only papers by this author (a name as you would type it, or an id).")
+@click.option("--year-from", type=int, help="Only papers from this year on (papers with a known year).")
+@click.option("--year-to", type=int, help="Only papers up to this year (papers with a known year).")
+@click.option("--ids", "ids_file", type=click.Path(exists=True, dir_okay=False),
+              help="Only the papers named in this file: one paper id or external id (doi:…, arxiv:…) a line.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.pass_obj
+@friendly_errors
+def export_cmd(db, fmt, text, author, year_from, year_to, ids_file, output):
+    """Write papers as BibTeX, BibLaTeX, CSL-JSON, RIS or JSON Lines.
+
+    Every paper, or those meeting all the conditions given. Citation keys are
+    `familyYEARfirstword` (`lightman2023lets`), with a, b, … when two papers would share
+    one. Papers known only from an abstract have nothing to cite: only jsonl writes
+    them. Exit code 1 when no paper is selected.
+
+    \b
+    Example:
+        paperdb export --format bibtex --author "John Schulman" -o schulman.bib
+        paperdb export --format csl-json --search "process supervision" --year-from 2020
+    """
+    ids = Path(ids_file).read_text(encoding="utf-8").splitlines() if ids_file else None
+    with PaperDB(db) as pdb:
+        paper_ids = pdb.select(search=text, author=author, year_from=year_from, year_to=year_to, ids=ids)
+        count, pieces = export_pieces(pdb.conn, fmt, paper_ids)
+        finish(count > 0, "no papers selected" + (" (with a title)" if paper_ids else ""))
+        if output is None:
+            for piece in pieces:
+                click.echo(piece, nl=False)
+            return
+        partial = Path(f"{output}.partial")  # a file half written is never left under the name asked for
+        try:
+            with partial.open("w", encoding="utf-8", newline="\n") as out:
+                out.writelines(pieces)
+            partial.replace(output)
+        except OSError as e:
+            raise OSError(e.errno, e.strerror, output) from None  # the error names the file asked for
+        finally:
+            partial.unlink(missing_ok=True)
+    click.echo(f"{output}: {plural(count, 'paper')}", err=True)
+
+
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--title", default=None, help="The title on every page  [default: the database file's name]")
 @click.argument("datasette_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_obj
 @friendly_errors
-def serve(db, host, port, datasette_args):
+def serve(db, host, port, title, datasette_args):
     """Browse and search the database in Datasette.
 
     Serves the database with paperdb's metadata: descriptions of every table and
@@ -518,7 +571,7 @@ def serve(db, host, port, datasette_args):
 
     \b
     Example:
-        paperdb serve --port 8001
+        paperdb serve --port 8001 --title "Our lab's papers"
         paperdb --db data/papers.db serve --setting sql_time_limit_ms 5000
     """
-    sys.exit(serve_datasette(db, host, port, datasette_args))
+    sys.exit(serve_datasette(db, host, port, datasette_args, title))

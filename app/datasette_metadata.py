@@ -28,7 +28,8 @@ VIEW_COLUMNS = {"paper_id": ("paper_search", "paper_id"), "title": ("papers", "t
 # better, and the precomputed one-word searches.
 # Datasette hides the FTS tables and their shadow tables by itself.
 HIDDEN = ("alembic_version", "fts_deferred", "paper_search", "pending_blocks", "search_terms", "search_top",
-          "search_top_source", "search_changes", "search_postings", "search_lengths", "override_blocks", "resolver_rules")
+          "search_top_source", "search_changes", "search_postings", "search_lengths", "search_formats", "override_blocks",
+          "resolver_rules")
 
 TABLE_OPTIONS = {
     VIEW: {"fts_table": "paper_search_fts", "fts_pk": "paper_id", "facets": ["year", "venue"], "sort": "paper_id"},
@@ -117,8 +118,9 @@ def _html(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
 
 
-def metadata(database: str = "papers") -> dict:
-    """Datasette metadata for a paperdb database served under the name `database`."""
+def metadata(database: str = "papers", title: str | None = None) -> dict:
+    """Datasette metadata for a paperdb database served under the name `database` (the file's
+    name without `.db`); the title is `title`, or the database's name."""
     docs = {name: (doc, {c: d for c, _, d in cols}) for name, doc, cols in tables()}
     tables_meta = {
         VIEW: {"description_html": _html(VIEW_DESCRIPTION),
@@ -132,19 +134,19 @@ def metadata(database: str = "papers") -> dict:
         tables_meta[name].update(options)
     # A copy: Datasette writes into the metadata it is given (query names).
     return copy.deepcopy({
-        "title": "paperdb",
+        "title": title or f"{database} (paperdb)",
         "description": ("Research papers loaded from paper dumps by paperdb: titles, authors resolved into "
                         "people, abstracts, and the import ledger. Search titles, authors and abstracts at once "
                         f"in {VIEW}, or start from one of the queries."),
-        "source": "Paper dumps loaded by paperdb (the sample: the project's sample dumps, data/samples/)",
+        "source": f"Files loaded by paperdb into {database}.db: the source_files table lists each one",
         "license": "Titles, author lists and abstracts remain under their authors' and publishers' terms",
         "databases": {database: {"tables": tables_meta, "queries": QUERIES}},
     })
 
 
-def metadata_json(database: str = "papers") -> str:
+def metadata_json(database: str = "papers", title: str | None = None) -> str:
     """The metadata as the JSON text Datasette reads."""
-    return json.dumps(metadata(database), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(metadata(database, title), indent=2, ensure_ascii=False) + "\n"
 
 
 if __name__ == "__main__":

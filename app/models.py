@@ -1,7 +1,7 @@
 """The schema: SQLModel tables, one per entity, each column described.
 
 This is a public contract: people write SQL against these tables. The column
-descriptions here are the single source for the README's schema section and the
+descriptions here are the single source for docs/schema.md and the
 Datasette metadata (`app.docs`). FTS5 tables and their triggers are not models:
 they live as literal SQL in the migrations (see `app.fts`).
 """
@@ -299,7 +299,7 @@ class SearchTop(SQLModel, table=True):
     """The best papers of the commonest search words, best first: what a search ranked by that word returns.
 
     FTS5 ranks every paper that matches a search, a second for a word in most of a million
-    papers. `app.etl.search_lists` ranks each common word once instead, and keeps the lists
+    papers. `app.search.lists` ranks each common word once instead, and keeps the lists
     exact after each import by re-scoring what changed. Used only while
     `search_top_source` matches the search index as it is.
     """
@@ -322,7 +322,7 @@ class SearchTopSource(SQLModel, table=True):
     fts_structure: bytes = Field(description="`paper_search_fts`'s structure record then; every write to the index changes it.")
     papers: int = Field(description="How many papers the index held then.")
     tokens: int = Field(description="How many tokens the index held then, all columns (bm25's average length comes from it).")
-    depth: int = Field(description="Papers a list must hold for certain; lists keep up to `app.etl.search_lists.TOP_SPARE` more.")
+    depth: int = Field(description="Papers a list must hold for certain; lists keep up to `app.search.lists.TOP_SPARE` more.")
     min_papers: int = Field(description="Words in at least this many papers have a list.")
     changed_papers: int = Field(description="Papers changed since the lists were last ranked in full (updates since add up).")
 
@@ -330,7 +330,7 @@ class SearchTopSource(SQLModel, table=True):
 class SearchPosting(SQLModel, table=True):
     """Every paper of a word that has a list, with its weighted hits: one row per 65,536 paper ids.
 
-    A search of several common words is ranked from these (`app.postings`) with FTS5's own
+    A search of several common words is ranked from these (`app.search.postings`) with FTS5's own
     bm25 arithmetic, instead of FTS5 scoring each of the hundred thousand papers they match.
     Kept with the lists and used only while `search_top_source` matches the search index.
     """
@@ -349,6 +349,18 @@ class SearchLength(SQLModel, table=True):
     __tablename__ = "search_lengths"
     chunk: int = Field(primary_key=True, description="Paper ids from chunk * 65536 up to the next chunk.")
     tokens: bytes = Field(description="Tokens of each paper id in the chunk, 32-bit little-endian (0: no paper).")
+
+
+class SearchFormat(SQLModel, table=True):
+    """The format of each search cache's rows (`search_top` with its tables, `search_postings` with `search_lengths`).
+
+    A search reads a cache only while its version here is the one the code reads
+    (`app.search.caches.CACHES`); an import whose code has another ranks every cache again in full.
+    """
+
+    __tablename__ = "search_formats"
+    cache: str = Field(primary_key=True, description="`search_top` or `search_postings`.")
+    version: int = Field(description="The format the cache's rows were last written in.")
 
 
 class SearchChange(SQLModel, table=True):

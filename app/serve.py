@@ -33,7 +33,7 @@ def datasette_command(db: Path, metadata: Path, host: str, port: int, extra: tup
             "--setting", "default_cache_ttl", "0", *extra]
 
 
-def serve_datasette(db: Path, host: str, port: int, extra: tuple[str, ...]) -> int:
+def serve_datasette(db: Path, host: str, port: int, extra: tuple[str, ...], title: str | None = None) -> int:
     """Serve the database in Datasette until it stops; its exit code."""
     if importlib.util.find_spec("datasette") is None:
         raise click.ClickException("Datasette is not installed: pip install '.[datasette]' (in the paperdb folder)")
@@ -41,7 +41,7 @@ def serve_datasette(db: Path, host: str, port: int, extra: tuple[str, ...]) -> i
     with tempfile.TemporaryDirectory(prefix="paperdb-serve-") as tmp:
         metadata = Path(tmp) / "metadata.json"
         # Datasette names the database after the file, and metadata is keyed by that name.
-        metadata.write_text(metadata_json(db.stem), encoding="utf-8")
+        metadata.write_text(metadata_json(db.stem, title), encoding="utf-8")
         proc = subprocess.Popen(datasette_command(db, metadata, host, port, extra))
         # Ctrl-C reaches Datasette too (same process group); SIGTERM (systemd stop) is passed on.
         signal.signal(signal.SIGTERM, lambda *_: proc.terminate())

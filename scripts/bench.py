@@ -305,8 +305,8 @@ def bench_size(workdir: Path, papers: int, with_sqlite_utils: bool) -> dict:
 
 
 def machine() -> dict:
-    mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "?")
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    mem = next((line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")), "?")
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 2**20, 1) if mem != "?" else mem,
             "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
             "load_average_at_end": tuple(round(x, 2) for x in os.getloadavg())}

@@ -48,11 +48,11 @@ from typing import Hashable, Mapping, Sequence
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from app.etl.clean import repair_text  # noqa: E402
+from app.text.clean import repair_text  # noqa: E402
 from app.etl.load import run_import  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
-from app.etl.names import PARTICLES, coauthor_key, fold, given_tokens, nickname_table, parse_author_pairs  # noqa: E402
+from app.text.names import PARTICLES, coauthor_key, fold, given_tokens, nickname_table, parse_author_pairs  # noqa: E402
 from app.etl.resolve import MentionRef, Overrides, load_overrides, resolve_all  # noqa: E402
 from app.etl.title_words import title_words  # noqa: E402
 

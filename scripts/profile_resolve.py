@@ -36,11 +36,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from app.etl.extract import extract  # noqa: E402
-from app.etl.names import block_key, coauthor_key  # noqa: E402
-from app.etl.normalize import RecordError, normalize_record  # noqa: E402
-from app.etl.records import Mention, Reject  # noqa: E402
 from app.etl.resolve import MentionRef, Overrides, with_links  # noqa: E402
 from app.etl.title_words import title_words  # noqa: E402
+from app.text.names import block_key, coauthor_key  # noqa: E402
+from app.text.normalize import RecordError, normalize_record  # noqa: E402
+from app.text.records import Mention, Reject  # noqa: E402
 
 
 def input_files(paths: list[Path]) -> list[Path]:

@@ -1,6 +1,7 @@
 """Shared fixtures: real SQLite files in tmp dirs, built from the bundled sample dumps."""
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -108,3 +109,22 @@ def samples_db(tmp_path_factory) -> Path:
     report = run_import(db, [SAMPLES])
     assert report.status == "ok", report.as_dict()
     return db
+
+
+MANNING_PAPERS = [
+    {"title": "Parsing One", "year": 2012, "authors": ["Manning, Christopher D.", "Bauer, John", "Socher, Richard"]},
+    {"title": "Parsing Two", "year": 2013, "authors": ["Manning, Christopher D.", "Socher, Richard"]},
+    {"title": "Parsing Three", "year": 2014, "authors": ["Manning, Christopher D.", "Angeli, Gabor"]},
+    {"title": "Tagging", "year": 2015, "authors": ["Manning, Chris", "Bauer, John"]},
+    {"title": "Retrieval", "year": 2016, "authors": ["Manning, Sarah", "Doe, Jane"]},
+]
+
+
+@pytest.fixture(scope="module")
+def manning_db(tmp_path_factory):
+    """Christopher D. Manning on three papers, Chris Manning on one (a co-author shared), another Manning."""
+    folder = tmp_path_factory.mktemp("manning")
+    papers = folder / "papers.jsonl"
+    papers.write_text("".join(json.dumps(p) + "\n" for p in MANNING_PAPERS), encoding="utf-8")
+    run_import(folder / "p.db", [papers])
+    return folder / "p.db"

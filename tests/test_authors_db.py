@@ -12,8 +12,8 @@ from app.cli import main
 from app.db import connect
 from app.etl import load_authors, resolve
 from app.etl.load import run_import
-from app.etl.names import coauthor_key
-from app.ranking import search_top_is_current
+from app.search.caches import caches_are_current
+from app.text.names import coauthor_key
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, SAMPLES, copied, db_content, query
 
 SAME_PERSON = [
@@ -197,7 +197,7 @@ def test_new_resolution_rules_re_resolve_every_block_on_the_next_import(tmp_path
     # Authors changed in the search index, so the search lists were ranked again.
     assert "search lists" in report.phases
     with closing(connect(db)) as conn:
-        assert search_top_is_current(conn)
+        assert caches_are_current(conn)
 
 
 TYPO_PAPERS = [

@@ -10,7 +10,7 @@ from ftfy.badness import BADNESS_RE, is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.etl.clean import (
+from app.text.clean import (
     BADNESS_REACH,
     FTFY_CONFIG,
     _fix_text,

@@ -84,7 +84,7 @@ def test_empty_search_is_a_clear_error(samples_db):
 
 
 def test_every_command_has_help_with_an_example():
-    for name, command in main.commands.items():
+    for name in main.commands:
         result = run(name, "--help")
         assert result.exit_code == 0 and "Example:" in result.output, name
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from app import cli
 from app.cli import main
 from tests.conftest import query
-from tests.test_query import HOSTILE, SIMPLEQA, manning_db, snapshot  # noqa: F401 (a fixture)
+from tests.test_query import HOSTILE, SIMPLEQA, snapshot
 
 INJECTIONS = ["'; DROP TABLE papers; --", "1 OR 1=1", "\" OR \"\"=\"", "Robert'); DELETE FROM authors;--",
               "x' UNION SELECT sql FROM sqlite_master --", "NEAR(", "(", '"']

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from app.etl.search_index import INDEXES
+from app.search.index import INDEXES
 from tests.conftest import ROOT, db_content, generate_corpus, query
 
 pytestmark = pytest.mark.slow  # SIGKILLed subprocess imports

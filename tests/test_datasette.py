@@ -150,7 +150,7 @@ def test_fts_shadow_tables_and_internals_are_hidden(ds):
     shadows = {f"{f}_{s}" for f in fts for s in ("config", "data", "docsize", "idx")}
     assert hidden == fts | shadows | {"alembic_version", "fts_deferred", "paper_search", "pending_blocks",
                                       "search_terms", "search_top", "search_top_source", "search_changes", "search_postings",
-                                      "search_lengths", "override_blocks",
+                                      "search_lengths", "search_formats", "override_blocks",
                                       "resolver_rules"}
 
 
@@ -176,6 +176,13 @@ def test_serve_runs_datasette_on_the_database_mutable_with_the_metadata(tmp_path
     cmd = app.serve.datasette_command(db, meta, "127.0.0.1", 8001, ("--setting", "sql_time_limit_ms", "5000"))
     assert cmd[1:] == ["-m", "datasette", "serve", str(db), "--metadata", str(meta), "--host", "127.0.0.1",
                        "--port", "8001", "--setting", "default_cache_ttl", "0", "--setting", "sql_time_limit_ms", "5000"]
+
+
+def test_pages_name_the_database_served_and_never_call_it_the_sample(samples_db):
+    page = asyncio.run(datasette(samples_db).client.get("/")).text
+    assert "papers (paperdb)" in page and "source_files table lists each one" in page and "sample" not in page
+    titled = Datasette([str(samples_db)], metadata=metadata(samples_db.stem, title="Our lab's papers"))
+    assert "<title>Our lab&#39;s papers" in asyncio.run(titled.client.get("/")).text
 
 
 def test_serve_first_brings_an_older_database_to_the_current_schema_in_wal_mode(tmp_path):

@@ -9,8 +9,8 @@ import pytest
 
 from app.etl.extract import FileRejected, extract
 from app.etl.load import run_import
-from app.etl.normalize import normalize_record
-from app.etl.records import Record, Reject
+from app.text.normalize import normalize_record
+from app.text.records import Record, Reject
 from tests.conftest import FIXTURES, query
 from tests.imported import imported
 
@@ -93,6 +93,16 @@ def test_eprint_with_eprinttype_arxiv_is_an_arxiv_id_without_version():
     record = at(items, 94)
     assert (record.title, record.arxiv_id) == ("Higher-Dimensional Algebra V: 2-Groups", "math/0307200v3")
     assert ("arxiv", "math/0307200") in normalize_record(record).ids
+
+
+@pytest.mark.parametrize("journal, arxiv_id", [("arXiv:1501.04916 [physics]", "1501.04916"),
+                                              ("arXiv preprint arXiv:hep-th/9901001v2", "hep-th/9901001"),
+                                              ("Journal of Physics", None)])
+def test_an_arxiv_id_in_the_journal_field_is_read_whole(tmp_path, journal, arxiv_id):
+    f = tmp_path / "one.bib"
+    f.write_text(f"@article{{k,\n  title = {{A Title}},\n  author = {{Doe, Jane}},\n  journal = {{{journal}}}\n}}\n")
+    _, [record] = extract(f)
+    assert record.arxiv_id == arxiv_id
 
 
 def test_google_scholar_names_keep_their_suffix_and_order():

@@ -8,8 +8,8 @@ import pytest
 
 from app.etl.extract import FileRejected, extract
 from app.etl.load import run_import
-from app.etl.normalize import normalize_record
-from app.etl.records import Record, Reject
+from app.text.normalize import normalize_record
+from app.text.records import Record, Reject
 from app.query import PaperDB
 from tests.conftest import FIXTURES, query
 
@@ -111,6 +111,14 @@ def test_the_arxiv_snapshot_gives_120_papers_with_unicode_names_and_unwrapped_te
     assert items[1].abstract.startswith("We describe a new algorithm, the (k,ℓ)-pebble game with colors")  # $(k,\ell)$
     assert ("Evans II", "Neal J.") in items[8].author_pairs  # the suffix in the third slot
     assert sum(bool(r.doi) for r in items) == 61
+
+
+def test_a_record_listing_two_dois_keeps_both():
+    _, items = read(FORMATS / "arxiv" / "arxiv-snapshot-0704-0001-0120.jsonl")
+    record = items[32]
+    assert record.arxiv_id == "0704.0033"
+    assert [v for s, v in normalize_record(record).ids if s == "doi"] == ["10.1364/josaa.23.002578",
+                                                                         "10.1364/josaa.32.002407"]
 
 
 def test_an_old_style_arxiv_id_loses_only_its_version(tmp_path):

@@ -6,8 +6,8 @@ import pytest
 
 from app.etl.extract import FileRejected, extract
 from app.etl.load import run_import
-from app.etl.normalize import normalize_record
-from app.etl.records import Record, Reject
+from app.text.normalize import normalize_record
+from app.text.records import Record, Reject
 from tests.conftest import FIXTURES, query
 
 PUBMED = FIXTURES / "formats" / "pubmed"

@@ -10,7 +10,7 @@ TABLES = {
     "papers", "paper_ids", "authors", "author_names", "authorships", "abstracts", "import_runs",
     "source_files", "paper_sources", "name_repairs", "rejects", "author_merges", "author_candidates",
     "paper_search", "pending_blocks", "fts_deferred", "search_terms", "search_top", "search_top_source", "override_blocks",
-    "resolver_rules", "search_changes", "search_postings", "search_lengths",
+    "resolver_rules", "search_changes", "search_postings", "search_lengths", "search_formats",
     "alembic_version",
 }
 FTS = {

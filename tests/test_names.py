@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.etl.clean import repair_text
-from app.etl.names import (
+from app.text.clean import repair_text
+from app.text.names import (
     Compatibility,
     NameParseError,
     block_key,
@@ -24,7 +24,7 @@ from app.etl.names import (
     parse_flat_authors,
     token_compatibility,
 )
-from app.etl.records import Mention, NameRepair, ParsedAuthors
+from app.text.records import Mention, NameRepair, ParsedAuthors
 
 PROFILE_DUMP = Path(__file__).resolve().parent.parent / "data" / "samples" / "003_813f7c278c729ce1.txt"
 

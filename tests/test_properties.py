@@ -14,11 +14,11 @@ import unicodedata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from app.etl.clean import repair_text, strip_markup
+from app.text.clean import repair_text, strip_markup
 from app.etl.extract import FileRejected, extract
-from app.etl.names import NULL_TOKENS, STRAY_PHRASES, NameParseError, block_key, fold, parse_flat_authors
-from app.etl.normalize import RecordError, fold_text, normalize_record
-from app.etl.records import Record, Reject
+from app.text.names import NULL_TOKENS, STRAY_PHRASES, NameParseError, block_key, fold, parse_flat_authors
+from app.text.normalize import RecordError, fold_text, normalize_record
+from app.text.records import Record, Reject
 
 PROPERTY = settings(max_examples=200, deadline=None)
 

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from app import workers
 from app.db import chunked, connect, write_transaction
-from app.etl.clean import repair_text
-from app import query as query_layer
+from app.text.clean import repair_text
 from app.query import AmbiguousAuthor, LikelySame, NameVariant, PaperDB, PaperSource, QueryError, fts_query
-from app.etl import search_lists, workers
-from app.ranking import RANK_SQL, WEIGHTS, ScratchIndex
-from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, copied, query, searched
+from app.search import ranker
+from app.search import lists as search_lists
+from app.search.bm25 import RANK_SQL, WEIGHTS
+from app.search.scratch import ScratchIndex
+from tests.conftest import MANNING_PAPERS, ABSTRACTS_DUMP, PROFILE_DUMP, copied, query, searched
 
 SIMPLEQA = "Measuring short-form factuality in large language models"
 HOSTILE = [
@@ -250,7 +252,7 @@ def test_a_word_in_over_half_the_papers_only_filters(samples_db, unposted_db):
 def test_filtering_words_are_checked_on_the_best_ranked_papers_then_on_the_rest(unposted_db, monkeypatch, text, ranking):
     listed_db = unposted_db  # `jacob` has no list: FTS5 ranks
     # Ranking only as many papers as wanted first, so that some pages need the rest.
-    monkeypatch.setattr(query_layer, "CHECKED_FIRST", 1)
+    monkeypatch.setattr(ranker, "CHECKED_FIRST", 1)
     expected = query(listed_db, RANK_SQL.format(
         match=":ranking", filters=" AND +rowid IN (SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'model')"),
         {"ranking": fts_query(ranking), "limit": -1, "offset": 0, **WEIGHTS})
@@ -310,6 +312,41 @@ def test_the_lists_are_ignored_once_the_index_changes(listed_db):
         hits, statements = searched(pdb, "language", limit=5)
     assert paper_id not in [h["paper_id"] for h in before]
     assert hits[0]["paper_id"] == paper_id and ranked_in_full(statements)
+
+
+def set_format(db: Path, cache: str, version: int) -> None:
+    conn = connect(db)
+    with write_transaction(conn):
+        conn.execute("UPDATE search_formats SET version = ? WHERE cache = ?", (version, cache))
+    conn.close()
+
+
+def test_a_cache_in_another_format_is_not_read(samples_db, listed_db):
+    with PaperDB(samples_db) as full:
+        expected = {limit: searched(full, "language", limit=limit)[0] for limit in (5, 20)}
+    set_format(listed_db, "search_top", 0)  # rows another version of paperdb wrote
+    with PaperDB(listed_db) as pdb:
+        hits, statements = searched(pdb, "language", limit=5)
+    assert hits == expected[5] and ranked_in_full(statements) and postings_read(statements) == 0
+    set_format(listed_db, "search_top", 1)
+    set_format(listed_db, "search_postings", 0)
+    with PaperDB(listed_db) as pdb:
+        hits, statements = searched(pdb, "language", limit=5)
+        assert hits == expected[5] and not ranked_in_full(statements)  # the list is still read
+        hits, statements = searched(pdb, "language", limit=20)
+    assert hits == expected[20] and ranked_in_full(statements) and postings_read(statements) == 0
+
+
+def test_an_import_ranks_a_cache_in_another_format_again_in_full(listed_db):
+    set_format(listed_db, "search_postings", 0)
+    conn = connect(listed_db)
+    with write_transaction(conn):
+        refresh = search_lists.update_search_top(conn)
+    conn.close()
+    assert (refresh.kind, refresh.reason) == ("full", "the caches' format changed")
+    assert query(listed_db, "SELECT cache, version FROM search_formats ORDER BY cache") == [
+        ("search_postings", 1), ("search_top", 1)]
+    assert query(listed_db, "SELECT depth, min_papers FROM search_top_source") == [(5, 4)]
 
 
 def test_year_filters_use_papers_year(db):
@@ -560,26 +597,6 @@ def test_lists_ranked_by_two_processes_are_the_lists_ranked_by_one(listed_db, mo
 
 # `Chris Manning` and `Christopher D. Manning` share one co-author: a nickname with an added
 # middle initial needs two, so resolution keeps them apart and records a candidate.
-MANNING_PAPERS = [
-    {"title": "Parsing One", "year": 2012, "authors": ["Manning, Christopher D.", "Bauer, John", "Socher, Richard"]},
-    {"title": "Parsing Two", "year": 2013, "authors": ["Manning, Christopher D.", "Socher, Richard"]},
-    {"title": "Parsing Three", "year": 2014, "authors": ["Manning, Christopher D.", "Angeli, Gabor"]},
-    {"title": "Tagging", "year": 2015, "authors": ["Manning, Chris", "Bauer, John"]},
-    {"title": "Retrieval", "year": 2016, "authors": ["Manning, Sarah", "Doe, Jane"]},
-]
-
-
-@pytest.fixture(scope="module")
-def manning_db(tmp_path_factory):
-    from app.etl.load import run_import
-
-    folder = tmp_path_factory.mktemp("manning")
-    papers = folder / "papers.jsonl"
-    papers.write_text("".join(json.dumps(p) + "\n" for p in MANNING_PAPERS), encoding="utf-8")
-    run_import(folder / "p.db", [papers])
-    return folder / "p.db"
-
-
 def test_a_found_author_names_the_larger_author_it_may_be_part_of(manning_db):
     with PaperDB(manning_db) as pdb:
         found = pdb.author("Chris Manning")

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.etl.clean import repair_text
+from app.text.clean import repair_text
 from app.query import PaperDB, QueryError, fts_query
 
 FTS_PIECES = ['"', "(", ")", "*", "^", ":", "-", "+", "NEAR", "NEAR(", "AND", "OR", "NOT", "title:", "{", "}",

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.etl import resolve
-from app.etl.clean import repair_text
-from app.etl.names import coauthor_key, parse_flat_authors
+from app.text.clean import repair_text
+from app.text.names import coauthor_key, parse_flat_authors
 from app.etl.resolve import (
     Candidate,
     MentionRef,

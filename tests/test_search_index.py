@@ -1,4 +1,4 @@
-"""Batched FTS upkeep (app/etl/search_index.py): every index stays exact whatever a transaction does."""
+"""Batched FTS upkeep (app/search/index.py): every index stays exact whatever a transaction does."""
 from __future__ import annotations
 
 import json
@@ -8,9 +8,10 @@ from contextlib import closing
 import pytest
 
 from app.db import DatabaseError, connect, ensure_schema, migrate, write_transaction
-from app.etl import load, search_index
+from app.etl import load
 from app.etl.load import run_import
-from app.etl.search_index import INDEXES, batched_fts
+from app.search import index as search_index
+from app.search.index import INDEXES, batched_fts
 from tests.conftest import SAMPLES
 
 NOW = "2026-11-21T00:00:00+00:00"

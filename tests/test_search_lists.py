@@ -1,4 +1,4 @@
-"""Search lists updated by an import are the lists a full ranking gives (app.etl.search_lists).
+"""Search lists updated by an import are the lists a full ranking gives (app.search.lists).
 
 A generated corpus of 1,500 papers gets lists for words in 60+ papers, 10 deep, ranked in
 full; then imports add papers, change a file, or lose the change log, and each time the
@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 
 from app.db import connect, write_transaction
-from app import postings as postings_module
-from app.etl import search_lists
 from app.etl.load import run_import
 from app.query import PaperDB, fts_query
-from app.ranking import ScratchIndex, bm25, idf, index_totals, paper_tokens
+from app.search import postings as postings_module
+from app.search import lists as search_lists
+from app.search.bm25 import bm25, idf
+from app.search.fts import index_totals, paper_lengths
+from app.search.scratch import ScratchIndex
 from tests.conftest import copied, generate_corpus
 
 pytestmark = pytest.mark.slow  # a generated corpus of 1,500 papers, ranked in full
@@ -125,7 +127,7 @@ def test_a_full_ranking_keeps_what_each_score_is_made_of(listed_base):
     papers, tokens = index_totals(conn)
     rows = conn.execute("SELECT t.term, t.papers, s.paper_id, s.score, s.hits, s.tokens FROM search_top s "
                         "JOIN search_terms t USING (term)").fetchall()
-    sizes = paper_tokens(conn, {r["paper_id"] for r in rows})
+    sizes = paper_lengths(conn, {r["paper_id"] for r in rows})
     assert len(rows) > 100 * (DEPTH + search_lists.TOP_SPARE) // 2
     for r in rows:
         assert r["tokens"] == sizes[r["paper_id"]]

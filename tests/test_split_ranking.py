@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from app import query as query_layer
 from app.db import connect, write_transaction
 from app.query import PaperDB
+from app.search import ranker
 from tests.conftest import copied, query, searched
 
 
 @pytest.fixture
 def split(monkeypatch):
     """Every search of the sample is large enough to split."""
-    monkeypatch.setattr(query_layer, "SPLIT_MIN_MATCHES", 0)
+    monkeypatch.setattr(ranker, "SPLIT_MIN_MATCHES", 0)
 
 
 def ranked(pdb: PaperDB, text: str, **kwargs) -> tuple[list, list[str]]:
@@ -42,7 +42,7 @@ def test_the_halves_merge_into_the_page_of_one_ranking(samples_db, monkeypatch, 
     with PaperDB(samples_db) as pdb:
         expected, statements = ranked(pdb, text, **kwargs)
         assert expected and not any("rowid <=" in sql for sql in statements)
-        monkeypatch.setattr(query_layer, "SPLIT_MIN_MATCHES", 0)
+        monkeypatch.setattr(ranker, "SPLIT_MIN_MATCHES", 0)
         hits, statements = ranked(pdb, text, **kwargs)
     assert hits == expected
     assert [sql for sql in statements if "rowid <=" in sql] and not [sql for sql in statements if "rowid >" in sql]

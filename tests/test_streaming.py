@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from app.etl import load, workers
+from app import workers
+from app.etl import load
 from app.etl.load import Chunk, ParsedFile, parse_file, run_import
 from tests.conftest import query
 

@@ -10,11 +10,12 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from app.db import _alembic_config, connect, current_revision, head_revision, migrate, write_transaction
-from app.etl import load_authors, search_lists
-from app.etl.resolve import RULES_VERSION, Overrides
-from app.etl.search_index import index_deferred
-from app.query import PaperDB
+from app.etl import load_authors
 from app.etl.load import run_import
+from app.etl.resolve import RULES_VERSION, Overrides
+from app.query import PaperDB
+from app.search import lists as search_lists
+from app.search.index import index_deferred
 from tests.conftest import ABSTRACTS_DUMP, ROOT, copied, query, searched
 
 EARLIER = [r.revision for r in ScriptDirectory.from_config(_alembic_config()).walk_revisions()][1:]

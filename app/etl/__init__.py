@@ -1,1 +1,2 @@
-"""The import pipeline: extract → clean → names → resolve → load."""
+"""The import pipeline: extract → clean → names → resolve → load (cleaning and names are the
+shared domain code in app.text)."""

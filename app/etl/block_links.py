@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
-from app.etl.names import family_parts, umlaut_free
+from app.text.names import family_parts, umlaut_free
 
 # Family-name keys at least this long are linked to keys one edit away (`Tootoonchian`/
 # `Tootoochian`, `Srikaya`/`Sarikaya`); shorter ones (`Levin`/`Levy`) are too often different names.

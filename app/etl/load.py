@@ -18,17 +18,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
+from app import workers
 from app.db import connect, ensure_schema, refusal, write_transaction
-from app.etl import workers
 from app.etl.extract import FileRejected, extract
 from app.etl.load_authors import assign_provisional, queue_blocks, queue_if_rules_changed, resolve_pending
-from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, refresh_search, remove_file_sources
-from app.etl.normalize import CleanRecord, RecordError, normalize_record
-from app.etl.records import Reject
+from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, remove_file_sources
+from app.text.normalize import CleanRecord, RecordError, normalize_record
+from app.text.records import Reject
 from app.etl.resolve import Overrides, load_overrides
-from app.etl.search_index import batched_fts, defer_indexing, index_deferred, optimize_after_bulk_load
-from app.etl.search_lists import Refresh, update_search_top
-from app.ranking import search_top_is_current
+from app.search.caches import caches_are_current
+from app.search.index import batched_fts, defer_indexing, index_deferred, optimize_after_bulk_load
+from app.search.lists import Refresh, update_search_top
+from app.search.rows import refresh_search
 
 OVERRIDES_NAME = "overrides.txt"  # looked for beside the database
 # Whole-file rejects keep this much of the file's start as their raw text.
@@ -464,7 +465,7 @@ def run_import(
         optimize_after_bulk_load(conn, max(report.papers_added, index_deferred(conn)))
         clock = report.timed("index", clock)
         # After the last write to the search index (files, or authors re-resolved alone).
-        if not search_top_is_current(conn):
+        if not caches_are_current(conn):
             with write_transaction(conn):
                 report.search_lists = update_search_top(conn)
             report.timed("search lists", clock)

@@ -18,13 +18,14 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator, NamedTuple
 
+from app import workers
 from app.db import chunked, connect, placeholders, write_transaction
-from app.etl import block_links, resolve, workers
-from app.etl.names import coauthor_key_in_block
-from app.etl.records import AuthorshipRow
+from app.etl import block_links, resolve
 from app.etl.resolve import RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, with_links
-from app.etl.search_index import batched_fts
 from app.etl.title_words import title_words
+from app.search.index import batched_fts
+from app.text.names import coauthor_key_in_block
+from app.text.records import AuthorshipRow
 
 # Blocks resolved per transaction at the end of a run: big enough to batch the queries,
 # small enough that readers and a kill lose little. A batch's memory grows with its

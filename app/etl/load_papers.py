@@ -12,11 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from app.db import chunked, placeholders
-from app.etl.names import SPECIAL_LETTERS, block_key
+from app.text.names import block_key
 from rapidfuzz import fuzz
 
-from app.etl.normalize import CleanRecord, abstract_keys, fold_text, text_key
-from app.etl.records import AuthorshipRow, Mention
+from app.text.normalize import CleanRecord, abstract_keys, fold_text, text_key
+from app.text.records import AuthorshipRow, Mention
 
 # Abstracts at least this similar (rapidfuzz ratio, 0-100, on folded text) are one paper's:
 # a fixed typo or a lost sentence end stays above it; two different abstracts sit far below.
@@ -272,38 +272,3 @@ def _current_authorships(conn: sqlite3.Connection, paper_id: int,
     return [AuthorshipRow(*r) for r in conn.execute(
         "SELECT paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key "
         "FROM authorships WHERE paper_id = ? ORDER BY position", (paper_id,))], True
-
-
-def _author_label(display: str, mention: str) -> str:
-    """An author as the search index holds it: every form a reader may type.
-
-    The display name, the paper's own spelling when it differs (`William Fedus (Liam
-    Fedus)`), and letters FTS5 cannot fold spelled plainly (`Łukasz` also as `Lukasz`:
-    remove_diacritics only strips combining accents, and Ł has none).
-    """
-    forms = dict.fromkeys([display, mention, display.translate(SPECIAL_LETTERS), mention.translate(SPECIAL_LETTERS)])
-    first, *others = forms
-    return f"{first} ({'; '.join(others)})" if others else first
-
-
-def refresh_search(conn: sqlite3.Connection, paper_ids: set[int]) -> None:
-    """Rewrite the combined search rows of these papers (title, authors in order, abstracts)."""
-    for chunk in chunked(sorted(paper_ids)):
-        marks = placeholders(chunk)
-        titles = dict(conn.execute(f"SELECT id, title FROM papers WHERE id IN ({marks})", chunk).fetchall())
-        authors: dict[int, list[str]] = {pid: [] for pid in titles}
-        for pid, display, mention in conn.execute(
-                f"SELECT s.paper_id, a.name, s.name FROM authorships s JOIN authors a ON a.id = s.author_id "
-                f"WHERE s.paper_id IN ({marks}) ORDER BY s.paper_id, s.position", chunk):
-            authors[pid].append(_author_label(display, mention))
-        abstracts: dict[int, list[str]] = {pid: [] for pid in titles}
-        for pid, text in conn.execute(
-                f"SELECT paper_id, text FROM abstracts WHERE paper_id IN ({marks}) ORDER BY paper_id, text_key", chunk):
-            abstracts[pid].append(text)
-        conn.executemany(
-            "INSERT INTO paper_search (paper_id, title, authors, abstract) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (paper_id) DO UPDATE SET title = excluded.title, authors = excluded.authors, "
-            "abstract = excluded.abstract WHERE paper_search.title IS NOT excluded.title "
-            "OR paper_search.authors IS NOT excluded.authors OR paper_search.abstract IS NOT excluded.abstract",
-            [(pid, titles[pid], ", ".join(authors[pid]), "\n\n".join(abstracts[pid]) or None) for pid in titles],
-        )

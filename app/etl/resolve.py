@@ -54,8 +54,9 @@ from typing import AbstractSet, Hashable, Iterable, NamedTuple, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
-from app.etl import block_links, names
-from app.etl.names import (
+from app.etl import block_links
+from app.text import names
+from app.text.names import (
     RULE_SCORES,
     Compatibility,
     block_key,

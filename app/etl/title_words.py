@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from app.etl.names import fold
+from app.text.names import fold
 
 MIN_LEN = 4
 # English function words of MIN_LEN letters or more: they say nothing about a paper's subject.

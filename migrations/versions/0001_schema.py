@@ -1,7 +1,7 @@
 """Schema: papers, authors, authorships, abstracts, the import ledger and provenance.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 06:22:11.059470
 """
 from typing import Sequence, Union

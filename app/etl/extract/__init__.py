@@ -13,7 +13,7 @@ from app.etl.extract import abstracts, arxiv, bibtex, crossref, csl_json, jsonl,
 from app.etl.extract.sniff import sniff
 from app.etl.extract.source import Source
 from app.etl.extract.text import LONG_LINE_KEEP, SNIFF_BYTES, FileRejected, decode, gunzip
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 __all__ = ["FileRejected", "LONG_LINE_KEEP", "SNIFF_BYTES", "extract"]
 

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from app.etl.extract.source import Source
 from app.etl.extract.text import unreadable
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 FORMAT = "abstracts"
 ABSTRACT_PREFIX = re.compile(r"^\s*abstract\s*:\s?", re.IGNORECASE)

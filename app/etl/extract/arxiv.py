@@ -12,7 +12,7 @@ from app.etl.extract import json_input
 from app.etl.extract.csl_json import first_string
 from app.etl.extract.latex import to_text
 from app.etl.extract.source import Source
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 FORMAT = "arxiv"
 YEAR = re.compile(r"\b\d{4}\b")
@@ -33,6 +33,7 @@ def _record(path: str, n: int, text: str, obj: dict) -> tuple[Record]:
     arxiv_id = json_input.string(obj, "id")
     if not arxiv_id:
         raise ValueError("arXiv record has no 'id'")
+    dois = (json_input.string(obj, "doi") or "").split()  # a few records list two, space-separated
     return (Record(
         file=path, line=n, raw=text,
         title=_latex(json_input.string(obj, "title")),
@@ -40,9 +41,10 @@ def _record(path: str, n: int, text: str, obj: dict) -> tuple[Record]:
         author_pairs=_authors(obj["authors_parsed"]),
         year=_year(obj),
         venue=_latex(json_input.string(obj, "journal-ref")),
-        doi=json_input.string(obj, "doi"),
+        doi=dois[0] if dois else None,
         arxiv_id=arxiv_id,
         url=ABS_URL + arxiv_id,
+        ids=tuple(("doi", doi) for doi in dois[1:]),
     ),)
 
 

@@ -18,7 +18,7 @@ from bibtexparser.model import Block, DuplicateBlockKeyBlock, Entry
 from app.etl.extract.latex import to_text
 from app.etl.extract.source import Source
 from app.etl.extract.text import FileRejected, joined, oversized
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 FORMAT = "bibtex"
 # bibtexparser logs each entry it cannot parse; the reject says it, with the file and line.
@@ -31,7 +31,8 @@ NOT_INHERITED = frozenset({"doi", "eprint", "eprinttype", "archiveprefix", "url"
 # Where the venue is, in order: BibLaTeX, then BibTeX fields.
 VENUE_FIELDS = ("journaltitle", "journal", "booktitle")
 YEAR = re.compile(r"\d{4}")
-ARXIV_IN_TEXT = re.compile(r"arXiv:\s*([\w.\-/]+?\d)(?:v\d+)?\b", re.IGNORECASE)
+# `arXiv:1501.04916 [physics]`, `arXiv:hep-th/9901001v2`: new-style and old-style ids.
+ARXIV_IN_TEXT = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE)
 TRUNCATION = "others"
 
 

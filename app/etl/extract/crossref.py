@@ -9,7 +9,7 @@ from typing import Iterator
 from app.etl.extract import json_input
 from app.etl.extract.csl_json import item_record
 from app.etl.extract.source import Source
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 FORMAT = "crossref"
 

@@ -12,7 +12,7 @@ from typing import Iterator
 from app.etl.extract import json_input
 from app.etl.extract.source import Source
 from app.etl.extract.text import FileRejected, oversized
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 FORMAT = "csl-json"
 # The date fields a year is taken from, in order.

@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Iterator
 
 from app.etl.extract.source import Source
 from app.etl.extract.text import LONG_LINE_KEEP, FileRejected, joined, line_of, unreadable
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 # Four digits. 0, 1e400 or a timestamp there is a mistake, not a year.
 YEARS = range(1000, 3000)

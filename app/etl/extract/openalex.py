@@ -12,7 +12,7 @@ from app.etl.extract import json_input
 from app.etl.extract.csl_json import first_string
 from app.etl.extract.person import family_and_given
 from app.etl.extract.source import Source
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 FORMAT = "openalex"
 WORK_ID = re.compile(r"^https://openalex\.org/(W\d+)$")

@@ -5,7 +5,7 @@ from typing import Iterator
 
 from app.etl.extract.source import Source
 from app.etl.extract.text import unreadable
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 FORMAT = "profile"
 # Longest owner line we accept as `Family, Given` on line 1 of a profile dump.

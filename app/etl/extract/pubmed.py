@@ -14,7 +14,7 @@ from lxml import etree
 
 from app.etl.extract.source import Source
 from app.etl.extract.text import LONG_LINE_KEEP
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 FORMAT = "pubmed"
 ROOT = re.compile(r"<(?:!DOCTYPE\s+)?PubmedArticleSet\b")

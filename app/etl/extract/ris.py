@@ -12,7 +12,7 @@ import rispy
 
 from app.etl.extract.source import Source
 from app.etl.extract.text import FileRejected, legacy_text, oversized
-from app.etl.records import Record, Reject
+from app.text.records import Record, Reject
 
 FORMAT = "ris"
 TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
@@ -49,7 +49,7 @@ def read(source: Source) -> Iterator[Record | Reject]:
 def _chunks(source: Source) -> Iterator[tuple[int, list[str], bool]]:
     """Each record's first line number, its lines, and whether it ends with `ER  -`."""
     start, lines = 0, []
-    for n, text, raw in map(lambda line: legacy_text(*line), source.lines):
+    for n, text, _raw in map(lambda line: legacy_text(*line), source.lines):
         text = text.lstrip("\ufeff").rstrip()
         tag = TAG.match(text)
         if tag and tag.group(1) == START:

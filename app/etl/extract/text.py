@@ -6,7 +6,7 @@ import gzip
 import io
 import zlib
 
-from app.etl.records import Reject
+from app.text.records import Reject
 
 # Each line is (1-based number, text or None when undecodable or too long, raw bytes).
 Line = tuple[int, "str | None", bytes]

@@ -1,6 +1,6 @@
 """Author names: parse author lists, fold spellings, and compare given names.
 
-Pure functions over plain values. Text arrives already repaired by `app.etl.clean`.
+Pure functions over plain values. Text arrives already repaired by `app.text.clean`.
 
 Folding (`fold`) removes case, accents and punctuation differences so that `Łukasz`,
 `Lukasz` and `LUKASZ` compare equal. Given names are compared as token tuples
@@ -23,7 +23,7 @@ from typing import Collection, Iterable, Iterator
 
 from nicknames import NickNamer
 
-from app.etl.records import Mention, NameRepair, ParsedAuthors
+from app.text.records import Mention, NameRepair, ParsedAuthors
 
 
 class NameParseError(ValueError):
@@ -209,7 +209,7 @@ def clear_caches() -> None:
 def nickname_table() -> dict[str, frozenset[str]]:
     """Name -> names it may stand for or be short for: the `nicknames` package plus `nicknames.csv`."""
     pairs = [(nick, name) for name, nicks in NickNamer().nickname_lookup.items() for nick in nicks]
-    text = resources.files("app.etl").joinpath("nicknames.csv").read_text(encoding="utf-8")
+    text = resources.files("app.text").joinpath("nicknames.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
     pairs += [(row["nickname"], row["canonical"]) for row in rows]
     table: dict[str, set[str]] = {}

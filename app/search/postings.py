@@ -2,15 +2,15 @@
 
 FTS5 scores every paper a search matches, about 1.5 µs each, after a pass over each
 word's papers to count them: two common words at a million papers match a hundred
-thousand papers or more, 100-250 ms. bm25 adds up per word (`app.ranking`), so with each
+thousand papers or more, 100-250 ms. bm25 adds up per word (`app.search.bm25`), so with each
 common word's papers, their weighted hits and every paper's length at hand, the same
 scores come out of a few array operations: 5-20 ms.
 
 Stored in `search_postings`, one row per word and chunk of 65,536 paper ids: the ids'
 low 16 bits (`uint16`) and the hits (`uint8`, or `uint16` when one does not fit), both
 ascending by id. `search_lengths` holds every paper's tokens, a chunk per row (`uint32`).
-`app.etl.search_lists` writes both with the lists, so they are current exactly when
-the lists are (`app.ranking.LISTS_ARE_CURRENT`).
+`app.search.lists` writes both with the lists, so they are current exactly when
+the lists are (`app.search.caches.LISTS_ARE_CURRENT`).
 """
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from typing import Iterable
 
 import numpy as np
 
-from app.ranking import idf, length_norm, saturated, weighted_hits
+from app.search.bm25 import idf, length_norm, saturated, weighted_hits
+from app.search.fts import LENGTHS
 
 CHUNK_BITS = 16  # a chunk holds 65,536 paper ids (read at each call: tests use smaller chunks)
 OFFSETS = np.dtype("<u2")
-LENGTHS = np.dtype("<u4")
 HITS = (np.dtype("<u1"), np.dtype("<u2"))  # the narrowest that holds a chunk's hits
 MAX_HITS = 0xFFFF  # a word with more weighted hits in one paper gets no postings
 
@@ -70,8 +70,9 @@ def read_back(ids: np.ndarray, scores: np.ndarray, paper_lengths: np.ndarray, pa
     return (ids, hits) if exact.all() else None
 
 
-def lengths(conn: sqlite3.Connection) -> np.ndarray:
-    """Every paper's tokens, indexed by paper id (0 for ids without a paper)."""
+def stored_lengths(conn: sqlite3.Connection) -> np.ndarray:
+    """Every paper's tokens as `search_lengths` keeps them with the postings, indexed by paper id
+    (0 for ids without a paper): a few blobs, where the index's own lengths are a row per paper."""
     rows = conn.execute("SELECT chunk, tokens FROM search_lengths ORDER BY chunk").fetchall()
     out = np.zeros(((rows[-1][0] + 1) << CHUNK_BITS) if rows else 0, LENGTHS)
     for chunk, tokens in rows:
@@ -84,7 +85,7 @@ def rank(words: list[tuple[np.ndarray, np.ndarray]], paper_lengths: np.ndarray, 
     """The page (`id`, `score`) FTS5's bm25 gives a search for all of these words (each as
     (ids, hits) of all its papers), best first, ties by id; `limit` -1 for all.
 
-    The arithmetic is fts5_aux.c's, in its order (`app.ranking.bm25`), so the scores are
+    The arithmetic is fts5_aux.c's, in its order (`app.search.bm25.bm25`), so the scores are
     FTS5's to the last bit: a score starts at 0.0 and adds each word's idf * saturation in
     query order (the idf from the word's papers, all of which its postings hold).
     """

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from app.db import write_transaction
-from app.ranking import index_totals
+from app.search.fts import index_totals
 
 # content table -> (key column = FTS rowid, indexed columns); each index is `<table>_fts`.
 INDEXES = {

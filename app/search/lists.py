@@ -2,7 +2,7 @@
 
 A full refresh ranks every word in `min_papers`+ papers with FTS5: 2.5 minutes at a million
 papers, whatever the import added. So after an import that changed few papers, the lists
-are updated from what changed instead, with the scores FTS5 would give (`app.ranking.bm25`):
+are updated from what changed instead, with the scores FTS5 would give (`app.search.bm25.bm25`):
 
 - bm25 of a word in a paper is idf(papers, papers containing it) * saturation(its weighted
   hits there, the paper's tokens, the average paper's tokens). A paper whose text did not
@@ -30,6 +30,7 @@ from __future__ import annotations
 import heapq
 import json
 import math
+import re
 import sqlite3
 from collections import deque
 from dataclasses import dataclass
@@ -38,11 +39,22 @@ from typing import Iterator
 
 import numpy as np
 
+from app import workers
 from app.db import connect
-from app.etl import search_postings, workers
-from app.postings import read_back
-from app.ranking import (FTS_STRUCTURE_ROWID, TOP_DEPTH, TOP_MIN_PAPERS, WORDS, ScratchIndex, all_scores, bm25,
-                         idf, index_totals, paper_tokens, saturation, weighted_hits)
+from app.search import postings_upkeep
+from app.search.bm25 import all_scores, bm25, idf, saturation, weighted_hits
+from app.search.caches import formats_are_current, record_formats
+from app.search.fts import FTS_STRUCTURE_ROWID, index_totals, paper_lengths
+from app.search.postings import read_back
+from app.search.scratch import ScratchIndex
+
+# Words in at least TOP_MIN_PAPERS papers get at least their TOP_DEPTH best papers kept in
+# `search_top`: FTS5's bm25 costs about 1.3 µs per matching paper (measured at 100k and 1M
+# papers on a 2-core machine), so a rarer word ranks in full in under ~7 ms. A page that
+# ends beyond a list's papers is ranked in full.
+TOP_MIN_PAPERS = 5000
+TOP_DEPTH = 100
+WORDS = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer keeps as a word
 
 # Papers kept beyond `depth` in each list, so that updates seldom leave fewer than `depth` certain.
 TOP_SPARE = 50
@@ -100,6 +112,9 @@ def update_search_top(conn: sqlite3.Connection) -> Refresh:
                           "FROM search_top_source", (FTS_STRUCTURE_ROWID,)).fetchone()
     if source is None:
         return refresh_search_top(conn, reason="no lists yet")
+    if not formats_are_current(conn):
+        return refresh_search_top(conn, min_papers=source["min_papers"], depth=source["depth"],
+                                  reason="the caches' format changed")
     (count,) = conn.execute("SELECT count(*) FROM search_changes").fetchone()
     if source["current"] and not count:
         return Refresh("none", conn.execute("SELECT count(*) FROM search_terms").fetchone()[0], 0)
@@ -133,8 +148,19 @@ def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PA
     papers, tokens = index_totals(conn)
     words = _words_for_terms(conn, list(common))
     terms = {term: (word, common[term]) for term, word in words.items()}
-    lists = _ranked(conn, terms, depth + TOP_SPARE, papers, tokens, postings=True)
+    # Every word is ranked in full here anyway, so its postings are read back from its scores
+    # and written with its list (`app.search.postings_upkeep`).
+    lengths = paper_lengths(conn)
+    postings_upkeep.clear(conn)
+    postings_upkeep.write_lengths(conn, lengths)
+    lists = {}
+    for term, (ids, scores) in _ranked_words(conn, {t: w for t, (w, _) in terms.items()}):
+        lists[term] = _list_of(conn, ids, scores, terms[term][1], depth + TOP_SPARE, (papers, tokens), lengths)
+        found = read_back(ids, scores, lengths, papers, tokens) if len(ids) == terms[term][1] else None
+        if found is not None:  # else FTS5 ranks the word's searches
+            postings_upkeep.write_word(conn, term, *found)
     _write(conn, lists, terms, (depth, min_papers, 0), (papers, tokens))
+    record_formats(conn)
     return Refresh("full", len(lists), len(lists), reason=reason)
 
 
@@ -188,7 +214,7 @@ def _updated_lists(conn: sqlite3.Connection, source: sqlite3.Row, changes: list[
         if any(e.hits is None for entries, _ in ranked.values() for e in entries):
             raise _CannotUpdate("FTS5 counted other papers for a word than the change log did")
         lists.update(ranked)
-    search_postings.patch(conn, changed, now, had, set(lists),
+    postings_upkeep.patch(conn, changed, now, had, set(lists),
                           {key // 2: n for key, n in tokens.items() if key % 2 == 0})
     return lists, {t: v for t, v in counts.items() if t in lists}, len(again)
 
@@ -223,44 +249,35 @@ def _updated_list(entries: list[_Entry], word_idf: float, avgdl: float, bound: f
 
 
 def _ranked(conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: int, papers: int,
-            tokens: int, *, postings: bool = False) -> dict[str, tuple[list[_Entry], float]]:
-    """Each term's best `limit` papers ranked by FTS5, as entries with their hits and tokens,
-    and the ceiling of the papers left out; with `postings`, every term's papers are written
-    to `search_postings` on the way (`app.etl.search_postings`).
+            tokens: int) -> dict[str, tuple[list[_Entry], float]]:
+    """Each term's list of its best `limit` papers ranked by FTS5 (`_list_of`)."""
+    return {term: _list_of(conn, ids, scores, terms[term][1], limit, (papers, tokens))
+            for term, (ids, scores) in _ranked_words(conn, {t: w for t, (w, _) in terms.items()})}
 
-    The hits are read back from FTS5's score with the term's paper count in `terms`; an entry
+
+def _list_of(conn: sqlite3.Connection, ids: np.ndarray, scores: np.ndarray, containing: int, limit: int,
+             totals: tuple[int, int], lengths: np.ndarray | None = None) -> tuple[list[_Entry], float]:
+    """A word's best `limit` papers from FTS5's scores of every paper holding it, as entries with
+    their hits and tokens, and the ceiling of the papers left out. `lengths` holds every paper's
+    tokens, if at hand (else the best papers' are read from the index).
+
+    The hits are read back from FTS5's score with the word's paper count `containing`; an entry
     whose score they do not reproduce exactly has none, and its list is not updated later.
     """
+    papers, tokens = totals
     avgdl = float(tokens) / float(papers) if papers else 1.0
-    lengths = None
-    if postings:
-        lengths = search_postings.index_lengths(conn)
-        search_postings.clear(conn)
-        search_postings.write_lengths(conn, lengths)
-    out = {}
-    for term, (ids, scores) in _ranked_words(conn, {t: w for t, (w, _) in terms.items()}):
-        word_idf = idf(papers, terms[term][1])
-        if postings and len(ids) == terms[term][1]:
-            found = read_back(ids, scores, lengths, papers, tokens)
-            if found is not None:  # else FTS5 ranks the word's searches
-                search_postings.write_word(conn, term, *found)
-        best = np.lexsort((ids, scores))[:limit]
-        ids, scores = ids[best], scores[best]
-        if lengths is None:
-            sizes = paper_tokens(conn, ids.tolist())
-            best_tokens = np.array([sizes[pid] for pid in ids.tolist()], np.int64)
-        else:
-            best_tokens = lengths[ids].astype(np.int64)
-        hits, exact = weighted_hits(scores, word_idf, best_tokens, avgdl)
-        entries = [_Entry(pid, h if ok else None, n, score) for pid, h, ok, n, score in
-                   zip(ids.tolist(), hits.tolist(), exact.tolist(), best_tokens.tolist(), scores.tolist())]
-        last = entries[-1] if len(entries) == limit else None  # fewer: the list holds every paper
-        if last is None:
-            ceiling = 0.0
-        else:  # unknown when the last score is not reproduced (such lists are only ranked again)
-            ceiling = saturation(last.hits, last.tokens, avgdl) * (1 + SLACK) if last.hits is not None else math.inf
-        out[term] = (entries, ceiling)
-    return out
+    best = np.lexsort((ids, scores))[:limit]
+    ids, scores = ids[best], scores[best]
+    best_tokens = (paper_lengths(conn, ids.tolist()) if lengths is None else lengths)[ids].astype(np.int64)
+    hits, exact = weighted_hits(scores, idf(papers, containing), best_tokens, avgdl)
+    entries = [_Entry(pid, h if ok else None, n, score) for pid, h, ok, n, score in
+               zip(ids.tolist(), hits.tolist(), exact.tolist(), best_tokens.tolist(), scores.tolist())]
+    last = entries[-1] if len(entries) == limit else None  # fewer: the list holds every paper
+    if last is None:
+        ceiling = 0.0
+    else:  # unknown when the last score is not reproduced (such lists are only ranked again)
+        ceiling = saturation(last.hits, last.tokens, avgdl) * (1 + SLACK) if last.hits is not None else math.inf
+    return entries, ceiling
 
 
 def _write(conn: sqlite3.Connection, lists: dict[str, tuple[list[_Entry], float]], terms: dict[str, tuple[str, int]],

@@ -1,10 +1,10 @@
-"""Writing search postings (`app.postings`): in full from FTS5's scores, or patched from the changed papers.
+"""Writing search postings (`app.search.postings`): in full from FTS5's scores, or patched from the changed papers.
 
-`app.etl.search_lists` calls these in the transaction that writes the lists, so the
+`app.search.lists` calls these in the transaction that writes the lists, so the
 postings always describe the index the lists were computed from:
 
 - A full refresh ranks every common word in full anyway; each paper's weighted hits are
-  read back from its score (`app.ranking.weighted_hits`), and a word gets postings only
+  read back from its score (`app.search.bm25.weighted_hits`), and a word gets postings only
   if every one of its scores is reproduced to the last bit and its hits fit.
 - An update knows every changed paper's hits of each common word, old and new (from the
   scratch index), and rewrites only the chunks of the words those papers had or have.
@@ -17,18 +17,9 @@ from typing import Iterable
 
 import numpy as np
 
-from app import postings
-from app.postings import LENGTHS, MAX_HITS, decode, encode
-from app.ranking import varints
-
-
-def index_lengths(conn: sqlite3.Connection) -> np.ndarray:
-    """Every paper's tokens in the search index (all columns), indexed by paper id."""
-    (top,) = conn.execute("SELECT coalesce(max(id), 0) FROM paper_search_fts_docsize").fetchone()
-    out = np.zeros(top + 1, LENGTHS)
-    for pid, sizes in conn.execute("SELECT id, sz FROM paper_search_fts_docsize"):
-        out[pid] = sum(varints(sizes))
-    return out
+from app.search import postings
+from app.search.fts import LENGTHS
+from app.search.postings import MAX_HITS, decode, encode
 
 
 def fits(hits: np.ndarray) -> bool:

@@ -23,7 +23,7 @@ from operator import itemgetter
 from typing import Callable
 
 from app.db import connect_for_queries
-from app.ranking import index_structure
+from app.search.fts import index_structure
 
 LOWER, UPPER = " AND rowid <= :middle", " AND rowid > :middle"
 MAX_SQL_INT = 2**63 - 1

@@ -13,14 +13,14 @@ import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from app.etl.clean import repair_text, strip_markup
-from app.etl.names import (
+from app.text.clean import repair_text, strip_markup
+from app.text.names import (
     NAME_CACHE,
     NameParseError,
     parse_author_pairs,
     parse_flat_authors,
 )
-from app.etl.records import Mention, NameRepair, Record
+from app.text.records import Mention, NameRepair, Record
 
 DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 ARXIV_PREFIX = re.compile(r"^(?:https?://arxiv\.org/abs/|arxiv:\s*)", re.IGNORECASE)
@@ -154,15 +154,18 @@ def abstract_keys(text: str) -> tuple[str, str, str]:
 
 def normalize_ids(record: Record) -> tuple[tuple[str, str], ...]:
     """External identifiers in canonical form: DOIs lower-cased, arXiv ids unversioned."""
-    ids = []
-    if record.doi and record.doi.strip():
-        ids.append(("doi", DOI_PREFIX.sub("", record.doi.strip()).lower()))
-    if record.arxiv_id and record.arxiv_id.strip():
-        ids.append(("arxiv", ARXIV_VERSION.sub("", ARXIV_PREFIX.sub("", record.arxiv_id.strip()))))
-    if record.source_id and record.source_id.strip():
-        ids.append(("source", record.source_id.strip()))
-    ids.extend((scheme, value.strip()) for scheme, value in record.ids if value and value.strip())
-    return tuple(ids)
+    stated = [("doi", record.doi), ("arxiv", record.arxiv_id), ("source", record.source_id), *record.ids]
+    return tuple((scheme, canonical_id(scheme, value)) for scheme, value in stated if value and value.strip())
+
+
+def canonical_id(scheme: str, value: str) -> str:
+    """An identifier as stored: a DOI lower-cased without its resolver, an arXiv id without its version."""
+    value = value.strip()
+    if scheme == "doi":
+        return DOI_PREFIX.sub("", value).lower()
+    if scheme == "arxiv":
+        return ARXIV_VERSION.sub("", ARXIV_PREFIX.sub("", value))
+    return value
 
 
 def _blank(repaired: str) -> bool:

@@ -1,0 +1,124 @@
+"""`PaperDB`: a read-only view of a paperdb database, over the query layer's parts.
+
+Search (`search`), author lookup (`authors`), papers (`papers`), figures (`stats`) and
+read-only SQL (`sql`) each have a module; this class opens the connection they share and
+hands each call to one of them. Every value a caller gives is bound as an SQL parameter,
+never formatted into SQL, and the connection cannot write: it is opened `mode=ro`, with
+`PRAGMA query_only`, and an authorizer that refuses anything but reads.
+"""
+from __future__ import annotations
+
+import os
+from typing import Mapping, Sequence
+
+from app.db import DatabaseError, connect_for_queries, db_path, schema_revision
+from app.query import papers, stats
+from app.query.authors import AUTHOR_LIMIT, Authors
+from app.query.records import AuthorLookup, Coauthor, Hit, PaperDetail, SqlResult
+from app.query.search import Searches
+from app.query.sql import ReadOnly
+from app.query.values import whole_number
+
+
+class PaperDB:
+    """A read-only view of a paperdb database for scripts, notebooks and the CLI."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = db_path(path)
+        self.conn = connect_for_queries(self.path)
+        if schema_revision(self.conn, self.path) is None:
+            self.conn.close()
+            raise DatabaseError(f"{self.path} holds no papers yet: run `paperdb import` first")
+        self._read_only = ReadOnly(self.conn, self.path)
+        self._authors = Authors(self.conn)
+        self._searches = Searches(self.conn, self.path, self._authors, self._read_only.snapshot)
+
+    def close(self) -> None:
+        """Close the connection (and the second one that ranks large searches, if it was opened)."""
+        self._searches.ranker.close()
+        self.conn.close()
+
+    def __enter__(self) -> "PaperDB":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def search(self, text: str, *, limit: int = 20, offset: int = 0, author: str | None = None,
+               year_from: int | None = None, year_to: int | None = None, raw: bool = False) -> list[Hit]:
+        """Papers matching `text` in titles, author names or abstracts, best first.
+
+        Words are plain words (all must match; accents and case ignored; text pasted from
+        a dump is repaired first, `Mรฉly` -> `Mély`) unless `raw`,
+        which passes FTS5 syntax through (`verif*`, `"process supervision"`, `NEAR`,
+        `OR`, `NOT`). `author` keeps the papers of the author that name resolves to;
+        `year_from`/`year_to` keep papers with a known year in that range.
+        """
+        return self._searches.search(text, limit=limit, offset=offset, author=author, year_from=year_from,
+                                     year_to=year_to, raw=raw)
+
+    def authors_of(self, paper_id: int) -> list[str]:
+        """The display names of a paper's authors, in order."""
+        return papers.author_names(self.conn, [whole_number(paper_id, "paper id")]).get(int(paper_id), [])
+
+    def author(self, name: str | int, *, limit: int | None = AUTHOR_LIMIT) -> AuthorLookup:
+        """Resolve a name as a person types it (`schulman`, `Schulman, J.`, `Lukasz Kaiser`,
+        a typo like `Shulman`, or an author id) to an author with papers, variants and co-authors.
+
+        The profile lists at most `limit` papers (newest first, then by title) and
+        co-authors (most shared papers first); `None` lists all. When the name fits
+        several authors equally well (`Zhang`, `J. Chen`), the result has status
+        `ambiguous` and lists the candidates, best first.
+        """
+        return self._authors.author(name, limit=limit)
+
+    def coauthors(self, name: str | int, *, limit: int | None = None) -> list[Coauthor]:
+        """Co-authors of the author a name resolves to, most shared papers first; [] if no such author.
+
+        Raises `AmbiguousAuthor` when the name fits several authors.
+        """
+        return self._authors.coauthors(name, limit=limit)
+
+    def authors(self, *, limit: int = 20) -> list[dict]:
+        """The most prolific authors, with their spellings."""
+        return self._authors.authors(limit=limit)
+
+    def candidates(self, *, limit: int = 50) -> list[dict]:
+        """Pairs of authors kept apart that may be one person, those most worth a look first:
+        pairs a merge override can join before pairs on one paper, then the most alike names,
+        then the pairs whose smaller side has the most papers (what a decision moves), then the
+        larger side's. Each row counts the co-authors the two share."""
+        return self._authors.candidates(limit=limit)
+
+    def paper(self, id_or_title: str | int) -> PaperDetail | None:
+        """A paper by id, external id (`doi:…`, `arxiv:…`, or the bare value), exact title,
+        or else the best title match for the words given; None if nothing matches."""
+        paper_id = papers.find_paper(self.conn, str(id_or_title).strip())
+        return None if paper_id is None else papers.paper_detail(self.conn, paper_id)
+
+    def paper_id(self, text: str) -> int | None:
+        """The paper a paper id or an external id names (`doi:…`, `arxiv:…`, `pmid:…`, or a bare DOI,
+        arXiv id or source key), or None."""
+        return papers.paper_id(self.conn, text)
+
+    def select(self, *, search: str | None = None, author: str | None = None, year_from: int | None = None,
+               year_to: int | None = None, ids: Sequence[str] | None = None) -> list[int]:
+        """The ids of the papers that meet every condition given, ascending; every paper when none is.
+
+        `search` is a plain-words search as `search()` runs it, `author` a name resolved as by
+        `author()` (an ambiguous one raises `AmbiguousAuthor`), the years keep papers with a known
+        year in range, and `ids` are paper ids or external ids as `paper_id()` reads them (one
+        that names no paper raises QueryError).
+        """
+        return self._searches.select(search=search, author=author, year_from=year_from, year_to=year_to, ids=ids)
+
+    def stats(self, *, top: int = 10) -> dict:
+        """Row counts per table, the most prolific authors, papers per year where known, the last imports."""
+        return stats.stats(self.conn, top)
+
+    def sql(self, query: str, params: Sequence | Mapping = (), *, limit: int | None = None) -> SqlResult:
+        """Run one SQL statement that only reads; anything that would write is refused, not run.
+
+        Parameters are bound (`?` or `:name`). `limit` caps the rows fetched.
+        """
+        return self._read_only.sql(query, params, limit=limit)
