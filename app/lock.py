@@ -1,11 +1,12 @@
 """One writer at a time: an exclusive flock beside the database."""
+
 from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from app.db import EXIT_TEMPFAIL, DatabaseError
 

@@ -11,10 +11,11 @@ blocks linked to it.
 Links are a function of the (block key, family name) pairs present, never of the order
 they came in, so resolving every group again gives the same authors in any import order.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from app.text.names import family_parts, umlaut_free
 

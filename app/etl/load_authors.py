@@ -9,14 +9,16 @@ files is resolved once. A killed run leaves its queue for the next run. Each new
 cluster keeps the author id most of its mentions already had, if its block owns that
 author (`_owners`).
 """
+
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from app import workers
 from app.db import chunked, connect, placeholders, write_transaction
@@ -46,8 +48,9 @@ READER_CACHE_KIB = 32 * 1024  # each worker's SQLite page cache
 
 def queue_blocks(conn: sqlite3.Connection, keys: set[str]) -> None:
     """Queue blocks for re-resolution at the end of the run."""
-    conn.executemany("INSERT INTO pending_blocks (block_key) VALUES (?) ON CONFLICT DO NOTHING",
-                     [(k,) for k in sorted(keys)])
+    conn.executemany(
+        "INSERT INTO pending_blocks (block_key) VALUES (?) ON CONFLICT DO NOTHING", [(k,) for k in sorted(keys)]
+    )
 
 
 def queue_if_rules_changed(conn: sqlite3.Connection) -> None:
@@ -57,8 +60,11 @@ def queue_if_rules_changed(conn: sqlite3.Connection) -> None:
         (version,) = conn.execute("SELECT (SELECT version FROM resolver_rules WHERE id = 1)").fetchone()
         if version != RULES_VERSION:
             queue_blocks(conn, {r[0] for r in conn.execute("SELECT DISTINCT block_key FROM authorships")})
-            conn.execute("INSERT INTO resolver_rules (id, version) VALUES (1, ?) "
-                         "ON CONFLICT (id) DO UPDATE SET version = excluded.version", (RULES_VERSION,))
+            conn.execute(
+                "INSERT INTO resolver_rules (id, version) VALUES (1, ?) "
+                "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+                (RULES_VERSION,),
+            )
 
 
 def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, rows: list[AuthorshipRow], now: str) -> None:
@@ -87,32 +93,41 @@ def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, rows: lis
     conn.executemany(
         "INSERT INTO authors (id, name, family_name, given_name, is_organization, block_key, paper_count, "
         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(aid, *author, papers[aid], now, now) for aid, author in new_authors.items()])
+        [(aid, *author, papers[aid], now, now) for aid, author in new_authors.items()],
+    )
     conn.executemany(
         "INSERT INTO authorships (paper_id, position, raw_name, name, family_name, given_name, is_organization, "
-        "block_key, author_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", assigned)
-    conn.executemany("UPDATE authors SET paper_count = paper_count + ? WHERE id = ?",
-                     [(n, aid) for aid, n in papers.items() if aid not in new_authors])
+        "block_key, author_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        assigned,
+    )
+    conn.executemany(
+        "UPDATE authors SET paper_count = paper_count + ? WHERE id = ?",
+        [(n, aid) for aid, n in papers.items() if aid not in new_authors],
+    )
     conn.executemany(
         "INSERT INTO author_names (author_id, name, family_name, given_name, count) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (author_id, name) DO UPDATE SET count = count + excluded.count",
-        [(*key, n) for key, n in spellings.items()])
+        [(*key, n) for key, n in spellings.items()],
+    )
 
 
 def _authors_by_spelling(conn: sqlite3.Connection, spellings: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """(block, spelling) -> the existing author of that block who has it most often."""
     found: dict[tuple[str, str], int] = {}
     for block, name, author_id in conn.execute(
-            "WITH wanted AS (SELECT value ->> 0 AS block_key, value ->> 1 AS name FROM json_each(?)) "
-            "SELECT w.block_key, w.name, n.author_id FROM wanted w "
-            "JOIN author_names n ON n.name = w.name JOIN authors a ON a.id = n.author_id AND a.block_key = w.block_key "
-            "ORDER BY n.count DESC, n.author_id", (json.dumps(sorted(spellings)),)):
+        "WITH wanted AS (SELECT value ->> 0 AS block_key, value ->> 1 AS name FROM json_each(?)) "
+        "SELECT w.block_key, w.name, n.author_id FROM wanted w "
+        "JOIN author_names n ON n.name = w.name JOIN authors a ON a.id = n.author_id AND a.block_key = w.block_key "
+        "ORDER BY n.count DESC, n.author_id",
+        (json.dumps(sorted(spellings)),),
+    ):
         found.setdefault((block, name), author_id)
     return found
 
 
-def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
-                    after_each: Callable[[sqlite3.Connection, set[int]], None]) -> None:
+def resolve_pending(
+    conn: sqlite3.Connection, overrides: Overrides, now: str, after_each: Callable[[sqlite3.Connection, set[int]], None]
+) -> None:
     """Re-resolve every queued block, a batch per transaction.
 
     `after_each(conn, papers)` runs inside each transaction with the papers whose
@@ -121,8 +136,9 @@ def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
     """
     if not conn.execute("SELECT 1 FROM pending_blocks LIMIT 1").fetchone():
         return
-    overrides = with_links(overrides, conn.execute(
-        "SELECT DISTINCT block_key, family_name FROM authorships WHERE given_name IS NOT NULL"))
+    overrides = with_links(
+        overrides, conn.execute("SELECT DISTINCT block_key, family_name FROM authorships WHERE given_name IS NOT NULL")
+    )
     with write_transaction(conn):
         together = queue_linked(conn, overrides)
     batches = _plan_batches(conn, overrides, together)
@@ -161,9 +177,13 @@ def _filed_elsewhere(conn: sqlite3.Connection, keys: set[str]) -> set[tuple[str,
     """(block key, author's block) for the mentions of these blocks whose author is filed under another block."""
     found: set[tuple[str, str]] = set()
     for chunk in chunked(sorted(keys)):
-        found.update(conn.execute(
-            f"SELECT DISTINCT s.block_key, a.block_key FROM authorships s JOIN authors a ON a.id = s.author_id "
-            f"WHERE s.block_key IN ({placeholders(chunk)}) AND a.block_key != s.block_key", chunk))
+        found.update(
+            conn.execute(
+                f"SELECT DISTINCT s.block_key, a.block_key FROM authorships s JOIN authors a ON a.id = s.author_id "
+                f"WHERE s.block_key IN ({placeholders(chunk)}) AND a.block_key != s.block_key",
+                chunk,
+            )
+        )
     return found
 
 
@@ -171,9 +191,14 @@ def _keys_filed_under(conn: sqlite3.Connection, blocks: set[str]) -> set[str]:
     """The block keys of the mentions of the authors filed under these blocks."""
     found: set[str] = set()
     for chunk in chunked(sorted(blocks)):
-        found.update(r[0] for r in conn.execute(
-            f"SELECT DISTINCT s.block_key FROM authors a JOIN authorships s ON s.author_id = a.id "
-            f"WHERE a.block_key IN ({placeholders(chunk)})", chunk))
+        found.update(
+            r[0]
+            for r in conn.execute(
+                f"SELECT DISTINCT s.block_key FROM authors a JOIN authorships s ON s.author_id = a.id "
+                f"WHERE a.block_key IN ({placeholders(chunk)})",
+                chunk,
+            )
+        )
     return found
 
 
@@ -186,16 +211,20 @@ def _plan_batches(conn: sqlite3.Connection, overrides: Overrides, together: dict
     named = {r[0] for r in conn.execute("SELECT block_key FROM override_blocks")}
     groups: dict[str, list[tuple[str, int]]] = {}
     for key, count in conn.execute(
-            "SELECT p.block_key, (SELECT count(*) FROM authorships a WHERE a.block_key = p.block_key) "
-            "FROM pending_blocks p ORDER BY p.block_key"):
+        "SELECT p.block_key, (SELECT count(*) FROM authorships a WHERE a.block_key = p.block_key) "
+        "FROM pending_blocks p ORDER BY p.block_key"
+    ):
         group = "" if key in named else together.get(key, key)  # "": every block an override names
         groups.setdefault(group, []).append((key, count))
     batches: list[_Planned] = []
     for group in groups.values():
         count = sum(n for _, n in group)
         last = batches[-1] if batches else None
-        if (last is None or last.mentions + count > MENTIONS_PER_TRANSACTION
-                or len(last.keys) + len(group) > BLOCKS_PER_TRANSACTION):
+        if (
+            last is None
+            or last.mentions + count > MENTIONS_PER_TRANSACTION
+            or len(last.keys) + len(group) > BLOCKS_PER_TRANSACTION
+        ):
             batches.append(last := _Planned([], 0))
         last.keys += [key for key, _ in group]
         last.mentions += count
@@ -210,8 +239,9 @@ class _Planned:
     mentions: int
 
 
-def _read_ahead(conn: sqlite3.Connection, batches: list[_Planned],
-                overrides: Overrides) -> Iterator[tuple[list[str], ResolvedBatch | None]]:
+def _read_ahead(
+    conn: sqlite3.Connection, batches: list[_Planned], overrides: Overrides
+) -> Iterator[tuple[list[str], ResolvedBatch | None]]:
     """Each batch's keys with the batch read and clustered by a worker process, in order; None
     (read it here) when too few mentions are queued for workers to pay off, or a worker died.
 
@@ -298,11 +328,15 @@ class PaperContext:
         owners: dict[int, set[str]] = defaultdict(set)
         for chunk in chunked(missing):
             for pid, block, given in conn.execute(
-                    f"SELECT paper_id, block_key, given_name FROM authorships WHERE paper_id IN ({placeholders(chunk)})", chunk):
+                f"SELECT paper_id, block_key, given_name FROM authorships WHERE paper_id IN ({placeholders(chunk)})",
+                chunk,
+            ):
                 keys[pid].add(coauthor_key_in_block(block, given))
             for pid, owner in conn.execute(
-                    f"SELECT DISTINCT paper_id, profile_owner FROM paper_sources "
-                    f"WHERE profile_owner IS NOT NULL AND paper_id IN ({placeholders(chunk)})", chunk):
+                f"SELECT DISTINCT paper_id, profile_owner FROM paper_sources "
+                f"WHERE profile_owner IS NOT NULL AND paper_id IN ({placeholders(chunk)})",
+                chunk,
+            ):
                 owners[pid].add(owner)
             for pid, title in conn.execute(f"SELECT id, title FROM papers WHERE id IN ({placeholders(chunk)})", chunk):
                 self.title_words[pid] = title_words(title)
@@ -321,8 +355,9 @@ class ResolvedBatch:
     keys: list[str]  # every block key read, aliases included
 
 
-def read_batch(conn: sqlite3.Connection, block_keys: Iterable[str], overrides: Overrides,
-               context: PaperContext) -> ResolvedBatch:
+def read_batch(
+    conn: sqlite3.Connection, block_keys: Iterable[str], overrides: Overrides, context: PaperContext
+) -> ResolvedBatch:
     """Read these blocks (after override aliasing) with all their mentions, and cluster them."""
     groups: dict[str, set[str]] = defaultdict(set)
     for key in block_keys:
@@ -335,10 +370,19 @@ def read_batch(conn: sqlite3.Connection, block_keys: Iterable[str], overrides: O
     blocks = []
     for alias in sorted(groups):
         rows = state.mentions.get(alias, [])
-        refs = [MentionRef(key=m.id, paper=m.paper_id, family=m.family_name, given=m.given_name,
-                           is_organization=bool(m.is_organization), coauthors=context.coauthors[m.paper_id],
-                           profiles=context.profiles[m.paper_id], title_words=context.title_words[m.paper_id])
-                for m in rows]
+        refs = [
+            MentionRef(
+                key=m.id,
+                paper=m.paper_id,
+                family=m.family_name,
+                given=m.given_name,
+                is_organization=bool(m.is_organization),
+                coauthors=context.coauthors[m.paper_id],
+                profiles=context.profiles[m.paper_id],
+                title_words=context.title_words[m.paper_id],
+            )
+            for m in rows
+        ]
         blocks.append((alias, rows, _for_writing(resolve_block(refs, overrides)) if refs else None))
     return ResolvedBatch(blocks, state, sorted(alias_of))
 
@@ -404,27 +448,32 @@ class _BlockState:
     outside: dict[int, tuple | None]
 
     @classmethod
-    def fetch(cls, conn: sqlite3.Connection, keys: list[str], alias_of: dict[str, str]) -> "_BlockState":
+    def fetch(cls, conn: sqlite3.Connection, keys: list[str], alias_of: dict[str, str]) -> _BlockState:
         mentions: dict[str, list[Mention]] = defaultdict(list)
         authors, names = {}, defaultdict(dict)
         for chunk in chunked(keys):
             for r in conn.execute(
-                    f"SELECT {', '.join(Mention._fields)} FROM authorships "
-                    f"WHERE block_key IN ({placeholders(chunk)}) ORDER BY id", chunk):
+                f"SELECT {', '.join(Mention._fields)} FROM authorships "
+                f"WHERE block_key IN ({placeholders(chunk)}) ORDER BY id",
+                chunk,
+            ):
                 mentions[alias_of[r["block_key"]]].append(Mention(*r))
         # Authors live under their alias, but an author from before an override aliased its
         # block keeps the old key: look under every key of the group.
         for chunk in chunked(keys):
-            for r in conn.execute(f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE block_key IN ({placeholders(chunk)})",
-                                  chunk):
+            for r in conn.execute(
+                f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE block_key IN ({placeholders(chunk)})", chunk
+            ):
                 authors[r[0]] = tuple(r)[1:]
         referenced = {m.author_id for rows in mentions.values() for m in rows}
         outside = _author_rows(conn, referenced - authors.keys() - {None})
         ids = sorted(authors)
         for chunk in chunked(ids):
             for aid, name, family, given, count in conn.execute(
-                    f"SELECT author_id, name, family_name, given_name, count FROM author_names "
-                    f"WHERE author_id IN ({placeholders(chunk)})", chunk):
+                f"SELECT author_id, name, family_name, given_name, count FROM author_names "
+                f"WHERE author_id IN ({placeholders(chunk)})",
+                chunk,
+            ):
                 names[aid][name] = (family, given, count)
         return cls(dict(mentions), authors, dict(names), outside)
 
@@ -466,8 +515,9 @@ class _Writer:
         self.kept: set[int] = set()
         self.papers: set[int] = set()  # papers whose authors changed
 
-    def block(self, alias: str, rows: list[Mention], result: BlockResult | None, state: _BlockState,
-              claimable: set[int]) -> None:
+    def block(
+        self, alias: str, rows: list[Mention], result: BlockResult | None, state: _BlockState, claimable: set[int]
+    ) -> None:
         clusters = result.clusters if result else []
         by_id = {m.id: m for m in rows}
         ids = _assign_ids(clusters, {m.id: m.author_id for m in rows}, claimable)
@@ -482,13 +532,18 @@ class _Writer:
                     self.moved.append((m.id, author_id))
                     self.papers.add(m.paper_id)
         if result:
-            self.merges += [(author_of_name[m.a_name], m.a_name, m.b_name, m.rule, m.score, m.evidence)
-                            for m in result.merges if m.a_name in author_of_name]
+            self.merges += [
+                (author_of_name[m.a_name], m.a_name, m.b_name, m.rule, m.score, m.evidence)
+                for m in result.merges
+                if m.a_name in author_of_name
+            ]
             self.candidates += [
                 (alias, author_of_name[c.a_name], author_of_name[c.b_name], c.a_name, c.b_name, c.score, c.reason)
                 for c in result.candidates
-                if c.a_name in author_of_name and c.b_name in author_of_name
-                and author_of_name[c.a_name] != author_of_name[c.b_name]]
+                if c.a_name in author_of_name
+                and c.b_name in author_of_name
+                and author_of_name[c.a_name] != author_of_name[c.b_name]
+            ]
 
     def _author(self, alias, cluster: Cluster, author_id, members: list[Mention], state: _BlockState) -> int:
         papers = len({m.paper_id for m in members})
@@ -496,11 +551,15 @@ class _Writer:
         if author_id is None:
             author_id = self.conn.execute(
                 "INSERT INTO authors (name, family_name, given_name, is_organization, block_key, paper_count, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*row, self.now, self.now)).lastrowid
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (*row, self.now, self.now),
+            ).lastrowid
         elif state.authors.get(author_id) != row:
             self.conn.execute(
                 "UPDATE authors SET name = ?, family_name = ?, given_name = ?, is_organization = ?, block_key = ?, "
-                "paper_count = ?, updated_at = ? WHERE id = ?", (*row, self.now, author_id))
+                "paper_count = ?, updated_at = ? WHERE id = ?",
+                (*row, self.now, author_id),
+            )
             if (state.authors.get(author_id) or ("",))[0] != cluster.name:
                 self.papers.update(m.paper_id for m in members)
         spellings = _spellings(members)
@@ -508,7 +567,8 @@ class _Writer:
             self.conn.execute("DELETE FROM author_names WHERE author_id = ?", (author_id,))
             self.conn.executemany(
                 "INSERT INTO author_names (author_id, name, family_name, given_name, count) VALUES (?, ?, ?, ?, ?)",
-                [(author_id, n, f, g, c) for n, (f, g, c) in sorted(spellings.items())])
+                [(author_id, n, f, g, c) for n, (f, g, c) in sorted(spellings.items())],
+            )
         return author_id
 
     def flush(self, state: _BlockState, keys: list[str]) -> None:
@@ -519,13 +579,20 @@ class _Writer:
         # Authors no cluster kept, once nothing points at them: one an override filed under
         # another block may still hold mentions of a block resolved later, which moves them.
         gone = [aid for aid in sorted(state.authors.keys() | state.outside.keys()) if aid not in self.kept]
-        conn.executemany("DELETE FROM authors WHERE id = ? AND NOT EXISTS (SELECT 1 FROM authorships WHERE author_id = ?)",
-                         [(aid, aid) for aid in gone])
+        conn.executemany(
+            "DELETE FROM authors WHERE id = ? AND NOT EXISTS (SELECT 1 FROM authorships WHERE author_id = ?)",
+            [(aid, aid) for aid in gone],
+        )
         for chunk in chunked(sorted(self.kept)):
             conn.execute(f"DELETE FROM author_merges WHERE author_id IN ({placeholders(chunk)})", chunk)
-        conn.executemany("INSERT INTO author_merges (author_id, name_a, name_b, rule, score, evidence) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", self.merges)
+        conn.executemany(
+            "INSERT INTO author_merges (author_id, name_a, name_b, rule, score, evidence) VALUES (?, ?, ?, ?, ?, ?)",
+            self.merges,
+        )
         for chunk in chunked(keys):
             conn.execute(f"DELETE FROM author_candidates WHERE block_key IN ({placeholders(chunk)})", chunk)
-        conn.executemany("INSERT INTO author_candidates (block_key, author_a_id, author_b_id, name_a, name_b, score, "
-                         "reason) VALUES (?, ?, ?, ?, ?, ?, ?)", self.candidates)
+        conn.executemany(
+            "INSERT INTO author_candidates (block_key, author_a_id, author_b_id, name_a, name_b, score, "
+            "reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            self.candidates,
+        )

@@ -42,15 +42,17 @@ folding (case, accents, hyphens). `merge` joins the two people even across famil
 blocks (the blocks are aliased: see `Overrides.block_alias`); `split` forbids any cluster
 holding both names. Two mentions of one paper are never merged, not even by `merge`.
 """
+
 from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from itertools import combinations, product
 from pathlib import Path
-from typing import AbstractSet, Hashable, Iterable, NamedTuple, Sequence
+from typing import AbstractSet, NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -479,8 +481,9 @@ def _shared_title_words(x: _Group, y: _Group, block: _Block) -> AbstractSet[str]
     return shared - block.common_words if shared else shared
 
 
-def _evidence_text(coauthors: AbstractSet[str], profiles: AbstractSet[str],
-                   words: AbstractSet[str] = frozenset()) -> str:
+def _evidence_text(
+    coauthors: AbstractSet[str], profiles: AbstractSet[str], words: AbstractSet[str] = frozenset()
+) -> str:
     """A short text naming the shared co-authors and profiles, and title words when they
     counted (only needed when a pair is kept)."""
     parts = []
@@ -560,8 +563,13 @@ class _Block:
                 if _names_compatibility(a, b) is not None:
                     partners[a].add(b)
                     partners[b].add(a)
-        return cls(frozenset(names), {key: frozenset(v) for key, v in by_key.items()}, partners,
-                   set().union(*one_edit.values()), tuple(g.mentions for g in groups))
+        return cls(
+            frozenset(names),
+            {key: frozenset(v) for key, v in by_key.items()},
+            partners,
+            set().union(*one_edit.values()),
+            tuple(g.mentions for g in groups),
+        )
 
 
 EditText = tuple[str, str]  # (block key, joined name tokens)
@@ -725,8 +733,9 @@ def _agglomerate(
     return alive, links
 
 
-def _cross_merges(alive: dict[int, _Group], overrides: Overrides, merges: list[Merge],
-                  candidates: list[Candidate]) -> None:
+def _cross_merges(
+    alive: dict[int, _Group], overrides: Overrides, merges: list[Merge], candidates: list[Candidate]
+) -> None:
     """Join clusters of linked blocks (`block_links`) whose family names differ by a slip or a
     compound's part, when the evidence suffices and each is the other's only such match.
 
@@ -758,8 +767,14 @@ def _cross_merges(alive: dict[int, _Group], overrides: Overrides, merges: list[M
         if len(admissible[i]) != 1:
             for j, compat, text in admissible[i]:
                 if i < j or len(admissible[j]) == 1:  # each pair once
-                    candidates.append(Candidate(alive[i].label, alive[j].label, compat.score,
-                                                f"{compat.rule}: {text} (another cluster matches as well)"))
+                    candidates.append(
+                        Candidate(
+                            alive[i].label,
+                            alive[j].label,
+                            compat.score,
+                            f"{compat.rule}: {text} (another cluster matches as well)",
+                        )
+                    )
             continue
         j, compat, text = admissible[i][0]
         if i < j and len(admissible[j]) == 1:
@@ -786,7 +801,8 @@ def _cross_pairs(ids: list[int], alive: dict[int, _Group]) -> list[tuple[int, in
         slips[b].append(("slip", f"{a} {b}"))
     # bucket -> role -> key -> cluster ids; a role is (family side, given side), see `_PAIRED_ROLES`
     buckets: dict[tuple, dict[tuple[str, str], dict[str, set[int]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(set)))
+        lambda: defaultdict(lambda: defaultdict(set))
+    )
     for i in ids:
         for name in alive[i].names:
             if name.is_org or not name.given_len:
@@ -810,13 +826,16 @@ def _cross_pairs(ids: list[int], alive: dict[int, _Group]) -> list[tuple[int, in
 
 # The roles of two names `_cross_pairs` pairs in a bucket: a key with a compound holding it
 # as another part, or any two; the same first name, or an initial with a first name.
-_PAIRED_ROLES = [((f1, g1), (f2, g2)) for f1, f2 in (("probe", "holder"), ("any", "any"))
-                 for g1, g2 in (("same", "same"), ("initial", "full"))]
+_PAIRED_ROLES = [
+    ((f1, g1), (f2, g2))
+    for f1, f2 in (("probe", "holder"), ("any", "any"))
+    for g1, g2 in (("same", "same"), ("initial", "full"))
+]
 
 
 def _family_of(name: _Name) -> tuple[str, ...]:
     """A name's family-name parts (without particles), its key last."""
-    return (*name.key[1][name.given_len:], name.key[0])
+    return (*name.key[1][name.given_len :], name.key[0])
 
 
 def _cross_compatibility(x: _Group, y: _Group) -> Compatibility | None:
@@ -844,7 +863,7 @@ def _cross_names(a: _Name, b: _Name) -> Compatibility | None:
     if a.is_org or b.is_org or not a.given_len or not b.given_len:
         return None
     rule = _family_relation(_family_of(a), _family_of(b))
-    given = rule and token_compatibility(a.key[1][:a.given_len], b.key[1][:b.given_len])
+    given = rule and token_compatibility(a.key[1][: a.given_len], b.key[1][: b.given_len])
     if not given:
         return None
     if given.rule == "folded-equal":
@@ -928,7 +947,7 @@ def _one_edit_pairs(texts: Iterable[str]) -> set[tuple[str, str]]:
     for text in texts:
         by_variant[text].add(text)
         for i in range(len(text)):
-            by_variant[text[:i] + text[i + 1:]].add(text)
+            by_variant[text[:i] + text[i + 1 :]].add(text)
     near = {pair for same in by_variant.values() if len(same) > 1 for pair in combinations(sorted(same), 2)}
     return {(a, b) for a, b in near if Levenshtein.distance(a, b) == 1}
 
@@ -937,9 +956,13 @@ def _one_edit_apart(x: _Group, y: _Group) -> bool:
     for a in x.names:
         for b in y.names:
             a_text, b_text = "".join(a.key[1]), "".join(b.key[1])
-            if (not a.is_org and not b.is_org and a.key[0] == b.key[0]
-                    and min(len(a_text), len(b_text)) >= ONE_EDIT_MIN_LEN
-                    and Levenshtein.distance(a_text, b_text) == 1):
+            if (
+                not a.is_org
+                and not b.is_org
+                and a.key[0] == b.key[0]
+                and min(len(a_text), len(b_text)) >= ONE_EDIT_MIN_LEN
+                and Levenshtein.distance(a_text, b_text) == 1
+            ):
                 return True
     return False
 

@@ -6,6 +6,7 @@ or more, folded, without function words, are what resolution compares; which of 
 are distinctive enough is decided per block (`resolve`), from how many of the block's
 papers use them, so the evidence depends on nothing outside the block.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,14 +16,16 @@ from app.text.names import fold
 
 MIN_LEN = 4
 # English function words of MIN_LEN letters or more: they say nothing about a paper's subject.
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
     about above across after against along among around based because before behind below beneath
     beside besides between beyond both during each either else enough every from further have having
     here however inside into itself less many more most much near neither next none other others over
     per rather same several since some such than that their them then there these they this those
     though through throughout thus toward towards under unless unlike until upon using very versus
     what when where whether which while whom whose will with within without would your
-""".split())
+""".split()
+)
 WORD = re.compile(r"[^\W\d_]+")
 
 

@@ -12,15 +12,16 @@ transaction, and its half is used only when its copy of the index's structure re
 that half too. Only the index is compared, so the ranking SQL must read nothing else:
 filters on other tables (an author's papers, years) are not split.
 """
+
 from __future__ import annotations
 
 import heapq
 import os
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from operator import itemgetter
-from typing import Callable
 
 from app.db import connect_for_queries
 from app.search.fts import index_structure
@@ -43,8 +44,9 @@ class SplitRanker:
 
         `conn` must be in a read transaction: the page is the one its snapshot gives.
         """
-        lo, hi = conn.execute("SELECT (SELECT min(id) FROM paper_search_fts_docsize), "
-                              "(SELECT max(id) FROM paper_search_fts_docsize)").fetchone()  # one seek each
+        lo, hi = conn.execute(
+            "SELECT (SELECT min(id) FROM paper_search_fts_docsize), (SELECT max(id) FROM paper_search_fts_docsize)"
+        ).fetchone()  # one seek each
         if lo is None or params["limit"] <= 0:
             return conn.execute(sql_of(""), params).fetchall()
         wanted = min(params["offset"] + params["limit"], MAX_SQL_INT)

@@ -10,14 +10,15 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-21
 """
-from typing import Sequence, Union
+
+from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "0002"
-down_revision: Union[str, None] = "0001"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 STEMMED = "porter unicode61 remove_diacritics 2"
 NAMES = "unicode61 remove_diacritics 2"
@@ -37,7 +38,7 @@ def _create(fts, table, rowid, cols, tokenize, extra):
     old = ", ".join(f"old.{c}" for c in cols)
     op.execute(
         f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({names}, "
-        f"tokenize='{tokenize}', content=\"{table}\", content_rowid=\"{rowid}\"{extra})"
+        f'tokenize=\'{tokenize}\', content="{table}", content_rowid="{rowid}"{extra})'
     )
     op.execute(
         f"CREATE TRIGGER [{table}_ai] AFTER INSERT ON [{table}] BEGIN "

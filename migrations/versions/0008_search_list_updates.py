@@ -7,31 +7,32 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-21
 """
-from typing import Sequence, Union
+
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 revision: str = "0008"
-down_revision: Union[str, None] = "0007"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 # Log a paper's search row the first time it changes after the lists were computed: its
 # text then, or that it had none. Only while there are lists to update.
 TRIGGERS = {
     "paper_search_changes_ai": "AFTER INSERT ON paper_search WHEN EXISTS (SELECT 1 FROM search_top_source) BEGIN "
-                               "INSERT INTO search_changes (paper_id, existed) VALUES (new.paper_id, 0) "
-                               "ON CONFLICT DO NOTHING; END",
+    "INSERT INTO search_changes (paper_id, existed) VALUES (new.paper_id, 0) "
+    "ON CONFLICT DO NOTHING; END",
     # The same columns as the index's own update trigger (paper_search_au): what the index sees.
     "paper_search_changes_au": "AFTER UPDATE OF title, authors, abstract ON paper_search "
-                               "WHEN EXISTS (SELECT 1 FROM search_top_source) BEGIN "
-                               "INSERT INTO search_changes (paper_id, existed, title, authors, abstract) "
-                               "VALUES (old.paper_id, 1, old.title, old.authors, old.abstract) ON CONFLICT DO NOTHING; END",
+    "WHEN EXISTS (SELECT 1 FROM search_top_source) BEGIN "
+    "INSERT INTO search_changes (paper_id, existed, title, authors, abstract) "
+    "VALUES (old.paper_id, 1, old.title, old.authors, old.abstract) ON CONFLICT DO NOTHING; END",
     "paper_search_changes_ad": "AFTER DELETE ON paper_search WHEN EXISTS (SELECT 1 FROM search_top_source) BEGIN "
-                               "INSERT INTO search_changes (paper_id, existed, title, authors, abstract) "
-                               "VALUES (old.paper_id, 1, old.title, old.authors, old.abstract) ON CONFLICT DO NOTHING; END",
+    "INSERT INTO search_changes (paper_id, existed, title, authors, abstract) "
+    "VALUES (old.paper_id, 1, old.title, old.authors, old.abstract) ON CONFLICT DO NOTHING; END",
 }
 
 
