@@ -1,4 +1,5 @@
 """The `paperdb` command: a few lines per command over the library."""
+
 from __future__ import annotations
 
 import csv
@@ -56,8 +57,15 @@ def friendly_errors(func):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db", type=click.Path(dir_okay=False), envvar=DB_ENV, default=DEFAULT_DB, show_default=True,
-              help=f"The database file (also ${DB_ENV}).")
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False),
+    envvar=DB_ENV,
+    default=DEFAULT_DB,
+    show_default=True,
+    help=f"The database file (also ${DB_ENV}).",
+)
 @click.pass_context
 def main(ctx, db):
     """paperdb: a research paper database built from messy dumps.
@@ -71,8 +79,12 @@ def main(ctx, db):
 
 
 @main.command("migrate")
-@click.option("--revision", default="head", show_default=True,
-              help="Target revision: an earlier one downgrades (`base` fully, `-1` one step).")
+@click.option(
+    "--revision",
+    default="head",
+    show_default=True,
+    help="Target revision: an earlier one downgrades (`base` fully, `-1` one step).",
+)
 @click.pass_obj
 @friendly_errors
 def migrate_cmd(db, revision):
@@ -91,12 +103,19 @@ def migrate_cmd(db, revision):
 
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--overrides", type=click.Path(dir_okay=False), default=None,
-              help="Author overrides file (default: overrides.txt beside the database, if present).")
+@click.option(
+    "--overrides",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Author overrides file (default: overrides.txt beside the database, if present).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of text.")
 @click.option("--wait", is_flag=True, help="Wait for a running import instead of exiting with code 75.")
-@click.option("--rehash", is_flag=True,
-              help="Compare the content of files loaded before even when their size and time are unchanged.")
+@click.option(
+    "--rehash",
+    is_flag=True,
+    help="Compare the content of files loaded before even when their size and time are unchanged.",
+)
 @click.pass_obj
 @friendly_errors
 def import_cmd(db, paths, overrides, as_json, wait, rehash):
@@ -117,6 +136,7 @@ def import_cmd(db, paths, overrides, as_json, wait, rehash):
     Example:
         paperdb import data/samples/
     """
+
     def show(result):
         if not as_json:
             extra = f", {len(result.rejects)} rejected" if result.rejects else ""
@@ -134,6 +154,7 @@ def import_cmd(db, paths, overrides, as_json, wait, rehash):
 
 # --- output: table on a terminal, JSON lines for scripts, or CSV -------------------------
 
+
 def on_terminal() -> bool:
     """Whether stdout is a terminal: tables and colour there, JSON lines otherwise."""
     return sys.stdout.isatty()
@@ -147,8 +168,12 @@ def style(text: str, **styles) -> str:
 def output_format(func):
     """Add `--format table|json|csv` (and `--json`, short for `--format json`) as `fmt`."""
 
-    @click.option("--format", "fmt", type=click.Choice(FORMATS),
-                  help="Output format  [default: table on a terminal, else json: one object per line]")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        help="Output format  [default: table on a terminal, else json: one object per line]",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
     @wraps(func)
     def wrapper(*args, fmt, as_json, **kwargs):
@@ -159,8 +184,13 @@ def output_format(func):
 
 def limit_option(default: int | None, what: str):
     """`--limit N`: how many results (`what`) to show."""
-    return click.option("--limit", default=default, show_default=default is not None,
-                        type=click.IntRange(0, None), help=f"How many {what}.")
+    return click.option(
+        "--limit",
+        default=default,
+        show_default=default is not None,
+        type=click.IntRange(0, None),
+        help=f"How many {what}.",
+    )
 
 
 def _cell(value) -> str:
@@ -243,8 +273,9 @@ def search(db, text, author, year_from, year_to, raw, limit, offset, fmt):
         paperdb search verify --author "John Schulman" --format csv
     """
     with PaperDB(db) as pdb:
-        hits = pdb.search(text, limit=limit, offset=offset, author=author, year_from=year_from,
-                          year_to=year_to, raw=raw)
+        hits = pdb.search(
+            text, limit=limit, offset=offset, author=author, year_from=year_from, year_to=year_to, raw=raw
+        )
     if fmt == "table":
         show_hits(hits)
     else:
@@ -255,8 +286,10 @@ def search(db, text, author, year_from, year_to, raw, limit, offset, fmt):
 def show_hits(hits: list[Hit]) -> None:
     for hit in hits:
         more = f" … (+{len(hit.authors) - 6})" if len(hit.authors) > 6 else ""
-        click.echo(f"{style(f'{hit.score:6.2f}', dim=True)}  {style(hit.title or '(abstract only)', bold=True)}"
-                   f"  [{hit.paper_id}]{f'  {hit.year}' if hit.year else ''}")
+        click.echo(
+            f"{style(f'{hit.score:6.2f}', dim=True)}  {style(hit.title or '(abstract only)', bold=True)}"
+            f"  [{hit.paper_id}]{f'  {hit.year}' if hit.year else ''}"
+        )
         if hit.authors:
             click.echo(f"        {', '.join(hit.authors[:6])}{more}")
         marks = click.style("\0", fg="yellow", bold=True).split("\0") if on_terminal() else HIGHLIGHT
@@ -292,12 +325,17 @@ def author(db, name, limit, fmt):
     if fmt == "json":
         echo_json(found.as_dict())
     elif fmt == "csv" and found.author:
-        echo_rows([{"author_id": found.author.id, "author": found.author.name, **p.as_dict()}
-                   for p in found.author.papers],
-                  ["author_id", "author", "paper_id", "year", "title", "position", "listed_as"], fmt)
+        echo_rows(
+            [{"author_id": found.author.id, "author": found.author.name, **p.as_dict()} for p in found.author.papers],
+            ["author_id", "author", "paper_id", "year", "title", "position", "listed_as"],
+            fmt,
+        )
     elif fmt == "csv":
-        echo_rows([c.as_dict() for c in found.candidates],
-                  ["id", "name", "paper_count", "is_organization", "rule", "score"], fmt)
+        echo_rows(
+            [c.as_dict() for c in found.candidates],
+            ["id", "name", "paper_count", "is_organization", "rule", "score"],
+            fmt,
+        )
     else:
         show_author(found)
 
@@ -322,9 +360,11 @@ def show_author(found: AuthorLookup) -> None:
             click.echo(f"  {c.papers:4d}  {c.name}  [{c.id}]")
     for other in found.part_of:
         shared = ", ".join(other.shared_coauthors[:5]) or "none"
-        click.echo(f"\nmay be the same person as {style(other.name, bold=True)}  [{other.id}]  "
-                   f"{plural(other.paper_count, 'paper')} ({other.rule}); shared co-authors "
-                   f"({len(other.shared_coauthors)}): {shared}")
+        click.echo(
+            f"\nmay be the same person as {style(other.name, bold=True)}  [{other.id}]  "
+            f"{plural(other.paper_count, 'paper')} ({other.rule}); shared co-authors "
+            f"({len(other.shared_coauthors)}): {shared}"
+        )
 
 
 @main.command()
@@ -374,12 +414,24 @@ def paper(db, id_or_title, fmt):
     elif fmt == "json":
         echo_json(found.as_dict())
     elif fmt == "csv":
-        echo_rows([{
-            "id": found.id, "title": found.title, "year": found.year, "venue": found.venue, "url": found.url,
-            "authors": [a.name for a in found.authors], "raw_names": [a.raw_name for a in found.authors],
-            "abstract": "\n\n".join(found.abstracts), "ids": [f"{i['scheme']}:{i['value']}" for i in found.ids],
-            "sources": [f"{s.path}:{s.line}" for s in found.sources],
-        }], ["id", "title", "year", "venue", "url", "authors", "raw_names", "abstract", "ids", "sources"], fmt)
+        echo_rows(
+            [
+                {
+                    "id": found.id,
+                    "title": found.title,
+                    "year": found.year,
+                    "venue": found.venue,
+                    "url": found.url,
+                    "authors": [a.name for a in found.authors],
+                    "raw_names": [a.raw_name for a in found.authors],
+                    "abstract": "\n\n".join(found.abstracts),
+                    "ids": [f"{i['scheme']}:{i['value']}" for i in found.ids],
+                    "sources": [f"{s.path}:{s.line}" for s in found.sources],
+                }
+            ],
+            ["id", "title", "year", "venue", "url", "authors", "raw_names", "abstract", "ids", "sources"],
+            fmt,
+        )
     else:
         show_paper(found)
 
@@ -424,9 +476,11 @@ def stats(db, fmt):
     if fmt == "json":
         echo_json(result)
         return
-    rows = ([{"section": "count", "name": t, "value": n} for t, n in result["counts"].items()]
-            + [{"section": "author", "name": a["name"], "value": a["paper_count"]} for a in result["top_authors"]]
-            + [{"section": "year", "name": y["year"], "value": y["papers"]} for y in result["papers_per_year"]])
+    rows = (
+        [{"section": "count", "name": t, "value": n} for t, n in result["counts"].items()]
+        + [{"section": "author", "name": a["name"], "value": a["paper_count"]} for a in result["top_authors"]]
+        + [{"section": "year", "name": y["year"], "value": y["papers"]} for y in result["papers_per_year"]]
+    )
     if fmt == "csv":
         echo_rows(rows, ["section", "name", "value"], fmt)
         return
@@ -441,9 +495,11 @@ def stats(db, fmt):
             click.echo(f"  {y['year']}  {y['papers']}")
     click.echo(style("\nLast imports", bold=True))
     for run in result["last_imports"]:
-        click.echo(f"import #{run['id']} {run['started_at']} {run['status']}: {run['files_loaded']} files loaded, "
-                   f"{run['files_skipped']} skipped, {run['papers_added']} papers added, "
-                   f"{run['records_rejected']} rejected")
+        click.echo(
+            f"import #{run['id']} {run['started_at']} {run['status']}: {run['files_loaded']} files loaded, "
+            f"{run['files_skipped']} skipped, {run['papers_added']} papers added, "
+            f"{run['records_rejected']} rejected"
+        )
 
 
 @main.command()
@@ -491,14 +547,20 @@ def authors(db, candidates, limit, fmt):
     with PaperDB(db) as pdb:
         rows = pdb.candidates(limit=limit) if candidates else pdb.authors(limit=limit)
     if fmt != "table":
-        echo_rows(rows, ["name_a", "name_b", "score", "reason", "author_a", "author_b", "papers_a", "papers_b",
-                         "shared_coauthors"]
-                  if candidates else ["id", "name", "paper_count", "is_organization", "variants"], fmt)
+        echo_rows(
+            rows,
+            ["name_a", "name_b", "score", "reason", "author_a", "author_b", "papers_a", "papers_b", "shared_coauthors"]
+            if candidates
+            else ["id", "name", "paper_count", "is_organization", "variants"],
+            fmt,
+        )
     elif candidates:
         for row in rows:
-            click.echo(f"{row['score']:.2f}  {row['name_a']} ({row['papers_a']} papers)  ~  "
-                       f"{row['name_b']} ({row['papers_b']} papers), {row['shared_coauthors']} shared co-authors: "
-                       f"{row['reason']}")
+            click.echo(
+                f"{row['score']:.2f}  {row['name_a']} ({row['papers_a']} papers)  ~  "
+                f"{row['name_b']} ({row['papers_b']} papers), {row['shared_coauthors']} shared co-authors: "
+                f"{row['reason']}"
+            )
     else:
         for row in rows:
             variants = f"  (also {row['variants']})" if row["variants"] else ""
@@ -507,15 +569,25 @@ def authors(db, candidates, limit, fmt):
 
 
 @main.command("export")
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="bibtex", show_default=True,
-              help="bibtex and biblatex for LaTeX, csl-json for pandoc and Zotero, ris for EndNote, "
-                   "jsonl for paperdb's own import.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default="bibtex",
+    show_default=True,
+    help="bibtex and biblatex for LaTeX, csl-json for pandoc and Zotero, ris for EndNote, "
+    "jsonl for paperdb's own import.",
+)
 @click.option("--search", "text", help="Only papers matching these words (as `paperdb search`).")
 @click.option("--author", help="Only papers by this author (a name as you would type it, or an id).")
 @click.option("--year-from", type=int, help="Only papers from this year on (papers with a known year).")
 @click.option("--year-to", type=int, help="Only papers up to this year (papers with a known year).")
-@click.option("--ids", "ids_file", type=click.Path(exists=True, dir_okay=False),
-              help="Only the papers named in this file: one paper id or external id (doi:…, arxiv:…) a line.")
+@click.option(
+    "--ids",
+    "ids_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Only the papers named in this file: one paper id or external id (doi:…, arxiv:…) a line.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.pass_obj
 @friendly_errors

@@ -4,6 +4,7 @@
 `data/papers.db`); `paperdb serve` builds the same for whatever database it serves.
 The format is Datasette 0.65's metadata.json.
 """
+
 from __future__ import annotations
 
 import copy
@@ -17,19 +18,38 @@ from app.docs import tables
 METADATA_JSON = Path(__file__).resolve().parent.parent / "data" / "metadata.json"
 
 VIEW = "paper_view"
-VIEW_DESCRIPTION = ("One row per paper: title, year, venue, authors in order and abstract. "
-                    "The search box searches titles, author names and abstracts at once.")
+VIEW_DESCRIPTION = (
+    "One row per paper: title, year, venue, authors in order and abstract. "
+    "The search box searches titles, author names and abstracts at once."
+)
 # The view's columns are documented by the model columns they show (see migration 0003).
-VIEW_COLUMNS = {"paper_id": ("paper_search", "paper_id"), "title": ("papers", "title"),
-                "year": ("papers", "year"), "venue": ("papers", "venue"),
-                "authors": ("paper_search", "authors"), "abstract": ("paper_search", "abstract")}
+VIEW_COLUMNS = {
+    "paper_id": ("paper_search", "paper_id"),
+    "title": ("papers", "title"),
+    "year": ("papers", "year"),
+    "venue": ("papers", "venue"),
+    "authors": ("paper_search", "authors"),
+    "abstract": ("paper_search", "abstract"),
+}
 
 # Not for browsing: the schema version, import bookkeeping, the search text the view shows
 # better, and the precomputed one-word searches.
 # Datasette hides the FTS tables and their shadow tables by itself.
-HIDDEN = ("alembic_version", "fts_deferred", "paper_search", "pending_blocks", "search_terms", "search_top",
-          "search_top_source", "search_changes", "search_postings", "search_lengths", "search_formats", "override_blocks",
-          "resolver_rules")
+HIDDEN = (
+    "alembic_version",
+    "fts_deferred",
+    "paper_search",
+    "pending_blocks",
+    "search_terms",
+    "search_top",
+    "search_top_source",
+    "search_changes",
+    "search_postings",
+    "search_lengths",
+    "search_formats",
+    "override_blocks",
+    "resolver_rules",
+)
 
 TABLE_OPTIONS = {
     VIEW: {"fts_table": "paper_search_fts", "fts_pk": "paper_id", "facets": ["year", "venue"], "sort": "paper_id"},
@@ -51,15 +71,18 @@ _AUTHOR = """with author as (
   select rowid from authors_fts where authors_fts match '"' || replace(:name, '"', '""') || '"'
 )
 """
-_NAME_HELP = ("Type a name as any spelling seen (case ignored) or words of the display name "
-              "(accents ignored): `Josh Achiam`, `david mely`, `Schulman`.")
+_NAME_HELP = (
+    "Type a name as any spelling seen (case ignored) or words of the display name "
+    "(accents ignored): `Josh Achiam`, `david mely`, `Schulman`."
+)
 
 QUERIES = {
     "papers_of_author": {
         "title": "Papers of an author",
         "description": f"Every paper of an author, with their position and the spelling on that paper. {_NAME_HELP}",
         "params": ["name"],
-        "sql": _AUTHOR + """select p.id as paper_id, p.title, p.year, s.position, s.name as listed_as, a.name as author
+        "sql": _AUTHOR
+        + """select p.id as paper_id, p.title, p.year, s.position, s.name as listed_as, a.name as author
 from author join authors a on a.id = author.id
 join authorships s on s.author_id = a.id
 join papers p on p.id = s.paper_id
@@ -69,7 +92,8 @@ order by p.year is null, p.year desc, p.id""",
         "title": "Co-authors of an author",
         "description": f"The people an author wrote with, and on how many papers. {_NAME_HELP}",
         "params": ["name"],
-        "sql": _AUTHOR + """select co.id as author_id, co.name, count(*) as papers_together
+        "sql": _AUTHOR
+        + """select co.id as author_id, co.name, count(*) as papers_together
 from author join authorships mine on mine.author_id = author.id
 join authorships other on other.paper_id = mine.paper_id
 join authors co on co.id = other.author_id
@@ -123,8 +147,10 @@ def metadata(database: str = "papers", title: str | None = None) -> dict:
     name without `.db`); the title is `title`, or the database's name."""
     docs = {name: (doc, {c: d for c, _, d in cols}) for name, doc, cols in tables()}
     tables_meta = {
-        VIEW: {"description_html": _html(VIEW_DESCRIPTION),
-               "columns": {col: docs[t][1][c] for col, (t, c) in VIEW_COLUMNS.items()}},
+        VIEW: {
+            "description_html": _html(VIEW_DESCRIPTION),
+            "columns": {col: docs[t][1][c] for col, (t, c) in VIEW_COLUMNS.items()},
+        },
     }
     for name, (doc, cols) in docs.items():
         tables_meta[name] = {"description_html": _html(doc), "columns": cols}
@@ -133,15 +159,19 @@ def metadata(database: str = "papers", title: str | None = None) -> dict:
     for name, options in TABLE_OPTIONS.items():
         tables_meta[name].update(options)
     # A copy: Datasette writes into the metadata it is given (query names).
-    return copy.deepcopy({
-        "title": title or f"{database} (paperdb)",
-        "description": ("Research papers loaded from paper dumps by paperdb: titles, authors resolved into "
-                        "people, abstracts, and the import ledger. Search titles, authors and abstracts at once "
-                        f"in {VIEW}, or start from one of the queries."),
-        "source": f"Files loaded by paperdb into {database}.db: the source_files table lists each one",
-        "license": "Titles, author lists and abstracts remain under their authors' and publishers' terms",
-        "databases": {database: {"tables": tables_meta, "queries": QUERIES}},
-    })
+    return copy.deepcopy(
+        {
+            "title": title or f"{database} (paperdb)",
+            "description": (
+                "Research papers loaded from paper dumps by paperdb: titles, authors resolved into "
+                "people, abstracts, and the import ledger. Search titles, authors and abstracts at once "
+                f"in {VIEW}, or start from one of the queries."
+            ),
+            "source": f"Files loaded by paperdb into {database}.db: the source_files table lists each one",
+            "license": "Titles, author lists and abstracts remain under their authors' and publishers' terms",
+            "databases": {database: {"tables": tables_meta, "queries": QUERIES}},
+        }
+    )
 
 
 def metadata_json(database: str = "papers", title: str | None = None) -> str:

@@ -5,6 +5,7 @@ Datasette with paperdb installed) offers the links on every table, query and row
 rows name papers: a `paper_id` column (`paper_view`, the canned queries, `authorships`) or the
 `papers` table's own `id`. The download holds the page's papers, written by `app.export`.
 """
+
 from __future__ import annotations
 
 from datasette import hookimpl
@@ -49,13 +50,17 @@ def _renderer(extension: str):
         ids = [paper_id for row in rows if (paper_id := _paper_id(row[at])) is not None]
         text = await datasette.get_database(database).execute_fn(lambda conn: export(conn, fmt, ids))
         name = table or query_name or database
-        return Response(text, content_type=f"{content_type}; charset=utf-8",
-                        headers={"content-disposition": f'attachment; filename="{name}.{suffix}"'})
+        return Response(
+            text,
+            content_type=f"{content_type}; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{name}.{suffix}"'},
+        )
 
     return render
 
 
 @hookimpl
 def register_output_renderer(datasette):
-    return [{"extension": extension, "render": _renderer(extension), "can_render": can_render}
-            for extension in RENDERERS]
+    return [
+        {"extension": extension, "render": _renderer(extension), "can_render": can_render} for extension in RENDERERS
+    ]

@@ -1,5 +1,6 @@
 """Opening the database: the path, connection pragmas, transactions, migrations, and the
 one line and exit code for each way the database can refuse us."""
+
 from __future__ import annotations
 
 import errno
@@ -24,12 +25,12 @@ QUERY_MMAP_BYTES = 2 * 1024**3
 
 
 # Exit codes, one table for every command (README): sysexits.h where one fits.
-EXIT_USAGE = 2      # a bad option or argument: no database there, --db names a folder
-EXIT_DATAERR = 65   # not a SQLite database, or a corrupt one
-EXIT_IOERR = 74     # the disk or a size limit ran out, or a read or write failed
+EXIT_USAGE = 2  # a bad option or argument: no database there, --db names a folder
+EXIT_DATAERR = 65  # not a SQLite database, or a corrupt one
+EXIT_IOERR = 74  # the disk or a size limit ran out, or a read or write failed
 EXIT_TEMPFAIL = 75  # another writer holds the database: try again later
-EXIT_NOPERM = 77    # the database or its folder is read-only
-EXIT_CONFIG = 78    # the database is from a newer paperdb
+EXIT_NOPERM = 77  # the database or its folder is read-only
+EXIT_CONFIG = 78  # the database is from a newer paperdb
 
 
 class DatabaseError(Exception):
@@ -54,9 +55,12 @@ def refusal(error: BaseException, path: str | os.PathLike) -> DatabaseError | No
         return None
     code &= 0xFF  # the primary code of an extended one (SQLITE_IOERR_WRITE -> SQLITE_IOERR)
     if code == sqlite3.SQLITE_BUSY:
-        return DatabaseError(f"{path} is locked by another program's write transaction, not a paperdb import "
-                             f"(waited {busy_timeout_ms()} ms; ${BUSY_TIMEOUT_ENV} sets how long); "
-                             "try again later", EXIT_TEMPFAIL)
+        return DatabaseError(
+            f"{path} is locked by another program's write transaction, not a paperdb import "
+            f"(waited {busy_timeout_ms()} ms; ${BUSY_TIMEOUT_ENV} sets how long); "
+            "try again later",
+            EXIT_TEMPFAIL,
+        )
     if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN):
         return _unopenable(path, error)
     if code == sqlite3.SQLITE_NOTADB:
@@ -64,8 +68,11 @@ def refusal(error: BaseException, path: str | os.PathLike) -> DatabaseError | No
     if code == sqlite3.SQLITE_CORRUPT:
         return DatabaseError(f"{path} is corrupt ({error}): restore it from a backup", EXIT_DATAERR)
     if code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):
-        why = ("the disk, or a file size limit, is full" if code == sqlite3.SQLITE_FULL
-               else "a read or write failed: the disk may be full or failing, or a file size limit reached")
+        why = (
+            "the disk, or a file size limit, is full"
+            if code == sqlite3.SQLITE_FULL
+            else "a read or write failed: the disk may be full or failing, or a file size limit reached"
+        )
         return DatabaseError(f"{path}: {error} ({why}); any unfinished write was rolled back", EXIT_IOERR)
     return None
 
@@ -76,8 +83,11 @@ def _unopenable(path: Path, error: sqlite3.Error) -> DatabaseError:
         return DatabaseError(f"{path} is a directory, not a database file", EXIT_USAGE)
     folder = path.parent
     if not os.access(folder, os.W_OK | os.X_OK):
-        return DatabaseError(f"{path}: its folder {folder} is read-only, and SQLite needs to create "
-                             f"{path.name}-wal and {path.name}-shm there ({error})", EXIT_NOPERM)
+        return DatabaseError(
+            f"{path}: its folder {folder} is read-only, and SQLite needs to create "
+            f"{path.name}-wal and {path.name}-shm there ({error})",
+            EXIT_NOPERM,
+        )
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
         return DatabaseError(f"{path} is read-only ({error})", EXIT_NOPERM)
     if error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_CANTOPEN:
@@ -122,8 +132,9 @@ def connect(path: str | os.PathLike, *, readonly: bool = False) -> sqlite3.Conne
     if readonly:
         if not path.exists():
             raise DatabaseError(f"no database at {path}: run `paperdb import` first")
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                               timeout=busy_ms / 1000)
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=busy_ms / 1000
+        )
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None, timeout=busy_ms / 1000)
@@ -164,7 +175,7 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def chunked(items: list, size: int = SQL_CHUNK) -> Iterator[list]:
     """Consecutive slices of `items`, for `IN (...)` lists of bound values."""
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def placeholders(items) -> str:
@@ -215,8 +226,10 @@ def migrate(path: str | os.PathLike, revision: str = "head") -> None:
     downgrade = revision == "base" or revision.startswith("-") or _before(revision, current)
     if downgrade and _indexing_unfinished(path):
         # Older schemas have no `fts_deferred`: the rows it holds back would never be indexed.
-        raise DatabaseError(f"{path}: a bulk import left its full-text indexing unfinished "
-                            "(see table fts_deferred); run `paperdb import` to finish it, then downgrade")
+        raise DatabaseError(
+            f"{path}: a bulk import left its full-text indexing unfinished "
+            "(see table fts_deferred); run `paperdb import` to finish it, then downgrade"
+        )
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
@@ -256,15 +269,22 @@ def current_revision(path: str | os.PathLike) -> str | None:
 def schema_revision(conn: sqlite3.Connection, path: str | os.PathLike) -> str | None:
     """The paperdb schema revision on `conn`, None if it holds no table at all; a database holding
     other tables but no revision is another program's, which paperdb must not write into."""
-    tables = [name for (name,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")]
+    tables = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+        )
+    ]
     if "alembic_version" in tables:
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         return row[0] if row else None
     if tables:
         shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
-        raise DatabaseError(f"{path} is a SQLite database but not paperdb's (tables {shown}; no schema revision): "
-                            "paperdb leaves it alone; give paperdb's database with --db", EXIT_DATAERR)
+        raise DatabaseError(
+            f"{path} is a SQLite database but not paperdb's (tables {shown}; no schema revision): "
+            "paperdb leaves it alone; give paperdb's database with --db",
+            EXIT_DATAERR,
+        )
     return None
 
 
@@ -277,8 +297,11 @@ def _refuse_unknown_schema(path: str | os.PathLike, revision: str | None) -> Non
     """Raise DatabaseError if the database's schema `revision` is one this paperdb does not know:
     a newer paperdb wrote it, and migrating or writing it could lose what that version keeps."""
     if revision is not None and revision not in {r.revision for r in _scripts().walk_revisions()}:
-        raise DatabaseError(f"{path} was written by a newer paperdb (schema revision {revision}; this one knows "
-                            f"revisions up to {head_revision()}): upgrade paperdb to use it", EXIT_CONFIG)
+        raise DatabaseError(
+            f"{path} was written by a newer paperdb (schema revision {revision}; this one knows "
+            f"revisions up to {head_revision()}): upgrade paperdb to use it",
+            EXIT_CONFIG,
+        )
 
 
 def _scripts():
@@ -299,8 +322,10 @@ def upgrade_notice(path: str | os.PathLike) -> str | None:
     _refuse_unknown_schema(path, before)
     if before is None or before == head:
         return None
-    return (f"{path}: upgrading the schema from {before} to {head} first "
-            "(an upgrade that rebuilds a full-text index takes minutes per million papers)")
+    return (
+        f"{path}: upgrading the schema from {before} to {head} first "
+        "(an upgrade that rebuilds a full-text index takes minutes per million papers)"
+    )
 
 
 def ensure_schema(path: str | os.PathLike) -> None:

@@ -1,4 +1,5 @@
 """Schema documentation generated from the models: docs/schema.md and the Datasette metadata."""
+
 from __future__ import annotations
 
 import inspect
@@ -23,8 +24,10 @@ def tables() -> list[tuple[str, str, list[tuple[str, str, str]]]]:
         if not (isinstance(model, type) and issubclass(model, SQLModel)) or table is None:
             continue
         fields = model.model_fields
-        cols = [(c.name, str(c.type.compile()) if not hasattr(c.type, "impl") else "TEXT",
-                 fields[c.name].description or "") for c in table.columns]
+        cols = [
+            (c.name, str(c.type.compile()) if not hasattr(c.type, "impl") else "TEXT", fields[c.name].description or "")
+            for c in table.columns
+        ]
         out.append((table.name, inspect.cleandoc(model.__doc__ or ""), cols))
     return out
 

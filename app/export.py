@@ -5,6 +5,7 @@ file imported into an empty database gives the same papers, authors in order and
 far as the format carries them (README, Export). Papers are read from the database with
 `read_papers` and written by plain functions over `ExportPaper` values.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,21 +24,63 @@ from app.text.names import SPECIAL_LETTERS
 # Papers read at a time: a whole database is written without holding it in memory.
 BATCH = 1000
 # Words a citation key skips in a title (as Better BibTeX does): `A Survey of…` is `survey`.
-STOP_WORDS = frozenset({
-    "a", "an", "the", "some", "from", "on", "in", "to", "of", "do", "with", "and", "for", "at", "by",
-    "der", "die", "das", "ein", "eine", "un", "une", "la", "le", "les", "el", "las", "los", "de", "des", "del",
-})
+STOP_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "some",
+        "from",
+        "on",
+        "in",
+        "to",
+        "of",
+        "do",
+        "with",
+        "and",
+        "for",
+        "at",
+        "by",
+        "der",
+        "die",
+        "das",
+        "ein",
+        "eine",
+        "un",
+        "une",
+        "la",
+        "le",
+        "les",
+        "el",
+        "las",
+        "los",
+        "de",
+        "des",
+        "del",
+    }
+)
 # A venue that names a conference is a `booktitle` (BibTeX), `paper-conference` (CSL), `CONF` (RIS).
 PROCEEDINGS = re.compile(r"\b(?:proceedings|proc\.|conference|workshop|symposium|congress)\b", re.IGNORECASE)
 # ASCII characters LaTeX reads as commands, escaped so that they print (and read back) as themselves.
 LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%", "#": r"\#",
-    "_": r"\_", "~": r"\textasciitilde{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
 }
 # Ligatures LaTeX would print as other characters (`--` an en dash, `''` a closing quote).
 LIGATURES = ("--", "''", "``")
-_TO_LATEX = UnicodeToLatexEncoder(non_ascii_only=True, replacement_latex_protection="braces-all",
-                                  unknown_char_policy="keep", unknown_char_warning=False)
+_TO_LATEX = UnicodeToLatexEncoder(
+    non_ascii_only=True,
+    replacement_latex_protection="braces-all",
+    unknown_char_policy="keep",
+    unknown_char_warning=False,
+)
 # Identifiers written as fields of their own in BibTeX and CSL-JSON, beside DOI and arXiv.
 OTHER_IDS = ("pmid", "pmcid", "openalex")
 
@@ -76,43 +119,69 @@ class ExportPaper:
 
 # --- reading ------------------------------------------------------------------------------
 
+
 def read_papers(conn: sqlite3.Connection, paper_ids: Iterable[int]) -> list[ExportPaper]:
     """The papers with these ids, in the order given (repeats and unknown ids left out)."""
     wanted = list(dict.fromkeys(int(i) for i in paper_ids))
     ids = json.dumps(wanted)
     each = "(SELECT value FROM json_each(:ids))"
-    papers = {r[0]: r[1:] for r in conn.execute(
-        f"SELECT id, title, year, venue, url FROM papers WHERE id IN {each}", {"ids": ids})}
+    papers = {
+        r[0]: r[1:]
+        for r in conn.execute(f"SELECT id, title, year, venue, url FROM papers WHERE id IN {each}", {"ids": ids})
+    }
     authors: dict[int, list[Person]] = {}
     for pid, family, given, org in conn.execute(
-            f"SELECT paper_id, family_name, given_name, is_organization FROM authorships "
-            f"WHERE paper_id IN {each} ORDER BY paper_id, position", {"ids": ids}):
+        f"SELECT paper_id, family_name, given_name, is_organization FROM authorships "
+        f"WHERE paper_id IN {each} ORDER BY paper_id, position",
+        {"ids": ids},
+    ):
         authors.setdefault(pid, []).append(Person(family, given, bool(org)))
-    abstracts = dict(conn.execute(
-        f"SELECT paper_id, text FROM abstracts WHERE id IN "
-        f"(SELECT min(id) FROM abstracts WHERE paper_id IN {each} GROUP BY paper_id)", {"ids": ids}).fetchall())
+    abstracts = dict(
+        conn.execute(
+            f"SELECT paper_id, text FROM abstracts WHERE id IN "
+            f"(SELECT min(id) FROM abstracts WHERE paper_id IN {each} GROUP BY paper_id)",
+            {"ids": ids},
+        ).fetchall()
+    )
     external: dict[int, list[tuple[str, str]]] = {}
     for pid, scheme, value in conn.execute(
-            f"SELECT paper_id, scheme, value FROM paper_ids WHERE paper_id IN {each} "
-            f"ORDER BY paper_id, scheme, value", {"ids": ids}):
+        f"SELECT paper_id, scheme, value FROM paper_ids WHERE paper_id IN {each} ORDER BY paper_id, scheme, value",
+        {"ids": ids},
+    ):
         external.setdefault(pid, []).append((scheme, value))
     # The author list is the source's with the most authors, ties to the greatest record hash
     # (`app.etl.load_papers`): that source says whether the list was cut short.
-    truncated = {r[0] for r in conn.execute(
-        f"SELECT paper_id FROM (SELECT paper_id, record ->> '$.authors_truncated' AS cut, row_number() OVER "
-        f"(PARTITION BY paper_id ORDER BY json_array_length(record, '$.authors') DESC, record_hash DESC) AS n "
-        f"FROM paper_sources WHERE paper_id IN {each}) WHERE n = 1 AND cut", {"ids": ids})}
-    return [ExportPaper(pid, *papers[pid][:4], abstracts.get(pid), tuple(authors.get(pid, ())), pid in truncated,
-                        tuple(external.get(pid, ()))) for pid in wanted if pid in papers]
+    truncated = {
+        r[0]
+        for r in conn.execute(
+            f"SELECT paper_id FROM (SELECT paper_id, record ->> '$.authors_truncated' AS cut, row_number() OVER "
+            f"(PARTITION BY paper_id ORDER BY json_array_length(record, '$.authors') DESC, record_hash DESC) AS n "
+            f"FROM paper_sources WHERE paper_id IN {each}) WHERE n = 1 AND cut",
+            {"ids": ids},
+        )
+    }
+    return [
+        ExportPaper(
+            pid,
+            *papers[pid][:4],
+            abstracts.get(pid),
+            tuple(authors.get(pid, ())),
+            pid in truncated,
+            tuple(external.get(pid, ())),
+        )
+        for pid in wanted
+        if pid in papers
+    ]
 
 
 def read_in_batches(conn: sqlite3.Connection, paper_ids: Sequence[int], size: int = BATCH) -> Iterator[ExportPaper]:
     """`read_papers`, `size` papers at a time."""
     for start in range(0, len(paper_ids), size):
-        yield from read_papers(conn, paper_ids[start:start + size])
+        yield from read_papers(conn, paper_ids[start : start + size])
 
 
 # --- citation keys ------------------------------------------------------------------------
+
 
 def ascii_word(text: str) -> str:
     """Letters and digits folded to lower-case ASCII: `Łukasz-Mély` → `lukaszmely`."""
@@ -157,6 +226,7 @@ def _suffix(n: int) -> str:
 
 # --- BibTeX and BibLaTeX ------------------------------------------------------------------
 
+
 def latex_text(text: str, *, ascii_only: bool) -> str:
     """Text as a BibTeX field value: LaTeX's special characters escaped and ligatures broken, and
     with `ascii_only` (BibTeX) non-ASCII letters as accent commands; BibLaTeX reads UTF-8."""
@@ -195,8 +265,9 @@ _BIBTEX_CHARS, _BIBLATEX_CHARS = _LatexChars(ascii_only=True), _LatexChars(ascii
 def protect_case(value: str) -> str:
     """Braces around words with a capital after their first letter (`{WebGPT}`, `{GPT-4o}`), which
     a bibliography style must not lower-case."""
-    return " ".join(f"{{{w}}}" if any(c.isupper() for c in w[1:]) and not w.startswith("{") else w
-                    for w in value.split(" "))
+    return " ".join(
+        f"{{{w}}}" if any(c.isupper() for c in w[1:]) and not w.startswith("{") else w for w in value.split(" ")
+    )
 
 
 def bibtex_name(person: Person, *, ascii_only: bool) -> str:
@@ -238,6 +309,7 @@ def bibtex_entry(paper: ExportPaper, key: str, *, biblatex: bool = False) -> str
 
 # --- CSL-JSON -----------------------------------------------------------------------------
 
+
 def csl_item(paper: ExportPaper, key: str) -> dict:
     """One CSL-JSON item (pandoc, Zotero): organisations as `literal` names."""
     arxiv = paper.first_id("arxiv")
@@ -245,8 +317,12 @@ def csl_item(paper: ExportPaper, key: str) -> dict:
         "id": key,
         "type": "paper-conference" if paper.is_proceedings else ("article-journal" if paper.venue else "article"),
         "title": paper.title,
-        "author": [{"literal": p.family} if p.is_organization else
-                   {k: v for k, v in (("family", p.family), ("given", p.given)) if v} for p in paper.authors],
+        "author": [
+            {"literal": p.family}
+            if p.is_organization
+            else {k: v for k, v in (("family", p.family), ("given", p.given)) if v}
+            for p in paper.authors
+        ],
         "issued": {"date-parts": [[paper.year]]} if paper.year else None,
         "container-title": paper.venue,
         "DOI": paper.first_id("doi"),
@@ -261,6 +337,7 @@ def csl_item(paper: ExportPaper, key: str) -> dict:
 
 
 # --- RIS ----------------------------------------------------------------------------------
+
 
 class _RisWriter(RisWriter):
     """rispy's writer without the `1.` line it puts before each record."""
@@ -290,14 +367,17 @@ def ris_record(paper: ExportPaper) -> str:
 
 # --- JSON Lines ---------------------------------------------------------------------------
 
+
 def jsonl_record(paper: ExportPaper) -> dict:
     """paperdb's own JSON Lines record (README, What goes in): the fields its reader takes."""
     firsts = {"doi": paper.first_id("doi"), "arxiv_id": paper.first_id("arxiv"), "source_id": paper.first_id("source")}
     written = {("doi", firsts["doi"]), ("arxiv", firsts["arxiv_id"]), ("source", firsts["source_id"])}
     record = {
         "title": paper.title,
-        "authors": [{"family": p.family, "given": p.given, **({"organization": True} if p.is_organization else {})}
-                    for p in paper.authors],
+        "authors": [
+            {"family": p.family, "given": p.given, **({"organization": True} if p.is_organization else {})}
+            for p in paper.authors
+        ],
         "authors_truncated": paper.authors_truncated or None,
         "abstract": paper.abstract,
         "year": paper.year,
@@ -312,10 +392,12 @@ def jsonl_record(paper: ExportPaper) -> dict:
 
 # --- whole files --------------------------------------------------------------------------
 
+
 def _bib(biblatex: bool) -> Callable[[list[ExportPaper], dict[int, str]], Iterator[str]]:
     def write(papers, keys):
         for n, paper in enumerate(papers):
             yield ("\n" if n else "") + bibtex_entry(paper, keys[paper.id], biblatex=biblatex)
+
     return write
 
 

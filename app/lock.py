@@ -1,4 +1,5 @@
 """One writer at a time: an exclusive flock beside the database."""
+
 from __future__ import annotations
 
 import fcntl

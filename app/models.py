@@ -5,6 +5,7 @@ descriptions here are the single source for docs/schema.md and the
 Datasette metadata (`app.docs`). FTS5 tables and their triggers are not models:
 they live as literal SQL in the migrations (see `app.fts`).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Index, UniqueConstraint, text
@@ -57,8 +58,9 @@ class PaperId(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("scheme", "value"),)
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
     paper_id: int = _fk("papers.id", "The paper.")
-    scheme: str = Field(description="Identifier scheme: `doi`, `arxiv`, `pmid`, `pmcid`, `openalex` or `source` "
-                        "(a source's own key).")
+    scheme: str = Field(
+        description="Identifier scheme: `doi`, `arxiv`, `pmid`, `pmcid`, `openalex` or `source` (a source's own key)."
+    )
     value: str = Field(description="The identifier, normalised (DOIs lower-cased, arXiv ids without version).")
 
 
@@ -68,14 +70,23 @@ class Author(SQLModel, table=True):
     __tablename__ = "authors"
     __table_args__ = (
         # Covering: resolution reads a batch of blocks' authors as one stretch of the index.
-        Index("ix_authors_block", "block_key", "id", "name", "family_name", "given_name", "is_organization",
-              "paper_count"),
+        Index(
+            "ix_authors_block", "block_key", "id", "name", "family_name", "given_name", "is_organization", "paper_count"
+        ),
     )
-    id: int | None = Field(default=None, primary_key=True, description="Author id; stable across imports while the person is unchanged.")
+    id: int | None = Field(
+        default=None, primary_key=True, description="Author id; stable across imports while the person is unchanged."
+    )
     name: str = Field(index=True, description="Display name, `Given Family`, in the most informative spelling seen.")
     family_name: str = Field(description="Family name of the display spelling (the whole name for organisations).")
-    given_name: str | None = Field(default=None, description="Given name(s) of the display spelling; NULL when no source gives one.")
-    is_organization: bool = Field(default=False, sa_column_kwargs={"server_default": "0"}, description="1 for organisations listed as authors (e.g. `OpenAI`), 0 for people.")
+    given_name: str | None = Field(
+        default=None, description="Given name(s) of the display spelling; NULL when no source gives one."
+    )
+    is_organization: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": "0"},
+        description="1 for organisations listed as authors (e.g. `OpenAI`), 0 for people.",
+    )
     block_key: str = Field(description="Normalised family-name key; authors are resolved within one key.")
     paper_count: int = _zero("Number of papers the author is on.")
     created_at: str = Field(description="When the author was first created (UTC, ISO 8601).")
@@ -107,21 +118,35 @@ class Authorship(SQLModel, table=True):
         UniqueConstraint("paper_id", "author_id"),
         # Covering, for resolution: a batch of blocks' mentions is one stretch of the first, and
         # each paper's co-author keys come from the second without reading the table.
-        Index("ix_authorships_block", "block_key", "id", "paper_id", "name", "family_name", "given_name",
-              "is_organization", "author_id"),
+        Index(
+            "ix_authorships_block",
+            "block_key",
+            "id",
+            "paper_id",
+            "name",
+            "family_name",
+            "given_name",
+            "is_organization",
+            "author_id",
+        ),
         Index("ix_authorships_paper_block", "paper_id", "block_key", "given_name"),
     )
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
     paper_id: int = _fk("papers.id", "The paper.", index=False)
     author_id: int | None = _fk(
-        "authors.id", "The resolved author (set by every import; NULL only inside an import).", nullable=True, cascade=False
+        "authors.id",
+        "The resolved author (set by every import; NULL only inside an import).",
+        nullable=True,
+        cascade=False,
     )
     position: int = Field(description="1-based position in the author list, contiguous per paper.")
     raw_name: str = Field(description="The mention exactly as the source wrote it (before repair).")
     name: str = Field(description="The mention repaired, `Given Family`.")
     family_name: str = Field(description="Family name of the mention, repaired.")
     given_name: str | None = Field(default=None, description="Given name(s) of the mention, repaired; NULL if none.")
-    is_organization: bool = Field(default=False, sa_column_kwargs={"server_default": "0"}, description="1 when the mention is an organisation.")
+    is_organization: bool = Field(
+        default=False, sa_column_kwargs={"server_default": "0"}, description="1 when the mention is an organisation."
+    )
     block_key: str = Field(description="Normalised family-name key of the mention (see `authors.block_key`).")
 
 
@@ -138,8 +163,12 @@ class Abstract(SQLModel, table=True):
     paper_id: int = _fk("papers.id", "The paper.", index=False)
     text: str = Field(description="The abstract, repaired (mojibake, LaTeX escapes, whitespace).")
     text_key: str = Field(description="Hash of the normalised text, used to match abstract-only records to papers.")
-    head_key: str = Field(description="Hash of the first words of the normalised text: finds near-duplicates to compare.")
-    tail_key: str = Field(description="Hash of the last words of the normalised text: finds near-duplicates to compare.")
+    head_key: str = Field(
+        description="Hash of the first words of the normalised text: finds near-duplicates to compare."
+    )
+    tail_key: str = Field(
+        description="Hash of the last words of the normalised text: finds near-duplicates to compare."
+    )
 
 
 class ImportRun(SQLModel, table=True):
@@ -148,8 +177,11 @@ class ImportRun(SQLModel, table=True):
     __tablename__ = "import_runs"
     id: int | None = Field(default=None, primary_key=True, description="Run id.")
     started_at: str = Field(description="Start time (UTC, ISO 8601).")
-    finished_at: str | None = Field(default=None, description="End time; NULL while running, or if the run was "
-                                    "killed or stopped by the database refusing (its status stays `running`).")
+    finished_at: str | None = Field(
+        default=None,
+        description="End time; NULL while running, or if the run was "
+        "killed or stopped by the database refusing (its status stays `running`).",
+    )
     status: str = Field(description="`running`, `ok`, `rejects` (some records rejected) or `failed`.")
     files_seen: int = _zero("Files looked at.")
     files_loaded: int = _zero("Files loaded (new or changed).")
@@ -167,13 +199,21 @@ class SourceFile(SQLModel, table=True):
     __tablename__ = "source_files"
     id: int | None = Field(default=None, primary_key=True, description="File id.")
     path: str = Field(unique=True, description="Absolute path of the file when it was loaded.")
-    content_hash: str = Field(index=True, description="SHA-256 of the file's bytes, compared when its size or time changed.")
-    format: str = Field(description="Detected format: `profile`, `abstracts`, `jsonl`, `bibtex`, `ris`, "
-                        "`csl-json`, `crossref`, `openalex`, `arxiv` or `pubmed`.")
+    content_hash: str = Field(
+        index=True, description="SHA-256 of the file's bytes, compared when its size or time changed."
+    )
+    format: str = Field(
+        description="Detected format: `profile`, `abstracts`, `jsonl`, `bibtex`, `ris`, "
+        "`csl-json`, `crossref`, `openalex`, `arxiv` or `pubmed`."
+    )
     size: int = Field(description="Size in bytes.")
-    mtime_ns: int | None = Field(default=None, description=(
-        "Modification time (ns since 1970) when the file was read; with the same size, the file is "
-        "taken as unchanged without reading it. Empty when it was too recent to trust."))
+    mtime_ns: int | None = Field(
+        default=None,
+        description=(
+            "Modification time (ns since 1970) when the file was read; with the same size, the file is "
+            "taken as unchanged without reading it. Empty when it was too recent to trust."
+        ),
+    )
     records: int = _zero("Records loaded from the file.")
     rejected: int = _zero("Records of the file put in `rejects`.")
     run_id: int = _fk("import_runs.id", "The run that last loaded the file.", cascade=False)
@@ -217,7 +257,9 @@ class RejectedRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
     run_id: int = _fk("import_runs.id", "The run that rejected it.")
     path: str = Field(index=True, description="The file.")
-    line: int | None = Field(default=None, description="1-based line of the record; NULL when the whole file was rejected.")
+    line: int | None = Field(
+        default=None, description="1-based line of the record; NULL when the whole file was rejected."
+    )
     raw: str = Field(description="The raw text of the record (the first 64 KiB for a whole file).")
     reason: str = Field(description="Why it was not loaded.")
     created_at: str = Field(description="When (UTC, ISO 8601).")
@@ -231,7 +273,9 @@ class AuthorMerge(SQLModel, table=True):
     author_id: int = _fk("authors.id", "The author the spellings were merged into.")
     name_a: str = Field(description="One spelling.")
     name_b: str = Field(description="The other spelling.")
-    rule: str = Field(description="The rule that merged them (e.g. `folded-equal`, `nickname`, `middle-name`, `override`).")
+    rule: str = Field(
+        description="The rule that merged them (e.g. `folded-equal`, `nickname`, `middle-name`, `override`)."
+    )
     score: float = Field(description="Strength of the name match, 0-1.")
     evidence: str = Field(description="The evidence that agreed (shared co-authors, same profile).")
 
@@ -241,7 +285,10 @@ class AuthorCandidate(SQLModel, table=True):
 
     __tablename__ = "author_candidates"
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
-    block_key: str = Field(index=True, description="The family-name block both names are in (for family names a typo apart, the first name's).")
+    block_key: str = Field(
+        index=True,
+        description="The family-name block both names are in (for family names a typo apart, the first name's).",
+    )
     author_a_id: int = _fk("authors.id", "The author with the first spelling.")
     author_b_id: int = _fk("authors.id", "The author with the second spelling.")
     name_a: str = Field(description="One spelling.")
@@ -254,9 +301,7 @@ class PaperSearch(SQLModel, table=True):
     """One row per paper with its searchable text, behind the combined index `paper_search_fts`."""
 
     __tablename__ = "paper_search"
-    paper_id: int = Field(
-        primary_key=True, foreign_key="papers.id", ondelete="CASCADE", description="The paper."
-    )
+    paper_id: int = Field(primary_key=True, foreign_key="papers.id", ondelete="CASCADE", description="The paper.")
     title: str | None = Field(default=None, description="The paper's title.")
     authors: str = Field(default="", description="The paper's authors in order, display names joined by `, `.")
     abstract: str | None = Field(default=None, description="The paper's abstracts, joined by a blank line.")
@@ -288,11 +333,17 @@ class SearchTerm(SQLModel, table=True):
     """A search word in at least `search_top_source.min_papers` papers, whose best papers are in `search_top`."""
 
     __tablename__ = "search_terms"
-    term: str = Field(primary_key=True, description="The word as the search index keeps it, folded and stemmed (`model`).")
+    term: str = Field(
+        primary_key=True, description="The word as the search index keeps it, folded and stemmed (`model`)."
+    )
     word: str = Field(description="A word that searches for exactly this term (`parsing` for `pars`).")
-    papers: int = Field(description="How many papers contain it (in half or more, bm25 all but ignores it: it only filters).")
-    ceiling: float = Field(description="No paper outside its list has a higher bm25 saturation (the part of the score after idf); "
-                                       "what makes an update of the list exact.")
+    papers: int = Field(
+        description="How many papers contain it (in half or more, bm25 all but ignores it: it only filters)."
+    )
+    ceiling: float = Field(
+        description="No paper outside its list has a higher bm25 saturation (the part of the score after idf); "
+        "what makes an update of the list exact."
+    )
 
 
 class SearchTop(SQLModel, table=True):
@@ -307,10 +358,17 @@ class SearchTop(SQLModel, table=True):
     __tablename__ = "search_top"
     term: str = Field(primary_key=True, description="The word (`search_terms.term`).")
     position: int = Field(primary_key=True, description="1 for the best paper.")
-    paper_id: int = Field(description="The paper (no foreign key: once papers change, the lists are ignored until refreshed).")
-    score: float = Field(description="The paper's bm25 for that word alone, as `paper_search_fts` computes it (lower is better).")
-    hits: float | None = Field(default=None, description="The word's hits in the paper, weighted by column as bm25 counts them "
-                                                         "(NULL if FTS5's score could not be reproduced from them).")
+    paper_id: int = Field(
+        description="The paper (no foreign key: once papers change, the lists are ignored until refreshed)."
+    )
+    score: float = Field(
+        description="The paper's bm25 for that word alone, as `paper_search_fts` computes it (lower is better)."
+    )
+    hits: float | None = Field(
+        default=None,
+        description="The word's hits in the paper, weighted by column as bm25 counts them "
+        "(NULL if FTS5's score could not be reproduced from them).",
+    )
     tokens: int = Field(description="The paper's length in tokens, all columns.")
 
 
@@ -319,12 +377,20 @@ class SearchTopSource(SQLModel, table=True):
 
     __tablename__ = "search_top_source"
     id: int = Field(primary_key=True, description="Always 1.")
-    fts_structure: bytes = Field(description="`paper_search_fts`'s structure record then; every write to the index changes it.")
+    fts_structure: bytes = Field(
+        description="`paper_search_fts`'s structure record then; every write to the index changes it."
+    )
     papers: int = Field(description="How many papers the index held then.")
-    tokens: int = Field(description="How many tokens the index held then, all columns (bm25's average length comes from it).")
-    depth: int = Field(description="Papers a list must hold for certain; lists keep up to `app.search.lists.TOP_SPARE` more.")
+    tokens: int = Field(
+        description="How many tokens the index held then, all columns (bm25's average length comes from it)."
+    )
+    depth: int = Field(
+        description="Papers a list must hold for certain; lists keep up to `app.search.lists.TOP_SPARE` more."
+    )
     min_papers: int = Field(description="Words in at least this many papers have a list.")
-    changed_papers: int = Field(description="Papers changed since the lists were last ranked in full (updates since add up).")
+    changed_papers: int = Field(
+        description="Papers changed since the lists were last ranked in full (updates since add up)."
+    )
 
 
 class SearchPosting(SQLModel, table=True):
@@ -339,8 +405,10 @@ class SearchPosting(SQLModel, table=True):
     term: str = Field(primary_key=True, description="The word (`search_terms.term`).")
     chunk: int = Field(primary_key=True, description="Paper ids from chunk * 65536 up to the next chunk.")
     offsets: bytes = Field(description="The papers' ids minus chunk * 65536, ascending: 16-bit little-endian integers.")
-    hits: bytes = Field(description="Each paper's weighted hits of the word, as bm25 counts them: 8-bit integers, "
-                                    "or 16-bit little-endian when the blob is twice as long as there are papers.")
+    hits: bytes = Field(
+        description="Each paper's weighted hits of the word, as bm25 counts them: 8-bit integers, "
+        "or 16-bit little-endian when the blob is twice as long as there are papers."
+    )
 
 
 class SearchLength(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 Run it as `scripts/nightly-import` from cron or a systemd timer; `--help` lists its exit codes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,8 +14,17 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from app.db import (EXIT_DATAERR, FTS_TABLES, DatabaseError, connect, current_revision, db_path, ensure_schema,
-                    head_revision, refusal)
+from app.db import (
+    EXIT_DATAERR,
+    FTS_TABLES,
+    DatabaseError,
+    connect,
+    current_revision,
+    db_path,
+    ensure_schema,
+    head_revision,
+    refusal,
+)
 from app.etl.load import FileResult, run_import
 from app.lock import import_lock
 
@@ -66,14 +76,22 @@ def check(db: Path) -> list[str]:
 
 def _log_file(result: FileResult) -> None:
     level = logging.WARNING if result.rejects or result.error else logging.INFO
-    log.log(level, "%s %s (%d records, %d rejected)%s", result.status, result.path, result.records,
-            len(result.rejects), f": {result.error}" if result.error else "")
+    log.log(
+        level,
+        "%s %s (%d records, %d rejected)%s",
+        result.status,
+        result.path,
+        result.records,
+        len(result.rejects),
+        f": {result.error}" if result.error else "",
+    )
     for r in result.rejects[:20]:
         log.warning("rejected %s:%s: %s", r.file, r.line or "-", r.reason)
 
 
-def run_nightly(incoming: Path, db: Path, *, backups: Path, keep: int, report_path: Path | None,
-                wait: bool = False) -> int:
+def run_nightly(
+    incoming: Path, db: Path, *, backups: Path, keep: int, report_path: Path | None, wait: bool = False
+) -> int:
     """Run the whole job once; return the exit code."""
     started = time.monotonic()
     try:
@@ -97,15 +115,29 @@ def run_nightly(incoming: Path, db: Path, *, backups: Path, keep: int, report_pa
             return EXIT_FAILURE
         # Another import's lock or the database refused: stop, and say which in the log, summary and report.
         log.error("stopped: %s", refused)
-        stopped = {"status": "stopped", "error": str(refused), "exit_code": refused.exit_code,
-                   "seconds": round(time.monotonic() - started, 3)}
+        stopped = {
+            "status": "stopped",
+            "error": str(refused),
+            "exit_code": refused.exit_code,
+            "seconds": round(time.monotonic() - started, 3),
+        }
         return _finish(f"stopped: {refused}", stopped, report_path, refused.exit_code)
     for p in problems:
         log.error("integrity check failed: %s", p)
-    result = report.as_dict() | {"integrity": problems or "ok", "seconds": round(time.monotonic() - started, 3),
-                                 "backup": str(saved) if saved else None}
-    code = (EXIT_DATAERR if problems else EXIT_FAILURE if report.status == "failed"
-            else EXIT_REJECTS if report.status == "rejects" else EXIT_OK)
+    result = report.as_dict() | {
+        "integrity": problems or "ok",
+        "seconds": round(time.monotonic() - started, 3),
+        "backup": str(saved) if saved else None,
+    }
+    code = (
+        EXIT_DATAERR
+        if problems
+        else EXIT_FAILURE
+        if report.status == "failed"
+        else EXIT_REJECTS
+        if report.status == "rejects"
+        else EXIT_OK
+    )
     return _finish(report.summary(), result, report_path, code)
 
 
@@ -124,7 +156,7 @@ def parser() -> argparse.ArgumentParser:
         prog="nightly-import",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Load every dump in the incoming folder into the paperdb database: lock, back up, "
-                    "migrate, import, check, and report. Safe to re-run; readers are never blocked.",
+        "migrate, import, check, and report. Safe to re-run; readers are never blocked.",
         epilog=(
             "exit codes:\n"
             "  0   loaded, or nothing new (the summary says so)\n"
@@ -139,16 +171,28 @@ def parser() -> argparse.ArgumentParser:
             "  15 2 * * * /srv/paperdb/scripts/nightly-import --log-file data/logs/nightly.log"
         ),
     )
-    p.add_argument("--incoming", type=Path, default=Path(DEFAULT_INCOMING),
-                   help=f"folder of dump files to load (default: {DEFAULT_INCOMING}); files already loaded are skipped")
-    p.add_argument("--db", type=Path, default=None,
-                   help="database file (default: $PAPERDB_DB, else data/papers.db, as for paperdb)")
-    p.add_argument("--backup-dir", type=Path, default=None,
-                   help="where backups go (default: backups/ beside the database)")
-    p.add_argument("--keep-backups", type=int, default=DEFAULT_KEEP_BACKUPS,
-                   help=f"how many backups to keep, newest first (default: {DEFAULT_KEEP_BACKUPS}; 0 keeps all)")
-    p.add_argument("--report", type=Path, default=None,
-                   help="also write the JSON report to this file")
+    p.add_argument(
+        "--incoming",
+        type=Path,
+        default=Path(DEFAULT_INCOMING),
+        help=f"folder of dump files to load (default: {DEFAULT_INCOMING}); files already loaded are skipped",
+    )
+    p.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="database file (default: $PAPERDB_DB, else data/papers.db, as for paperdb)",
+    )
+    p.add_argument(
+        "--backup-dir", type=Path, default=None, help="where backups go (default: backups/ beside the database)"
+    )
+    p.add_argument(
+        "--keep-backups",
+        type=int,
+        default=DEFAULT_KEEP_BACKUPS,
+        help=f"how many backups to keep, newest first (default: {DEFAULT_KEEP_BACKUPS}; 0 keeps all)",
+    )
+    p.add_argument("--report", type=Path, default=None, help="also write the JSON report to this file")
     p.add_argument("--log-file", type=Path, default=None, help="also append the log to this file")
     p.add_argument("--wait", action="store_true", help="wait for a running import to finish instead of exiting 75")
     return p
@@ -160,12 +204,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.log_file:
         args.log_file.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(args.log_file, encoding="utf-8"))
-    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True,
-                        format="%(asctime)s %(levelname)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%S%z")
+    logging.basicConfig(
+        level=logging.INFO,
+        handlers=handlers,
+        force=True,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+    )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     db = db_path(args.db)
-    return run_nightly(args.incoming, db, backups=args.backup_dir or db.parent / "backups",
-                       keep=args.keep_backups, report_path=args.report, wait=args.wait)
+    return run_nightly(
+        args.incoming,
+        db,
+        backups=args.backup_dir or db.parent / "backups",
+        keep=args.keep_backups,
+        report_path=args.report,
+        wait=args.wait,
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """`paperdb serve`: Datasette over the database, with paperdb's metadata."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -27,10 +28,24 @@ def prepare(db: Path) -> None:
 
 def datasette_command(db: Path, metadata: Path, host: str, port: int, extra: tuple[str, ...]) -> list[str]:
     """The `datasette serve` command line: the database mutable (not -i), so every request sees the latest import."""
-    return [sys.executable, "-m", "datasette", "serve", str(db), "--metadata", str(metadata),
-            "--host", host, "--port", str(port),
-            # No HTTP caching: a page reloaded after an import shows the import.
-            "--setting", "default_cache_ttl", "0", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(db),
+        "--metadata",
+        str(metadata),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        # No HTTP caching: a page reloaded after an import shows the import.
+        "--setting",
+        "default_cache_ttl",
+        "0",
+        *extra,
+    ]
 
 
 def serve_datasette(db: Path, host: str, port: int, extra: tuple[str, ...], title: str | None = None) -> int:

@@ -1,5 +1,6 @@
 """Worker processes for imports, which never outlive the import that started them: a pool,
 and a stream of items made in another process."""
+
 from __future__ import annotations
 
 import ctypes
@@ -28,8 +29,12 @@ def pool(workers: int, initializer: Callable[..., None] | None = None, initargs:
 
     spawn, not fork: a forked worker would inherit the import lock and hold it past a kill.
     """
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start, initargs=(initializer, initargs))
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start,
+        initargs=(initializer, initargs),
+    )
 
 
 def stream(make: Callable[..., Iterable], args: tuple, ahead: int) -> Iterator:

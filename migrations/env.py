@@ -3,6 +3,7 @@
 paperdb runs migrations itself (`app.db.migrate`), passing an open connection in
 `config.attributes["connection"]`; `alembic -x db=PATH upgrade head` also works.
 """
+
 from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel

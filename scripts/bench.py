@@ -22,6 +22,7 @@ Example:
     python scripts/bench.py --sizes 10000,100000
     python scripts/bench.py --sizes 10000,100000,1000000 --sqlite-utils-up-to 100000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,14 +51,16 @@ PASSES = ("first", "second")  # queries are timed in two passes of their own: ju
 
 # --- running a step in its own process -------------------------------------------------
 
+
 def measured(argv: list[str], *, env: dict | None = None) -> dict:
     """Run a command; return its wall time, peak RSS (MB) and the JSON it printed last, if any."""
     # The previous step's writes go to disk first: left in the OS's cache, they would be
     # flushed during this step and its first fsync would wait for them.
     os.sync()
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
+    )
     total = {"peak": 0.0}
     sampler = threading.Thread(target=_sample_total, args=(proc, total), daemon=True)
     sampler.start()
@@ -120,6 +123,7 @@ def peak_mb() -> float:
 
 # --- the steps (each run in a child process) ------------------------------------------
 
+
 def dump_files(corpus: Path) -> list[Path]:
     return sorted(p for p in corpus.iterdir() if DUMP.match(p.name))
 
@@ -130,12 +134,14 @@ def parse_plain(path: Path):
         if path.suffix == ".jsonl":
             for line in f:
                 obj = json.loads(line)
-                authors = [a if isinstance(a, str) else f"{a.get('family')}, {a.get('given')}"
-                           for a in obj.get("authors") or []]
+                authors = [
+                    a if isinstance(a, str) else f"{a.get('family')}, {a.get('given')}"
+                    for a in obj.get("authors") or []
+                ]
                 yield obj.get("title"), authors, obj.get("abstract")
         elif path.name.startswith("abstracts_"):
             for line in f:
-                yield None, [], line.rstrip("\n")[len("Abstract:"):]
+                yield None, [], line.rstrip("\n")[len("Abstract:") :]
         else:
             lines = f.read().split("\n")[1:]
             for i in range(0, len(lines) - 2, 3):
@@ -200,8 +206,9 @@ def step_sqlite_utils(corpus: str, db: str) -> dict:
                 records += 1
                 papers.append({"id": records, "title": title})
                 for pos, name in enumerate(authors, 1):
-                    authorships.append({"paper_id": records, "author_id": sdb["authors"].lookup({"name": name}),
-                                        "position": pos})
+                    authorships.append(
+                        {"paper_id": records, "author_id": sdb["authors"].lookup({"name": name}), "position": pos}
+                    )
                 if abstract:
                     abstracts.append({"paper_id": records, "text": abstract})
             sdb["papers"].insert_all(papers, batch_size=1000)
@@ -234,8 +241,10 @@ def step_queries(db: str, corpus: str) -> dict:
     for label in PASSES:
         queries = [" ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 3)))) for _ in range(QUERIES)]
         lookups = rng.sample(names, min(QUERIES, len(names)))
-        out[label] = {"search": percentiles(timed(lambda q: pdb.search(q, limit=20), queries)),
-                      "author": percentiles(timed(pdb.author, lookups))}
+        out[label] = {
+            "search": percentiles(timed(lambda q: pdb.search(q, limit=20), queries)),
+            "author": percentiles(timed(pdb.author, lookups)),
+        }
     return {**out, "peak_mb": peak_mb()}
 
 
@@ -277,13 +286,16 @@ STEPS = {"floor": step_floor, "sqlite-utils": step_sqlite_utils, "import": step_
 
 # --- orchestration ---------------------------------------------------------------------
 
+
 def corpus_for(workdir: Path, papers: int, seed: int) -> Path:
     """A generated corpus, reused when its manifest says it has these parameters."""
     out = workdir / f"corpus-{papers}-s{seed}"
     manifest = out / ".manifest.json"
     if not manifest.exists():
-        subprocess.run([sys.executable, str(GENERATOR), "--papers", str(papers), "--out", str(out), "--seed", str(seed)],
-                       check=True)
+        subprocess.run(
+            [sys.executable, str(GENERATOR), "--papers", str(papers), "--out", str(out), "--seed", str(seed)],
+            check=True,
+        )
     return out
 
 
@@ -307,17 +319,27 @@ def bench_size(workdir: Path, papers: int, with_sqlite_utils: bool) -> dict:
 def machine() -> dict:
     mem = next((line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")), "?")
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 2**20, 1) if mem != "?" else mem,
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "load_average_at_end": tuple(round(x, 2) for x in os.getloadavg())}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(mem) / 2**20, 1) if mem != "?" else mem,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "load_average_at_end": tuple(round(x, 2) for x in os.getloadavg()),
+    }
 
 
 def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}x" if a and b else "-"
 
 
-LOAD_STEPS = (("raw floor", "floor"), ("sqlite-utils", "sqlite_utils"), ("paperdb import", "import"),
-              ("no-op re-run", "noop"), ("+1% incremental", "increment"))
+LOAD_STEPS = (
+    ("raw floor", "floor"),
+    ("sqlite-utils", "sqlite_utils"),
+    ("paperdb import", "import"),
+    ("no-op re-run", "noop"),
+    ("+1% incremental", "increment"),
+)
 PHASES = ("parse", "load", "index", "resolve", "search lists")
 
 
@@ -331,19 +353,33 @@ def targets(r: dict) -> list[tuple[str, str, bool]]:
     # All processes together: the import's workers run beside it.
     peak = max(r[step].get("peak_total_mb", r[step]["peak_mb"]) for step in ("import", "increment", "noop"))
     return [
-        ("full import <= 1.5x the raw floor", f"{full / floor:.1f}x ({full:.0f} s vs {floor:.0f} s)", full <= 1.5 * floor),
+        (
+            "full import <= 1.5x the raw floor",
+            f"{full / floor:.1f}x ({full:.0f} s vs {floor:.0f} s)",
+            full <= 1.5 * floor,
+        ),
         ("peak memory <= 1.5 GB", f"{peak:.0f} MB", peak <= 1536),
         ("no-op re-run <= 5 s", f"{r['noop']['seconds']:.1f} s", r["noop"]["seconds"] <= 5),
-        ("+1% incremental <= 5% of the full import",
-         f"{100 * r['increment']['seconds'] / full:.1f}% ({r['increment']['seconds']:.0f} s)",
-         r["increment"]["seconds"] <= 0.05 * full),
-        ("search p50 <= 20 ms, p95 <= 100 ms (second pass)", f"{pair(search)} ms (first pass {pair(first_search)})",
-         bool(search) and search["p50"] <= 20 and search["p95"] <= 100),
-        ("search p50 < 10 ms, p95 < 50 ms (query layer; second pass)",
-         f"{pair(search)} ms (first pass {pair(first_search)})",
-         bool(search) and search["p50"] < 10 and search["p95"] < 50),
-        ("author lookup p95 <= 20 ms (second pass)", f"{author.get('p95')} ms (first pass {first_author.get('p95')})",
-         bool(author) and author["p95"] <= 20),
+        (
+            "+1% incremental <= 5% of the full import",
+            f"{100 * r['increment']['seconds'] / full:.1f}% ({r['increment']['seconds']:.0f} s)",
+            r["increment"]["seconds"] <= 0.05 * full,
+        ),
+        (
+            "search p50 <= 20 ms, p95 <= 100 ms (second pass)",
+            f"{pair(search)} ms (first pass {pair(first_search)})",
+            bool(search) and search["p50"] <= 20 and search["p95"] <= 100,
+        ),
+        (
+            "search p50 < 10 ms, p95 < 50 ms (query layer; second pass)",
+            f"{pair(search)} ms (first pass {pair(first_search)})",
+            bool(search) and search["p50"] < 10 and search["p95"] < 50,
+        ),
+        (
+            "author lookup p95 <= 20 ms (second pass)",
+            f"{author.get('p95')} ms (first pass {first_author.get('p95')})",
+            bool(author) and author["p95"] <= 20,
+        ),
     ]
 
 
@@ -359,12 +395,17 @@ def pair(q: dict) -> str:
 
 def markdown(rows: list[dict], command: str, facts: dict) -> str:
     lines = [
-        f"Command: `{command}`", "",
-        "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()), "",
+        f"Command: `{command}`",
+        "",
+        "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()),
+        "",
         "Every figure below comes from this one run; ratios compare with the raw floor measured",
-        "in the same run (these machines are shared and noisy, so absolute times drift between runs).", "",
-        "### Loading", "",
-        "| papers | step | wall s | vs floor | peak MB (largest process / all) | phases (s) |", "|---|---|---|---|---|---|",
+        "in the same run (these machines are shared and noisy, so absolute times drift between runs).",
+        "",
+        "### Loading",
+        "",
+        "| papers | step | wall s | vs floor | peak MB (largest process / all) | phases (s) |",
+        "|---|---|---|---|---|---|",
     ]
     for r in rows:
         floor = r["floor"]["seconds"]
@@ -374,26 +415,44 @@ def markdown(rows: list[dict], command: str, facts: dict) -> str:
                 lines.append(f"| {r['papers']:,} | {name} | not run | | | |")
                 continue
             phases = ", ".join(f"{k} {v:.1f}" for k, v in (m.get("phases") or {}).items())
-            lines.append(f"| {r['papers']:,} | {name} | {m['seconds']:.1f} | {ratio(m['seconds'], floor)} | "
-                         f"{m.get('peak_mb', 0):.0f} / {m.get('peak_total_mb', 0):.0f} | {phases} |")
-    lines += ["", "### Growth: seconds per 1,000 papers of the full import", "",
-              "Flat rows mean linear growth. parse runs in a second process, overlapping the others.", "",
-              "| papers | wall | " + " | ".join(PHASES) + " |", "|---|---|" + "---|" * len(PHASES)]
+            lines.append(
+                f"| {r['papers']:,} | {name} | {m['seconds']:.1f} | {ratio(m['seconds'], floor)} | "
+                f"{m.get('peak_mb', 0):.0f} / {m.get('peak_total_mb', 0):.0f} | {phases} |"
+            )
+    lines += [
+        "",
+        "### Growth: seconds per 1,000 papers of the full import",
+        "",
+        "Flat rows mean linear growth. parse runs in a second process, overlapping the others.",
+        "",
+        "| papers | wall | " + " | ".join(PHASES) + " |",
+        "|---|---|" + "---|" * len(PHASES),
+    ]
     for r in rows:
         per = 1000 / r["papers"]
         phases = r["import"].get("phases") or {}
-        lines.append(f"| {r['papers']:,} | {r['import']['seconds'] * per:.3f} | "
-                     + " | ".join(f"{phases.get(k, 0) * per:.3f}" for k in PHASES) + " |")
-    lines += ["", "### Queries (ms)", "",
-              "Two passes in one process: the first just after the import, the second with other queries drawn the same way.", "",
-              "| papers | query | pass | n | p50 | p95 | p99 |", "|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {r['papers']:,} | {r['import']['seconds'] * per:.3f} | "
+            + " | ".join(f"{phases.get(k, 0) * per:.3f}" for k in PHASES)
+            + " |"
+        )
+    lines += [
+        "",
+        "### Queries (ms)",
+        "",
+        "Two passes in one process: the first just after the import, the second with other queries drawn the same way.",
+        "",
+        "| papers | query | pass | n | p50 | p95 | p99 |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         for kind in ("search", "author"):
             for label in PASSES:
                 q = _queries(r, label).get(kind) or {}
                 if q:
-                    lines.append(f"| {r['papers']:,} | {kind} | {label} | {q['n']} | "
-                                 f"{q['p50']} | {q['p95']} | {q['p99']} |")
+                    lines.append(
+                        f"| {r['papers']:,} | {kind} | {label} | {q['n']} | {q['p50']} | {q['p95']} | {q['p99']} |"
+                    )
     biggest = max(rows, key=lambda r: r["papers"])
     lines += ["", f"### Targets at {biggest['papers']:,} papers", "", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in targets(biggest)]
@@ -418,10 +477,19 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="10000,100000", help="comma-separated corpus sizes in papers")
     p.add_argument("--workdir", type=Path, default=Path("/tmp/paperdb-bench"), help="corpora and databases go here")
-    p.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md",
-                   help="the report: figures go between its bench markers, notes around them stay")
-    p.add_argument("--sqlite-utils-up-to", type=int, default=None, metavar="PAPERS",
-                   help="run the (slow) sqlite-utils load only for sizes up to this (default: every size)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "docs" / "benchmarks.md",
+        help="the report: figures go between its bench markers, notes around them stay",
+    )
+    p.add_argument(
+        "--sqlite-utils-up-to",
+        type=int,
+        default=None,
+        metavar="PAPERS",
+        help="run the (slow) sqlite-utils load only for sizes up to this (default: every size)",
+    )
     p.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     p.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     a = p.parse_args()
@@ -432,7 +500,9 @@ def main() -> None:
     for size in (int(s) for s in a.sizes.split(",")):
         rows.append(bench_size(a.workdir, size, a.sqlite_utils_up_to is None or size <= a.sqlite_utils_up_to))
         print(json.dumps(rows[-1]), flush=True)
-        (a.out.with_suffix(".json")).write_text(json.dumps(rows, indent=1), encoding="utf-8")  # kept if a later size fails
+        (a.out.with_suffix(".json")).write_text(
+            json.dumps(rows, indent=1), encoding="utf-8"
+        )  # kept if a later size fails
     command = "python scripts/bench.py " + " ".join(sys.argv[1:])
     block = markdown(rows, command, machine())
     write_report(a.out, block)

@@ -10,6 +10,7 @@ Example:
     python scripts/compare_search.py papers.db corpus/ --out before.json
     python scripts/compare_search.py papers.db corpus/ --against before.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,11 +41,18 @@ def recorded(db: str, corpus: str) -> dict:
     out: dict = {"search": [], "filtered": [], "author": []}
     with PaperDB(db) as pdb:
         for q in queries:
-            out["search"].append([q, [[h.as_dict() for h in pdb.search(q, limit=20, offset=offset)]
-                                      for offset in (0, 20)]])
+            out["search"].append(
+                [q, [[h.as_dict() for h in pdb.search(q, limit=20, offset=offset)] for offset in (0, 20)]]
+            )
         for q, name in zip(queries[:FILTERED], lookups):
-            out["filtered"].append([q, name, [h.as_dict() for h in pdb.search(q, year_from=2015, year_to=2020)],
-                                    _or_error(lambda q=q, name=name: [h.as_dict() for h in pdb.search(q, author=name)])])
+            out["filtered"].append(
+                [
+                    q,
+                    name,
+                    [h.as_dict() for h in pdb.search(q, year_from=2015, year_to=2020)],
+                    _or_error(lambda q=q, name=name: [h.as_dict() for h in pdb.search(q, author=name)]),
+                ]
+            )
         for name in lookups:
             out["author"].append([name, pdb.author(name).as_dict()])
     return out
@@ -60,8 +68,10 @@ def _or_error(run):
 def differences(now: dict, before: dict) -> dict[str, int]:
     """How many recorded items of each kind differ (JSON round trip: tuples become lists)."""
     now = json.loads(json.dumps(now))
-    return {kind: sum(a != b for a, b in zip(now[kind], before[kind])) + abs(len(now[kind]) - len(before[kind]))
-            for kind in before}
+    return {
+        kind: sum(a != b for a, b in zip(now[kind], before[kind])) + abs(len(now[kind]) - len(before[kind]))
+        for kind in before
+    }
 
 
 def main() -> None:
@@ -74,8 +84,10 @@ def main() -> None:
     now = recorded(args.db, args.corpus)
     hits = sum(len(page) for _, pages in now["search"] for page in pages)
     found = sum(r["status"] == "found" for _, r in now["author"])
-    print(f"{len(now['search'])} searches ({hits} hits), {len(now['filtered'])} filtered, "
-          f"{len(now['author'])} lookups ({found} found)")
+    print(
+        f"{len(now['search'])} searches ({hits} hits), {len(now['filtered'])} filtered, "
+        f"{len(now['author'])} lookups ({found} found)"
+    )
     if args.out:
         args.out.write_text(json.dumps(now, indent=1, sort_keys=True))
     if args.against:

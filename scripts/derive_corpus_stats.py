@@ -19,6 +19,7 @@ File format (UTF-8, gzip; one section after another, each opened by a `[name LIN
   [families]   `name<TAB>mentions`, for authors with both a family and a given name
   [givens]     `name<TAB>mentions`
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,7 @@ def count_papers(lines) -> dict:
             if family and given and "," not in family + given:
                 families[family] += 1
                 givens[given] += 1
-    return {"words": words, "titles": titles, "abstracts": abstracts,
-            "families": families, "givens": givens}
+    return {"words": words, "titles": titles, "abstracts": abstracts, "families": families, "givens": givens}
 
 
 def successor_lines(pairs: Counter, number: dict[str, int]) -> list[str]:
@@ -75,10 +75,12 @@ def render(counts: dict) -> str:
     # The most used words get the smallest numbers, so the differences stay short.
     ordered = [w for w, _ in sorted(counts["words"].items(), key=lambda kv: (-kv[1], kv[0]))]
     number = {"": 0, **{w: k for k, w in enumerate(ordered, 1)}}
-    sections = {"words": ordered,
-                "titles": successor_lines(counts["titles"], number),
-                "abstracts": successor_lines(counts["abstracts"], number),
-                **{name: [f"{k}\t{n}" for k, n in sorted(counts[name].items())] for name in ("families", "givens")}}
+    sections = {
+        "words": ordered,
+        "titles": successor_lines(counts["titles"], number),
+        "abstracts": successor_lines(counts["abstracts"], number),
+        **{name: [f"{k}\t{n}" for k, n in sorted(counts[name].items())] for name in ("families", "givens")},
+    }
     out = []
     for name in SECTIONS:
         out += [f"[{name} {len(sections[name])}]", *sections[name]]
@@ -87,8 +89,9 @@ def render(counts: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("papers", nargs="?", type=Path, default=DEFAULT_PAPERS,
-                        help="real papers as JSON Lines (default %(default)s)")
+    parser.add_argument(
+        "papers", nargs="?", type=Path, default=DEFAULT_PAPERS, help="real papers as JSON Lines (default %(default)s)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write (default %(default)s)")
     args = parser.parse_args(argv)
     try:
@@ -99,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     # mtime=0: the same input gives the same bytes.
     args.out.write_bytes(gzip.compress(render(counts).encode("utf-8"), compresslevel=9, mtime=0))
-    print(f"derive_corpus_stats: {len(counts['words'])} words, {len(counts['families'])} family and "
-          f"{len(counts['givens'])} given names -> {args.out} ({args.out.stat().st_size} bytes)")
+    print(
+        f"derive_corpus_stats: {len(counts['words'])} words, {len(counts['families'])} family and "
+        f"{len(counts['givens'])} given names -> {args.out} ({args.out.stat().st_size} bytes)"
+    )
     return 0
 
 

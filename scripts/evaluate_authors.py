@@ -32,6 +32,7 @@ Per kind the report gives the true pairs, how many were found (recall), and the 
 merges, of which "judged" are those the registry decided (not both of basis `name`).
 False merges of one spelling are homonyms (`same-spelling`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,8 +75,10 @@ def author_pairs(paper: dict) -> list[tuple[str, str | None]]:
     """The paper's authors as (family, given), from `authors_parsed` or else `Family, Given` strings."""
     if paper.get("authors_parsed"):
         return [(a[0], a[1] if len(a) > 1 else None) for a in paper["authors_parsed"]]
-    return [(family.strip(), given.strip() or None) for family, _, given in
-            (a.partition(",") for a in paper.get("authors") or [])]
+    return [
+        (family.strip(), given.strip() or None)
+        for family, _, given in (a.partition(",") for a in paper.get("authors") or [])
+    ]
 
 
 def _profile_papers(profile_paths: Sequence[Path], title_to_id: Mapping[str, str]) -> dict[str, set[str]]:
@@ -109,7 +112,7 @@ def _mentions_of(
             family=m.family,
             given=m.given,
             is_organization=m.is_organization,
-            coauthors=frozenset(keys[:i] + keys[i + 1:]),
+            coauthors=frozenset(keys[:i] + keys[i + 1 :]),
             profiles=profiles,
         )
         for i, m in enumerate(mentions)
@@ -255,7 +258,15 @@ def _read_back(
 
 # Kinds of difference between two spellings of one person, in report order (`variant_kind`).
 VARIANT_KINDS = (
-    "initials", "middle", "nickname", "given-slip", "family-slip", "compound", "accents", "hyphen-case", "other",
+    "initials",
+    "middle",
+    "nickname",
+    "given-slip",
+    "family-slip",
+    "compound",
+    "accents",
+    "hyphen-case",
+    "other",
 )
 # The kind of two mentions spelled alike: only a false merge can be of this kind (homonyms).
 SAME_SPELLING = "same-spelling"
@@ -315,7 +326,6 @@ def variant_kind(a: str, b: str) -> str:
     return "given-slip" if _slip(first_a, first_b) else "other"
 
 
-
 def _pairs(n: int) -> int:
     return n * (n - 1) // 2
 
@@ -347,6 +357,7 @@ class Report:
 
     def as_dict(self) -> dict:
         """The figures as JSON-able values (no worst lists)."""
+
         def prf(values: tuple[float, float, float], counts: tuple[int, int, int] | None = None) -> dict:
             out = {k: round(v, 6) for k, v in zip(("precision", "recall", "f1"), values)}
             if counts:
@@ -360,14 +371,20 @@ class Report:
             "variant": prf(self.variant, self.variant_counts),
             "variant_judged": prf(self.variant_judged, self.variant_judged_counts),
             "by_kind": {
-                kind: {"true_pairs": true, "found": found, "recall": round(found / true, 6) if true else None,
-                       "false_merges": false, "false_merges_judged": judged}
+                kind: {
+                    "true_pairs": true,
+                    "found": found,
+                    "recall": round(found / true, 6) if true else None,
+                    "false_merges": false,
+                    "false_merges_judged": judged,
+                }
                 for kind, (true, found, false, judged) in self.by_kind.items()
             },
         }
 
     def render(self) -> str:
         """The report as plain text."""
+
         def row(label: str, prf: tuple[float, float, float], counts: tuple[int, int, int] | None = None) -> str:
             text = f"{label:<15} precision {prf[0]:.4f}  recall {prf[1]:.4f}  F1 {prf[2]:.4f}"
             if counts:
@@ -382,8 +399,10 @@ class Report:
             row("variant judged", self.variant_judged, self.variant_judged_counts),
             "",
             f"{'by kind':<15} {'true pairs':>10} {'found':>7} {'recall':>7} {'false merges':>13} {'judged':>7}",
-            *(f"{kind:<15} {true:>10} {found:>7} {f'{found / true:.4f}' if true else '-':>7} {false:>13} {judged:>7}"
-              for kind, (true, found, false, judged) in self.by_kind.items()),
+            *(
+                f"{kind:<15} {true:>10} {found:>7} {f'{found / true:.4f}' if true else '-':>7} {false:>13} {judged:>7}"
+                for kind, (true, found, false, judged) in self.by_kind.items()
+            ),
             "",
             "worst false merges:",
             *self.worst_merges,
@@ -433,7 +452,9 @@ def _pair_counts(mentions: list[tuple[str, str, str]]) -> tuple[int, int, int, i
         true_name[person, name] += 1
     tp, pred_pairs, true_pairs = (sum(map(_pairs, c.values())) for c in (cell, pred, true))
     return (
-        tp, pred_pairs, true_pairs,
+        tp,
+        pred_pairs,
+        true_pairs,
         tp - sum(map(_pairs, cell_name.values())),
         pred_pairs - sum(map(_pairs, pred_name.values())),
         true_pairs - sum(map(_pairs, true_name.values())),
@@ -515,15 +536,33 @@ def main(argv: list[str] | None = None) -> int:
         epilog="Example: scripts/evaluate_authors.py acl_public_papers.jsonl acl_public_truth.jsonl "
         "--profile profile_neubig-graham.txt --json",
     )
-    parser.add_argument("papers", type=Path, nargs="?", default=DEFAULT_PAPERS,
-                        help="JSON Lines papers with source_id and authors (default: %(default)s)")
-    parser.add_argument("truth", type=Path, nargs="?", default=DEFAULT_TRUTH,
-                        help="JSON Lines truth: source_id, position (0-based), person, basis (default: %(default)s)")
-    parser.add_argument("--profile", type=Path, action="append", default=[],
-                        help="a profile dump to import too; its owner is evidence for its papers (repeatable)")
+    parser.add_argument(
+        "papers",
+        type=Path,
+        nargs="?",
+        default=DEFAULT_PAPERS,
+        help="JSON Lines papers with source_id and authors (default: %(default)s)",
+    )
+    parser.add_argument(
+        "truth",
+        type=Path,
+        nargs="?",
+        default=DEFAULT_TRUTH,
+        help="JSON Lines truth: source_id, position (0-based), person, basis (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        action="append",
+        default=[],
+        help="a profile dump to import too; its owner is evidence for its papers (repeatable)",
+    )
     parser.add_argument("--overrides", type=Path, help="a merge/split overrides file to resolve with")
-    parser.add_argument("--pure", action="store_true",
-                        help="resolve in memory without the loader or a database (fast, for tuning rules)")
+    parser.add_argument(
+        "--pure",
+        action="store_true",
+        help="resolve in memory without the loader or a database (fast, for tuning rules)",
+    )
     parser.add_argument("--worst", type=int, default=10, help="how many worst merges and splits to list")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)

@@ -24,6 +24,7 @@ index); every file's dirt comes from a generator seeded by (seed, file). So the 
 byte-identical for the same (N, seed, file sizes, statistics file) whatever --jobs is, and
 files are written one record at a time (memory stays flat as N grows).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,13 +70,61 @@ ZIPF_K = 2.0  # rank = int(M * u**K), i.e. P(rank) ~ rank**-0.5: the top authors
 SYSTEM_CARD_RATE = 0.001  # brief: ~0.1% "system cards" with 100-300 authors
 SYSTEM_CARD_MIN, SYSTEM_CARD_MAX = 100, 300
 # Author counts 1..40, from the ACL sample (1..13) plus a hand-made long tail (14..40).
-AUTHOR_COUNT_WEIGHTS = [86, 479, 690, 545, 358, 200, 109, 49, 21, 12, 8, 7, 4,
-                        3, 3, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-                        0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+AUTHOR_COUNT_WEIGHTS = [
+    86,
+    479,
+    690,
+    545,
+    358,
+    200,
+    109,
+    49,
+    21,
+    12,
+    8,
+    7,
+    4,
+    3,
+    3,
+    2,
+    2,
+    2,
+    2,
+    2,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+]
 ORG_RATE = 0.001  # brief: `OpenAI, null, :, null` heads ~0.1% of author lists
 ORG_ON_SYSTEM_CARD_RATE = 0.5  # half the system cards are credited to an organisation
-ORGANISATIONS = ["OpenAI", "Google DeepMind", "Meta AI", "Anthropic", "BigScience Workshop",
-                 "Gemini Team", "Qwen Team", "DeepSeek-AI", "Mistral AI"]
+ORGANISATIONS = [
+    "OpenAI",
+    "Google DeepMind",
+    "Meta AI",
+    "Anthropic",
+    "BigScience Workshop",
+    "Gemini Team",
+    "Qwen Team",
+    "DeepSeek-AI",
+    "Mistral AI",
+]
 OWNER_LAST_RATE = 0.5  # profile owners are often the senior (last) author
 
 # --- dirt (per author mention unless said otherwise) ---------------------------------------
@@ -106,14 +155,15 @@ YEAR_GROWTH = 1.12  # papers per year grow ~12% a year, so recent years dominate
 SOURCES = ["acl", "arxiv", "dblp", "s2", "openalex"]  # one source per JSONL file, cycling
 DOI_PREFIXES = ["10.18653", "10.1145", "10.1109", "10.1007", "10.48550", "10.1162"]
 VENUES = [  # (template, weight); {year}, {acl_n}, {nips_vol}, {icml_n}, {coling_n} filled in
-    ("Proceedings of the {acl_n} Annual Meeting of the Association for Computational "
-     "Linguistics", 8),
+    ("Proceedings of the {acl_n} Annual Meeting of the Association for Computational Linguistics", 8),
     ("Proceedings of the {year} Conference on Empirical Methods in Natural Language Processing", 7),
-    ("Proceedings of the {year} Conference of the North American Chapter of the Association for "
-     "Computational Linguistics: Human Language Technologies", 4),
+    (
+        "Proceedings of the {year} Conference of the North American Chapter of the Association for "
+        "Computational Linguistics: Human Language Technologies",
+        4,
+    ),
     ("Findings of the Association for Computational Linguistics: EMNLP {year}", 4),
-    ("Proceedings of COLING {year}, the {coling_n} International Conference on Computational "
-     "Linguistics", 3),
+    ("Proceedings of COLING {year}, the {coling_n} International Conference on Computational Linguistics", 3),
     ("Transactions of the Association for Computational Linguistics", 2),
     ("Computational Linguistics", 1),
     ("Advances in Neural Information Processing Systems {nips_vol}", 8),
@@ -127,10 +177,11 @@ VENUES = [  # (template, weight); {year}, {acl_n}, {nips_vol}, {icml_n}, {coling
 CULTURE_SLOTS = 1000  # name cultures are picked by hash % 1000, weights rounded to 0.1%
 M64 = (1 << 64) - 1
 INV53 = 1.0 / (1 << 53)
-SALT_CONTENT, SALT_PERSON, SALT_REPEAT, SALT_ABSTRACT, SALT_YEAR, SALT_ORDER, SALT_FILE, \
-    SALT_VOCAB = range(1, 9)
-GENERATED_NAME = re.compile(r"^\.?(papers_\d{5}\.jsonl|profile_\d{5}\.txt|abstracts_\d{5}\.txt"
-                            r"|\.manifest\.json)(\.tmp)?$")  # .NAME.tmp: left by a killed run
+SALT_CONTENT, SALT_PERSON, SALT_REPEAT, SALT_ABSTRACT, SALT_YEAR, SALT_ORDER, SALT_FILE, SALT_VOCAB = range(1, 9)
+GENERATED_NAME = re.compile(
+    r"^\.?(papers_\d{5}\.jsonl|profile_\d{5}\.txt|abstracts_\d{5}\.txt"
+    r"|\.manifest\.json)(\.tmp)?$"
+)  # .NAME.tmp: left by a killed run
 
 # --- name pools ----------------------------------------------------------------------------
 # culture: (weight, families, givens, middle rate, middles). "acl" families and givens come
@@ -270,19 +321,54 @@ Karim Samir Reza Ali Hossein Mehdi Amir Sara Zahra Maryam Niloofar Parisa"""
 
 # Full given name -> short forms, used in both directions (Josh <-> Joshua).
 NICKNAMES = {
-    "Joshua": ["Josh"], "William": ["Bill", "Will", "Liam"], "Robert": ["Bob", "Rob"],
-    "Michael": ["Mike"], "Alexander": ["Alex", "Sasha"], "Christopher": ["Chris"],
-    "Daniel": ["Dan", "Danny"], "Jonathan": ["Jon"], "Matthew": ["Matt"], "Nicholas": ["Nick"],
-    "Samuel": ["Sam"], "Benjamin": ["Ben"], "Andrew": ["Andy", "Drew"], "Thomas": ["Tom"],
-    "James": ["Jim", "Jamie"], "Richard": ["Rick", "Dick"], "Elizabeth": ["Liz", "Beth"],
-    "Katherine": ["Kate", "Katie"], "Jennifer": ["Jen"], "Margaret": ["Maggie", "Peggy"],
-    "Stephen": ["Steve"], "Steven": ["Steve"], "Anthony": ["Tony"], "Edward": ["Ed", "Ted"],
-    "Timothy": ["Tim"], "Patrick": ["Pat"], "Zachary": ["Zach"], "Gregory": ["Greg"],
-    "Jeffrey": ["Jeff"], "Kenneth": ["Ken"], "Ronald": ["Ron"], "Donald": ["Don"],
-    "Lawrence": ["Larry"], "Susan": ["Sue"], "Rebecca": ["Becky"], "Alexandra": ["Sasha"],
-    "Aleksander": ["Olek"], "Francisco": ["Paco"], "José": ["Pepe"], "Jacob": ["Jake"],
-    "Victoria": ["Vicky"], "Abigail": ["Abby"], "Harrison": ["Harri"], "Mohammad": ["Mo"],
-    "Joseph": ["Joe"], "David": ["Dave"], "Peter": ["Pete"], "Johannes": ["Hannes"],
+    "Joshua": ["Josh"],
+    "William": ["Bill", "Will", "Liam"],
+    "Robert": ["Bob", "Rob"],
+    "Michael": ["Mike"],
+    "Alexander": ["Alex", "Sasha"],
+    "Christopher": ["Chris"],
+    "Daniel": ["Dan", "Danny"],
+    "Jonathan": ["Jon"],
+    "Matthew": ["Matt"],
+    "Nicholas": ["Nick"],
+    "Samuel": ["Sam"],
+    "Benjamin": ["Ben"],
+    "Andrew": ["Andy", "Drew"],
+    "Thomas": ["Tom"],
+    "James": ["Jim", "Jamie"],
+    "Richard": ["Rick", "Dick"],
+    "Elizabeth": ["Liz", "Beth"],
+    "Katherine": ["Kate", "Katie"],
+    "Jennifer": ["Jen"],
+    "Margaret": ["Maggie", "Peggy"],
+    "Stephen": ["Steve"],
+    "Steven": ["Steve"],
+    "Anthony": ["Tony"],
+    "Edward": ["Ed", "Ted"],
+    "Timothy": ["Tim"],
+    "Patrick": ["Pat"],
+    "Zachary": ["Zach"],
+    "Gregory": ["Greg"],
+    "Jeffrey": ["Jeff"],
+    "Kenneth": ["Ken"],
+    "Ronald": ["Ron"],
+    "Donald": ["Don"],
+    "Lawrence": ["Larry"],
+    "Susan": ["Sue"],
+    "Rebecca": ["Becky"],
+    "Alexandra": ["Sasha"],
+    "Aleksander": ["Olek"],
+    "Francisco": ["Paco"],
+    "José": ["Pepe"],
+    "Jacob": ["Jake"],
+    "Victoria": ["Vicky"],
+    "Abigail": ["Abby"],
+    "Harrison": ["Harri"],
+    "Mohammad": ["Mo"],
+    "Joseph": ["Joe"],
+    "David": ["Dave"],
+    "Peter": ["Pete"],
+    "Johannes": ["Hannes"],
 }
 NICK_TO_FULL: dict[str, list[str]] = {}
 for _full, _shorts in NICKNAMES.items():
@@ -290,8 +376,22 @@ for _full, _shorts in NICKNAMES.items():
         NICK_TO_FULL.setdefault(_short, []).append(_full)
 
 # Accent stripping for letters NFKD does not decompose.
-UNACCENT_EXTRA = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
-                                "ı": "i", "ß": "ss", "æ": "ae", "Æ": "AE", "þ": "th", "Þ": "Th"})
+UNACCENT_EXTRA = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ı": "i",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "þ": "th",
+        "Þ": "Th",
+    }
+)
 
 
 def _build_cp874_table() -> list[str]:
@@ -418,8 +518,9 @@ class Vocab:
         self.title_ends = self._walks(rng, pred[0], edge_stops(pred), words, True)
 
     @staticmethod
-    def _walks(rng: random.Random, starts: list[int], links: list[list[int]], words: list[str],
-               backwards: bool = False) -> list[tuple[str, int]]:
+    def _walks(
+        rng: random.Random, starts: list[int], links: list[list[int]], words: list[str], backwards: bool = False
+    ) -> list[tuple[str, int]]:
         """TITLE_POOL chain walks of 2-5 words from `starts`, as (text, word count)."""
         rnd, out = rng.random, []
         while len(out) < TITLE_POOL:
@@ -510,7 +611,7 @@ def read_stats(text: str) -> dict[str, list[str]]:
     lines, sections, k = text.splitlines(), {}, 0
     while k < len(lines):
         name, count = lines[k].strip("[]").split()
-        sections[name] = lines[k + 1:k + 1 + int(count)]
+        sections[name] = lines[k + 1 : k + 1 + int(count)]
         k += 1 + int(count)
     return sections
 
@@ -566,8 +667,7 @@ def latex_dirt(rng: random.Random, abstract: str) -> str:
 class Paper:
     """A paper's content, the same in every file it appears in."""
 
-    __slots__ = ("index", "title", "abstract", "year", "venue", "doi", "arxiv_id", "token",
-                 "authors", "org")
+    __slots__ = ("index", "title", "abstract", "year", "venue", "doi", "arxiv_id", "token", "authors", "org")
 
 
 class Corpus:
@@ -593,9 +693,11 @@ class Corpus:
         weights = [YEAR_GROWTH ** (y - YEAR_MIN) for y in range(YEAR_MIN, YEAR_MAX + 1)]
         self.year_cum = [c / sum(weights) for c in _accumulate(weights)]
         self.venue_cum = list(_accumulate(w for _, w in VENUES))
-        self.venue_names = {(k, year): self._venue_name(template, year)
-                            for k, (template, _) in enumerate(VENUES)
-                            for year in range(YEAR_MIN, YEAR_MAX + 1)}
+        self.venue_names = {
+            (k, year): self._venue_name(template, year)
+            for k, (template, _) in enumerate(VENUES)
+            for year in range(YEAR_MIN, YEAR_MAX + 1)
+        }
         self.rng = random.Random()
         self.person = lru_cache(maxsize=1 << 16)(self._person)
 
@@ -607,7 +709,8 @@ class Corpus:
         slots = []
         for k in range(CULTURE_SLOTS):
             _, families, givens, middle_rate, middles = cultures[
-                min(bisect.bisect(cum, (k + 0.5) / CULTURE_SLOTS), len(cultures) - 1)]
+                min(bisect.bisect(cum, (k + 0.5) / CULTURE_SLOTS), len(cultures) - 1)
+            ]
             slots.append((families, givens, int(middle_rate * 256), middles))
         return slots
 
@@ -623,12 +726,15 @@ class Corpus:
         return [
             (0.33, vocab.families, vocab.givens, 0.03, letters),
             (0.12, split_words(CHINESE_FAMILIES), chinese, 0.0, []),
-            (0.10, split_words(ENGLISH_FAMILIES), split_words(ENGLISH_GIVENS), 0.25,
-             split_words(ENGLISH_MIDDLES) + letters),
-            (0.06, split_words(INDIAN_FAMILIES), split_words(INDIAN_GIVENS), 0.15,
-             split_words(INDIAN_MIDDLES)),
-            (0.05, _spanish_families(), split_words(SPANISH_GIVENS), 0.2,
-             split_words(SPANISH_MIDDLES)),
+            (
+                0.10,
+                split_words(ENGLISH_FAMILIES),
+                split_words(ENGLISH_GIVENS),
+                0.25,
+                split_words(ENGLISH_MIDDLES) + letters,
+            ),
+            (0.06, split_words(INDIAN_FAMILIES), split_words(INDIAN_GIVENS), 0.15, split_words(INDIAN_MIDDLES)),
+            (0.05, _spanish_families(), split_words(SPANISH_GIVENS), 0.2, split_words(SPANISH_MIDDLES)),
             (0.04, split_words(GERMAN_FAMILIES), split_words(GERMAN_GIVENS), 0.1, letters),
             (0.03, split_words(KOREAN_FAMILIES), split_words(KOREAN_GIVENS), 0.0, []),
             (0.03, split_words(JAPANESE_FAMILIES), split_words(JAPANESE_GIVENS), 0.0, []),
@@ -648,8 +754,7 @@ class Corpus:
             return "jsonl", _chunk_of(i, self.n_jsonl, self.files_jsonl)
         if i < self.n_titled:
             return "profile", _chunk_of(i - self.n_jsonl, self.n_profile, self.files_profile)
-        return "abstracts", _chunk_of(i - self.n_titled, self.n_abstract_only,
-                                      self.files_abstracts)
+        return "abstracts", _chunk_of(i - self.n_titled, self.n_abstract_only, self.files_abstracts)
 
     def second_home(self, i: int) -> tuple[str, int] | None:
         """The other file a repeated titled paper also appears in, or None."""
@@ -669,8 +774,7 @@ class Corpus:
 
     def abstract_home(self, i: int) -> int | None:
         """The abstracts file repeating a titled paper's abstract, or None."""
-        if not self.files_abstracts or unit(self.bases[SALT_ABSTRACT], i) >= \
-                self.abstract_of_titled_rate:
+        if not self.files_abstracts or unit(self.bases[SALT_ABSTRACT], i) >= self.abstract_of_titled_rate:
             return None
         return mix64(self.bases[SALT_ABSTRACT] ^ i) % self.files_abstracts
 
@@ -777,27 +881,35 @@ class Corpus:
     @staticmethod
     def _venue_name(template: str, year: int) -> str:
         """Fill a venue template for a year (edition numbers follow the real series)."""
-        return template.format(year=year, acl_n=ordinal(year - 1962), nips_vol=year - 1987,
-                               icml_n=ordinal(year - 1983), coling_n=ordinal((year - 1960) // 2))
+        return template.format(
+            year=year,
+            acl_n=ordinal(year - 1962),
+            nips_vol=year - 1987,
+            icml_n=ordinal(year - 1983),
+            coling_n=ordinal((year - 1960) // 2),
+        )
 
     # -- files --
     def file_name(self, kind: str, f: int) -> str:
         """File name of the f-th file of a kind."""
-        return {"jsonl": f"papers_{f:05d}.jsonl", "profile": f"profile_{f:05d}.txt",
-                "abstracts": f"abstracts_{f:05d}.txt"}[kind]
+        return {
+            "jsonl": f"papers_{f:05d}.jsonl",
+            "profile": f"profile_{f:05d}.txt",
+            "abstracts": f"abstracts_{f:05d}.txt",
+        }[kind]
 
     def primaries(self, kind: str, f: int) -> range:
         """Paper indices whose primary home is file f of a kind."""
-        start, n, files = {"jsonl": (0, self.n_jsonl, self.files_jsonl),
-                           "profile": (self.n_jsonl, self.n_profile, self.files_profile),
-                           "abstracts": (self.n_titled, self.n_abstract_only,
-                                         self.files_abstracts)}[kind]
+        start, n, files = {
+            "jsonl": (0, self.n_jsonl, self.files_jsonl),
+            "profile": (self.n_jsonl, self.n_profile, self.files_profile),
+            "abstracts": (self.n_titled, self.n_abstract_only, self.files_abstracts),
+        }[kind]
         return range(start + n * f // files, start + n * (f + 1) // files)
 
     def plan_extras(self) -> dict[tuple[str, int], array]:
         """Repeated papers per file: one pass over the titled indices, compact int arrays."""
-        extras = {(kind, f): array("q") for kind, files in self.file_counts().items()
-                  for f in range(files)}
+        extras = {(kind, f): array("q") for kind, files in self.file_counts().items() for f in range(files)}
         for i in range(self.n_titled):
             where = self.second_home(i)
             if where:
@@ -809,8 +921,7 @@ class Corpus:
 
     def file_counts(self) -> dict[str, int]:
         """How many files of each kind."""
-        return {"jsonl": self.files_jsonl, "profile": self.files_profile,
-                "abstracts": self.files_abstracts}
+        return {"jsonl": self.files_jsonl, "profile": self.files_profile, "abstracts": self.files_abstracts}
 
 
 def _accumulate(values) -> list[float]:
@@ -836,8 +947,7 @@ def _spanish_families() -> list[str]:
 
 
 # --- rendering one record ------------------------------------------------------------------------
-def dirty_mentions(rng: random.Random,
-                   authors: list[tuple[str, str]]) -> list[tuple[str, str | None]]:
+def dirty_mentions(rng: random.Random, authors: list[tuple[str, str]]) -> list[tuple[str, str | None]]:
     """Mentions as one source wrote them: variants, mojibake, nulls, swaps, splits, dupes."""
     out = []
     rnd = rng.random
@@ -878,10 +988,17 @@ def jsonl_record(rng: random.Random, paper: Paper, source: str) -> str:
         authors = [f"{fam}, {giv}" if giv else fam for fam, giv in mentions]
         if paper.org:
             authors.insert(0, paper.org)
-    record = {"title": paper.title, "authors": authors, "abstract": paper.abstract,
-              "year": paper.year, "venue": paper.venue, "doi": paper.doi,
-              "arxiv_id": paper.arxiv_id, "url": _url(paper, source),
-              "source_id": f"{source}:{paper.token}"}
+    record = {
+        "title": paper.title,
+        "authors": authors,
+        "abstract": paper.abstract,
+        "year": paper.year,
+        "venue": paper.venue,
+        "doi": paper.doi,
+        "arxiv_id": paper.arxiv_id,
+        "url": _url(paper, source),
+        "source_id": f"{source}:{paper.token}",
+    }
     return JSON_ENCODER.encode(record) + "\n"
 
 
@@ -917,8 +1034,7 @@ def write_file(job: tuple[str, int]) -> dict:
     path = STATE["out"] / name
     tmp = path.with_name(f".{name}.tmp")
     digest, size, buf = hashlib.sha256(), 0, []
-    entry = {"file": name, "format": kind, "records": len(members),
-             "repeated_records": len(extras)}
+    entry = {"file": name, "format": kind, "records": len(members), "repeated_records": len(extras)}
     source = SOURCES[f % len(SOURCES)]
     with open(tmp, "wb") as fh:
         if kind == "profile":
@@ -964,9 +1080,15 @@ def clear_old_outputs(out: Path) -> None:
             child.unlink()
 
 
-def generate(papers: int, out: Path, seed: int = DEFAULT_SEED,
-             per_file: int = DEFAULT_PAPERS_PER_FILE, per_profile: int | None = None,
-             stats_path: Path = DEFAULT_STATS, jobs: int = 1) -> dict:
+def generate(
+    papers: int,
+    out: Path,
+    seed: int = DEFAULT_SEED,
+    per_file: int = DEFAULT_PAPERS_PER_FILE,
+    per_profile: int | None = None,
+    stats_path: Path = DEFAULT_STATS,
+    jobs: int = 1,
+) -> dict:
     """Generate the corpus into `out` and return the manifest."""
     if papers < 1 or per_file < 1 or (per_profile is not None and per_profile < 1):
         raise ValueError("--papers, --papers-per-file and --papers-per-profile must be >= 1")
@@ -983,29 +1105,39 @@ def generate(papers: int, out: Path, seed: int = DEFAULT_SEED,
         entries = [write_file(job) for job in jobs_list]
     entries.sort(key=lambda e: e["file"])
     manifest = build_manifest(corpus, entries, stats_path)
-    (out / ".manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n",
-                                       encoding="utf-8")
+    (out / ".manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
 
 
 def build_manifest(corpus: Corpus, entries: list[dict], stats_path: Path) -> dict:
     """Parameters, rates and per-file counts (no timings, so it is deterministic too)."""
-    by_kind = {k: sum(e["records"] for e in entries if e["format"] == k)
-               for k in ("jsonl", "profile", "abstracts")}
+    by_kind = {k: sum(e["records"] for e in entries if e["format"] == k) for k in ("jsonl", "profile", "abstracts")}
     return {
-        "generator": "scripts/generate_corpus.py", "version": GENERATOR_VERSION,
-        "parameters": {"papers": corpus.n, "seed": corpus.seed,
-                       "papers_per_file": corpus.per_file,
-                       "papers_per_profile": corpus.per_profile,
-                       "stats": stats_path.name, "stats_sha256": corpus.vocab.sha256},
-        "rates": {name: value for name, value in globals().items()
-                  if name.endswith(("_RATE", "_SHARE")) and isinstance(value, float)},
-        "totals": {"files": len(entries), "papers": corpus.n,
-                   "titled_papers": corpus.n_titled,
-                   "abstract_only_papers": corpus.n_abstract_only,
-                   "records": sum(by_kind.values()), "records_by_format": by_kind,
-                   "repeated_records": sum(e["repeated_records"] for e in entries),
-                   "bytes": sum(e["bytes"] for e in entries)},
+        "generator": "scripts/generate_corpus.py",
+        "version": GENERATOR_VERSION,
+        "parameters": {
+            "papers": corpus.n,
+            "seed": corpus.seed,
+            "papers_per_file": corpus.per_file,
+            "papers_per_profile": corpus.per_profile,
+            "stats": stats_path.name,
+            "stats_sha256": corpus.vocab.sha256,
+        },
+        "rates": {
+            name: value
+            for name, value in globals().items()
+            if name.endswith(("_RATE", "_SHARE")) and isinstance(value, float)
+        },
+        "totals": {
+            "files": len(entries),
+            "papers": corpus.n,
+            "titled_papers": corpus.n_titled,
+            "abstract_only_papers": corpus.n_abstract_only,
+            "records": sum(by_kind.values()),
+            "records_by_format": by_kind,
+            "repeated_records": sum(e["repeated_records"] for e in entries),
+            "bytes": sum(e["bytes"] for e in entries),
+        },
         "files": entries,
     }
 
@@ -1013,33 +1145,69 @@ def build_manifest(corpus: Corpus, entries: list[dict], stats_path: Path) -> dic
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Same (papers, seed, papers-per-file, papers-per-profile, stats) -> "
-               "byte-identical files, whatever --jobs is.")
-    parser.add_argument("--papers", type=int, required=True, metavar="N",
-                        help="number of distinct papers to generate (records are ~1.1 N: "
-                             "repeats across files and abstract-only records)")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
-                        help="output directory (created; files of a previous run matching "
-                             "papers_NNNNN.jsonl, profile_NNNNN.txt, abstracts_NNNNN.txt or "
-                             ".manifest.json are removed first)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
-                        help=f"random seed; different seeds give different corpora "
-                             f"(default {DEFAULT_SEED})")
-    parser.add_argument("--papers-per-file", type=int, default=DEFAULT_PAPERS_PER_FILE,
-                        metavar="K", help="papers per JSONL/abstracts file, at most per profile "
-                                          f"(default {DEFAULT_PAPERS_PER_FILE}; repeats add ~5%%)")
-    parser.add_argument("--papers-per-profile", type=int, default=None, metavar="P",
-                        help="papers per profile dump, each owned by one author (default: the "
-                             f"smaller of K and {DEFAULT_PAPERS_PER_PROFILE}; real scholar "
-                             "profiles are 20-1000 papers)")
-    parser.add_argument("--stats", type=Path, default=DEFAULT_STATS, metavar="FILE",
-                        help="word chains and name counts to draw from, as written by "
-                             "scripts/derive_corpus_stats.py (default: the public ACL sample's, "
-                             "data/generator/acl_sample_stats.txt.gz)")
-    parser.add_argument("--jobs", type=int, default=None, metavar="J",
-                        help="worker processes, one file at a time each (default: 1 below "
-                             "50k papers, else the CPU count); does not change the output")
+        "byte-identical files, whatever --jobs is.",
+    )
+    parser.add_argument(
+        "--papers",
+        type=int,
+        required=True,
+        metavar="N",
+        help="number of distinct papers to generate (records are ~1.1 N: "
+        "repeats across files and abstract-only records)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="output directory (created; files of a previous run matching "
+        "papers_NNNNN.jsonl, profile_NNNNN.txt, abstracts_NNNNN.txt or "
+        ".manifest.json are removed first)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        metavar="S",
+        help=f"random seed; different seeds give different corpora (default {DEFAULT_SEED})",
+    )
+    parser.add_argument(
+        "--papers-per-file",
+        type=int,
+        default=DEFAULT_PAPERS_PER_FILE,
+        metavar="K",
+        help="papers per JSONL/abstracts file, at most per profile "
+        f"(default {DEFAULT_PAPERS_PER_FILE}; repeats add ~5%%)",
+    )
+    parser.add_argument(
+        "--papers-per-profile",
+        type=int,
+        default=None,
+        metavar="P",
+        help="papers per profile dump, each owned by one author (default: the "
+        f"smaller of K and {DEFAULT_PAPERS_PER_PROFILE}; real scholar "
+        "profiles are 20-1000 papers)",
+    )
+    parser.add_argument(
+        "--stats",
+        type=Path,
+        default=DEFAULT_STATS,
+        metavar="FILE",
+        help="word chains and name counts to draw from, as written by "
+        "scripts/derive_corpus_stats.py (default: the public ACL sample's, "
+        "data/generator/acl_sample_stats.txt.gz)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="J",
+        help="worker processes, one file at a time each (default: 1 below "
+        "50k papers, else the CPU count); does not change the output",
+    )
     return parser.parse_args(argv)
 
 
@@ -1049,15 +1217,18 @@ def main(argv: list[str] | None = None) -> int:
     jobs = args.jobs or (1 if args.papers < 50_000 else os.cpu_count() or 1)
     started = time.perf_counter()
     try:
-        manifest = generate(args.papers, args.out, args.seed, args.papers_per_file,
-                            args.papers_per_profile, args.stats, jobs)
+        manifest = generate(
+            args.papers, args.out, args.seed, args.papers_per_file, args.papers_per_profile, args.stats, jobs
+        )
     except (ValueError, OSError) as exc:
         print(f"generate_corpus: error: {exc}", file=sys.stderr)
         return 2
     seconds = time.perf_counter() - started
     totals = manifest["totals"]
-    print(f"generate_corpus: {totals['files']} files, {totals['papers']} papers, "
-          f"{totals['records']} records, {totals['bytes']} bytes, {seconds:.1f} s -> {args.out}")
+    print(
+        f"generate_corpus: {totals['files']} files, {totals['papers']} papers, "
+        f"{totals['records']} records, {totals['bytes']} bytes, {seconds:.1f} s -> {args.out}"
+    )
     return 0
 
 

@@ -17,6 +17,7 @@ Example:
     cp app/etl/resolve.py /tmp/resolve_before.py
     .venv/bin/python scripts/profile_resolve.py /tmp/corp20k --against /tmp/resolve_before.py
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,7 +46,9 @@ def input_files(paths: list[Path]) -> list[Path]:
     """The files named, and the files of the directories named (hidden ones skipped)."""
     found = []
     for path in paths:
-        found += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")) if path.is_dir() else [path]
+        found += (
+            sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")) if path.is_dir() else [path]
+        )
     return found
 
 
@@ -69,9 +72,18 @@ def mention_refs(paths: list[Path]) -> list[MentionRef]:
     for paper, mentions in authors.items():
         keys = frozenset(coauthor_key(m.family, m.given) for m in mentions)
         profiles = frozenset(owners[paper])
-        refs += [MentionRef(key=(paper, i), paper=paper, family=m.family, given=m.given,
-                            is_organization=m.is_organization, coauthors=keys, profiles=profiles)
-                 for i, m in enumerate(mentions)]
+        refs += [
+            MentionRef(
+                key=(paper, i),
+                paper=paper,
+                family=m.family,
+                given=m.given,
+                is_organization=m.is_organization,
+                coauthors=keys,
+                profiles=profiles,
+            )
+            for i, m in enumerate(mentions)
+        ]
     return refs
 
 
@@ -103,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", type=Path, nargs="+", help="dump files, or directories of them")
-    parser.add_argument("--against", type=Path, help="a copy of resolve.py: fail on the first block it resolves differently")
+    parser.add_argument(
+        "--against", type=Path, help="a copy of resolve.py: fail on the first block it resolves differently"
+    )
     parser.add_argument("--top", type=int, default=3, help="how many of the slowest blocks to list")
     parser.add_argument("--profile", action="store_true", help="print the functions taking the most time")
     args = parser.parse_args(argv)
@@ -140,12 +154,14 @@ def profile(args: argparse.Namespace) -> int:
     biggest = max(blocks, key=lambda k: len(blocks[k]))
     print(f"{mentions} mentions in {len(blocks)} blocks: {total:.2f} s, {total / mentions * 1e6:.1f} µs per mention")
     print(f"biggest block {biggest!r}: {len(blocks[biggest])} mentions, {seconds[biggest]:.3f} s")
-    for key in sorted(seconds, key=seconds.get, reverse=True)[:args.top]:
+    for key in sorted(seconds, key=seconds.get, reverse=True)[: args.top]:
         spellings = len({(m.family, m.given) for m in blocks[key]})
         print(f"  {key!r}: {len(blocks[key])} mentions, {spellings} spellings, {seconds[key]:.3f} s")
     if other:
-        print(f"identical results to {args.against} in every block "
-              f"({other_seconds:.2f} s, {other_seconds / mentions * 1e6:.1f} µs per mention)")
+        print(
+            f"identical results to {args.against} in every block "
+            f"({other_seconds:.2f} s, {other_seconds / mentions * 1e6:.1f} µs per mention)"
+        )
     if profiler:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
     return 0

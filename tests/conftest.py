@@ -1,4 +1,5 @@
 """Shared fixtures: real SQLite files in tmp dirs, built from the bundled sample dumps."""
+
 from __future__ import annotations
 
 import json
@@ -80,25 +81,45 @@ def searched(pdb, text: str, **kwargs) -> tuple[list, list[str]]:
 
 def db_content(db) -> dict:
     """Everything a user sees, without ids or timestamps."""
-    papers = query(db, """
+    papers = query(
+        db,
+        """
         SELECT p.title, p.year,
                (SELECT group_concat(text, '|') FROM (SELECT text FROM abstracts WHERE paper_id = p.id ORDER BY text)),
                (SELECT group_concat(a.name, '|') FROM (SELECT a.name FROM authorships s JOIN authors a
                   ON a.id = s.author_id WHERE s.paper_id = p.id ORDER BY s.position) a)
-        FROM papers p""")
-    authors = query(db, """
+        FROM papers p""",
+    )
+    authors = query(
+        db,
+        """
         SELECT a.name, a.is_organization, a.paper_count,
                (SELECT group_concat(name || ':' || count, '|') FROM (SELECT name, count FROM author_names
                   WHERE author_id = a.id ORDER BY name))
-        FROM authors a""")
+        FROM authors a""",
+    )
     return {"papers": sorted(papers, key=repr), "authors": sorted(authors, key=repr)}
 
 
 def generate_corpus(out: Path, papers: int, per_file: int, seed: int = 1) -> Path:
     """A generated corpus of dumps (scripts/generate_corpus.py); its manifest is hidden, so imports skip it."""
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_corpus.py"), "--papers", str(papers),
-                    "--out", str(out), "--papers-per-file", str(per_file), "--seed", str(seed)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "generate_corpus.py"),
+            "--papers",
+            str(papers),
+            "--out",
+            str(out),
+            "--papers-per-file",
+            str(per_file),
+            "--seed",
+            str(seed),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return out
 
 

@@ -1,4 +1,5 @@
 """A small file written and imported into a new database, for tests of what a broken file loads."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Author resolution as stored: one person one author, spellings, explanations, overrides."""
+
 from __future__ import annotations
 
 import json
@@ -29,22 +30,36 @@ SAME_PERSON = [
     ("David Mély", {"David Mely", "David Mély"}),
 ]
 DIFFERENT_PEOPLE = [
-    ("Daniel Levin", "Daniel Levy"), ("Ruby Chen", "Roy Chen"), ("Yu Zhang", "Yuchen Zhang"),
-    ("Jiahui Yu", "Jieqi Yu"), ("Amin Tootoochian", "Amin Tootoonchian"), ("Alex Kirillov", "Alexander Kirillov"),
+    ("Daniel Levin", "Daniel Levy"),
+    ("Ruby Chen", "Roy Chen"),
+    ("Yu Zhang", "Yuchen Zhang"),
+    ("Jiahui Yu", "Jieqi Yu"),
+    ("Amin Tootoochian", "Amin Tootoonchian"),
+    ("Alex Kirillov", "Alexander Kirillov"),
 ]
 
 
 def spellings(db, name) -> set[str]:
-    return {r[0] for r in query(db, "SELECT n.name FROM author_names n JOIN authors a ON a.id = n.author_id "
-                                    "WHERE a.name = ?", (name,))}
+    return {
+        r[0]
+        for r in query(
+            db, "SELECT n.name FROM author_names n JOIN authors a ON a.id = n.author_id WHERE a.name = ?", (name,)
+        )
+    }
 
 
 @pytest.mark.parametrize("display, names", SAME_PERSON)
 def test_spellings_of_one_person_are_one_author(samples_db, display, names):
     assert query(samples_db, "SELECT count(*) FROM authors WHERE name = ?", (display,)) == [(1,)]
     assert spellings(samples_db, display) == names
-    assert query(samples_db, "SELECT count(*) FROM author_merges m JOIN authors a ON a.id = m.author_id "
-                             "WHERE a.name = ?", (display,))[0][0] >= 1
+    assert (
+        query(
+            samples_db,
+            "SELECT count(*) FROM author_merges m JOIN authors a ON a.id = m.author_id WHERE a.name = ?",
+            (display,),
+        )[0][0]
+        >= 1
+    )
 
 
 @pytest.mark.parametrize("a, b", DIFFERENT_PEOPLE)
@@ -54,18 +69,30 @@ def test_different_people_stay_apart(samples_db, a, b):
 
 
 def test_split_names_are_joined_and_organisations_flagged(samples_db):
-    assert query(samples_db, "SELECT name, given_name, family_name, is_organization FROM authors "
-                             "WHERE name IN ('Shuaiqi Xia', 'Michael Pokorny', 'OpenAI') ORDER BY name") == [
-        ("Michael Pokorny", "Michael", "Pokorny", 0), ("OpenAI", None, "OpenAI", 1), ("Shuaiqi Xia", "Shuaiqi", "Xia", 0)]
+    assert query(
+        samples_db,
+        "SELECT name, given_name, family_name, is_organization FROM authors "
+        "WHERE name IN ('Shuaiqi Xia', 'Michael Pokorny', 'OpenAI') ORDER BY name",
+    ) == [
+        ("Michael Pokorny", "Michael", "Pokorny", 0),
+        ("OpenAI", None, "OpenAI", 1),
+        ("Shuaiqi Xia", "Shuaiqi", "Xia", 0),
+    ]
     kinds = {r[0] for r in query(samples_db, "SELECT kind FROM name_repairs")}
     assert {"stray-token", "joined-split-name", "duplicate-mention"} <= kinds
 
 
 def test_spellings_are_counted(samples_db):
-    assert query(samples_db, "SELECT n.name, n.count FROM author_names n JOIN authors a ON a.id = n.author_id "
-                             "WHERE a.name = 'John Schulman'") == [("John Schulman", 10)]
-    assert query(samples_db, "SELECT n.name, n.count FROM author_names n JOIN authors a ON a.id = n.author_id "
-                             "WHERE a.name = 'Joshua Achiam' ORDER BY n.name") == [("Josh Achiam", 1), ("Joshua Achiam", 2)]
+    assert query(
+        samples_db,
+        "SELECT n.name, n.count FROM author_names n JOIN authors a ON a.id = n.author_id "
+        "WHERE a.name = 'John Schulman'",
+    ) == [("John Schulman", 10)]
+    assert query(
+        samples_db,
+        "SELECT n.name, n.count FROM author_names n JOIN authors a ON a.id = n.author_id "
+        "WHERE a.name = 'Joshua Achiam' ORDER BY n.name",
+    ) == [("Josh Achiam", 1), ("Joshua Achiam", 2)]
 
 
 def test_candidates_list_pairs_on_one_paper(samples_db):
@@ -89,18 +116,23 @@ def jsonl(path, *records):
 
 
 def test_overrides_beside_the_database_are_applied_on_every_import(tmp_path):
-    f = jsonl(tmp_path / "papers.jsonl",
-              {"title": "First", "authors": ["Okafor, Chidi", "Smith, Jane"]},
-              {"title": "Second", "authors": ["Okafor, C. N.", "Park, Min"]})
+    f = jsonl(
+        tmp_path / "papers.jsonl",
+        {"title": "First", "authors": ["Okafor, Chidi", "Smith, Jane"]},
+        {"title": "Second", "authors": ["Okafor, C. N.", "Park, Min"]},
+    )
     db = tmp_path / "p.db"
     run_import(db, [f])
     assert query(db, "SELECT name FROM authors WHERE family_name = 'Okafor' ORDER BY name") == [
-        ("C. N. Okafor",), ("Chidi Okafor",)]
+        ("C. N. Okafor",),
+        ("Chidi Okafor",),
+    ]
     (tmp_path / "overrides.txt").write_text("merge: Okafor, Chidi = Okafor, C. N.\n")
     run_import(db, [f])  # no file changed: the overrides alone take effect
     assert query(db, "SELECT name, paper_count FROM authors WHERE family_name = 'Okafor'") == [("Chidi Okafor", 2)]
-    assert query(db, "SELECT rule FROM author_merges m JOIN authors a ON a.id = m.author_id "
-                     "WHERE a.family_name = 'Okafor'") == [("override",)]
+    assert query(
+        db, "SELECT rule FROM author_merges m JOIN authors a ON a.id = m.author_id WHERE a.family_name = 'Okafor'"
+    ) == [("override",)]
     (tmp_path / "overrides.txt").write_text("split: Okafor, Chidi != Okafor, C. N.\n")
     run_import(db, [f])
     assert query(db, "SELECT count(*) FROM authors WHERE family_name = 'Okafor'") == [(2,)]
@@ -110,7 +142,9 @@ def test_overrides_beside_the_database_are_applied_on_every_import(tmp_path):
     (tmp_path / "overrides.txt").write_text("# the merge line removed\n")
     run_import(db, [f])  # a removed line is undone too
     assert query(db, "SELECT name FROM authors WHERE family_name = 'Okafor' ORDER BY name") == [
-        ("C. N. Okafor",), ("Chidi Okafor",)]
+        ("C. N. Okafor",),
+        ("Chidi Okafor",),
+    ]
 
 
 def test_a_malformed_overrides_file_is_a_clear_error(tmp_path):
@@ -124,8 +158,10 @@ def test_a_profile_that_only_adds_evidence_counts_in_any_order(tmp_path):
     # profile is the evidence that `J. Smith` on it is the John Smith of his other profile paper.
     files = {
         "profile_c.txt": "Smith, John\nPaper Zero About Widgets\nSmith, John, Doe, Alice\nWe study widgets.\n",
-        "papers_a.jsonl": json.dumps({"title": "Paper One About Gadgets", "authors": ["Smith, J.", "Roe, Bob"],
-                                      "abstract": "We study gadgets."}) + "\n",
+        "papers_a.jsonl": json.dumps(
+            {"title": "Paper One About Gadgets", "authors": ["Smith, J.", "Roe, Bob"], "abstract": "We study gadgets."}
+        )
+        + "\n",
         "profile_b.txt": "Smith, John\nPaper One About Gadgets\nSmith, J., Roe, Bob\nWe study gadgets.\n",
     }
     for name, text in files.items():
@@ -207,15 +243,25 @@ TYPO_PAPERS = [
 
 
 def cross_block_candidates(db) -> list[tuple]:
-    return query(db, "SELECT c.block_key, a.name, b.name, c.score, c.reason FROM author_candidates c "
-                     "JOIN authors a ON a.id = c.author_a_id JOIN authors b ON b.id = c.author_b_id "
-                     "WHERE a.block_key != b.block_key")
+    return query(
+        db,
+        "SELECT c.block_key, a.name, b.name, c.score, c.reason FROM author_candidates c "
+        "JOIN authors a ON a.id = c.author_a_id JOIN authors b ON b.id = c.author_b_id "
+        "WHERE a.block_key != b.block_key",
+    )
 
 
 def test_family_name_typos_with_shared_coauthors_become_candidates_in_any_order(tmp_path):
     first, second = jsonl(tmp_path / "a.jsonl", TYPO_PAPERS[0]), jsonl(tmp_path / "b.jsonl", TYPO_PAPERS[1])
-    expected = [("tootoochian", "Amin Tootoochian", "Amin Tootoonchian", 0.5,
-                 "family names one letter apart; shared co-authors: doe jane, roe richard")]
+    expected = [
+        (
+            "tootoochian",
+            "Amin Tootoochian",
+            "Amin Tootoonchian",
+            0.5,
+            "family names one letter apart; shared co-authors: doe jane, roe richard",
+        )
+    ]
     for name, runs in (("one.db", [[first, second]]), ("two.db", [[second], [first]])):
         for files in runs:
             run_import(tmp_path / name, files)
@@ -230,12 +276,20 @@ def test_family_name_typos_with_shared_coauthors_become_candidates_in_any_order(
 def test_family_name_typos_on_one_paper_are_not_candidates(tmp_path):
     both = {"title": "Both Spellings", "authors": ["Tootoonchian, Amin", "Tootoochian, Amin", "Doe, Jane"]}
     # Another typo pair, on separate papers with the same co-authors, in the same import.
-    apart = [{"title": f"Fitz Paper {i}", "authors": [family, "Doe, Jane", "Roe, Richard"]}
-             for i, family in enumerate(["Fitzgerald, Ella", "Fitzgerrald, Ella"])]
+    apart = [
+        {"title": f"Fitz Paper {i}", "authors": [family, "Doe, Jane", "Roe, Richard"]}
+        for i, family in enumerate(["Fitzgerald, Ella", "Fitzgerrald, Ella"])
+    ]
     run_import(tmp_path / "p.db", [jsonl(tmp_path / "a.jsonl", *TYPO_PAPERS, both, *apart)])
     assert cross_block_candidates(tmp_path / "p.db") == [
-        ("fitzgerald", "Ella Fitzgerald", "Ella Fitzgerrald", 0.5,
-         "family names one letter apart; shared co-authors: doe jane, roe richard")]
+        (
+            "fitzgerald",
+            "Ella Fitzgerald",
+            "Ella Fitzgerrald",
+            0.5,
+            "family names one letter apart; shared co-authors: doe jane, roe richard",
+        )
+    ]
 
 
 def test_a_typo_candidate_follows_an_override_that_moves_its_author(tmp_path):
@@ -248,7 +302,11 @@ def test_a_typo_candidate_follows_an_override_that_moves_its_author(tmp_path):
         (tmp_path / name / "overrides.txt").write_text("merge: Tootoochian, Amin = Smith, Amin\n")
         run_import(tmp_path / name / "p.db", files)
     # The merged author lives in block `smith` now, which has no typo pair.
-    assert cross_block_candidates(tmp_path / "before" / "p.db") == cross_block_candidates(tmp_path / "fresh" / "p.db") == []
+    assert (
+        cross_block_candidates(tmp_path / "before" / "p.db")
+        == cross_block_candidates(tmp_path / "fresh" / "p.db")
+        == []
+    )
     assert db_content(tmp_path / "before" / "p.db") == db_content(tmp_path / "fresh" / "p.db")
 
 
@@ -261,12 +319,18 @@ def test_removing_a_merge_across_blocks_parts_the_two_people_again(tmp_path):
     run_import(tmp_path / "merged" / "p.db", files)
     amins = "SELECT s.name, a.name FROM authorships s JOIN authors a ON a.id = s.author_id WHERE s.given_name = 'Amin' ORDER BY s.name"
     assert query(tmp_path / "merged" / "p.db", amins) == [
-        ("Amin Smith", "Amin Tootoochian"), ("Amin Tootoochian", "Amin Tootoochian"), ("Amin Tootoonchian", "Amin Tootoonchian")]
+        ("Amin Smith", "Amin Tootoochian"),
+        ("Amin Tootoochian", "Amin Tootoochian"),
+        ("Amin Tootoonchian", "Amin Tootoonchian"),
+    ]
     (tmp_path / "merged" / "overrides.txt").unlink()
     run_import(tmp_path / "merged" / "p.db", files)
     # Each block claimed the merged author for its own person; one of them must get a new one.
     assert query(tmp_path / "merged" / "p.db", amins) == [
-        ("Amin Smith", "Amin Smith"), ("Amin Tootoochian", "Amin Tootoochian"), ("Amin Tootoonchian", "Amin Tootoonchian")]
+        ("Amin Smith", "Amin Smith"),
+        ("Amin Tootoochian", "Amin Tootoochian"),
+        ("Amin Tootoonchian", "Amin Tootoonchian"),
+    ]
     run_import(tmp_path / "fresh" / "p.db", files)
     assert db_content(tmp_path / "merged" / "p.db") == db_content(tmp_path / "fresh" / "p.db")
 
@@ -294,15 +358,23 @@ def test_author_ids_do_not_depend_on_where_resolution_batches_are_cut(tmp_path, 
             if overrides:
                 (folder / "overrides.txt").write_text(overrides)
             run_import(folder / "p.db", files)
-            seen.append(query(folder / "p.db", "SELECT s.name, a.id, a.name FROM authorships s "
-                                               "JOIN authors a ON a.id = s.author_id ORDER BY s.id"))
-            assert query(folder / "p.db", "SELECT count(*) FROM authors WHERE id NOT IN "
-                                          "(SELECT author_id FROM authorships)") == [(0,)]
+            seen.append(
+                query(
+                    folder / "p.db",
+                    "SELECT s.name, a.id, a.name FROM authorships s JOIN authors a ON a.id = s.author_id ORDER BY s.id",
+                )
+            )
+            assert query(
+                folder / "p.db", "SELECT count(*) FROM authors WHERE id NOT IN (SELECT author_id FROM authorships)"
+            ) == [(0,)]
         by_batching.append(seen)
     assert by_batching[0] == by_batching[1]
     merged, removed = by_batching[0][1:]
     assert {(m, a) for m, _, a in merged if "John" in m} == {("John Smith", "John Smith"), ("John Smyth", "John Smith")}
-    assert {(m, a) for m, _, a in removed if "John" in m} == {("John Smith", "John Smith"), ("John Smyth", "John Smyth")}
+    assert {(m, a) for m, _, a in removed if "John" in m} == {
+        ("John Smith", "John Smith"),
+        ("John Smyth", "John Smyth"),
+    }
     # Jane Smyth, filed under `smith` while the merge held the blocks together, keeps her id.
     assert len({aid for stage in by_batching[0] for m, aid, _ in stage if m == "Jane Smyth"}) == 1
 
@@ -325,8 +397,12 @@ def test_an_author_filed_under_another_block_is_not_taken_and_goes_once_unused(t
         conn.execute("UPDATE authors SET block_key = 'elsewhere' WHERE id = ?", (old,))
         conn.execute("INSERT INTO pending_blocks (block_key) VALUES ('fedus')")
     run_import(db, [])
-    assert query(db, "SELECT DISTINCT a.id != ?, a.name, a.block_key FROM authorships s JOIN authors a ON a.id = s.author_id "
-                     "WHERE s.family_name = 'Fedus'", (old,)) == [(1, "William Fedus", "fedus")]
+    assert query(
+        db,
+        "SELECT DISTINCT a.id != ?, a.name, a.block_key FROM authorships s JOIN authors a ON a.id = s.author_id "
+        "WHERE s.family_name = 'Fedus'",
+        (old,),
+    ) == [(1, "William Fedus", "fedus")]
     assert query(db, "SELECT count(*) FROM authors WHERE id = ?", (old,)) == [(0,)]
     assert db_content(db) == db_content(samples_db)
 

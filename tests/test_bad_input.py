@@ -1,4 +1,5 @@
 """Nothing lost: bad records land in `rejects` with file, line and raw text; the rest loads."""
+
 from __future__ import annotations
 
 import codecs
@@ -32,7 +33,8 @@ def test_a_triplet_missing_its_abstract_is_rejected_and_the_rest_loads(tmp_path)
     report = run_import(tmp_path / "p.db", [f])
     assert report.status == "rejects"
     assert rejects(tmp_path / "p.db") == [
-        (5, "Broken Paper\nRoe, Richard, Doe, John", "profile record has no abstract line")]
+        (5, "Broken Paper\nRoe, Richard, Doe, John", "profile record has no abstract line")
+    ]
     assert titles(tmp_path / "p.db") == ["Paper One", "Paper Three", "Paper Two"]
 
 
@@ -41,7 +43,8 @@ def test_a_triplet_cut_off_at_the_end_of_the_file(tmp_path):
     f.write_text(profile(GOOD[0], GOOD[1]) + "Last Paper\nSmith, Jane\n")
     run_import(tmp_path / "p.db", [f])
     assert rejects(tmp_path / "p.db") == [
-        (8, "Last Paper\nSmith, Jane", "profile record cut off: 2 of 3 lines (title, authors, abstract)")]
+        (8, "Last Paper\nSmith, Jane", "profile record cut off: 2 of 3 lines (title, authors, abstract)")
+    ]
     assert titles(tmp_path / "p.db") == ["Paper One", "Paper Two"]
 
 
@@ -96,12 +99,17 @@ def test_utf16_utf8_bom_and_crlf_are_read(tmp_path):
 
 def test_invalid_json_lines_are_rejected_with_their_line(tmp_path):
     f = tmp_path / "papers.jsonl"
-    f.write_text("\n".join([
-        json.dumps({"title": "Good JSON Paper", "authors": ["Smith, Jane"], "abstract": "Fine."}),
-        '{"title": "Broken", "authors": [',
-        json.dumps({"title": "Bad Year", "year": "soon"}),
-        json.dumps({"authors": ["Smith, Jane"]}),
-    ]) + "\n")
+    f.write_text(
+        "\n".join(
+            [
+                json.dumps({"title": "Good JSON Paper", "authors": ["Smith, Jane"], "abstract": "Fine."}),
+                '{"title": "Broken", "authors": [',
+                json.dumps({"title": "Bad Year", "year": "soon"}),
+                json.dumps({"authors": ["Smith, Jane"]}),
+            ]
+        )
+        + "\n"
+    )
     run_import(tmp_path / "p.db", [f])
     assert [(line, reason) for line, _, reason in rejects(tmp_path / "p.db")] == [
         (2, "invalid JSON: Expecting value at column 33"),

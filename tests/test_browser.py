@@ -1,4 +1,5 @@
 """End to end: `paperdb serve` in a subprocess, searched in headless Chromium as a person would."""
+
 from __future__ import annotations
 
 import os
@@ -14,14 +15,24 @@ import pytest
 from tests.conftest import copied
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 STARTUP_SECONDS = 30
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium); CI installs it",
-)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium); CI installs it",
+    ),
+]
 
 
 def free_port() -> int:
@@ -37,8 +48,9 @@ def server(samples_db, tmp_path):
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
     paperdb = Path(sys.executable).parent / "paperdb"
-    proc = subprocess.Popen([str(paperdb), "--db", str(db), "serve", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(paperdb), "--db", str(db), "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_SECONDS
     while True:

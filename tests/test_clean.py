@@ -19,7 +19,9 @@ from app.text.clean import (
     repair_text,
 )
 
-SEED = Path(__file__).resolve().parents[1] / "data" / "samples" / "003_813f7c278c729ce1.txt"  # the seed, copied unchanged
+SEED = (
+    Path(__file__).resolve().parents[1] / "data" / "samples" / "003_813f7c278c729ce1.txt"
+)  # the seed, copied unchanged
 THAI_BLOCK = re.compile("[\u0e00-\u0e7f]")
 
 
@@ -201,9 +203,7 @@ def test_repair_never_raises_and_is_idempotent(text):
 
 
 # Text made of the characters the repair reacts to, to reach its rare branches.
-DIRTY_ALPHABET = st.sampled_from(
-    list("ลรฤแปโ€ฉณกฑบ ขสมชาย") + list("aeMukzDR  ,\\'\"{}%&~lcv\t\u200b€…‘’“”•–—\u00a0")
-)
+DIRTY_ALPHABET = st.sampled_from(list("ลรฤแปโ€ฉณกฑบ ขสมชาย") + list("aeMukzDR  ,\\'\"{}%&~lcv\t\u200b€…‘’“”•–—\u00a0"))
 
 
 @settings(max_examples=1000)

@@ -1,4 +1,5 @@
 """The `paperdb` command, through click's runner and once as the installed program."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The query commands (`search`, `author`, `coauthors`, `paper`, `stats`, `sql`, `authors`) through click's runner."""
+
 from __future__ import annotations
 
 import csv
@@ -15,13 +16,24 @@ from app.cli import main
 from tests.conftest import query
 from tests.test_query import HOSTILE, SIMPLEQA, snapshot
 
-INJECTIONS = ["'; DROP TABLE papers; --", "1 OR 1=1", "\" OR \"\"=\"", "Robert'); DELETE FROM authors;--",
-              "x' UNION SELECT sql FROM sqlite_master --", "NEAR(", "(", '"']
+INJECTIONS = [
+    "'; DROP TABLE papers; --",
+    "1 OR 1=1",
+    '" OR ""="',
+    "Robert'); DELETE FROM authors;--",
+    "x' UNION SELECT sql FROM sqlite_master --",
+    "NEAR(",
+    "(",
+    '"',
+]
 
 
 def row_counts(db) -> list[tuple]:
-    return query(db, "SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM authors), "
-                     "(SELECT count(*) FROM authorships), (SELECT count(*) FROM abstracts)")
+    return query(
+        db,
+        "SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM authors), "
+        "(SELECT count(*) FROM authorships), (SELECT count(*) FROM abstracts)",
+    )
 
 
 def run(db, *args, color=False):
@@ -37,6 +49,7 @@ def rows(result) -> list[list[str]]:
 
 
 # --- formats --------------------------------------------------------------------------
+
 
 def test_search_prints_json_lines_when_not_on_a_terminal(samples_db):
     result = run(samples_db, "search", "process supervision")
@@ -74,12 +87,17 @@ def test_search_as_csv_has_a_header_and_rows(samples_db):
 
 
 def test_json_is_an_alias_of_format_json(samples_db):
-    assert run(samples_db, "search", "verify", "--json").output == run(samples_db, "search", "verify", "--format", "json").output
+    assert (
+        run(samples_db, "search", "verify", "--json").output
+        == run(samples_db, "search", "verify", "--format", "json").output
+    )
 
 
 def test_limit_and_offset(samples_db):
     every = [h["paper_id"] for h in lines(run(samples_db, "search", "model", "--limit", "100"))]
-    assert [h["paper_id"] for h in lines(run(samples_db, "search", "model", "--limit", "2", "--offset", "1"))] == every[1:3]
+    assert [h["paper_id"] for h in lines(run(samples_db, "search", "model", "--limit", "2", "--offset", "1"))] == every[
+        1:3
+    ]
 
 
 def test_search_filters_by_author(samples_db):
@@ -89,43 +107,53 @@ def test_search_filters_by_author(samples_db):
 
 # --- exit codes -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("args", [
-    ["search", "zzyzx"],
-    ["search", "process", "--author", "Nobody Atall"],
-    ["search", "process", "--year-from", "2030"],
-    ["author", "Nobody Atall"],
-    ["coauthors", "Nobody Atall"],
-    ["paper", "no such paper at all"],
-    ["sql", "SELECT * FROM papers WHERE id < 0"],
-])
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "zzyzx"],
+        ["search", "process", "--author", "Nobody Atall"],
+        ["search", "process", "--year-from", "2030"],
+        ["author", "Nobody Atall"],
+        ["coauthors", "Nobody Atall"],
+        ["paper", "no such paper at all"],
+        ["sql", "SELECT * FROM papers WHERE id < 0"],
+    ],
+)
 def test_nothing_found_is_exit_code_1(samples_db, args):
     result = run(samples_db, *args)
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.startswith("no ")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["search", ""], "empty query"),
-    (["search", "   "], "empty query"),
-    (["search", "%"], "empty query"),
-    (["search", "NEAR(", "--raw"], "invalid search syntax in 'NEAR('"),
-    (["search", "venue:acl", "--raw"], "unknown column 'venue'"),
-    (["search", "model", "--author", "Zhang"], "'Zhang' matches 6 authors"),
-    (["coauthors", "Chen"], "'Chen' matches 9 authors"),
-    (["author", "  "], "empty name"),
-    (["sql", "SELEC 1"], "SQL error"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["search", ""], "empty query"),
+        (["search", "   "], "empty query"),
+        (["search", "%"], "empty query"),
+        (["search", "NEAR(", "--raw"], "invalid search syntax in 'NEAR('"),
+        (["search", "venue:acl", "--raw"], "unknown column 'venue'"),
+        (["search", "model", "--author", "Zhang"], "'Zhang' matches 6 authors"),
+        (["coauthors", "Chen"], "'Chen' matches 9 authors"),
+        (["author", "  "], "empty name"),
+        (["sql", "SELEC 1"], "SQL error"),
+    ],
+)
 def test_query_errors_are_exit_code_2_with_one_line(samples_db, args, message):
     result = run(samples_db, *args)
     assert result.exit_code == 2, result.output
     assert result.output.startswith("Error: ") and message in result.output and result.output.count("\n") == 1
 
 
-@pytest.mark.parametrize("args, message", [
-    (["search", "model", "--year-from", "1 OR 1=1"], "is not a valid integer"),
-    (["search", "model", "--format", "xml"], "'xml' is not one of"),
-    (["search", "model", "--limit", "-1"], "-1 is not in the range"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["search", "model", "--year-from", "1 OR 1=1"], "is not a valid integer"),
+        (["search", "model", "--format", "xml"], "'xml' is not one of"),
+        (["search", "model", "--limit", "-1"], "-1 is not in the range"),
+    ],
+)
 def test_bad_options_are_exit_code_2(samples_db, args, message):
     result = run(samples_db, *args)
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
@@ -133,10 +161,19 @@ def test_bad_options_are_exit_code_2(samples_db, args, message):
 
 # --- hostile input --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("text", INJECTIONS + HOSTILE)
-@pytest.mark.parametrize("command", [
-    ["search"], ["search", "--raw"], ["search", "model", "--author"], ["author"], ["coauthors"], ["paper"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["search"],
+        ["search", "--raw"],
+        ["search", "model", "--author"],
+        ["author"],
+        ["coauthors"],
+        ["paper"],
+    ],
+)
 def test_hostile_input_in_every_argument_is_clean_and_writes_nothing(samples_db, command, text):
     before = snapshot(samples_db)
     result = run(samples_db, *command, text)
@@ -146,15 +183,18 @@ def test_hostile_input_in_every_argument_is_clean_and_writes_nothing(samples_db,
     assert snapshot(samples_db) == before
 
 
-@pytest.mark.parametrize("statement", [
-    "DELETE FROM papers",
-    "DROP TABLE papers",
-    "INSERT INTO authors (name, family_name, block_key, created_at, updated_at) VALUES ('x', 'x', 'x', 'x', 'x')",
-    "UPDATE papers SET title = NULL",
-    "ATTACH DATABASE 'other.db' AS other",
-    "PRAGMA journal_mode=DELETE",
-    "'; DROP TABLE papers; --",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM papers",
+        "DROP TABLE papers",
+        "INSERT INTO authors (name, family_name, block_key, created_at, updated_at) VALUES ('x', 'x', 'x', 'x', 'x')",
+        "UPDATE papers SET title = NULL",
+        "ATTACH DATABASE 'other.db' AS other",
+        "PRAGMA journal_mode=DELETE",
+        "'; DROP TABLE papers; --",
+    ],
+)
 def test_sql_cannot_change_the_database(samples_db, statement):
     before, counts = snapshot(samples_db), row_counts(samples_db)
     result = run(samples_db, "sql", statement)
@@ -169,14 +209,23 @@ def test_sql_refusal_says_why(samples_db):
 
 # --- commands -------------------------------------------------------------------------
 
+
 def test_sql_with_parameters_in_every_format(samples_db):
     args = ["sql", "SELECT id, title FROM papers WHERE title LIKE ? ORDER BY id", "-p", "%GPT-4%"]
-    assert lines(run(samples_db, *args)) == [{"id": 12, "title": "GPT-4o System Card"},
-                                             {"id": 13, "title": "GPT-4 Technical Report"}]
+    assert lines(run(samples_db, *args)) == [
+        {"id": 12, "title": "GPT-4o System Card"},
+        {"id": 13, "title": "GPT-4 Technical Report"},
+    ]
     assert rows(run(samples_db, *args, "--format", "csv")) == [
-        ["id", "title"], ["12", "GPT-4o System Card"], ["13", "GPT-4 Technical Report"]]
+        ["id", "title"],
+        ["12", "GPT-4o System Card"],
+        ["13", "GPT-4 Technical Report"],
+    ]
     assert run(samples_db, *args, "--format", "table").output.splitlines() == [
-        "id  title", "12  GPT-4o System Card", "13  GPT-4 Technical Report"]
+        "id  title",
+        "12  GPT-4o System Card",
+        "13  GPT-4 Technical Report",
+    ]
 
 
 def test_author_resolves_liam_fedus(samples_db):
@@ -227,9 +276,13 @@ def test_coauthors(samples_db):
 def test_paper_by_title(samples_db):
     [paper] = lines(run(samples_db, "paper", "Let's Verify Step by Step"))
     assert set(paper) == {"id", "title", "year", "venue", "url", "authors", "abstracts", "ids", "sources"}
-    assert paper["authors"][0] == {"position": 1, "author_id": paper["authors"][0]["author_id"],
-                                   "name": "Hunter Lightman", "listed_as": "Hunter Lightman",
-                                   "raw_name": "Lightman, Hunter"}
+    assert paper["authors"][0] == {
+        "position": 1,
+        "author_id": paper["authors"][0]["author_id"],
+        "name": "Hunter Lightman",
+        "listed_as": "Hunter Lightman",
+        "raw_name": "Lightman, Hunter",
+    }
     assert [(s["line"], s["format"]) for s in paper["sources"]] == [(2, "abstracts"), (14, "profile")]
     table = run(samples_db, "paper", "2", "--format", "table").output
     assert table.startswith("Let's Verify Step by Step  [2]") and "as written: Lightman, Hunter" in table
@@ -247,8 +300,10 @@ def test_stats_in_every_format(samples_db):
 
 def test_authors_formats(samples_db):
     table = rows(run(samples_db, "authors", "--limit", "1", "--format", "csv"))
-    assert table == [["id", "name", "paper_count", "is_organization", "variants"],
-                     [table[1][0], "John Schulman", "10", "0", ""]]
+    assert table == [
+        ["id", "name", "paper_count", "is_organization", "variants"],
+        [table[1][0], "John Schulman", "10", "0", ""],
+    ]
     assert len(lines(run(samples_db, "authors", "--candidates", "--limit", "2"))) == 2
 
 
@@ -258,13 +313,21 @@ def test_author_names_the_larger_author_it_may_be_part_of(manning_db):
     assert result.exit_code == 0
     assert result.output.splitlines()[-1] == (
         f"may be the same person as Christopher D. Manning  [{larger}]  3 papers (compound); "
-        "shared co-authors (1): John Bauer")
+        "shared co-authors (1): John Bauer"
+    )
     assert json.loads(run(manning_db, "author", "Chris Manning", "--format", "json").output)["part_of"] == [
-        {"id": larger, "name": "Christopher D. Manning", "paper_count": 3, "rule": "compound",
-         "shared_coauthors": ["John Bauer"]}]
+        {
+            "id": larger,
+            "name": "Christopher D. Manning",
+            "paper_count": 3,
+            "rule": "compound",
+            "shared_coauthors": ["John Bauer"],
+        }
+    ]
 
 
 def test_candidates_table_shows_papers_and_shared_coauthors(manning_db):
     assert run(manning_db, "authors", "--candidates", "--format", "table").output.splitlines() == [
         "0.78  Chris Manning (1 papers)  ~  Christopher D. Manning (3 papers), 1 shared co-authors: "
-        "compound: shared co-authors: bauer john (needs 2)"]
+        "compound: shared co-authors: bauer john (needs 2)"
+    ]

@@ -1,4 +1,5 @@
 """Readers are never blocked by an import, and two importers never load anything twice."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -35,8 +36,9 @@ def reader(db: str, stop, results) -> None:
     pdb = PaperDB(db)
     work = [
         lambda: pdb.search("language model", limit=10),
-        lambda: pdb.conn.execute("SELECT a.name FROM authors_fts f JOIN authors a ON a.id = f.rowid "
-                                 "WHERE authors_fts MATCH 'schulman'").fetchall(),
+        lambda: pdb.conn.execute(
+            "SELECT a.name FROM authors_fts f JOIN authors a ON a.id = f.rowid WHERE authors_fts MATCH 'schulman'"
+        ).fetchall(),
         lambda: pdb.conn.execute("SELECT year, count(*) FROM papers GROUP BY year").fetchall(),
         lambda: pdb.conn.execute("SELECT count(*), sum(paper_count) FROM authors").fetchall(),
     ]
@@ -62,8 +64,9 @@ def test_readers_see_no_error_and_stay_fast_during_an_import(tmp_path, corpus):
     for p in procs:
         p.start()
     time.sleep(1.0)  # readers are up and querying before the import starts
-    done = subprocess.run([PAPERDB, "--db", str(db), "import", str(corpus)], capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        [PAPERDB, "--db", str(db), "import", str(corpus)], capture_output=True, text=True, timeout=600
+    )
     stop.set()
     outcomes = [results.get(timeout=60) for _ in procs]
     for p in procs:
@@ -80,8 +83,12 @@ def test_readers_see_no_error_and_stay_fast_during_an_import(tmp_path, corpus):
 def test_two_importers_at_once_one_runs_the_other_exits_75(tmp_path, corpus):
     db = tmp_path / "p.db"
     run_import(db, [SAMPLES])  # the schema exists, so both start importing at once
-    procs = [subprocess.Popen([PAPERDB, "--db", str(db), "import", str(corpus)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [PAPERDB, "--db", str(db), "import", str(corpus)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     outcomes = sorted((p.wait(timeout=600), p.stderr.read()) for p in procs)
     assert [code for code, _ in outcomes] == [0, 75]
     assert "another import is running" in outcomes[1][1]
@@ -94,8 +101,12 @@ def test_a_second_importer_can_wait_its_turn(tmp_path):
     db = tmp_path / "p.db"
     run_import(db, [SAMPLES / "000_ab84cb6c7356e036.txt"])
     with import_lock(db):
-        waiting = subprocess.Popen([PAPERDB, "--db", str(db), "import", "--wait", str(SAMPLES)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        waiting = subprocess.Popen(
+            [PAPERDB, "--db", str(db), "import", "--wait", str(SAMPLES)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(1.5)
         assert waiting.poll() is None  # still waiting for the lock
         assert query(db, "SELECT count(*) FROM source_files") == [(1,)]

@@ -4,6 +4,7 @@ An import of a generated corpus runs as a subprocess and is killed with SIGKILL 
 seeded random moments: while parsing, writing papers, syncing FTS, writing the
 ledger, or resolving authors at the end of the run.
 """
+
 from __future__ import annotations
 
 import random
@@ -60,19 +61,29 @@ def assert_whole(db) -> None:
         for table, (key, _) in INDEXES.items():
             if table in marks:
                 conn.execute(f"INSERT INTO {table}_fts({table}_fts) VALUES ('integrity-check')")
-                assert conn.execute(f"SELECT id FROM {table}_fts_docsize ORDER BY id").fetchall() == conn.execute(
-                    f"SELECT {key} FROM {table} WHERE {key} <= ? ORDER BY {key}", (marks[table],)).fetchall()
+                assert (
+                    conn.execute(f"SELECT id FROM {table}_fts_docsize ORDER BY id").fetchall()
+                    == conn.execute(
+                        f"SELECT {key} FROM {table} WHERE {key} <= ? ORDER BY {key}", (marks[table],)
+                    ).fetchall()
+                )
             else:
                 conn.execute(f"INSERT INTO {table}_fts({table}_fts, rank) VALUES ('integrity-check', 1)")
         # Every file in the ledger has all its records, and nothing else has any.
+        assert (
+            conn.execute(
+                "SELECT f.path FROM source_files f WHERE f.records != "
+                "(SELECT count(*) FROM paper_sources s WHERE s.file_id = f.id)"
+            ).fetchall()
+            == []
+        )
         assert conn.execute(
-            "SELECT f.path FROM source_files f WHERE f.records != "
-            "(SELECT count(*) FROM paper_sources s WHERE s.file_id = f.id)").fetchall() == []
-        assert conn.execute("SELECT count(*) FROM papers WHERE id NOT IN (SELECT paper_id FROM paper_sources)"
-                            ).fetchone() == (0,)
+            "SELECT count(*) FROM papers WHERE id NOT IN (SELECT paper_id FROM paper_sources)"
+        ).fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM authorships WHERE author_id IS NULL").fetchone() == (0,)
-        assert conn.execute("SELECT (SELECT count(*) FROM papers) - (SELECT count(*) FROM paper_search)"
-                            ).fetchone() == (0,)
+        assert conn.execute(
+            "SELECT (SELECT count(*) FROM papers) - (SELECT count(*) FROM paper_search)"
+        ).fetchone() == (0,)
     finally:
         conn.close()
 
@@ -118,8 +129,9 @@ def test_sigkill_at_random_moments_never_leaves_a_half_file(tmp_path, corpus):
         for k in range(KILLS_PER_DATABASE):
             # Each kill leaves less to do, so later kills come sooner to land inside the run.
             delay = rng.uniform(0.2, full / (k + 1))
-            proc = subprocess.Popen(import_cmd(db, corpus), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                    cwd=ROOT)
+            proc = subprocess.Popen(
+                import_cmd(db, corpus), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT
+            )
             time.sleep(delay)
             running = proc.poll() is None
             workers = children(proc.pid)

@@ -1,4 +1,5 @@
 """Datasette over a paperdb database, through Datasette's own test client: what a browser gets."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,8 +16,21 @@ from app.db import current_revision, head_revision, migrate
 from app.etl.load import run_import
 from tests.conftest import query
 
-VISIBLE = {"papers", "paper_ids", "authors", "author_names", "authorships", "abstracts", "import_runs",
-           "source_files", "paper_sources", "name_repairs", "rejects", "author_merges", "author_candidates"}
+VISIBLE = {
+    "papers",
+    "paper_ids",
+    "authors",
+    "author_names",
+    "authorships",
+    "abstracts",
+    "import_runs",
+    "source_files",
+    "paper_sources",
+    "name_repairs",
+    "rejects",
+    "author_merges",
+    "author_candidates",
+}
 
 
 def datasette(db) -> Datasette:
@@ -43,7 +57,10 @@ def test_the_search_box_on_papers_searches_titles(ds):
 def test_papers_abstracts_and_authors_have_search_boxes_through_their_fts_tables(ds):
     tables = {t["name"]: t["fts_table"] for t in get(ds, "/papers.json")["tables"] if not t["hidden"]}
     assert {t: fts for t, fts in tables.items() if fts} == {
-        "papers": "papers_fts", "abstracts": "abstracts_fts", "authors": "authors_fts"}
+        "papers": "papers_fts",
+        "abstracts": "abstracts_fts",
+        "authors": "authors_fts",
+    }
     assert [r["name"] for r in get(ds, "/papers/authors.json?_search=mely&_shape=array")] == ["David Mély"]
     assert [r["paper_id"] for r in get(ds, "/papers/abstracts.json?_search=web+browsing&_shape=array")] == [3]
 
@@ -55,9 +72,12 @@ def test_the_paper_view_shows_one_row_per_paper_with_authors_in_order(ds, sample
     row = rows[0]
     [(abstract,)] = query(samples_db, "SELECT text FROM abstracts WHERE paper_id = 2")
     assert row == {
-        "paper_id": 2, "title": "Let's Verify Step by Step", "year": None, "venue": None,
+        "paper_id": 2,
+        "title": "Let's Verify Step by Step",
+        "year": None,
+        "venue": None,
         "authors": "Hunter Lightman, Vineet Kosaraju, Yura Burda, Harri Edwards, Bowen Baker, Teddy Lee, "
-                   "Jan Leike, John Schulman, Ilya Sutskever, Karl Cobbe",
+        "Jan Leike, John Schulman, Ilya Sutskever, Karl Cobbe",
         "abstract": abstract,
     }
     assert [r["paper_id"] for r in get(ds, f"/papers/{VIEW}.json?_shape=array&_size=max")] == list(range(1, 17))
@@ -81,15 +101,32 @@ def canned(ds, query_name, **params) -> list[dict]:
 
 
 def test_papers_of_an_author_match_any_spelling_and_ignore_accents(ds):
-    achiam = [(r["paper_id"], r["position"], r["listed_as"], r["author"])
-              for r in canned(ds, "papers_of_author", name="Josh+Achiam")]
-    assert achiam == [(11, 4, "Joshua Achiam", "Joshua Achiam"), (12, 205, "Joshua Achiam", "Joshua Achiam"),
-                      (13, 2, "Josh Achiam", "Joshua Achiam")]
+    achiam = [
+        (r["paper_id"], r["position"], r["listed_as"], r["author"])
+        for r in canned(ds, "papers_of_author", name="Josh+Achiam")
+    ]
+    assert achiam == [
+        (11, 4, "Joshua Achiam", "Joshua Achiam"),
+        (12, 205, "Joshua Achiam", "Joshua Achiam"),
+        (13, 2, "Josh Achiam", "Joshua Achiam"),
+    ]
     assert canned(ds, "papers_of_author", name="david+mely") == [
-        {"paper_id": 12, "title": "GPT-4o System Card", "year": None, "position": 106,
-         "listed_as": "David Mely", "author": "David Mély"},
-        {"paper_id": 13, "title": "GPT-4 Technical Report", "year": None, "position": 168,
-         "listed_as": "David Mély", "author": "David Mély"},
+        {
+            "paper_id": 12,
+            "title": "GPT-4o System Card",
+            "year": None,
+            "position": 106,
+            "listed_as": "David Mely",
+            "author": "David Mély",
+        },
+        {
+            "paper_id": 13,
+            "title": "GPT-4 Technical Report",
+            "year": None,
+            "position": 168,
+            "listed_as": "David Mély",
+            "author": "David Mély",
+        },
     ]
     assert canned(ds, "papers_of_author", name="") == []
 
@@ -97,7 +134,10 @@ def test_papers_of_an_author_match_any_spelling_and_ignore_accents(ds):
 def test_coauthors_of_an_author_with_counts(ds):
     rows = canned(ds, "coauthors", name="Dan+Hendrycks")
     assert [(r["name"], r["papers_together"]) for r in rows] == [
-        ("Jacob Steinhardt", 1), ("John Schulman", 1), ("Nicholas Carlini", 1)]
+        ("Jacob Steinhardt", 1),
+        ("John Schulman", 1),
+        ("Nicholas Carlini", 1),
+    ]
     top = [(r["name"], r["papers_together"]) for r in canned(ds, "coauthors", name="Jacob+Hilton")[:3]]
     assert top == [("John Schulman", 3), ("Karl Cobbe", 2), ("Benjamin Chess", 1)]
 
@@ -115,8 +155,17 @@ def test_papers_sharing_authors_with_a_paper(ds):
 def test_last_imports_with_their_counts(ds):
     [run] = canned(ds, "last_imports")
     assert {k: v for k, v in run.items() if not k.endswith("_at")} == {
-        "id": 1, "status": "ok", "files_seen": 2, "files_loaded": 2, "files_skipped": 0, "papers_added": 16,
-        "papers_updated": 3, "papers_removed": 0, "authors_added": 570, "records_rejected": 0}
+        "id": 1,
+        "status": "ok",
+        "files_seen": 2,
+        "files_loaded": 2,
+        "files_skipped": 0,
+        "papers_added": 16,
+        "papers_updated": 3,
+        "papers_removed": 0,
+        "authors_added": 570,
+        "records_rejected": 0,
+    }
 
 
 def test_rejected_records(tmp_path):
@@ -126,8 +175,13 @@ def test_rejected_records(tmp_path):
     run_import(db, [dump])
     [reject] = canned(datasette(db), "rejected_records")
     assert {k: v for k, v in reject.items() if k != "created_at"} == {
-        "id": 1, "run_id": 1, "path": str(dump.resolve()), "line": 2,
-        "reason": "line does not start with 'Abstract:'", "raw": "not an abstract"}
+        "id": 1,
+        "run_id": 1,
+        "path": str(dump.resolve()),
+        "line": 2,
+        "reason": "line does not start with 'Abstract:'",
+        "raw": "not an abstract",
+    }
     assert canned(datasette(db), "last_imports")[0]["status"] == "rejects"
 
 
@@ -148,10 +202,21 @@ def test_fts_shadow_tables_and_internals_are_hidden(ds):
     hidden = {t["name"] for t in tables if t["hidden"]}
     fts = {f"{t}_fts" for t in ("papers", "abstracts", "authors", "paper_search")}
     shadows = {f"{f}_{s}" for f in fts for s in ("config", "data", "docsize", "idx")}
-    assert hidden == fts | shadows | {"alembic_version", "fts_deferred", "paper_search", "pending_blocks",
-                                      "search_terms", "search_top", "search_top_source", "search_changes", "search_postings",
-                                      "search_lengths", "search_formats", "override_blocks",
-                                      "resolver_rules"}
+    assert hidden == fts | shadows | {
+        "alembic_version",
+        "fts_deferred",
+        "paper_search",
+        "pending_blocks",
+        "search_terms",
+        "search_top",
+        "search_top_source",
+        "search_changes",
+        "search_postings",
+        "search_lengths",
+        "search_formats",
+        "override_blocks",
+        "resolver_rules",
+    }
 
 
 def test_datasette_sees_an_import_made_while_it_serves(tmp_path):
@@ -167,15 +232,32 @@ def test_datasette_sees_an_import_made_while_it_serves(tmp_path):
 
 
 def test_the_shipped_metadata_json_is_current():
-    assert METADATA_JSON.read_text(encoding="utf-8") == metadata_json(), \
+    assert METADATA_JSON.read_text(encoding="utf-8") == metadata_json(), (
         "run `python -m app.datasette_metadata` to regenerate data/metadata.json"
+    )
 
 
 def test_serve_runs_datasette_on_the_database_mutable_with_the_metadata(tmp_path):
     db, meta = tmp_path / "papers.db", tmp_path / "metadata.json"
     cmd = app.serve.datasette_command(db, meta, "127.0.0.1", 8001, ("--setting", "sql_time_limit_ms", "5000"))
-    assert cmd[1:] == ["-m", "datasette", "serve", str(db), "--metadata", str(meta), "--host", "127.0.0.1",
-                       "--port", "8001", "--setting", "default_cache_ttl", "0", "--setting", "sql_time_limit_ms", "5000"]
+    assert cmd[1:] == [
+        "-m",
+        "datasette",
+        "serve",
+        str(db),
+        "--metadata",
+        str(meta),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8001",
+        "--setting",
+        "default_cache_ttl",
+        "0",
+        "--setting",
+        "sql_time_limit_ms",
+        "5000",
+    ]
 
 
 def test_pages_name_the_database_served_and_never_call_it_the_sample(samples_db):
@@ -201,7 +283,9 @@ def test_serve_without_a_database_says_to_import_first(tmp_path):
 
 def test_serve_without_datasette_says_how_to_install_it(tmp_path, monkeypatch):
     find_spec = app.serve.importlib.util.find_spec
-    monkeypatch.setattr(app.serve.importlib.util, "find_spec", lambda name: None if name == "datasette" else find_spec(name))
+    monkeypatch.setattr(
+        app.serve.importlib.util, "find_spec", lambda name: None if name == "datasette" else find_spec(name)
+    )
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "p.db"), "serve"])
     assert result.exit_code == 1 and "pip install '.[datasette]'" in result.output
 

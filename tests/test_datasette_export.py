@@ -1,5 +1,6 @@
 """The Datasette plugin shipped with paperdb: `.bib`, `.ris` and CSL-JSON downloads of the papers on
 table, query and row pages, through Datasette's own test client."""
+
 from __future__ import annotations
 
 import asyncio
@@ -41,7 +42,10 @@ def keys(bibtex: str) -> list[str]:
 def test_a_paper_row_page_downloads_as_bibtex(ds, samples_db):
     response = fetch(ds, "/papers/papers/2.bib")
     assert (response.status_code, response.headers["content-type"], response.headers["content-disposition"]) == (
-        200, "application/x-bibtex; charset=utf-8", 'attachment; filename="papers.bib"')
+        200,
+        "application/x-bibtex; charset=utf-8",
+        'attachment; filename="papers.bib"',
+    )
     with closing(sqlite3.connect(samples_db)) as conn:
         assert response.text == export(conn, "bibtex", [2])
     assert response.text.startswith("@misc{lightmanlets,\n  author = {Lightman, Hunter and Kosaraju, Vineet and ")
@@ -62,7 +66,8 @@ def test_a_canned_query_downloads_as_csl_json(ds):
     assert [(i["id"], i["title"], len(i["author"])) for i in items] == [
         ("murule", "Rule Based Rewards for Language Model Safety", 10),
         ("openaigpt4o", "GPT-4o System Card", 417),
-        ("openaigpt4", "GPT-4 Technical Report", 280)]
+        ("openaigpt4", "GPT-4 Technical Report", 280),
+    ]
     assert items[1]["author"][:2] == [{"literal": "OpenAI"}, {"family": "Hurst", "given": "Aaron"}]
 
 

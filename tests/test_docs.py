@@ -1,4 +1,5 @@
 """The docs cover what users rely on: the schema, the quick start, every command, links that lead somewhere."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """scripts/evaluate_authors.py: the figures on a hand-made truth, and measuring through the loader."""
+
 from __future__ import annotations
 
 import functools
@@ -48,8 +49,14 @@ HAND_TRUTH = [
     truth("P4", 1, "Liu, Yang", "yang-liu", "ambiguous"),
 ]
 HAND_PREDICTED = {
-    ("P1", 0): "A", ("P2", 0): "A", ("P3", 0): "A", ("P4", 0): "B",
-    ("P1", 1): "D", ("P3", 1): "D", ("P2", 1): "R", ("P4", 1): "X",
+    ("P1", 0): "A",
+    ("P2", 0): "A",
+    ("P3", 0): "A",
+    ("P4", 0): "B",
+    ("P1", 1): "D",
+    ("P3", 1): "D",
+    ("P2", 1): "R",
+    ("P4", 1): "X",
 }
 
 
@@ -72,39 +79,51 @@ def test_figures_on_a_hand_made_truth(tmp_path):
 def test_as_dict_has_every_figure(tmp_path):
     figures = script().evaluate(HAND_PREDICTED, write_jsonl(tmp_path / "truth.jsonl", HAND_TRUTH)).as_dict()
     assert figures["variant"] == {
-        "precision": 0.333333, "recall": 1.0, "f1": 0.5, "right_pairs": 1, "predicted_pairs": 3, "true_pairs": 1,
+        "precision": 0.333333,
+        "recall": 1.0,
+        "f1": 0.5,
+        "right_pairs": 1,
+        "predicted_pairs": 3,
+        "true_pairs": 1,
     }
     assert set(figures) == {"mentions", "pairwise", "bcubed", "variant", "variant_judged", "by_kind"}
     assert figures["by_kind"]["initials"] == {
-        "true_pairs": 1, "found": 1, "recall": 1.0, "false_merges": 2, "false_merges_judged": 1,
+        "true_pairs": 1,
+        "found": 1,
+        "recall": 1.0,
+        "false_merges": 2,
+        "false_merges_judged": 1,
     }
 
 
-@pytest.mark.parametrize("a, b, kind", [
-    ("Och, F. J.", "Och, Franz Josef", "initials"),
-    ("Ney, H.", "Ney, Hermann", "initials"),
-    ("Rosé, Carolyn", "Rosé, Carolyn Penstein", "middle"),
-    ("Rosé, Carolyn P.", "Rosé, Carolyn Penstein", "middle"),
-    ("Li, Xiang", "Li, Xiang Lisa", "middle"),
-    ("Chen, Joy", "Chen, Yunxin Joy", "middle"),  # going by a middle name
-    ("Manning, Chris", "Manning, Christopher D.", "nickname"),
-    ("Achiam, Josh", "Achiam, Joshua", "nickname"),
-    ("Fedus, Liam", "Fedus, William", "nickname"),
-    ("Muller, Philippe", "Muller, Phillippe", "given-slip"),
-    ("Cord, Matthieu", "Cord, Mathieu", "given-slip"),
-    ("Bandyopadhyay, Sivaji", "Bandopadhyay, Sivaji", "family-slip"),
-    ("Gojenola, Koldo", "Gojenola Galletebeitia, Koldo", "compound"),
-    ("Juan, Alfons", "Juan-Císcar, Alfons", "compound"),
-    ("v. Hahn, Walther", "von Hahn, Walther", "compound"),
-    ("Ratn Shah, Rajiv", "Shah, Rajiv Ratn", "compound"),
-    ("Schröder, Martin", "Schroder, Martin", "accents"),
-    ("Dai, Xin-Yu", "Dai, Xinyu", "hyphen-case"),
-    ("DeVault, David", "Devault, David", "hyphen-case"),
-    ("Levin, Daniel", "Levine, Daniel", "family-slip"),
-    ("Levin, Daniel", "Levy, Daniel", "other"),  # two edits in a short name
-    ("Smith, John", "Smith, Mary", "other"),
-    ("Liu, Yang", "Liu, Yang", "same-spelling"),
-])
+@pytest.mark.parametrize(
+    "a, b, kind",
+    [
+        ("Och, F. J.", "Och, Franz Josef", "initials"),
+        ("Ney, H.", "Ney, Hermann", "initials"),
+        ("Rosé, Carolyn", "Rosé, Carolyn Penstein", "middle"),
+        ("Rosé, Carolyn P.", "Rosé, Carolyn Penstein", "middle"),
+        ("Li, Xiang", "Li, Xiang Lisa", "middle"),
+        ("Chen, Joy", "Chen, Yunxin Joy", "middle"),  # going by a middle name
+        ("Manning, Chris", "Manning, Christopher D.", "nickname"),
+        ("Achiam, Josh", "Achiam, Joshua", "nickname"),
+        ("Fedus, Liam", "Fedus, William", "nickname"),
+        ("Muller, Philippe", "Muller, Phillippe", "given-slip"),
+        ("Cord, Matthieu", "Cord, Mathieu", "given-slip"),
+        ("Bandyopadhyay, Sivaji", "Bandopadhyay, Sivaji", "family-slip"),
+        ("Gojenola, Koldo", "Gojenola Galletebeitia, Koldo", "compound"),
+        ("Juan, Alfons", "Juan-Císcar, Alfons", "compound"),
+        ("v. Hahn, Walther", "von Hahn, Walther", "compound"),
+        ("Ratn Shah, Rajiv", "Shah, Rajiv Ratn", "compound"),
+        ("Schröder, Martin", "Schroder, Martin", "accents"),
+        ("Dai, Xin-Yu", "Dai, Xinyu", "hyphen-case"),
+        ("DeVault, David", "Devault, David", "hyphen-case"),
+        ("Levin, Daniel", "Levine, Daniel", "family-slip"),
+        ("Levin, Daniel", "Levy, Daniel", "other"),  # two edits in a short name
+        ("Smith, John", "Smith, Mary", "other"),
+        ("Liu, Yang", "Liu, Yang", "same-spelling"),
+    ],
+)
 def test_variant_kind_of_two_spellings(a, b, kind):
     assert script().variant_kind(a, b) == script().variant_kind(b, a) == kind
 
@@ -130,12 +149,24 @@ def test_align_matches_rows_by_raw_name_not_index():
 # Bowman / Bowman R. are the only names in their block (merged by name alone); the
 # repeated `Xu, Bo` is kept once by the loader; the stray `:` is dropped.
 TINY_PAPERS = [
-    {"source_id": "T1", "title": "Parsing with stacks", "year": 2019,
-     "authors_parsed": [["Bowman", "Samuel"], ["Levin", "Daniel"], ["Xu", "Bo"], [":", ""], ["Xu", "Bo"]]},
-    {"source_id": "T2", "title": "Inference at scale", "year": 2020,
-     "authors_parsed": [["Bowman", "Samuel R."], ["Levy", "Daniel"]]},
-    {"source_id": "T3", "title": "A third paper", "year": 2020,
-     "authors_parsed": [["Levin", "Daniel"], ["Mély", "David"]]},
+    {
+        "source_id": "T1",
+        "title": "Parsing with stacks",
+        "year": 2019,
+        "authors_parsed": [["Bowman", "Samuel"], ["Levin", "Daniel"], ["Xu", "Bo"], [":", ""], ["Xu", "Bo"]],
+    },
+    {
+        "source_id": "T2",
+        "title": "Inference at scale",
+        "year": 2020,
+        "authors_parsed": [["Bowman", "Samuel R."], ["Levy", "Daniel"]],
+    },
+    {
+        "source_id": "T3",
+        "title": "A third paper",
+        "year": 2020,
+        "authors_parsed": [["Levin", "Daniel"], ["Mély", "David"]],
+    },
 ]
 TINY_TRUTH = [
     truth("T1", 0, "Bowman, Samuel", "sam-bowman", "registry"),
@@ -161,14 +192,18 @@ def test_loader_path_reads_authors_back_and_agrees_with_the_pure_path(tmp_path):
     papers = write_jsonl(tmp_path / "papers.jsonl", TINY_PAPERS)
     predicted = script().import_dataset(papers)
     assert predicted[("T1", 3)] == "unmatched:T1:3"  # the stray `:` has no authorship row
-    assert partition(predicted) == partition(script().resolve_dataset(papers)) == {
-        frozenset({("T1", 0), ("T2", 0)}),
-        frozenset({("T1", 1), ("T3", 0)}),
-        frozenset({("T1", 2), ("T1", 4)}),
-        frozenset({("T1", 3)}),
-        frozenset({("T2", 1)}),
-        frozenset({("T3", 1)}),
-    }
+    assert (
+        partition(predicted)
+        == partition(script().resolve_dataset(papers))
+        == {
+            frozenset({("T1", 0), ("T2", 0)}),
+            frozenset({("T1", 1), ("T3", 0)}),
+            frozenset({("T1", 2), ("T1", 4)}),
+            frozenset({("T1", 3)}),
+            frozenset({("T2", 1)}),
+            frozenset({("T3", 1)}),
+        }
+    )
 
 
 def test_command_prints_figures_as_json(tmp_path, capsys):
@@ -179,7 +214,12 @@ def test_command_prints_figures_as_json(tmp_path, capsys):
     assert (figures["path"], figures["unmatched_mentions"], figures["mentions"]) == ("loader", 1, 9)
     # True pairs: Bowman, Levin, Xu Bo; all three predicted, nothing else.
     assert figures["pairwise"] == {
-        "precision": 1.0, "recall": 1.0, "f1": 1.0, "right_pairs": 3, "predicted_pairs": 3, "true_pairs": 3,
+        "precision": 1.0,
+        "recall": 1.0,
+        "f1": 1.0,
+        "right_pairs": 3,
+        "predicted_pairs": 3,
+        "true_pairs": 3,
     }
     assert (figures["variant"]["right_pairs"], figures["variant"]["predicted_pairs"]) == (1, 1)
 

@@ -1,5 +1,6 @@
 """Export: each format's text for known papers, citation keys, and the round trip — an exported
 file imported into an empty database gives the same papers, authors in order and ids."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,19 +16,25 @@ from app.cli import main
 from app.etl.extract import extract
 from app.etl.extract.latex import to_text
 from app.etl.load import run_import
-from app.export import (FORMATS, ExportPaper, Person, base_key, citation_keys, export, latex_text, read_papers,
-                        write)
+from app.export import FORMATS, ExportPaper, Person, base_key, citation_keys, export, latex_text, read_papers, write
 from tests.conftest import FIXTURES
 
 FORMATS_DIR = FIXTURES / "formats"
 EXTENSIONS = {"bibtex": "bib", "biblatex": "bib", "csl-json": "json", "ris": "ris", "jsonl": "jsonl"}
 # Real exports with accents (`H{\aa}kan`), `and others`, PubMed's collective names and arXiv ids.
-ROUND_TRIP_FILES = [FORMATS_DIR / "bibtex" / "jabref-dblp-library.bib", FORMATS_DIR / "pubmed" / "pubmed-efetch-5.xml",
-                    FORMATS_DIR / "arxiv" / "arxiv-snapshot-0704-0001-0120.jsonl"]
+ROUND_TRIP_FILES = [
+    FORMATS_DIR / "bibtex" / "jabref-dblp-library.bib",
+    FORMATS_DIR / "pubmed" / "pubmed-efetch-5.xml",
+    FORMATS_DIR / "arxiv" / "arxiv-snapshot-0704-0001-0120.jsonl",
+]
 # What each format carries back through paperdb's readers: identifier schemes (one value each),
 # and whether it marks a list cut short (`and others`).
-CARRIED_IDS = {"bibtex": {"doi", "arxiv"}, "biblatex": {"doi", "arxiv"}, "csl-json": {"doi", "pmid", "pmcid"},
-               "ris": {"doi"}}
+CARRIED_IDS = {
+    "bibtex": {"doi", "arxiv"},
+    "biblatex": {"doi", "arxiv"},
+    "csl-json": {"doi", "pmid", "pmcid"},
+    "ris": {"doi"},
+}
 CARRIES_TRUNCATION = {"bibtex", "biblatex", "jsonl"}
 
 
@@ -62,17 +69,26 @@ def as_carried(paper: ExportPaper, fmt: str) -> ExportPaper:
     if fmt == "jsonl":  # paperdb's own format carries every identifier
         return dataclasses.replace(paper, authors_truncated=paper.authors_truncated)
     firsts = dict(reversed([i for i in paper.ids if i[0] in CARRIED_IDS[fmt]]))
-    return dataclasses.replace(paper, ids=tuple(sorted(firsts.items())),
-                               authors_truncated=paper.authors_truncated and fmt in CARRIES_TRUNCATION)
+    return dataclasses.replace(
+        paper,
+        ids=tuple(sorted(firsts.items())),
+        authors_truncated=paper.authors_truncated and fmt in CARRIES_TRUNCATION,
+    )
 
 
 # --- each format's text -------------------------------------------------------------------
 
 PAPER = ExportPaper(
-    id=7, title="Łukasz's GPT-4 study of 50% of $x^2$ -- a_b", year=2023, venue="Proceedings of the ACL Workshop",
-    url="https://example.org/p?a=1&b=2", abstract="We test Mély's idea.",
+    id=7,
+    title="Łukasz's GPT-4 study of 50% of $x^2$ -- a_b",
+    year=2023,
+    venue="Proceedings of the ACL Workshop",
+    url="https://example.org/p?a=1&b=2",
+    abstract="We test Mély's idea.",
     authors=(Person("Mély", "David", False), Person("OpenAI", None, True), Person("van der Berg", "Jan", False)),
-    authors_truncated=True, ids=(("arxiv", "2305.20050"), ("doi", "10.1/x_y"), ("pmid", "123")))
+    authors_truncated=True,
+    ids=(("arxiv", "2305.20050"), ("doi", "10.1/x_y"), ("pmid", "123")),
+)
 
 
 def test_a_paper_as_bibtex_escapes_latex_and_writes_organisations_in_braces_and_and_others():
@@ -88,7 +104,8 @@ def test_a_paper_as_bibtex_escapes_latex_and_writes_organisations_in_braces_and_
         "  url = {https://example.org/p?a=1&b=2},\n"
         "  pmid = {123},\n"
         "  abstract = {We test M{\\'e}ly's idea.},\n"
-        "}\n")
+        "}\n"
+    )
 
 
 def test_a_paper_as_biblatex_keeps_utf8_and_writes_eprinttype_and_date():
@@ -104,42 +121,72 @@ def test_a_paper_as_biblatex_keeps_utf8_and_writes_eprinttype_and_date():
         "  url = {https://example.org/p?a=1&b=2},\n"
         "  pmid = {123},\n"
         "  abstract = {We test Mély's idea.},\n"
-        "}\n")
+        "}\n"
+    )
 
 
 def test_a_paper_as_csl_json_has_literal_organisations_and_date_parts():
-    assert json.loads("".join(write("csl-json", [PAPER]))) == [{
-        "id": "mely2023lukaszs", "type": "paper-conference", "title": PAPER.title,
-        "author": [{"family": "Mély", "given": "David"}, {"literal": "OpenAI"}, {"family": "van der Berg", "given": "Jan"}],
-        "issued": {"date-parts": [[2023]]}, "container-title": "Proceedings of the ACL Workshop", "DOI": "10.1/x_y",
-        "number": "arXiv:2305.20050", "URL": "https://example.org/p?a=1&b=2", "PMID": "123",
-        "abstract": "We test Mély's idea."}]
+    assert json.loads("".join(write("csl-json", [PAPER]))) == [
+        {
+            "id": "mely2023lukaszs",
+            "type": "paper-conference",
+            "title": PAPER.title,
+            "author": [
+                {"family": "Mély", "given": "David"},
+                {"literal": "OpenAI"},
+                {"family": "van der Berg", "given": "Jan"},
+            ],
+            "issued": {"date-parts": [[2023]]},
+            "container-title": "Proceedings of the ACL Workshop",
+            "DOI": "10.1/x_y",
+            "number": "arXiv:2305.20050",
+            "URL": "https://example.org/p?a=1&b=2",
+            "PMID": "123",
+            "abstract": "We test Mély's idea.",
+        }
+    ]
 
 
 def test_a_paper_as_ris_and_as_json_lines():
     assert "".join(write("ris", [PAPER])) == (
         "TY  - CONF\nAU  - Mély, David\nAU  - OpenAI\nAU  - van der Berg, Jan\nTI  - " + PAPER.title + "\n"
         "T2  - Proceedings of the ACL Workshop\nPY  - 2023\nDO  - 10.1/x_y\nUR  - https://example.org/p?a=1&b=2\n"
-        "AB  - We test Mély's idea.\nER  - \n")
-    assert [json.loads(line) for line in write("jsonl", [PAPER])] == [{
-        "title": PAPER.title, "authors": [{"family": "Mély", "given": "David"},
-                                          {"family": "OpenAI", "given": None, "organization": True},
-                                          {"family": "van der Berg", "given": "Jan"}],
-        "authors_truncated": True, "abstract": "We test Mély's idea.", "year": 2023,
-        "venue": "Proceedings of the ACL Workshop", "doi": "10.1/x_y", "arxiv_id": "2305.20050",
-        "url": "https://example.org/p?a=1&b=2", "ids": [["pmid", "123"]]}]
+        "AB  - We test Mély's idea.\nER  - \n"
+    )
+    assert [json.loads(line) for line in write("jsonl", [PAPER])] == [
+        {
+            "title": PAPER.title,
+            "authors": [
+                {"family": "Mély", "given": "David"},
+                {"family": "OpenAI", "given": None, "organization": True},
+                {"family": "van der Berg", "given": "Jan"},
+            ],
+            "authors_truncated": True,
+            "abstract": "We test Mély's idea.",
+            "year": 2023,
+            "venue": "Proceedings of the ACL Workshop",
+            "doi": "10.1/x_y",
+            "arxiv_id": "2305.20050",
+            "url": "https://example.org/p?a=1&b=2",
+            "ids": [["pmid", "123"]],
+        }
+    ]
 
 
 def test_a_sample_paper_as_bibtex(samples_db):
-    [(paper_id,)] = sqlite3.connect(samples_db).execute(
-        "SELECT id FROM papers WHERE title = 'Batch size-invariance for policy optimization'").fetchall()
+    [(paper_id,)] = (
+        sqlite3.connect(samples_db)
+        .execute("SELECT id FROM papers WHERE title = 'Batch size-invariance for policy optimization'")
+        .fetchall()
+    )
     text = exported(samples_db, "bibtex", [paper_id])
     assert text.startswith(
         "@misc{hiltonbatch,\n"
         "  author = {Hilton, Jacob and Cobbe, Karl and Schulman, John},\n"
         "  title = {Batch size-invariance for policy optimization},\n"
         "  abstract = {We say an algorithm is batch size-invariant if changes to the batch size can largely be "
-        "compensated for by changes to other hyperparameters.")
+        "compensated for by changes to other hyperparameters."
+    )
     assert text.endswith("make more efficient use of stale data.},\n}\n")
 
 
@@ -149,8 +196,13 @@ def test_braces_in_a_url_are_percent_encoded_so_the_entry_still_parses():
 
 
 def test_latex_escapes_read_back_as_the_same_text():
-    tricky = ["João Mély Łukasz Håkan ø ß", "50% & $x^2$ a_b #1 {x} \\ ~ ^", "A ''Recipe'' -- x --- ``q''",
-              "(√(5)) α-contexts LAR‐ 中文 ไทย", "Jo\u0303ao"]
+    tricky = [
+        "João Mély Łukasz Håkan ø ß",
+        "50% & $x^2$ a_b #1 {x} \\ ~ ^",
+        "A ''Recipe'' -- x --- ``q''",
+        "(√(5)) α-contexts LAR‐ 中文 ไทย",
+        "Jo\u0303ao",
+    ]
     assert [to_text(latex_text(t, ascii_only=True)) for t in tricky] == [*tricky[:4], "Jõao"]
     assert latex_text("João Mély Łukasz", ascii_only=True) == "Jo{\\~a}o M{\\'e}ly {\\L}ukasz"
     assert latex_text("João 50%", ascii_only=False) == "João 50\\%"
@@ -162,6 +214,7 @@ def test_untitled_papers_are_left_out_of_the_citation_formats_and_kept_in_json_l
 
 
 # --- citation keys ------------------------------------------------------------------------
+
 
 def paper(pid: int, title: str | None, family: str | None = "Smith", year: int | None = 2020) -> ExportPaper:
     authors = (Person(family, "Ann", False),) if family else ()
@@ -181,11 +234,17 @@ def test_repeated_keys_get_a_b_in_title_order_whatever_the_order_given():
     assert citation_keys(papers) == expected
     assert citation_keys(reversed(papers)) == expected
     many = citation_keys([paper(i, "Zebra") for i in range(1, 30)])
-    assert [many[i] for i in (1, 2, 27, 28, 29)] == ["smith2020zebra", "smith2020zebraa", "smith2020zebraz",
-                                                     "smith2020zebraaa", "smith2020zebraab"]
+    assert [many[i] for i in (1, 2, 27, 28, 29)] == [
+        "smith2020zebra",
+        "smith2020zebraa",
+        "smith2020zebraz",
+        "smith2020zebraaa",
+        "smith2020zebraab",
+    ]
 
 
 # --- round trip ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_the_sample_database_round_trips(samples_db, tmp_path, fmt):
@@ -196,7 +255,10 @@ def test_the_sample_database_round_trips(samples_db, tmp_path, fmt):
     assert after == before
     card = after["GPT-4o System Card"]
     assert (len(card.authors), card.authors[0], card.authors[105]) == (
-        417, Person("OpenAI", None, True), Person("Mely", "David", False))
+        417,
+        Person("OpenAI", None, True),
+        Person("Mely", "David", False),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -208,9 +270,12 @@ def formats_db(tmp_path_factory) -> Path:
 
 # Papers with two DOIs (a format has one DOI field, so the second does not come back); two are
 # arXiv records whose `doi` field lists both, space-separated.
-TWO_DOIS = {"Arithmetic", "Maintaining Data Dependencies across BPEL Process Fragments",
-            "The discrete dipole approximation: an overview and recent developments",
-            "Convergence of the discrete dipole approximation. I. Theoretical analysis"}
+TWO_DOIS = {
+    "Arithmetic",
+    "Maintaining Data Dependencies across BPEL Process Fragments",
+    "The discrete dipole approximation: an overview and recent developments",
+    "Convergence of the discrete dipole approximation. I. Theoretical analysis",
+}
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -221,28 +286,39 @@ def test_real_exports_round_trip_with_accents_organisations_and_truncated_lists(
     differ = {title for title, p in before.items() if as_carried(p, fmt) != after[title]}
     assert differ == set()
     assert {t for t, p in before.items() if [s for s, _ in p.ids].count("doi") > 1} == TWO_DOIS
-    kelp = after["Modelling the cultivation and bioremediation potential of the kelp Saccharina latissima in close "
-                 "proximity to an exposed salmon farm in Norway"]
-    assert (kelp.authors[6], kelp.authors_truncated) == (Person("Handå", "Aleksander", False), fmt in CARRIES_TRUNCATION)
-    fracture = after["Assessment of the genetic and clinical determinants of fracture risk: genome wide association "
-                     "and mendelian randomisation study."]
+    kelp = after[
+        "Modelling the cultivation and bioremediation potential of the kelp Saccharina latissima in close "
+        "proximity to an exposed salmon farm in Norway"
+    ]
+    assert (kelp.authors[6], kelp.authors_truncated) == (
+        Person("Handå", "Aleksander", False),
+        fmt in CARRIES_TRUNCATION,
+    )
+    fracture = after[
+        "Assessment of the genetic and clinical determinants of fracture risk: genome wide association "
+        "and mendelian randomisation study."
+    ]
     assert fracture.authors[-1] == Person("GEFOS/GENOMOS consortium and the 23andMe research team", None, True)
 
 
 def test_real_bibtex_entries_with_accents_and_and_others(formats_db):
     text = exported(formats_db, "bibtex")
-    assert ("@article{broch2013modelling,\n  author = {Broch, Ole Jacob and Ellingsen, Ingrid Helene and Forbord, "
-            "Silje and Wang, Xinxin and Volent, Zsolt and Alver, Morten Omholt and Hand{\\r{a}}, Aleksander and "
-            "Andresen, Kjersti and Slagstad, Dag and Reitan, KIR and others},\n") in text
-    assert ("@article{thebabarcollaboration2007measurement,\n"
-            "  author = {{The BABAR Collaboration} and Aubert, B.},\n"
-            "  title = {Measurement of the Hadronic Form Factor in D0 -{}-> K- e+ nue Decays},\n"
-            "  journal = {Phys.Rev.D76:052005,2007},\n"
-            "  year = {2007},\n"
-            "  doi = {10.1103/physrevd.76.052005},\n"
-            "  eprint = {0704.0020},\n"
-            "  archivePrefix = {arXiv},\n"
-            "  url = {https://arxiv.org/abs/0704.0020},\n") in text
+    assert (
+        "@article{broch2013modelling,\n  author = {Broch, Ole Jacob and Ellingsen, Ingrid Helene and Forbord, "
+        "Silje and Wang, Xinxin and Volent, Zsolt and Alver, Morten Omholt and Hand{\\r{a}}, Aleksander and "
+        "Andresen, Kjersti and Slagstad, Dag and Reitan, KIR and others},\n"
+    ) in text
+    assert (
+        "@article{thebabarcollaboration2007measurement,\n"
+        "  author = {{The BABAR Collaboration} and Aubert, B.},\n"
+        "  title = {Measurement of the Hadronic Form Factor in D0 -{}-> K- e+ nue Decays},\n"
+        "  journal = {Phys.Rev.D76:052005,2007},\n"
+        "  year = {2007},\n"
+        "  doi = {10.1103/physrevd.76.052005},\n"
+        "  eprint = {0704.0020},\n"
+        "  archivePrefix = {arXiv},\n"
+        "  url = {https://arxiv.org/abs/0704.0020},\n"
+    ) in text
 
 
 def test_braced_organisations_round_trip_in_bibtex_csl_json_and_json_lines_but_not_in_ris(tmp_path):
@@ -258,12 +334,16 @@ def test_braced_organisations_round_trip_in_bibtex_csl_json_and_json_lines_but_n
     for fmt in FORMATS:
         (tmp_path / fmt).mkdir()
         [again] = all_papers(round_trip(db, fmt, tmp_path / fmt))
-        expected = organisations if fmt in ("bibtex", "biblatex", "csl-json", "jsonl") else tuple(
-            dataclasses.replace(p, is_organization=False) for p in organisations)
+        expected = (
+            organisations
+            if fmt in ("bibtex", "biblatex", "csl-json", "jsonl")
+            else tuple(dataclasses.replace(p, is_organization=False) for p in organisations)
+        )
         assert (fmt, again.authors) == (fmt, expected)
 
 
 # --- the command --------------------------------------------------------------------------
+
 
 def run(db: Path, *args: str):
     return CliRunner().invoke(main, ["--db", str(db), "export", *args])
@@ -277,8 +357,13 @@ def test_export_selects_by_author_search_and_years(samples_db, formats_db):
     assert keys_of(run(samples_db, "--author", "Karl Cobbe").output) == ["lightmanlets", "nakanowebgpt", "hiltonbatch"]
     assert keys_of(run(samples_db, "--search", "verify").output) == ["lightmanlets"]
     result = run(formats_db, "--search", "dipole", "--year-from", "2007", "--year-to", "2007")
-    assert keys_of(result.output) == ["yurkin2007convergence", "yurkin2007convergencea", "yurkin2007discrete",
-                                      "yurkin2007discretea", "yanzhang2007coincidence"]
+    assert keys_of(result.output) == [
+        "yurkin2007convergence",
+        "yurkin2007convergencea",
+        "yurkin2007discrete",
+        "yurkin2007discretea",
+        "yanzhang2007coincidence",
+    ]
     assert keys_of(run(formats_db, "--year-to", "1990").output) == ["kirk1989upwelling", "alexandru1978histochemical"]
 
 
@@ -289,10 +374,12 @@ def test_export_selects_by_ids_in_a_file_and_writes_to_a_file(formats_db, tmp_pa
     result = run(formats_db, "--ids", str(ids), "--format", "ris", "-o", str(out))
     assert (result.exit_code, result.output) == (0, f"{out}: 3 papers\n")
     titles = [line[6:] for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("TI  - ")]
-    assert titles == ["Assessment of the genetic and clinical determinants of fracture risk: genome wide association "
-                      "and mendelian randomisation study.",  # in the order of the papers' ids
-                      "Measurement of the Hadronic Form Factor in D0 --> K- e+ nue Decays",
-                      "The discrete dipole approximation: an overview and recent developments"]
+    assert titles == [
+        "Assessment of the genetic and clinical determinants of fracture risk: genome wide association "
+        "and mendelian randomisation study.",  # in the order of the papers' ids
+        "Measurement of the Hadronic Form Factor in D0 --> K- e+ nue Decays",
+        "The discrete dipole approximation: an overview and recent developments",
+    ]
     assert not (tmp_path / "out.ris.partial").exists()
 
 

@@ -1,5 +1,6 @@
 """BibTeX and BibLaTeX: real exports (Better BibTeX, JabRef/DBLP, Mendeley, Google Scholar, biber's
 examples) read with the values they hold, and broken files read up to what is broken."""
+
 from __future__ import annotations
 
 import gzip
@@ -42,8 +43,12 @@ def test_a_biblatex_entry_gives_title_author_date_journaltitle_doi_and_url():
     assert fmt == "bibtex"
     assert (record.title, record.author_pairs, record.year, record.venue, record.doi, record.url) == (
         "Between the City and the Rural: Negotiating Place and Identity in a Danish Suburban Housing Area",
-        (("Oldrup", "Helene"),), 2009, "Housing, Theory and Society", "10.1080/14036090802476622",
-        "http://dx.doi.org/10.1080/14036090802476622")
+        (("Oldrup", "Helene"),),
+        2009,
+        "Housing, Theory and Society",
+        "10.1080/14036090802476622",
+        "http://dx.doi.org/10.1080/14036090802476622",
+    )
     assert record.raw.startswith("@article{Oldrup2009CityRural,\n  author = {Oldrup, Helene},")
 
 
@@ -53,7 +58,9 @@ def test_corporate_authors_in_braces_are_organisations(tmp_path):
     assert record.title == "USSERØD Å – KONSEKVENSVURDERING AF UDDYBNING"
     assert record.author_pairs == (("Fredensborg Kommune", None), ("NIRAS A/S", None))
     assert [(m.family, m.is_organization) for m in normalize_record(record).mentions] == [
-        ("Fredensborg Kommune", True), ("NIRAS A/S", True)]
+        ("Fredensborg Kommune", True),
+        ("NIRAS A/S", True),
+    ]
 
 
 def test_latex_accents_and_dblp_math_become_unicode():
@@ -73,8 +80,11 @@ def test_and_others_is_a_truncated_list_never_an_author_named_others(tmp_path):
     db = tmp_path / "papers.db"
     run_import(db, [BIB / "jabref-dblp-library.bib"])
     assert query(db, "SELECT count(*) FROM authors WHERE name LIKE '%others%'") == [(0,)]
-    [(stored,)] = query(db, "SELECT s.record FROM paper_sources s JOIN papers p ON p.id = s.paper_id "
-                            "WHERE p.title LIKE 'Modelling the cultivation and bioremediation potential%'")
+    [(stored,)] = query(
+        db,
+        "SELECT s.record FROM paper_sources s JOIN papers p ON p.id = s.paper_id "
+        "WHERE p.title LIKE 'Modelling the cultivation and bioremediation potential%'",
+    )
     assert json.loads(stored)["authors_truncated"] is True
     assert len(json.loads(stored)["authors"]) == 10
 
@@ -85,7 +95,10 @@ def test_string_macros_and_crossref_are_resolved():
     child = at(items, 11)  # westfahl:space, crossref = westfahl:frontier
     assert (child.title, child.author_pairs, child.venue, child.year) == (
         "The True Frontier: Confronting and Avoiding the Realities of Space in American Science Fiction Films",
-        (("Westfahl", "Gary"),), "Space and Beyond", 2000)
+        (("Westfahl", "Gary"),),
+        "Space and Beyond",
+        2000,
+    )
 
 
 def test_eprint_with_eprinttype_arxiv_is_an_arxiv_id_without_version():
@@ -95,9 +108,14 @@ def test_eprint_with_eprinttype_arxiv_is_an_arxiv_id_without_version():
     assert ("arxiv", "math/0307200") in normalize_record(record).ids
 
 
-@pytest.mark.parametrize("journal, arxiv_id", [("arXiv:1501.04916 [physics]", "1501.04916"),
-                                              ("arXiv preprint arXiv:hep-th/9901001v2", "hep-th/9901001"),
-                                              ("Journal of Physics", None)])
+@pytest.mark.parametrize(
+    "journal, arxiv_id",
+    [
+        ("arXiv:1501.04916 [physics]", "1501.04916"),
+        ("arXiv preprint arXiv:hep-th/9901001v2", "hep-th/9901001"),
+        ("Journal of Physics", None),
+    ],
+)
 def test_an_arxiv_id_in_the_journal_field_is_read_whole(tmp_path, journal, arxiv_id):
     f = tmp_path / "one.bib"
     f.write_text(f"@article{{k,\n  title = {{A Title}},\n  author = {{Doe, Jane}},\n  journal = {{{journal}}}\n}}\n")
@@ -108,8 +126,13 @@ def test_an_arxiv_id_in_the_journal_field_is_read_whole(tmp_path, journal, arxiv
 def test_google_scholar_names_keep_their_suffix_and_order():
     _, items = read("google-scholar-export.bib")
     assert len(items) == 13
-    assert at(items, 1).author_pairs == (("Cooper", "Chris"), ("Booth", "Andrew"), ("Varley-Campbell", "Jo"),
-                                         ("Britten", "Nicky"), ("Garside", "Ruth"))
+    assert at(items, 1).author_pairs == (
+        ("Cooper", "Chris"),
+        ("Booth", "Andrew"),
+        ("Varley-Campbell", "Jo"),
+        ("Britten", "Nicky"),
+        ("Garside", "Ruth"),
+    )
     assert at(items, 12).author_pairs[0] == ("Faggion Jr", "Clovis Mariano")
     assert at(items, 1).venue == "BMC medical research methodology"
 
@@ -118,8 +141,10 @@ def test_mendeley_entries_with_repeated_or_empty_keys_are_read_too():
     _, items = read("mendeley-export.bib")
     assert len(items) == 512 and all(isinstance(r, Record) for r in items)
     record = at(items, 525)  # `@article{,` — the second entry without a key
-    assert (record.title, record.author_pairs) == ("The blog effect: The distressed anticipation response",
-                                                   (("Bareket-Bojmel", "Liad"),))
+    assert (record.title, record.author_pairs) == (
+        "The blog effect: The distressed anticipation response",
+        (("Bareket-Bojmel", "Liad"),),
+    )
     assert at(items, 560).author_pairs == (("Solórzano", "Daniel G"), ("Yosso", "Tara J"))
 
 
@@ -130,10 +155,13 @@ def test_a_truncated_file_loads_its_whole_entries_and_rejects_the_cut_one(tmp_pa
     f, db, report = imported(tmp_path, "cut.bib", GOOD + "@article{cut,\n  title = {Cut Off Here")
     assert report.records_loaded == 1
     assert query(db, "SELECT path, line, reason FROM rejects") == [
-        (str(f.resolve()), 7, "BibTeX entry cannot be parsed: Unexpectedly reached end of file")]
+        (str(f.resolve()), 7, "BibTeX entry cannot be parsed: Unexpectedly reached end of file")
+    ]
     assert query(db, "SELECT title FROM papers") == [("Good One",)]
-    assert query(db, "SELECT a.name, a.is_organization FROM authors a JOIN authorships s ON s.author_id = a.id "
-                     "ORDER BY s.position") == [("Hans Müller", 0), ("OpenAI", 1)]
+    assert query(
+        db,
+        "SELECT a.name, a.is_organization FROM authors a JOIN authorships s ON s.author_id = a.id ORDER BY s.position",
+    ) == [("Hans Müller", 0), ("OpenAI", 1)]
 
 
 def test_unbalanced_braces_reject_their_entry_and_the_next_ones_load():
@@ -175,11 +203,21 @@ def test_a_file_whose_entries_mostly_fail_is_not_bibtex():
 
 def test_the_same_doi_in_a_bib_file_and_in_json_lines_is_one_paper(tmp_path):
     bib = tmp_path / "a.bib"
-    bib.write_text("@article{x,\n  title = {Between the City and the Rural},\n  author = {Oldrup, Helene},\n"
-                   "  doi = {https://doi.org/10.1080/14036090802476622}\n}\n")
+    bib.write_text(
+        "@article{x,\n  title = {Between the City and the Rural},\n  author = {Oldrup, Helene},\n"
+        "  doi = {https://doi.org/10.1080/14036090802476622}\n}\n"
+    )
     jsonl = tmp_path / "b.jsonl"
-    jsonl.write_text(json.dumps({"title": "Between the city and the rural: negotiating place",
-                                 "doi": "10.1080/14036090802476622", "authors": ["Oldrup, H."]}) + "\n")
+    jsonl.write_text(
+        json.dumps(
+            {
+                "title": "Between the city and the rural: negotiating place",
+                "doi": "10.1080/14036090802476622",
+                "authors": ["Oldrup, H."],
+            }
+        )
+        + "\n"
+    )
     db = tmp_path / "papers.db"
     run_import(db, [bib])
     run_import(db, [jsonl])
@@ -193,12 +231,14 @@ def test_a_file_of_one_broken_entry_is_rejected_whole_saying_where():
 
 
 def test_an_entry_over_the_record_limit_is_rejected_cut_and_the_next_loads():
-    abstract = "w{\\\"o}rd and more\n" * (2 * 1024 * 1024 // 18)  # 2 MB of LaTeX: minutes to convert
+    abstract = 'w{\\"o}rd and more\n' * (2 * 1024 * 1024 // 18)  # 2 MB of LaTeX: minutes to convert
     text = "@article{huge,\n  title = {Huge},\n  abstract = {" + abstract + "}\n}\n" + GOOD
     items = list(extract("huge.bib", text.encode())[1])
     assert [(type(i).__name__, i.line) for i in items] == [("Reject", 1), ("Record", abstract.count("\n") + 5)]
-    assert items[0].reason == ("record is 2,097,194 bytes, over the 1,048,576-byte limit for one record "
-                               "(raw text cut to its first 65,536 characters)")
+    assert items[0].reason == (
+        "record is 2,097,194 bytes, over the 1,048,576-byte limit for one record "
+        "(raw text cut to its first 65,536 characters)"
+    )
     assert len(items[0].raw) == 65536 and items[0].raw.startswith("@article{huge,")
 
 

@@ -1,5 +1,6 @@
 """Detection: a file is read as the format its content fits as a whole, whatever its name; a file
 that fits none is rejected whole, its start kept, nothing of it written."""
+
 from __future__ import annotations
 
 import gzip
@@ -14,8 +15,10 @@ FORMATS = FIXTURES / "formats"
 # A profile dump's owner line, then the fields of a Better BibTeX export without their `@type{key,`
 # lines: some triplets happen to parse (23), most do not (56).
 NOT_A_PROFILE = "Smith, Jane\n" + "".join(
-    line for line in (FORMATS / "bibtex" / "bbt-biblatex-bulk-export.bib").read_text().splitlines(True)[:200]
-    if not line.startswith("@"))
+    line
+    for line in (FORMATS / "bibtex" / "bbt-biblatex-bulk-export.bib").read_text().splitlines(True)[:200]
+    if not line.startswith("@")
+)
 
 
 def test_a_file_that_only_starts_like_a_profile_dump_is_rejected_whole(tmp_path):
@@ -31,13 +34,16 @@ def test_a_file_that_only_starts_like_a_profile_dump_is_rejected_whole(tmp_path)
     assert query(db, "SELECT count(*) FROM authors") == [(0,)]
 
 
-@pytest.mark.parametrize("source, name, fmt", [
-    ("bibtex/google-scholar-export.bib", "scholar.txt", "bibtex"),
-    ("ris/embase-export.ris", "embase.bib", "ris"),
-    ("csl-json/zotero-csl-export.json", "items.data", "csl-json"),
-    ("openalex/openalex-snapshot-works-2021.jsonl", "works.json", "openalex"),
-    ("pubmed/pubmed-efetch-5.xml", "efetch", "pubmed"),
-])
+@pytest.mark.parametrize(
+    "source, name, fmt",
+    [
+        ("bibtex/google-scholar-export.bib", "scholar.txt", "bibtex"),
+        ("ris/embase-export.ris", "embase.bib", "ris"),
+        ("csl-json/zotero-csl-export.json", "items.data", "csl-json"),
+        ("openalex/openalex-snapshot-works-2021.jsonl", "works.json", "openalex"),
+        ("pubmed/pubmed-efetch-5.xml", "efetch", "pubmed"),
+    ],
+)
 def test_the_content_decides_the_format_not_the_name(tmp_path, source, name, fmt):
     f = tmp_path / name
     f.write_bytes((FORMATS / source).read_bytes())

@@ -1,5 +1,6 @@
 """CSL-JSON, Crossref works, OpenAlex works and arXiv's snapshot: real files read with the values
 they hold, broken ones read up to what is broken, and one paper however many formats name it."""
+
 from __future__ import annotations
 
 import json
@@ -38,41 +39,67 @@ def test_crossref_csl_by_content_negotiation_gives_36_authors_and_pubmed_ids():
     fmt, [item] = read(FORMATS / "csl-json" / "crossref-content-negotiation-csl.json")
     assert fmt == "csl-json"
     assert (item.title, item.year, item.venue) == (
-        "Opportunities and obstacles for deep learning in biology and medicine", 2018,
-        "Journal of The Royal Society Interface")
+        "Opportunities and obstacles for deep learning in biology and medicine",
+        2018,
+        "Journal of The Royal Society Interface",
+    )
     assert len(item.author_pairs) == 36
     assert (item.author_pairs[0], item.author_pairs[-1]) == (("Ching", "Travers"), ("Greene", "Casey S."))
-    assert normalize_record(item).ids == (("doi", "10.1098/rsif.2017.0387"), ("pmid", "29618526"),
-                                          ("pmcid", "PMC5938574"))
+    assert normalize_record(item).ids == (
+        ("doi", "10.1098/rsif.2017.0387"),
+        ("pmid", "29618526"),
+        ("pmcid", "PMC5938574"),
+    )
 
 
 def test_a_crossref_work_keeps_unicode_names():
     fmt, [work] = read(FORMATS / "crossref" / "crossref-work-nrmp-unicode.json")
     assert fmt == "crossref"
     assert (work.title, work.year, work.venue, work.doi) == (
-        "Parallel nuclear magnetic resonance spectroscopy", 2021, "Nature Reviews Methods Primers",
-        "10.1038/s43586-021-00024-3")
+        "Parallel nuclear magnetic resonance spectroscopy",
+        2021,
+        "Nature Reviews Methods Primers",
+        "10.1038/s43586-021-00024-3",
+    )
     assert work.author_pairs[:3] == (("Kupče", "Ēriks"), ("Frydman", "Lucio"), ("Webb", "Andrew G."))
 
 
 def test_a_crossref_book_without_authors_is_a_paper_without_authors():
     _, [work] = read(FORMATS / "crossref" / "crossref-work-book-no-authors.json")
     assert (work.title, work.author_pairs, work.year, work.doi) == (
-        "Long-lived Nuclear Spin Order: Theory and Applications", (), 2020, "10.1039/9781788019972")
+        "Long-lived Nuclear Spin Order: Theory and Applications",
+        (),
+        2020,
+        "10.1039/9781788019972",
+    )
 
 
 def test_a_crossref_page_of_works_and_jats_abstracts(tmp_path):
-    page = {"status": "ok", "message-type": "work-list", "message": {"items": [
-        {"DOI": "10.1/a", "title": ["First"], "author": [{"name": "The Consortium"}],
-         "abstract": "<jats:p>An <jats:italic>abstract</jats:italic>.</jats:p>"},
-        {"DOI": "10.1/b", "title": ["Second"], "author": [{"family": "Doe", "given": "Jane"}]}]}}
+    page = {
+        "status": "ok",
+        "message-type": "work-list",
+        "message": {
+            "items": [
+                {
+                    "DOI": "10.1/a",
+                    "title": ["First"],
+                    "author": [{"name": "The Consortium"}],
+                    "abstract": "<jats:p>An <jats:italic>abstract</jats:italic>.</jats:p>",
+                },
+                {"DOI": "10.1/b", "title": ["Second"], "author": [{"family": "Doe", "given": "Jane"}]},
+            ]
+        },
+    }
     f = tmp_path / "page.json"
     f.write_text(json.dumps(page, indent=2))
     fmt, [first, second] = read(f)
     assert fmt == "crossref"
     clean = normalize_record(first)
     assert (clean.title, clean.abstract, [(m.family, m.is_organization) for m in clean.mentions]) == (
-        "First", "An abstract.", [("The Consortium", True)])
+        "First",
+        "An abstract.",
+        [("The Consortium", True)],
+    )
     assert (second.line, second.doi, second.author_pairs) == (1, "10.1/b", (("Doe", "Jane"),))
 
 
@@ -80,13 +107,23 @@ def test_an_openalex_work_rebuilds_its_abstract_and_keeps_its_ids():
     fmt, [work] = read(FORMATS / "openalex" / "openalex-work-W2741809807.json")
     assert fmt == "openalex"
     assert work.title == "The state of OA: a large-scale analysis of the prevalence and impact of Open Access articles"
-    assert work.author_pairs[:4] == (("Piwowar", "Heather"), ("Priem", "Jason"), ("Larivière", "Vincent"),
-                                     ("Alperín", "Juan Pablo"))
+    assert work.author_pairs[:4] == (
+        ("Piwowar", "Heather"),
+        ("Priem", "Jason"),
+        ("Larivière", "Vincent"),
+        ("Alperín", "Juan Pablo"),
+    )
     assert len(work.author_pairs) == 9 and (work.year, work.venue) == (2018, "PeerJ")
-    assert work.abstract.startswith("Despite growing interest in Open Access (OA) to scholarly literature, there is "
-                                    "an unmet need for large-scale, up-to-date, and reproducible studies")
-    assert normalize_record(work).ids == (("doi", "10.7717/peerj.4375"), ("openalex", "W2741809807"),
-                                          ("pmid", "29456894"), ("pmcid", "PMC5815332"))
+    assert work.abstract.startswith(
+        "Despite growing interest in Open Access (OA) to scholarly literature, there is "
+        "an unmet need for large-scale, up-to-date, and reproducible studies"
+    )
+    assert normalize_record(work).ids == (
+        ("doi", "10.7717/peerj.4375"),
+        ("openalex", "W2741809807"),
+        ("pmid", "29456894"),
+        ("pmcid", "PMC5815332"),
+    )
 
 
 def test_an_openalex_2021_snapshot_gives_50_works_19_with_abstracts():
@@ -104,8 +141,12 @@ def test_the_arxiv_snapshot_gives_120_papers_with_unicode_names_and_unwrapped_te
     assert fmt == "arxiv" and len(items) == 120 and all(isinstance(r, Record) for r in items)
     first = items[0]
     assert (first.title, first.arxiv_id, first.year, first.doi, first.venue) == (
-        "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies", "0704.0001", 2007,
-        "10.1103/PhysRevD.76.013009", "Phys.Rev.D76:013009,2007")
+        "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies",
+        "0704.0001",
+        2007,
+        "10.1103/PhysRevD.76.013009",
+        "Phys.Rev.D76:013009,2007",
+    )
     assert first.author_pairs == (("Balázs", "C."), ("Berger", "E. L."), ("Nadolsky", "P. M."), ("Yuan", "C. -P."))
     assert "\n" not in first.abstract and first.abstract.startswith("A fully differential calculation in perturbative")
     assert items[1].abstract.startswith("We describe a new algorithm, the (k,ℓ)-pebble game with colors")  # $(k,\ell)$
@@ -117,13 +158,20 @@ def test_a_record_listing_two_dois_keeps_both():
     _, items = read(FORMATS / "arxiv" / "arxiv-snapshot-0704-0001-0120.jsonl")
     record = items[32]
     assert record.arxiv_id == "0704.0033"
-    assert [v for s, v in normalize_record(record).ids if s == "doi"] == ["10.1364/josaa.23.002578",
-                                                                         "10.1364/josaa.32.002407"]
+    assert [v for s, v in normalize_record(record).ids if s == "doi"] == [
+        "10.1364/josaa.23.002578",
+        "10.1364/josaa.32.002407",
+    ]
 
 
 def test_an_old_style_arxiv_id_loses_only_its_version(tmp_path):
-    line = {"id": "math/0406594", "title": "Old Style", "abstract": "An abstract.", "versions": [
-        {"version": "v2", "created": "Wed, 30 Jun 2004 10:00:00 GMT"}], "authors_parsed": [["Doe", "J.", ""]]}
+    line = {
+        "id": "math/0406594",
+        "title": "Old Style",
+        "abstract": "An abstract.",
+        "versions": [{"version": "v2", "created": "Wed, 30 Jun 2004 10:00:00 GMT"}],
+        "authors_parsed": [["Doe", "J.", ""]],
+    }
     f = tmp_path / "a.jsonl"
     f.write_text(json.dumps(line) + "\n")
     _, [record] = read(f)
@@ -145,7 +193,7 @@ def test_an_invalid_json_line_is_rejected_with_its_line_and_the_others_load(tmp_
 def test_a_truncated_csl_array_loads_the_items_before_the_break(tmp_path):
     text = (FORMATS / "csl-json" / "zotero-csl-export.json").read_text()
     f = tmp_path / "cut.json"
-    f.write_text(text[:text.index('"Citing Medicine"') + 40])
+    f.write_text(text[: text.index('"Citing Medicine"') + 40])
     fmt, items = read(f)
     assert fmt == "csl-json"
     assert [type(i).__name__ for i in items] == ["Record", "Reject"]
@@ -167,17 +215,24 @@ def test_the_same_paper_from_crossref_csl_openalex_and_bibtex_is_one_paper(tmp_p
     openalex = tmp_path / "w.json"
     openalex.write_bytes((FORMATS / "openalex" / "openalex-work-W2741809807.json").read_bytes())
     bib = tmp_path / "a.bib"
-    bib.write_text("@article{piwowar2018,\n  title = {The State of {OA}},\n  author = {Piwowar, Heather},\n"
-                   "  doi = {10.7717/PEERJ.4375}\n}\n")
+    bib.write_text(
+        "@article{piwowar2018,\n  title = {The State of {OA}},\n  author = {Piwowar, Heather},\n"
+        "  doi = {10.7717/PEERJ.4375}\n}\n"
+    )
     db = tmp_path / "papers.db"
     for f in (bib, openalex):
         run_import(db, [f])
     assert query(db, "SELECT count(*) FROM papers") == [(1,)]
     assert query(db, "SELECT scheme, value FROM paper_ids ORDER BY scheme") == [
-        ("doi", "10.7717/peerj.4375"), ("openalex", "W2741809807"), ("pmcid", "PMC5815332"), ("pmid", "29456894")]
+        ("doi", "10.7717/peerj.4375"),
+        ("openalex", "W2741809807"),
+        ("pmcid", "PMC5815332"),
+        ("pmid", "29456894"),
+    ]
     with PaperDB(db) as pdb:
         assert {pdb.paper(i).id for i in ("pmid:29456894", "pmcid:PMC5815332", "openalex:W2741809807")} == {
-            pdb.paper("doi:10.7717/peerj.4375").id}
+            pdb.paper("doi:10.7717/peerj.4375").id
+        }
 
 
 def test_a_latin1_line_in_json_lines_is_rejected_and_the_others_load():

@@ -1,4 +1,5 @@
 """Tests for scripts/generate_corpus.py: determinism, formats, dirt and linear size."""
+
 from __future__ import annotations
 
 import functools
@@ -41,9 +42,25 @@ def run_cli(out: Path, *extra: str) -> str:
     """Run the CLI in a fresh interpreter (another PYTHONHASHSEED) and return stdout."""
     env = dict(os.environ, PYTHONHASHSEED="12345")
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--papers", str(N), "--out", str(out),
-         "--seed", "7", "--papers-per-file", "500", *extra],
-        capture_output=True, text=True, env=env, check=True, timeout=60)
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--papers",
+            str(N),
+            "--out",
+            str(out),
+            "--seed",
+            "7",
+            "--papers-per-file",
+            "500",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=60,
+    )
     return result.stdout
 
 
@@ -98,7 +115,7 @@ def test_profile_files_are_owner_plus_triplets(corpus):
         owner_family = owner.split(", ")[0]
         with_owner = 0
         for k in range(1, len(lines), 3):
-            title, authors, abstract = lines[k:k + 3]
+            title, authors, abstract = lines[k : k + 3]
             assert title and abstract and not abstract.startswith("Abstract:")
             tokens = ORG_PREFIX.sub("", authors).split(", ")
             assert len(tokens) % 2 == 0, authors
@@ -109,8 +126,7 @@ def test_profile_files_are_owner_plus_triplets(corpus):
 
 def test_jsonl_lines_are_valid_papers(corpus):
     """Every JSONL line parses and carries the documented keys."""
-    keys = {"title", "authors", "abstract", "year", "venue", "doi", "arxiv_id", "url",
-            "source_id"}
+    keys = {"title", "authors", "abstract", "year", "venue", "doi", "arxiv_id", "url", "source_id"}
     count = 0
     for path in corpus.glob("papers_*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -125,8 +141,7 @@ def test_jsonl_lines_are_valid_papers(corpus):
 
 def test_abstract_dumps_and_dirt_present(corpus):
     """Abstract lines start `Abstract:`; mojibake, nulls, LaTeX and org tokens occur."""
-    abstracts = [line for p in corpus.glob("abstracts_*.txt")
-                 for line in p.read_text(encoding="utf-8").splitlines()]
+    abstracts = [line for p in corpus.glob("abstracts_*.txt") for line in p.read_text(encoding="utf-8").splitlines()]
     assert abstracts and all(line.startswith("Abstract:") for line in abstracts)
     assert 0.05 * N < len(abstracts) < 0.15 * N
     text = "".join(p.read_text(encoding="utf-8") for p in corpus.glob("p*_*.*"))
@@ -163,10 +178,18 @@ def test_statistics_keep_word_order_and_name_counts(tmp_path):
     """Derived statistics, read back by the generator, hold each word's successors as often
     as they follow it in the papers, and each name as often as it is used."""
     papers = tmp_path / "papers.jsonl"
-    rows = [{"title": "Neural Parsing", "abstract": "We parse. We win.",
-             "authors_parsed": [["Och", "Franz"], ["Ney", "Hermann"]]},
-            {"title": "Neural Tagging", "abstract": "We tag.",
-             "authors_parsed": [["Och", "Franz"], ["Nyberg, 3rd", "Eric"], ["Solo", ""]]}]
+    rows = [
+        {
+            "title": "Neural Parsing",
+            "abstract": "We parse. We win.",
+            "authors_parsed": [["Och", "Franz"], ["Ney", "Hermann"]],
+        },
+        {
+            "title": "Neural Tagging",
+            "abstract": "We tag.",
+            "authors_parsed": [["Och", "Franz"], ["Nyberg, 3rd", "Eric"], ["Solo", ""]],
+        },
+    ]
     papers.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     stats = tmp_path / "stats.txt.gz"
     assert load_script(DERIVE).main([str(papers), "--out", str(stats)]) == 0

@@ -6,6 +6,7 @@ here: HTML, JATS and MathML tags and LaTeX text styles are stripped from titles 
 abstracts with their words kept, one level of HTML entities is decoded, math and unknown
 commands stay as written; invisible and control characters are removed everywhere.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -122,8 +123,9 @@ def test_a_truncated_utf16_file_is_rejected_whole(tmp_path):
 # Encodings and line endings.
 
 
-@pytest.mark.parametrize(("bom", "codec"), [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")],
-                         ids=["le", "be"])
+@pytest.mark.parametrize(
+    ("bom", "codec"), [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")], ids=["le", "be"]
+)
 def test_utf16_with_a_bom_is_read(tmp_path, bom, codec):
     text = profile(("Ünïcode Paper 王", "Mély, David, Kaiser, Łukasz, 山田, 太郎", "Un résumé."), GOOD)
     f = write(tmp_path / "utf16.txt", bom + text.replace("\n", "\r\n").encode(codec))
@@ -177,7 +179,12 @@ def test_cr_only_line_endings_in_every_format(tmp_path):
     ]
     assert titles(tmp_path / "p.db") == ["Paper One", "Paper Two"]
     assert abstracts(tmp_path / "p.db") == [
-        "Fifth.", "First abstract.", "Fourth abstract.", "Second abstract.", "Third abstract."]
+        "Fifth.",
+        "First abstract.",
+        "Fourth abstract.",
+        "Second abstract.",
+        "Third abstract.",
+    ]
 
 
 def test_crlf_and_mixed_line_endings_in_every_format(tmp_path):
@@ -195,11 +202,14 @@ def test_crlf_and_mixed_line_endings_in_every_format(tmp_path):
 
 
 def test_latin1_bytes_in_an_abstracts_dump_reject_only_their_line(tmp_path):
-    f = write(tmp_path / "abstracts.txt",
-              b"Abstract:First abstract.\nAbstract:Caf\xe9 au lait, na\xefve.\nAbstract:Third abstract.\n")
+    f = write(
+        tmp_path / "abstracts.txt",
+        b"Abstract:First abstract.\nAbstract:Caf\xe9 au lait, na\xefve.\nAbstract:Third abstract.\n",
+    )
     run_import(tmp_path / "p.db", [f])
     assert rejects(tmp_path / "p.db") == [
-        (str(f.resolve()), 2, "Abstract:Caf\\xe9 au lait, na\\xefve.", "line is not valid UTF-8")]
+        (str(f.resolve()), 2, "Abstract:Caf\\xe9 au lait, na\\xefve.", "line is not valid UTF-8")
+    ]
     assert abstracts(tmp_path / "p.db") == ["First abstract.", "Third abstract."]
 
 
@@ -209,38 +219,68 @@ def test_latin1_bytes_in_a_profile_reject_their_record_and_only_it(tmp_path, bad
     broken = ["Café Paper", "Müller, Jürgen, Doe, John", "A naïve abstract."]
     lines = [line.encode() for line in broken]
     lines[bad] = broken[bad].encode("latin-1")
-    f = write(tmp_path / "profile.txt", b"".join([
-        profile(GOOD).encode(), *(line + b"\n" for line in lines),
-        "Paper Three\nDoe, John\nThird abstract.\nPaper Four\nDoe, John\nFourth abstract.\n".encode(),
-    ]))
+    f = write(
+        tmp_path / "profile.txt",
+        b"".join(
+            [
+                profile(GOOD).encode(),
+                *(line + b"\n" for line in lines),
+                "Paper Three\nDoe, John\nThird abstract.\nPaper Four\nDoe, John\nFourth abstract.\n".encode(),
+            ]
+        ),
+    )
     run_import(tmp_path / "p.db", [f])
     shown = [line.decode("utf-8", "backslashreplace") for line in lines]
-    reasons = ["line is not valid UTF-8" if i == bad else f"record broken by line {5 + bad}, which cannot be read"
-               for i in range(3)]
+    reasons = [
+        "line is not valid UTF-8" if i == bad else f"record broken by line {5 + bad}, which cannot be read"
+        for i in range(3)
+    ]
     assert [(line, raw, reason) for _, line, raw, reason in rejects(tmp_path / "p.db")] == [
-        (5 + i, shown[i], reasons[i]) for i in range(3)]
+        (5 + i, shown[i], reasons[i]) for i in range(3)
+    ]
     assert titles(tmp_path / "p.db") == ["Paper Four", "Paper One", "Paper Three"]
 
 
 def test_nul_bytes_in_a_line_are_removed_and_the_records_load(tmp_path):
-    write(tmp_path / "a.txt", profile(GOOD, ("Paper\x00 Two", "Smith, Ja\x00ne", "Second abstract."),
-                                      ("Paper Three", "Doe, John", "Third abstract.")))
+    write(
+        tmp_path / "a.txt",
+        profile(
+            GOOD,
+            ("Paper\x00 Two", "Smith, Ja\x00ne", "Second abstract."),
+            ("Paper Three", "Doe, John", "Third abstract."),
+        ),
+    )
     write(tmp_path / "b.txt", "Abstract:First abstract.\nAbstract:\x00Fourth\x00 abstract.\nAbstract:Fifth abstract.\n")
     # A raw NUL or tab inside a JSON string is a sloppy export, loaded like the escaped form.
-    write(tmp_path / "c.jsonl", '{"title": "Raw\x00 NUL and\ttab"}\n{"title": "Escaped\\u0000 NUL"}\n'
-                                '{"title": "Paper Four"}\n{"title": "Paper Five"}\n')
+    write(
+        tmp_path / "c.jsonl",
+        '{"title": "Raw\x00 NUL and\ttab"}\n{"title": "Escaped\\u0000 NUL"}\n'
+        '{"title": "Paper Four"}\n{"title": "Paper Five"}\n',
+    )
     report = run_import(tmp_path / "p.db", [tmp_path])
     assert report.status == "ok" and rejects(tmp_path / "p.db") == []
     assert titles(tmp_path / "p.db") == [
-        "Escaped NUL", "Paper Five", "Paper Four", "Paper One", "Paper Three", "Paper Two", "Raw NUL and tab"]
+        "Escaped NUL",
+        "Paper Five",
+        "Paper Four",
+        "Paper One",
+        "Paper Three",
+        "Paper Two",
+        "Raw NUL and tab",
+    ]
     assert author_names(tmp_path / "p.db") == ["Jane Smith", "John Doe"]
     assert "Fourth abstract." in abstracts(tmp_path / "p.db")
 
 
 def test_a_zero_filled_block_does_not_make_a_text_file_binary(tmp_path):
     # Bug fixed: 4 KiB of NULs (a crash mid-write) in the first 8 KiB rejected the whole file as binary.
-    f = write(tmp_path / "a.txt", profile(GOOD).encode() + b"Paper Two\nDoe, John\nSecond abstract."
-              + b"\x00" * 4096 + b"\nPaper Three\nDoe, John\nThird abstract.\n")
+    f = write(
+        tmp_path / "a.txt",
+        profile(GOOD).encode()
+        + b"Paper Two\nDoe, John\nSecond abstract."
+        + b"\x00" * 4096
+        + b"\nPaper Three\nDoe, John\nThird abstract.\n",
+    )
     report = run_import(tmp_path / "p.db", [f])
     assert report.status == "ok"
     assert abstracts(tmp_path / "p.db") == ["Second abstract.", "Third abstract.", "We study the first thing in depth."]
@@ -257,9 +297,17 @@ def test_a_json_line_with_a_20_mb_abstract_is_rejected_quickly(tmp_path):
     report = run_import(tmp_path / "p.db", [f])
     assert time.perf_counter() - started < 10
     assert report.status == "rejects"
-    assert rejects(tmp_path / "p.db") == [(str(f.resolve()), 2, line[:LONG_LINE_KEEP], (
-        f"line is {len(line):,} bytes, over the 1,048,576-byte limit for one record "
-        "(raw text cut to its first 65,536 bytes)"))]
+    assert rejects(tmp_path / "p.db") == [
+        (
+            str(f.resolve()),
+            2,
+            line[:LONG_LINE_KEEP],
+            (
+                f"line is {len(line):,} bytes, over the 1,048,576-byte limit for one record "
+                "(raw text cut to its first 65,536 bytes)"
+            ),
+        )
+    ]
     assert titles(tmp_path / "p.db") == ["Good one", "Good two"]
 
 
@@ -279,8 +327,13 @@ main(prog_name="paperdb")
 def test_a_20_mb_line_in_an_abstracts_dump_through_the_cli_stays_small(tmp_path):
     f = write(tmp_path / "big.txt", "Abstract:Short one.\nAbstract:" + "word " * (4 * MiB) + "\nAbstract:Third.\n")
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", PAPERDB_WITH_PEAK_MEMORY, "--db", str(tmp_path / "p.db"), "import",
-                           str(f)], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", PAPERDB_WITH_PEAK_MEMORY, "--db", str(tmp_path / "p.db"), "import", str(f)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert time.perf_counter() - started < 10
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"{f.resolve()}:2: line is 20,971,529 bytes, over the 1,048,576-byte limit" in done.stderr
@@ -307,15 +360,36 @@ def test_a_profile_cut_off_after_its_last_title_through_the_cli(tmp_path):
     assert result.exit_code == 1
     assert f"{f.resolve()}:8: profile record cut off: 1 of 3 lines (title, authors, abstract)" in result.output
     assert rejects(tmp_path / "p.db") == [
-        (str(f.resolve()), 8, "Last Paper", "profile record cut off: 1 of 3 lines (title, authors, abstract)")]
+        (str(f.resolve()), 8, "Last Paper", "profile record cut off: 1 of 3 lines (title, authors, abstract)")
+    ]
     assert titles(tmp_path / "p.db") == ["Paper One", "Paper Two"]
 
 
 # Author lists.
 
 SYLLABLES = ["ka", "ri", "mo", "su", "ten", "lo", "na", "vi", "del", "ra", "zu", "po", "fe", "gan", "shi", "yu"]
-COMMON_FAMILIES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou",
-                   "Smith", "Müller", "Kim", "Lee", "Park", "Nguyen", "García", "Rossi", "Sato", "Kumar"]
+COMMON_FAMILIES = [
+    "Wang",
+    "Li",
+    "Zhang",
+    "Liu",
+    "Chen",
+    "Yang",
+    "Huang",
+    "Zhao",
+    "Wu",
+    "Zhou",
+    "Smith",
+    "Müller",
+    "Kim",
+    "Lee",
+    "Park",
+    "Nguyen",
+    "García",
+    "Rossi",
+    "Sato",
+    "Kumar",
+]
 
 
 def collaboration(n: int) -> list[tuple[str, str]]:
@@ -343,17 +417,24 @@ def test_an_author_list_of_5000_names_loads_in_order_and_in_time(tmp_path):
 
 def test_author_tokens_that_are_all_null(tmp_path):
     write(tmp_path / "a.txt", profile(("Paper One", "null, null, null, null", "First abstract."), GOOD))
-    write(tmp_path / "b.jsonl", jsonl(
-        {"title": "Paper Two", "authors": ["null", "null, null", {"family": None, "given": None}, ["null"]]}))
+    write(
+        tmp_path / "b.jsonl",
+        jsonl({"title": "Paper Two", "authors": ["null", "null, null", {"family": None, "given": None}, ["null"]]}),
+    )
     report = run_import(tmp_path / "p.db", [tmp_path])
     assert report.status == "ok"
-    assert query(tmp_path / "p.db", "SELECT p.title, count(a.id) FROM papers p LEFT JOIN authorships a "
-                                    "ON a.paper_id = p.id GROUP BY p.id ORDER BY p.title") == [
-        ("Paper One", 2), ("Paper Two", 0)]
+    assert query(
+        tmp_path / "p.db",
+        "SELECT p.title, count(a.id) FROM papers p LEFT JOIN authorships a "
+        "ON a.paper_id = p.id GROUP BY p.id ORDER BY p.title",
+    ) == [("Paper One", 2), ("Paper Two", 0)]
     assert query(tmp_path / "p.db", "SELECT kind, detail FROM name_repairs ORDER BY id") == [
-        ("stray-token", "dropped 'null, null'"), ("stray-token", "dropped 'null, null'"),
-        ("stray-token", "dropped 'null'"), ("stray-token", "dropped 'null, null'"),
-        ("stray-token", "dropped ''"), ("stray-token", "dropped 'null'"),
+        ("stray-token", "dropped 'null, null'"),
+        ("stray-token", "dropped 'null, null'"),
+        ("stray-token", "dropped 'null'"),
+        ("stray-token", "dropped 'null, null'"),
+        ("stray-token", "dropped ''"),
+        ("stray-token", "dropped 'null'"),
     ]
 
 
@@ -370,16 +451,33 @@ RTL_AND_CJK = [
 def test_right_to_left_and_cjk_names_are_kept_exactly_and_searchable(tmp_path):
     flat = ", ".join(f"{family}, {given}" for family, given, _ in RTL_AND_CJK[:3])
     write(tmp_path / "a.txt", profile(("Paper One", flat, "First abstract.")))
-    write(tmp_path / "b.jsonl", jsonl({"title": "Paper Two", "authors": [
-        {"family": family, "given": given} for family, given, _ in RTL_AND_CJK[3:]]}))
+    write(
+        tmp_path / "b.jsonl",
+        jsonl(
+            {
+                "title": "Paper Two",
+                "authors": [{"family": family, "given": given} for family, given, _ in RTL_AND_CJK[3:]],
+            }
+        ),
+    )
     run_import(tmp_path / "p.db", [tmp_path])
     assert author_names(tmp_path / "p.db") == sorted(name for *_, name in RTL_AND_CJK)
     assert query(tmp_path / "p.db", "SELECT raw_name FROM authorships WHERE family_name = 'בן־גוריון'") == [
-        ("בן־גוריון, דוד",)]
-    for word, name in [("محمد", "محمد عبد الله"), ("גוריון", "דוד בן־גוריון"), ("小明", "小明 王"),
-                       ("山田", "太郎 山田"), ("민준", "민준 김"), ("nguyen", "Thị Minh Khai Nguyễn")]:
-        found = query(tmp_path / "p.db", "SELECT a.name FROM authors_fts JOIN authors a ON a.id = authors_fts.rowid "
-                                         "WHERE authors_fts MATCH ?", (f'"{word}"',))
+        ("בן־גוריון, דוד",)
+    ]
+    for word, name in [
+        ("محمد", "محمد عبد الله"),
+        ("גוריון", "דוד בן־גוריון"),
+        ("小明", "小明 王"),
+        ("山田", "太郎 山田"),
+        ("민준", "민준 김"),
+        ("nguyen", "Thị Minh Khai Nguyễn"),
+    ]:
+        found = query(
+            tmp_path / "p.db",
+            "SELECT a.name FROM authors_fts JOIN authors a ON a.id = authors_fts.rowid WHERE authors_fts MATCH ?",
+            (f'"{word}"',),
+        )
         assert found == [(name,)], word
     with PaperDB(tmp_path / "p.db") as db:
         assert [hit.title for hit in db.search("山田")] == ["Paper Two"]
@@ -397,29 +495,37 @@ def test_a_title_with_no_letters_is_rejected(tmp_path, title):
 
 
 def test_an_abstract_with_no_letters_is_dropped_from_a_titled_record(tmp_path):
-    f = write(tmp_path / "profile.txt",
-              profile(("Paper Two", "Doe, John", " \t "), ("Paper Three", "Doe, John", "—…!"), GOOD))
+    f = write(
+        tmp_path / "profile.txt", profile(("Paper Two", "Doe, John", " \t "), ("Paper Three", "Doe, John", "—…!"), GOOD)
+    )
     report = run_import(tmp_path / "p.db", [f])
     assert report.status == "ok"
-    assert query(tmp_path / "p.db", "SELECT p.title, count(a.id) FROM papers p LEFT JOIN abstracts a "
-                                    "ON a.paper_id = p.id GROUP BY p.id ORDER BY p.title") == [
-        ("Paper One", 1), ("Paper Three", 0), ("Paper Two", 0)]
+    assert query(
+        tmp_path / "p.db",
+        "SELECT p.title, count(a.id) FROM papers p LEFT JOIN abstracts a "
+        "ON a.paper_id = p.id GROUP BY p.id ORDER BY p.title",
+    ) == [("Paper One", 1), ("Paper Three", 0), ("Paper Two", 0)]
 
 
 def test_abstracts_with_no_letters_in_an_abstracts_dump_are_rejected(tmp_path):
     f = write(tmp_path / "abstracts.txt", "Abstract:Good one.\nAbstract:   \nAbstract: ... !!! —\n")
     run_import(tmp_path / "p.db", [f])
     assert [(line, reason) for _, line, _, reason in rejects(tmp_path / "p.db")] == [
-        (2, "abstract is empty"), (3, "record has neither a title nor an abstract")]
+        (2, "abstract is empty"),
+        (3, "record has neither a title nor an abstract"),
+    ]
     assert abstracts(tmp_path / "p.db") == ["Good one."]
 
 
 def test_blank_fields_in_json_lines(tmp_path):
-    f = write(tmp_path / "p.jsonl", jsonl(
-        {"title": " ", "abstract": "..."}, {"title": "\t", "abstract": "Only an abstract."}, {"title": "Good"}))
+    f = write(
+        tmp_path / "p.jsonl",
+        jsonl({"title": " ", "abstract": "..."}, {"title": "\t", "abstract": "Only an abstract."}, {"title": "Good"}),
+    )
     run_import(tmp_path / "p.db", [f])
     assert [(line, reason) for _, line, _, reason in rejects(tmp_path / "p.db")] == [
-        (1, "record has neither a title nor an abstract")]
+        (1, "record has neither a title nor an abstract")
+    ]
     assert query(tmp_path / "p.db", "SELECT title FROM papers ORDER BY id") == [(None,), ("Good",)]
 
 
@@ -428,7 +534,10 @@ MARKUP = [
     ("<sup>13</sup>C NMR of H<sub>2</sub>O: a &lt;fast&gt; method", "13C NMR of H2O: a <fast> method"),
     ("<jats:title>An <jats:italic>in vivo</jats:italic> Study</jats:title>", "An in vivo Study"),
     ('<span class="nocase">BERT</span> Q&amp;A at AT&T and R&D', "BERT Q&A at AT&T and R&D"),
-    ("The \\emph{Best} $O(n \\log n)$ and \\textbf{\\textit{Bold}} Sorting", "The Best $O(n \\log n)$ and Bold Sorting"),
+    (
+        "The \\emph{Best} $O(n \\log n)$ and \\textbf{\\textit{Bold}} Sorting",
+        "The Best $O(n \\log n)$ and Bold Sorting",
+    ),
     ("Caf\\'e Society and 50\\% More with \\alpha", "Café Society and 50% More with \\alpha"),
     ("When a<b and c>d: Comparisons <fast>", "When a<b and c>d: Comparisons <fast>"),
 ]
@@ -441,9 +550,18 @@ def test_markup_in_titles_is_stripped_and_words_kept(tmp_path):
 
 
 def test_markup_in_abstracts_keeps_words_apart(tmp_path):
-    f = write(tmp_path / "p.jsonl", jsonl({"title": "Paper", "abstract": (
-        "<p>We grow <i>E. coli</i>.</p><p>It works &amp; scales<br/>well.</p>"
-        '<mml:math xmlns:mml="http://www.w3.org/1998/Math/MathML"><mml:mi>x</mml:mi></mml:math> grows.')}))
+    f = write(
+        tmp_path / "p.jsonl",
+        jsonl(
+            {
+                "title": "Paper",
+                "abstract": (
+                    "<p>We grow <i>E. coli</i>.</p><p>It works &amp; scales<br/>well.</p>"
+                    '<mml:math xmlns:mml="http://www.w3.org/1998/Math/MathML"><mml:mi>x</mml:mi></mml:math> grows.'
+                ),
+            }
+        ),
+    )
     run_import(tmp_path / "p.db", [f])
     assert abstracts(tmp_path / "p.db") == ["We grow E. coli. It works & scales well. x grows."]
 
@@ -456,11 +574,16 @@ def test_a_title_with_markup_is_the_same_paper_as_without(tmp_path):
 
 
 def test_zero_width_and_control_characters_are_removed(tmp_path):
-    f = write(tmp_path / "profile.txt", profile((
-        "Hyphen\u00adation of\u200b Words\u200d in\u2060 Text\ufeff\x07",
-        "Smi\u200bth, Ja\u202ene, Doe\x1b, \u200fJohn\u200e",
-        "Tab\tand\x0bvertical\x0cfeed and\x7f DEL \u2066isolated\u2069 text.",
-    )))
+    f = write(
+        tmp_path / "profile.txt",
+        profile(
+            (
+                "Hyphen\u00adation of\u200b Words\u200d in\u2060 Text\ufeff\x07",
+                "Smi\u200bth, Ja\u202ene, Doe\x1b, \u200fJohn\u200e",
+                "Tab\tand\x0bvertical\x0cfeed and\x7f DEL \u2066isolated\u2069 text.",
+            )
+        ),
+    )
     report = run_import(tmp_path / "p.db", [f])
     assert report.status == "ok"
     assert titles(tmp_path / "p.db") == ["Hyphenation of Words in Text"]
@@ -477,12 +600,18 @@ HOSTILE_JSON = [
     ('{"title": "Big year", "year": 99999999999999999999}', "field 'year' is not a year: 99999999999999999999"),
     ('{"title": "Zero year", "year": 0}', "field 'year' is not a year: 0"),
     ('{"title": true}', "field 'title' must be a string"),
-    ('{"title": "Lone", "authors": ["Smith\\ud800, Jane"]}',
-     "text has a lone UTF-16 surrogate escape (like \\ud800), which is not a character"),
-    ('{"title": "Lone", "doi": "10.1/\\udfff"}',
-     "text has a lone UTF-16 surrogate escape (like \\ud800), which is not a character"),
-    ('{"title": "Odd author", "authors": [{"family": ["Smith"], "given": "Jane"}]}',
-     "author {'family': ['Smith'], 'given': 'Jane'} is neither 'Family, Given' nor {family, given}"),
+    (
+        '{"title": "Lone", "authors": ["Smith\\ud800, Jane"]}',
+        "text has a lone UTF-16 surrogate escape (like \\ud800), which is not a character",
+    ),
+    (
+        '{"title": "Lone", "doi": "10.1/\\udfff"}',
+        "text has a lone UTF-16 surrogate escape (like \\ud800), which is not a character",
+    ),
+    (
+        '{"title": "Odd author", "authors": [{"family": ["Smith"], "given": "Jane"}]}',
+        "author {'family': ['Smith'], 'given': 'Jane'} is neither 'Family, Given' nor {family, given}",
+    ),
 ]
 
 

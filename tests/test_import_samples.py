@@ -1,4 +1,5 @@
 """Importing the bundled sample dumps gives the right papers, authors and text."""
+
 from __future__ import annotations
 
 import os
@@ -7,13 +8,20 @@ import sqlite3
 
 from app.etl import load
 from app.etl.load import run_import
-from tests.conftest import (ABSTRACTS_DUMP, LAST_NIGHT_NS, PROFILE_DUMP, SAMPLES, copy_dump, db_content, query,
-                            same_size_edit)
+from tests.conftest import (
+    ABSTRACTS_DUMP,
+    LAST_NIGHT_NS,
+    PROFILE_DUMP,
+    SAMPLES,
+    copy_dump,
+    db_content,
+    query,
+    same_size_edit,
+)
 
 THAI = re.compile("[\u0e00-\u0e7f]")
 # Columns that keep the source's text on purpose, mojibake included.
-RAW_COLUMNS = {("authorships", "raw_name"), ("paper_sources", "record"), ("rejects", "raw"),
-               ("name_repairs", "detail")}
+RAW_COLUMNS = {("authorships", "raw_name"), ("paper_sources", "record"), ("rejects", "raw"), ("name_repairs", "detail")}
 
 TITLES = {
     "Measuring short-form factuality in large language models",
@@ -36,11 +44,19 @@ def test_sixteen_papers_ten_titled_six_abstract_only(samples_db):
 
 
 def test_abstracts_in_both_dumps_belong_to_the_titled_papers(samples_db):
-    rows = query(samples_db, "SELECT p.title, count(a.id) FROM papers p JOIN abstracts a ON a.paper_id = p.id "
-                             "GROUP BY p.id ORDER BY p.title")
+    rows = query(
+        samples_db,
+        "SELECT p.title, count(a.id) FROM papers p JOIN abstracts a ON a.paper_id = p.id "
+        "GROUP BY p.id ORDER BY p.title",
+    )
     assert len(rows) == 16 and all(n == 1 for _, n in rows)
-    sources = dict(query(samples_db, "SELECT p.title, count(DISTINCT s.file_id) FROM papers p "
-                                     "JOIN paper_sources s ON s.paper_id = p.id WHERE p.title IS NOT NULL GROUP BY p.id"))
+    sources = dict(
+        query(
+            samples_db,
+            "SELECT p.title, count(DISTINCT s.file_id) FROM papers p "
+            "JOIN paper_sources s ON s.paper_id = p.id WHERE p.title IS NOT NULL GROUP BY p.id",
+        )
+    )
     assert {t for t, n in sources.items() if n == 2} == {
         "Let's Verify Step by Step",
         "WebGPT: Browser-assisted question-answering with human feedback",
@@ -49,20 +65,28 @@ def test_abstracts_in_both_dumps_belong_to_the_titled_papers(samples_db):
 
 
 def test_john_schulman_is_one_author_on_all_ten_titled_papers(samples_db):
-    rows = query(samples_db, "SELECT a.id, count(DISTINCT s.paper_id) FROM authors a "
-                             "JOIN authorships s ON s.author_id = a.id WHERE a.name = 'John Schulman' GROUP BY a.id")
+    rows = query(
+        samples_db,
+        "SELECT a.id, count(DISTINCT s.paper_id) FROM authors a "
+        "JOIN authorships s ON s.author_id = a.id WHERE a.name = 'John Schulman' GROUP BY a.id",
+    )
     assert len(rows) == 1 and rows[0][1] == 10
 
 
 def test_a_name_listed_twice_in_one_paper_is_one_authorship(samples_db):
-    rows = query(samples_db, "SELECT s.position FROM authorships s JOIN papers p ON p.id = s.paper_id "
-                             "JOIN authors a ON a.id = s.author_id "
-                             "WHERE p.title = 'GPT-4o System Card' AND a.name = 'Ian O''Connell'")
+    rows = query(
+        samples_db,
+        "SELECT s.position FROM authorships s JOIN papers p ON p.id = s.paper_id "
+        "JOIN authors a ON a.id = s.author_id "
+        "WHERE p.title = 'GPT-4o System Card' AND a.name = 'Ian O''Connell'",
+    )
     assert len(rows) == 1
 
 
 def test_positions_are_contiguous_from_one(samples_db):
-    rows = query(samples_db, "SELECT paper_id, min(position), max(position), count(*) FROM authorships GROUP BY paper_id")
+    rows = query(
+        samples_db, "SELECT paper_id, min(position), max(position), count(*) FROM authorships GROUP BY paper_id"
+    )
     assert len(rows) == 10
     assert all(lo == 1 and hi == n for _, lo, hi, n in rows)
 
@@ -75,8 +99,13 @@ def test_no_author_is_named_null_or_a_stray_token(samples_db):
 
 def test_no_thai_characters_left_anywhere(samples_db):
     conn = sqlite3.connect(samples_db)
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                         "AND name NOT LIKE '%_fts%' AND name NOT LIKE 'sqlite_%'")]
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE '%_fts%' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
     found = []
     for table in tables:
         for col in [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]:
@@ -92,15 +121,20 @@ def test_no_thai_characters_left_anywhere(samples_db):
 
 
 def test_fts_finds_titles_and_accent_folded_names(samples_db):
-    assert query(samples_db, "SELECT p.title FROM papers_fts f JOIN papers p ON p.id = f.rowid "
-                             "WHERE papers_fts MATCH 'verify'") == [("Let's Verify Step by Step",)]
-    assert query(samples_db, "SELECT a.name FROM authors_fts f JOIN authors a ON a.id = f.rowid "
-                             "WHERE authors_fts MATCH 'mely'") == [("David Mély",)]
+    assert query(
+        samples_db, "SELECT p.title FROM papers_fts f JOIN papers p ON p.id = f.rowid WHERE papers_fts MATCH 'verify'"
+    ) == [("Let's Verify Step by Step",)]
+    assert query(
+        samples_db, "SELECT a.name FROM authors_fts f JOIN authors a ON a.id = f.rowid WHERE authors_fts MATCH 'mely'"
+    ) == [("David Mély",)]
 
 
 def test_letters_fts_cannot_fold_are_searchable_plainly(samples_db):
-    hits = query(samples_db, "SELECT p.title FROM paper_search_fts f JOIN papers p ON p.id = f.rowid "
-                             "WHERE paper_search_fts MATCH 'lukasz kaiser' ORDER BY p.title")
+    hits = query(
+        samples_db,
+        "SELECT p.title FROM paper_search_fts f JOIN papers p ON p.id = f.rowid "
+        "WHERE paper_search_fts MATCH 'lukasz kaiser' ORDER BY p.title",
+    )
     assert hits == [("GPT-4 Technical Report",), ("GPT-4o System Card",)]
 
 

@@ -1,4 +1,5 @@
 """The schema is built, torn down and rebuilt by the real alembic migrations."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -7,10 +8,31 @@ from app.db import current_revision, head_revision, migrate
 from tests.conftest import query
 
 TABLES = {
-    "papers", "paper_ids", "authors", "author_names", "authorships", "abstracts", "import_runs",
-    "source_files", "paper_sources", "name_repairs", "rejects", "author_merges", "author_candidates",
-    "paper_search", "pending_blocks", "fts_deferred", "search_terms", "search_top", "search_top_source", "override_blocks",
-    "resolver_rules", "search_changes", "search_postings", "search_lengths", "search_formats",
+    "papers",
+    "paper_ids",
+    "authors",
+    "author_names",
+    "authorships",
+    "abstracts",
+    "import_runs",
+    "source_files",
+    "paper_sources",
+    "name_repairs",
+    "rejects",
+    "author_merges",
+    "author_candidates",
+    "paper_search",
+    "pending_blocks",
+    "fts_deferred",
+    "search_terms",
+    "search_top",
+    "search_top_source",
+    "override_blocks",
+    "resolver_rules",
+    "search_changes",
+    "search_postings",
+    "search_lengths",
+    "search_formats",
     "alembic_version",
 }
 FTS = {
@@ -35,9 +57,15 @@ def test_upgrade_creates_every_table_fts_index_and_trigger(tmp_path):
         (sql,) = query(db, "SELECT sql FROM sqlite_master WHERE name = ?", (fts,))[0]
         assert f'content="{content}"' in sql  # the form Datasette detects
         assert f"tokenize='{tokenizer}'" in sql
-        triggers = {r[0] for r in query(db, "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name=?", (content,))}
+        triggers = {
+            r[0] for r in query(db, "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name=?", (content,))
+        }
         # paper_search also logs its changes for the search lists (search_changes).
-        logging = {f"{content}_changes_ai", f"{content}_changes_ad", f"{content}_changes_au"} if content == "paper_search" else set()
+        logging = (
+            {f"{content}_changes_ai", f"{content}_changes_ad", f"{content}_changes_au"}
+            if content == "paper_search"
+            else set()
+        )
         assert triggers == {f"{content}_ai", f"{content}_ad", f"{content}_au"} | logging
 
 
@@ -57,8 +85,12 @@ def test_wal_mode_and_no_insert_or_replace_in_the_code(tmp_path):
     db = tmp_path / "p.db"
     migrate(db)
     assert query(db, "PRAGMA journal_mode") == [("wal",)]
-    offenders = [p for d in ("app", "migrations", "scripts") for p in (ROOT / d).rglob("*.py")
-                 if "insert or replace" in p.read_text().lower()]
+    offenders = [
+        p
+        for d in ("app", "migrations", "scripts")
+        for p in (ROOT / d).rglob("*.py")
+        if "insert or replace" in p.read_text().lower()
+    ]
     assert offenders == []
 
 
@@ -87,6 +119,9 @@ def test_the_migrations_build_the_indexes_the_models_declare(tmp_path):
     SQLModel.metadata.create_all(engine)
     engine.dispose()
     assert indexes(migrated) == indexes(declared)
-    assert ("papers", "ix_papers_untitled", "CREATE INDEX ix_papers_untitled ON papers (id) WHERE title IS NULL") \
-        in indexes(migrated)
+    assert (
+        "papers",
+        "ix_papers_untitled",
+        "CREATE INDEX ix_papers_untitled ON papers (id) WHERE title IS NULL",
+    ) in indexes(migrated)
     assert "ix_authorships_paper_id" not in {name for _, name, _ in indexes(migrated)}

@@ -1,4 +1,5 @@
 """Author-list parsing and name keys: what the parser repairs and which names may match."""
+
 from __future__ import annotations
 
 import random
@@ -69,7 +70,9 @@ def test_stray_token_without_null_partner_is_dropped_alone():
 def test_person_split_into_two_given_less_entries_is_joined():
     parsed = parse_flat_authors("Shuaiqi, null, Xia, null, Phene, Sonia, Michael, null, Pokorny, null")
     assert [(m.family, m.given) for m in parsed.mentions] == [
-        ("Xia", "Shuaiqi"), ("Phene", "Sonia"), ("Pokorny", "Michael"),
+        ("Xia", "Shuaiqi"),
+        ("Phene", "Sonia"),
+        ("Pokorny", "Michael"),
     ]
     assert parsed.repairs == (
         NameRepair("joined-split-name", "'Shuaiqi, null, Xia, null' read as Shuaiqi Xia"),
@@ -82,9 +85,13 @@ def test_same_string_twice_is_kept_once_but_different_spellings_stay():
         "O'Connell, Ian, O'Connell, Ian, Tootoochian, Amin, Tootoonchian, Amin, Kirillov, Alex, Kirillov, Alexander"
     )
     assert [m.display for m in parsed.mentions] == [
-        "Ian O'Connell", "Amin Tootoochian", "Amin Tootoonchian", "Alex Kirillov", "Alexander Kirillov",
+        "Ian O'Connell",
+        "Amin Tootoochian",
+        "Amin Tootoonchian",
+        "Alex Kirillov",
+        "Alexander Kirillov",
     ]
-    assert parsed.repairs == (NameRepair("duplicate-mention", "dropped repeated \"O'Connell, Ian\""),)
+    assert parsed.repairs == (NameRepair("duplicate-mention", 'dropped repeated "O\'Connell, Ian"'),)
 
 
 def test_swapped_order_is_left_as_written():
@@ -124,12 +131,19 @@ def test_seed_gpt4_author_list_joins_michael_pokorny():
 def test_author_pairs_handle_null_givens_strays_orgs_and_duplicates():
     parsed = parse_author_pairs(
         [
-            ("OpenAI", None), (":", "null"), ("Gelderloos", "Lieke"), ("Gelderloos", "Lieke"),
-            ("Plato", ""), ("", "Kumar"),
+            ("OpenAI", None),
+            (":", "null"),
+            ("Gelderloos", "Lieke"),
+            ("Gelderloos", "Lieke"),
+            ("Plato", ""),
+            ("", "Kumar"),
         ]
     )
     assert [(m.family, m.given, m.is_organization) for m in parsed.mentions] == [
-        ("OpenAI", None, True), ("Gelderloos", "Lieke", False), ("Plato", None, False), ("Kumar", None, False),
+        ("OpenAI", None, True),
+        ("Gelderloos", "Lieke", False),
+        ("Plato", None, False),
+        ("Kumar", None, False),
     ]
     assert [r.kind for r in parsed.repairs] == ["stray-token", "duplicate-mention"]
 

@@ -1,4 +1,5 @@
 """The nightly job end to end: scripts/nightly-import as a subprocess on real files."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,12 @@ SCRIPT = ROOT / "scripts" / "nightly-import"
 
 
 def nightly(tmp_path, *args, timeout=300):
-    return subprocess.run([str(SCRIPT), "--incoming", str(tmp_path / "incoming"), "--db", str(tmp_path / "p.db"), *args],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [str(SCRIPT), "--incoming", str(tmp_path / "incoming"), "--db", str(tmp_path / "p.db"), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def incoming(tmp_path):
@@ -77,7 +82,9 @@ def test_rejected_records_exit_1_and_the_rest_loads(tmp_path):
     assert report_of(done)["records"] == {"loaded": 1, "rejected": 2}
     assert "rejected" in done.stderr and "a.txt:2" in done.stderr
     assert query(tmp_path / "p.db", "SELECT line, reason FROM rejects ORDER BY path") == [
-        (2, "line does not start with 'Abstract:'"), (None, "file is binary, not a text dump")]
+        (2, "line does not start with 'Abstract:'"),
+        (None, "file is binary, not a text dump"),
+    ]
 
 
 def test_backups_are_valid_databases_and_only_the_newest_are_kept(tmp_path):
@@ -95,12 +102,29 @@ def test_backups_are_valid_databases_and_only_the_newest_are_kept(tmp_path):
 
 def test_readers_see_no_error_during_a_large_import(tmp_path):
     corpus = tmp_path / "incoming"
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_corpus.py"), "--papers", "3000",
-                    "--out", str(corpus), "--papers-per-file", "1000"], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "generate_corpus.py"),
+            "--papers",
+            "3000",
+            "--out",
+            str(corpus),
+            "--papers-per-file",
+            "1000",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     for f in SAMPLES.iterdir():
         shutil.copy(f, corpus)
-    seed = subprocess.run([str(SCRIPT), "--incoming", str(SAMPLES), "--db", str(tmp_path / "p.db")],
-                          capture_output=True, text=True, timeout=120)
+    seed = subprocess.run(
+        [str(SCRIPT), "--incoming", str(SAMPLES), "--db", str(tmp_path / "p.db")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert seed.returncode == 0, seed.stderr
     errors, counts, stop = [], [], threading.Event()
 
@@ -109,7 +133,9 @@ def test_readers_see_no_error_during_a_large_import(tmp_path):
         while not stop.is_set():
             try:
                 n = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
-                conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'model' LIMIT 5").fetchall()
+                conn.execute(
+                    "SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'model' LIMIT 5"
+                ).fetchall()
                 counts.append(n)
             except sqlite3.Error as e:
                 errors.append(repr(e))

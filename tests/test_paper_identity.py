@@ -1,4 +1,5 @@
 """One paper, one row: records from different files are matched by id, title+authors, abstract."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,10 @@ import json
 from app.etl.load import run_import
 from tests.conftest import query
 
-ABSTRACT = ("We introduce a method for training language models to verify their own reasoning steps, "
-            "and show that process supervision outperforms outcome supervision on hard math problems.")
+ABSTRACT = (
+    "We introduce a method for training language models to verify their own reasoning steps, "
+    "and show that process supervision outperforms outcome supervision on hard math problems."
+)
 
 
 def jsonl(path, *records):
@@ -29,7 +32,9 @@ def test_same_doi_in_two_files_is_one_paper(tmp_path):
 
 
 def test_same_title_and_a_shared_author_is_one_paper(tmp_path):
-    a = jsonl(tmp_path / "a.jsonl", {"title": "Let's Verify Step by Step!", "authors": ["Lightman, Hunter", "Schulman, John"]})
+    a = jsonl(
+        tmp_path / "a.jsonl", {"title": "Let's Verify Step by Step!", "authors": ["Lightman, Hunter", "Schulman, John"]}
+    )
     b = jsonl(tmp_path / "b.jsonl", {"title": "lets verify step-by-step", "authors": ["Schulman, J."]})
     run_import(tmp_path / "p.db", [a, b])
     assert query(tmp_path / "p.db", "SELECT count(*) FROM papers") == [(1,)]
@@ -86,14 +91,20 @@ def test_titled_records_with_one_abstract_stay_apart_and_an_abstract_only_record
     run_import(db, [first, second, abstracts])
     assert [t for _, t in papers(db)] == ["Verify", "Unrelated"]
     [(verify,)] = query(db, "SELECT id FROM papers WHERE title = 'Verify'")
-    assert query(db, "SELECT s.paper_id FROM paper_sources s JOIN source_files f ON f.id = s.file_id "
-                     "WHERE f.path LIKE '%abstracts.txt'") == [(verify,)]
+    assert query(
+        db,
+        "SELECT s.paper_id FROM paper_sources s JOIN source_files f ON f.id = s.file_id "
+        "WHERE f.path LIKE '%abstracts.txt'",
+    ) == [(verify,)]
 
 
 def test_a_different_abstract_is_a_different_paper(tmp_path):
     abstracts = tmp_path / "abstracts.txt"
-    abstracts.write_text("Abstract:" + ABSTRACT.replace("process supervision outperforms outcome supervision",
-                                                         "outcome supervision is enough") + "\n")
+    abstracts.write_text(
+        "Abstract:"
+        + ABSTRACT.replace("process supervision outperforms outcome supervision", "outcome supervision is enough")
+        + "\n"
+    )
     titled = jsonl(tmp_path / "t.jsonl", {"title": "Verify", "abstract": ABSTRACT})
     run_import(tmp_path / "p.db", [titled, abstracts])
     assert len(papers(tmp_path / "p.db")) == 2
@@ -110,6 +121,9 @@ def test_a_changed_file_replaces_only_what_it_alone_supplied(tmp_path):
     report = run_import(db, [other, f])
     assert (report.count("changed"), report.count("skipped"), report.papers_removed) == (1, 1, 1)
     assert sorted(t for _, t in papers(db)) == ["Brand New", "Shared Paper"]
-    sources = query(db, "SELECT p.title, count(*) FROM paper_sources s JOIN papers p ON p.id = s.paper_id GROUP BY p.id ORDER BY p.title")
+    sources = query(
+        db,
+        "SELECT p.title, count(*) FROM paper_sources s JOIN papers p ON p.id = s.paper_id GROUP BY p.id ORDER BY p.title",
+    )
     assert sources == [("Brand New", 1), ("Shared Paper", 1)]
     assert {r[0] for r in query(db, "SELECT name FROM authors")} == {"Jane Smith", "John Doe"}

@@ -5,6 +5,7 @@ and lose nothing; repair and folding never raise and are stable when applied twi
 profile dump written from records parses back to them, and one unreadable line in it
 costs only its own record; clean text in any script comes out of repair as it went in.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -69,23 +70,34 @@ def test_extract_on_dirty_text_only_rejects(text, encoding):
 
 
 JSON_SCALARS = (
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=12)
     | st.sampled_from(["\ud800", "x\udc00y", "Smith, Jane", "null"])
 )
 JSON_VALUES = st.recursive(
-    JSON_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=8,
 )
-JSON_AUTHOR = JSON_SCALARS | st.lists(JSON_SCALARS, max_size=3) | st.fixed_dictionaries(
-    {}, optional={"family": JSON_SCALARS, "given": JSON_SCALARS})
+JSON_AUTHOR = (
+    JSON_SCALARS
+    | st.lists(JSON_SCALARS, max_size=3)
+    | st.fixed_dictionaries({}, optional={"family": JSON_SCALARS, "given": JSON_SCALARS})
+)
 JSON_YEAR = JSON_VALUES | st.sampled_from([2021, "2020", " 1999 ", 1e400, -1e400, float("nan"), 10**30, 0, True, "x"])
-JSON_RECORDS = st.fixed_dictionaries({}, optional={
-    **{key: JSON_SCALARS for key in ["title", "abstract", "venue", "doi", "arxiv_id", "url", "source_id"]},
-    "year": JSON_YEAR,
-    "authors": st.lists(JSON_AUTHOR, max_size=4) | JSON_VALUES,
-    "authors_parsed": st.lists(JSON_AUTHOR, max_size=4),
-    "other": JSON_VALUES,
-})
+JSON_RECORDS = st.fixed_dictionaries(
+    {},
+    optional={
+        **{key: JSON_SCALARS for key in ["title", "abstract", "venue", "doi", "arxiv_id", "url", "source_id"]},
+        "year": JSON_YEAR,
+        "authors": st.lists(JSON_AUTHOR, max_size=4) | JSON_VALUES,
+        "authors_parsed": st.lists(JSON_AUTHOR, max_size=4),
+        "other": JSON_VALUES,
+    },
+)
 JSON_LINE = JSON_RECORDS.map(json.dumps) | DIRTY_LINE.map(lambda line: "{" + line)
 
 
@@ -149,8 +161,13 @@ def test_profile_records_clean_only_with_record_errors(lines, encoding):
             clean_or_record_error(item)
 
 
-AUTHOR_LINE = st.lists(st.sampled_from(["null", "Smith", "Jane", ":", " ", "et al", "", "O'Brien", "王"])
-                       | st.text(max_size=6), max_size=12).map(", ".join) | st.text()
+AUTHOR_LINE = (
+    st.lists(
+        st.sampled_from(["null", "Smith", "Jane", ":", " ", "et al", "", "O'Brien", "王"]) | st.text(max_size=6),
+        max_size=12,
+    ).map(", ".join)
+    | st.text()
+)
 
 
 @PROPERTY
@@ -237,8 +254,18 @@ def test_strip_markup_never_raises_and_leaves_plain_text_alone(text):
 
 
 WORD = st.text(st.characters(categories=["L", "Nd"]), min_size=1, max_size=8)
-TAGS = st.sampled_from(["<i>{}</i>", "<sup>{}</sup>", "<jats:italic>{}</jats:italic>", '<span class="x">{}</span>',
-                        "\\emph{{{}}}", "\\textbf{{{}}}", "<mml:mi>{}</mml:mi>", "{}"])
+TAGS = st.sampled_from(
+    [
+        "<i>{}</i>",
+        "<sup>{}</sup>",
+        "<jats:italic>{}</jats:italic>",
+        '<span class="x">{}</span>',
+        "\\emph{{{}}}",
+        "\\textbf{{{}}}",
+        "<mml:mi>{}</mml:mi>",
+        "{}",
+    ]
+)
 
 
 @PROPERTY
@@ -253,8 +280,9 @@ def test_strip_markup_keeps_every_word(tagged):
 SCRIPTS = {
     "latin": st.characters(min_codepoint=ord("a"), max_codepoint=ord("z")),
     "polish": st.sampled_from("aąbcćdeęfghijklłmnńoóprsśtuwyzźżĄĆĘŁŃÓŚŹŻ"),
-    "vietnamese": st.sampled_from("aăâbdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợ"
-                                  "ùủũúụừửữứựỳỷỹýỵĐƯƠ"),
+    "vietnamese": st.sampled_from(
+        "aăâbdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵĐƯƠ"
+    ),
     "thai": st.characters(min_codepoint=0x0E01, max_codepoint=0x0E3A),
     "han": st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
     "kana": st.characters(min_codepoint=0x3041, max_codepoint=0x30FA),
@@ -264,9 +292,17 @@ SCRIPTS = {
     "cyrillic": st.characters(min_codepoint=0x0410, max_codepoint=0x044F),
 }
 SCRIPT_WORD = st.one_of([st.text(alphabet, min_size=1, max_size=6) for alphabet in SCRIPTS.values()])
-NAME_PART = st.lists(SCRIPT_WORD, min_size=1, max_size=2).map(" ".join).filter(
-    lambda name: any(c.isalnum() for c in name)  # Thai vowel marks alone are not a name
-    and name.casefold() not in NULL_TOKENS and fold(name) not in STRAY_PHRASES)
+NAME_PART = (
+    st.lists(SCRIPT_WORD, min_size=1, max_size=2)
+    .map(" ".join)
+    .filter(
+        lambda name: (
+            any(c.isalnum() for c in name)  # Thai vowel marks alone are not a name
+            and name.casefold() not in NULL_TOKENS
+            and fold(name) not in STRAY_PHRASES
+        )
+    )
+)
 AUTHOR = st.tuples(NAME_PART, st.none() | NAME_PART)
 PROSE = st.lists(SCRIPT_WORD | st.sampled_from(["-", "?", "(1)", "2024", "!"]), min_size=1, max_size=6).map(" ".join)
 
@@ -276,9 +312,15 @@ def no_adjacent_given_less(authors: list[tuple[str, str | None]]) -> bool:
     return not any(a[1] is None and b[1] is None for a, b in zip(authors, authors[1:]))
 
 
-PAPERS = st.lists(st.tuples(
-    PROSE, st.lists(AUTHOR, min_size=1, max_size=4, unique=True).filter(no_adjacent_given_less), PROSE,
-), min_size=1, max_size=3)
+PAPERS = st.lists(
+    st.tuples(
+        PROSE,
+        st.lists(AUTHOR, min_size=1, max_size=4, unique=True).filter(no_adjacent_given_less),
+        PROSE,
+    ),
+    min_size=1,
+    max_size=3,
+)
 
 
 def write_profile(owner: tuple[str, str], papers) -> str:
@@ -295,8 +337,9 @@ def test_a_written_profile_dump_parses_back(owner, papers, encoding):
     fmt, items = items_of(encode(write_profile(owner, papers), encoding))
     assert fmt == "profile"
     assert all(isinstance(item, Record) for item in items), items
-    assert [(r.title, [(m.family, m.given) for m in parse_flat_authors(r.authors_flat).mentions], r.abstract)
-            for r in items] == [(title, list(authors), abstract) for title, authors, abstract in papers]
+    assert [
+        (r.title, [(m.family, m.given) for m in parse_flat_authors(r.authors_flat).mentions], r.abstract) for r in items
+    ] == [(title, list(authors), abstract) for title, authors, abstract in papers]
     assert {r.profile_owner for r in items} == {f"{owner[0]}, {owner[1]}"}
 
 
@@ -331,7 +374,8 @@ CLEAN_WORD = (
     | st.sampled_from(["Łukasz", "Mądry", "Nguyễn", "Thị", "Dvořák", "Müller", "O’Brien", "Jürgen", "Søren"])
 )
 CLEAN_TEXT = st.lists(st.tuples(CLEAN_WORD, st.sampled_from([" ", ", ", " - "])), min_size=1, max_size=8).map(
-    lambda parts: "".join(word + sep for word, sep in parts)[: -len(parts[-1][1])])
+    lambda parts: "".join(word + sep for word, sep in parts)[: -len(parts[-1][1])]
+)
 
 
 @PROPERTY

@@ -1,4 +1,5 @@
 """The Python query API (`app.query.PaperDB`) on the sample database: search, authors, papers, stats, SQL."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,9 +21,25 @@ from tests.conftest import MANNING_PAPERS, ABSTRACTS_DUMP, PROFILE_DUMP, copied,
 
 SIMPLEQA = "Measuring short-form factuality in large language models"
 HOSTILE = [
-    '"process supervision', "process (supervision", "NEAR(", "process AND", "OR", "title:verify",
-    "'; DROP TABLE papers; --", "1 OR 1=1", "\" OR 1=1 --", "x' UNION SELECT sql FROM sqlite_master --",
-    "*", "^process", "process -supervision", "GPT-4o", "don't", "C++", "50 %", "a\x00b", "é" * 300,
+    '"process supervision',
+    "process (supervision",
+    "NEAR(",
+    "process AND",
+    "OR",
+    "title:verify",
+    "'; DROP TABLE papers; --",
+    "1 OR 1=1",
+    '" OR 1=1 --',
+    "x' UNION SELECT sql FROM sqlite_master --",
+    "*",
+    "^process",
+    "process -supervision",
+    "GPT-4o",
+    "don't",
+    "C++",
+    "50 %",
+    "a\x00b",
+    "é" * 300,
 ]
 
 
@@ -43,6 +60,7 @@ def titles(hits) -> list:
 
 
 # --- search ---------------------------------------------------------------------------
+
 
 def test_process_supervision_ranks_lets_verify_first(db):
     hits = db.search("process supervision")
@@ -106,9 +124,12 @@ def test_raw_passes_fts5_syntax_through(db):
     assert titles(db.search('"process supervision"', raw=True)) == ["Let's Verify Step by Step"]
     assert titles(db.search("process NEAR(supervision, 3)", raw=True)) == ["Let's Verify Step by Step"]
     assert set(titles(db.search("webgpt OR supervision", raw=True))) >= {
-        "WebGPT: Browser-assisted question-answering with human feedback", "Let's Verify Step by Step"}
+        "WebGPT: Browser-assisted question-answering with human feedback",
+        "Let's Verify Step by Step",
+    }
     assert "WebGPT: Browser-assisted question-answering with human feedback" not in titles(
-        db.search("gpt NOT webgpt", raw=True))
+        db.search("gpt NOT webgpt", raw=True)
+    )
     assert titles(db.search("title:verify", raw=True)) == ["Let's Verify Step by Step"]
 
 
@@ -126,8 +147,9 @@ def test_raw_unknown_column_lists_the_columns(db):
 def test_limit_and_offset_page_through_results(db):
     every = [h.paper_id for h in db.search("model", limit=100)]
     assert len(every) > 4
-    assert [h.paper_id for h in db.search("model", limit=2)] + \
-           [h.paper_id for h in db.search("model", limit=2, offset=2)] == every[:4]
+    assert [h.paper_id for h in db.search("model", limit=2)] + [
+        h.paper_id for h in db.search("model", limit=2, offset=2)
+    ] == every[:4]
 
 
 def test_author_filter_keeps_that_authors_papers(db):
@@ -143,7 +165,13 @@ def test_an_ambiguous_author_filter_is_an_error_listing_the_candidates(db):
     with pytest.raises(AmbiguousAuthor, match="'Zhang' matches 6 authors") as e:
         db.search("model", author="Zhang")
     assert {c.name for c in e.value.candidates} == {
-        "Chong Zhang", "Francis Zhang", "Lu Zhang", "Marvin Zhang", "Yu Zhang", "Yuchen Zhang"}
+        "Chong Zhang",
+        "Francis Zhang",
+        "Lu Zhang",
+        "Marvin Zhang",
+        "Yu Zhang",
+        "Yuchen Zhang",
+    }
 
 
 def test_filters_do_not_drive_the_full_text_scan(db):
@@ -164,6 +192,7 @@ def test_filters_do_not_drive_the_full_text_scan(db):
 # --- precomputed one-word searches (search_top) ------------------------------------------
 # The sample has 16 papers: with lists for words in 4 or more, `model` (12 papers) is in over
 # half of them and only filters, `reinforcement` (7) and `language` (6) rank.
+
 
 @pytest.fixture
 def listed_db(samples_db, tmp_path, monkeypatch) -> Path:
@@ -199,13 +228,22 @@ def postings_read(statements: list[str]) -> int:
 
 def test_the_scratch_index_gives_the_index_terms(db):
     assert ScratchIndex(db.conn).terms(["Parsing models", "Mély", "GPT-4o", "%"]) == [
-        ["pars", "model"], ["meli"], ["gpt", "4o"], []]
+        ["pars", "model"],
+        ["meli"],
+        ["gpt", "4o"],
+        [],
+    ]
 
 
-@pytest.mark.parametrize("text, kwargs", [
-    ("language", {"limit": 5}), ("Language", {"limit": 3, "offset": 2}), ("model", {"limit": 5}),
-    ("language", {"author": "John Schulman", "limit": 3}),
-])
+@pytest.mark.parametrize(
+    "text, kwargs",
+    [
+        ("language", {"limit": 5}),
+        ("Language", {"limit": 3, "offset": 2}),
+        ("model", {"limit": 5}),
+        ("language", {"author": "John Schulman", "limit": 3}),
+    ],
+)
 def test_a_common_word_comes_from_its_list_with_the_hits_of_the_full_ranking(samples_db, listed_db, text, kwargs):
     with PaperDB(samples_db) as full, PaperDB(listed_db) as listed:
         expected, statements = searched(full, text, **kwargs)
@@ -215,11 +253,14 @@ def test_a_common_word_comes_from_its_list_with_the_hits_of_the_full_ranking(sam
     assert not ranked_in_full(statements)
 
 
-@pytest.mark.parametrize("kwargs, found, from_postings", [
-    ({"limit": 2, "offset": 4}, 2, True),  # the list holds 5 of the 6 papers
-    ({"limit": 20}, 6, True),
-    ({"author": "Jacob Menick", "limit": 2}, 1, False),  # one of his papers is in the list; FTS5 filters by author
-])
+@pytest.mark.parametrize(
+    "kwargs, found, from_postings",
+    [
+        ({"limit": 2, "offset": 4}, 2, True),  # the list holds 5 of the 6 papers
+        ({"limit": 20}, 6, True),
+        ({"author": "Jacob Menick", "limit": 2}, 1, False),  # one of his papers is in the list; FTS5 filters by author
+    ],
+)
 def test_a_page_the_list_cannot_give_is_ranked_in_full(samples_db, listed_db, kwargs, found, from_postings):
     with PaperDB(samples_db) as full, PaperDB(listed_db) as listed:
         expected, _ = searched(full, "language", **kwargs)
@@ -237,32 +278,44 @@ def test_a_word_in_over_half_the_papers_only_filters(samples_db, unposted_db):
         expected_two, _ = searched(full, "reinforcement models human")
         two, statements = searched(listed, "reinforcement models human")
         [ranked] = [sql for sql in statements if "bm25(" in sql]
-        assert "MATCH '\"reinforcement\" \"human\"'" in ranked
+        assert 'MATCH \'"reinforcement" "human"\'' in ranked
     assert len(hits) == 2 and len(two) == 1
     # FTS5 gives `model` a weight of 1e-6: the scores differ by millionths, the order not at all.
     for got, want in ((hits, expected), (two, expected_two)):
-        assert [{**h, "score": round(h["score"], 4)} for h in got] == \
-               [{**h, "score": round(h["score"], 4)} for h in want]
+        assert [{**h, "score": round(h["score"], 4)} for h in got] == [
+            {**h, "score": round(h["score"], 4)} for h in want
+        ]
 
 
-@pytest.mark.parametrize("text, ranking", [
-    # The best paper of `Jacob optimization` and of `how Jacob` lacks `model`.
-    ("Jacob optimization model", "Jacob optimization"), ("how models Jacob", "how Jacob"),
-])
-def test_filtering_words_are_checked_on_the_best_ranked_papers_then_on_the_rest(unposted_db, monkeypatch, text, ranking):
+@pytest.mark.parametrize(
+    "text, ranking",
+    [
+        # The best paper of `Jacob optimization` and of `how Jacob` lacks `model`.
+        ("Jacob optimization model", "Jacob optimization"),
+        ("how models Jacob", "how Jacob"),
+    ],
+)
+def test_filtering_words_are_checked_on_the_best_ranked_papers_then_on_the_rest(
+    unposted_db, monkeypatch, text, ranking
+):
     listed_db = unposted_db  # `jacob` has no list: FTS5 ranks
     # Ranking only as many papers as wanted first, so that some pages need the rest.
     monkeypatch.setattr(ranker, "CHECKED_FIRST", 1)
-    expected = query(listed_db, RANK_SQL.format(
-        match=":ranking", filters=" AND +rowid IN (SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'model')"),
-        {"ranking": fts_query(ranking), "limit": -1, "offset": 0, **WEIGHTS})
+    expected = query(
+        listed_db,
+        RANK_SQL.format(
+            match=":ranking",
+            filters=" AND +rowid IN (SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'model')",
+        ),
+        {"ranking": fts_query(ranking), "limit": -1, "offset": 0, **WEIGHTS},
+    )
     assert len(expected) == 3
     rounds = []
     with PaperDB(listed_db) as pdb:
         for offset in range(len(expected) + 1):
             for limit in (1, 2, len(expected)):
                 hits, statements = searched(pdb, text, limit=limit, offset=offset)
-                assert [(h["paper_id"], -h["score"]) for h in hits] == expected[offset:offset + limit]
+                assert [(h["paper_id"], -h["score"]) for h in hits] == expected[offset : offset + limit]
                 rounds.append(sum("bm25(" in sql for sql in statements))
     assert max(rounds) == 2  # never more than two rankings
     with PaperDB(listed_db) as pdb:
@@ -305,8 +358,9 @@ def test_the_lists_are_ignored_once_the_index_changes(listed_db):
     conn = connect(listed_db)
     with write_transaction(conn):
         (paper_id,) = conn.execute("SELECT max(paper_id) FROM paper_search WHERE title IS NOT NULL").fetchone()
-        conn.execute("UPDATE paper_search SET title = title || ' language language language' WHERE paper_id = ?",
-                     (paper_id,))
+        conn.execute(
+            "UPDATE paper_search SET title = title || ' language language language' WHERE paper_id = ?", (paper_id,)
+        )
     conn.close()
     with PaperDB(listed_db) as pdb:
         hits, statements = searched(pdb, "language", limit=5)
@@ -345,7 +399,9 @@ def test_an_import_ranks_a_cache_in_another_format_again_in_full(listed_db):
     conn.close()
     assert (refresh.kind, refresh.reason) == ("full", "the caches' format changed")
     assert query(listed_db, "SELECT cache, version FROM search_formats ORDER BY cache") == [
-        ("search_postings", 1), ("search_top", 1)]
+        ("search_postings", 1),
+        ("search_top", 1),
+    ]
     assert query(listed_db, "SELECT depth, min_papers FROM search_top_source") == [(5, 4)]
 
 
@@ -354,8 +410,16 @@ def test_year_filters_use_papers_year(db):
     assert db.search("model", year_from=1900) == [] and db.search("model", year_to=2100) == []
 
 
-@pytest.mark.parametrize("kwargs", [{"year_from": "1 OR 1=1"}, {"year_to": "2020; DROP TABLE papers"},
-                                    {"limit": "1 OR 1=1"}, {"offset": -1}, {"limit": -5}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"year_from": "1 OR 1=1"},
+        {"year_to": "2020; DROP TABLE papers"},
+        {"limit": "1 OR 1=1"},
+        {"offset": -1},
+        {"limit": -5},
+    ],
+)
 def test_bad_numbers_are_a_clear_error(db, samples_db, kwargs):
     before = snapshot(samples_db)
     with pytest.raises(QueryError):
@@ -365,8 +429,21 @@ def test_bad_numbers_are_a_clear_error(db, samples_db, kwargs):
 
 # --- authors --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("typed", ["schulman", "SCHULMAN", "John Schulman", "Schulman, J.", "Schulman, John",
-                                   "J. Schulman", "Schulman John", "Shulman", "Jhon Schulman"])
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "schulman",
+        "SCHULMAN",
+        "John Schulman",
+        "Schulman, J.",
+        "Schulman, John",
+        "J. Schulman",
+        "Schulman John",
+        "Shulman",
+        "Jhon Schulman",
+    ],
+)
 def test_a_name_as_people_type_it_resolves_to_john_schulman(db, typed):
     found = db.author(typed)
     assert (found.status, found.author.name, found.author.paper_count) == ("found", "John Schulman", 10)
@@ -388,9 +465,15 @@ def test_liam_fedus_is_william_fedus_with_his_simpleqa_paper(db):
     assert found.author.name == "William Fedus"
     assert found.author.variants == [NameVariant("Liam Fedus", 2), NameVariant("William Fedus", 1)]
     assert [(p.title, p.listed_as) for p in found.author.papers] == [
-        ("GPT-4 Technical Report", "Liam Fedus"), ("GPT-4o System Card", "Liam Fedus"), (SIMPLEQA, "William Fedus")]
+        ("GPT-4 Technical Report", "Liam Fedus"),
+        ("GPT-4o System Card", "Liam Fedus"),
+        (SIMPLEQA, "William Fedus"),
+    ]
     assert {(c.name, c.papers) for c in found.author.coauthors[:3]} == {
-        ("Hyung Won Chung", 3), ("Jason Wei", 3), ("John Schulman", 3)}
+        ("Hyung Won Chung", 3),
+        ("Jason Wei", 3),
+        ("John Schulman", 3),
+    }
     assert found.author.coauthors[3].papers == 2
 
 
@@ -426,11 +509,14 @@ def test_papers_are_newest_first_then_by_title(db):
     assert papers[0].paper_id == 5 and papers[0].position == 3
 
 
-@pytest.mark.parametrize("typed, names", [
-    ("Zhang", {"Chong Zhang", "Francis Zhang", "Lu Zhang", "Marvin Zhang", "Yu Zhang", "Yuchen Zhang"}),
-    ("J. Chen", {"Jason Chen", "Jay Chen"}),
-    ("Kirillov", {"Alex Kirillov", "Alexander Kirillov"}),
-])
+@pytest.mark.parametrize(
+    "typed, names",
+    [
+        ("Zhang", {"Chong Zhang", "Francis Zhang", "Lu Zhang", "Marvin Zhang", "Yu Zhang", "Yuchen Zhang"}),
+        ("J. Chen", {"Jason Chen", "Jay Chen"}),
+        ("Kirillov", {"Alex Kirillov", "Alexander Kirillov"}),
+    ],
+)
 def test_an_ambiguous_name_lists_the_candidates(db, typed, names):
     found = db.author(typed)
     assert (found.status, found.author) == ("ambiguous", None)
@@ -442,8 +528,19 @@ def test_chen_alone_is_ambiguous_but_mark_chen_is_not(db):
     assert db.author("Mark Chen").author.name == "Mark Chen"
 
 
-@pytest.mark.parametrize("typed", ["Nobody Atall", "'; DROP TABLE authors; --", "1 OR 1=1", "999999",
-                                   "99999999999999999999999", "Li, Zz", "%", "Robert'); DELETE FROM authors;--"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Nobody Atall",
+        "'; DROP TABLE authors; --",
+        "1 OR 1=1",
+        "999999",
+        "99999999999999999999999",
+        "Li, Zz",
+        "%",
+        "Robert'); DELETE FROM authors;--",
+    ],
+)
 def test_unknown_or_hostile_names_find_nothing_and_write_nothing(db, samples_db, typed):
     before = snapshot(samples_db)
     assert db.author(typed).status == "not found"
@@ -472,14 +569,20 @@ def test_coauthors_with_counts(db):
 
 # --- papers ---------------------------------------------------------------------------
 
+
 def test_paper_by_title_has_authors_abstract_and_sources(db):
     p = db.paper("Let's Verify Step by Step")
     assert (p.id, p.title, p.year, p.ids) == (2, "Let's Verify Step by Step", None, [])
     assert [(a.position, a.name, a.raw_name) for a in p.authors[:2]] == [
-        (1, "Hunter Lightman", "Lightman, Hunter"), (2, "Vineet Kosaraju", "Kosaraju, Vineet")]
+        (1, "Hunter Lightman", "Lightman, Hunter"),
+        (2, "Vineet Kosaraju", "Kosaraju, Vineet"),
+    ]
     assert [a.position for a in p.authors] == list(range(1, 11))
     assert p.abstracts[0].startswith("In recent years, large language models")
-    assert p.sources == [PaperSource(str(ABSTRACTS_DUMP), 2, "abstracts"), PaperSource(str(PROFILE_DUMP), 14, "profile")]
+    assert p.sources == [
+        PaperSource(str(ABSTRACTS_DUMP), 2, "abstracts"),
+        PaperSource(str(PROFILE_DUMP), 14, "profile"),
+    ]
 
 
 def test_paper_by_id_folded_title_or_title_words(db):
@@ -489,7 +592,9 @@ def test_paper_by_id_folded_title_or_title_words(db):
 def test_paper_keeps_the_raw_author_names(db):
     authors = db.paper("GPT-4 Technical Report").authors
     assert [(a.name, a.listed_as, a.raw_name) for a in authors[:2]] == [
-        ("OpenAI", "OpenAI", "OpenAI, null"), ("Joshua Achiam", "Josh Achiam", "Achiam, Josh")]
+        ("OpenAI", "OpenAI", "OpenAI, null"),
+        ("Joshua Achiam", "Josh Achiam", "Achiam, Josh"),
+    ]
 
 
 def test_unknown_paper_is_none(db):
@@ -499,10 +604,15 @@ def test_unknown_paper_is_none(db):
 
 # --- stats and SQL --------------------------------------------------------------------
 
+
 def test_stats(db):
     stats = db.stats()
     assert set(stats) == {"counts", "top_authors", "papers_per_year", "last_imports"}
-    assert (stats["counts"]["papers"], stats["counts"]["papers_without_title"], stats["counts"]["source_files"]) == (16, 6, 2)
+    assert (stats["counts"]["papers"], stats["counts"]["papers_without_title"], stats["counts"]["source_files"]) == (
+        16,
+        6,
+        2,
+    )
     assert stats["top_authors"][0] == {"id": stats["top_authors"][0]["id"], "name": "John Schulman", "paper_count": 10}
     assert stats["papers_per_year"] == []
     assert stats["last_imports"][0]["status"] == "ok"
@@ -511,32 +621,38 @@ def test_stats(db):
 def test_sql_reads_with_bound_parameters(db):
     result = db.sql("SELECT id, title FROM papers WHERE title LIKE ? ORDER BY id", ("%GPT-4%",))
     assert result.columns == ["id", "title"]
-    assert result.as_dicts() == [{"id": 12, "title": "GPT-4o System Card"}, {"id": 13, "title": "GPT-4 Technical Report"}]
+    assert result.as_dicts() == [
+        {"id": 12, "title": "GPT-4o System Card"},
+        {"id": 13, "title": "GPT-4 Technical Report"},
+    ]
     assert db.sql("SELECT :n + 1 AS m", {"n": 1}).rows == [(2,)]
     assert db.sql("SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'verify'").rows == [(2,)]
     assert db.sql("PRAGMA table_info(papers)").rows[0][1] == "id"
     assert len(db.sql("SELECT id FROM papers", limit=3).rows) == 3
 
 
-@pytest.mark.parametrize("statement", [
-    "DELETE FROM papers",
-    "DROP TABLE papers",
-    "INSERT INTO papers (title, created_at, updated_at) VALUES ('x', 'x', 'x')",
-    "UPDATE authors SET name = 'x'",
-    "ATTACH DATABASE ':memory:' AS other",
-    "PRAGMA journal_mode=DELETE",
-    "PRAGMA query_only = OFF",
-    "PRAGMA writable_schema = ON",
-    "CREATE TABLE t (x)",
-    "CREATE TEMP VIEW v AS SELECT 1",
-    "INSERT INTO papers_fts (papers_fts) VALUES ('delete-all')",
-    "VACUUM",
-    "VACUUM INTO '/tmp/paperdb-should-not-exist.db'",
-    "BEGIN IMMEDIATE",
-    "REINDEX",
-    "-- a comment first\nDELETE FROM authorships",
-    "SELECT 1; DELETE FROM papers",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM papers",
+        "DROP TABLE papers",
+        "INSERT INTO papers (title, created_at, updated_at) VALUES ('x', 'x', 'x')",
+        "UPDATE authors SET name = 'x'",
+        "ATTACH DATABASE ':memory:' AS other",
+        "PRAGMA journal_mode=DELETE",
+        "PRAGMA query_only = OFF",
+        "PRAGMA writable_schema = ON",
+        "CREATE TABLE t (x)",
+        "CREATE TEMP VIEW v AS SELECT 1",
+        "INSERT INTO papers_fts (papers_fts) VALUES ('delete-all')",
+        "VACUUM",
+        "VACUUM INTO '/tmp/paperdb-should-not-exist.db'",
+        "BEGIN IMMEDIATE",
+        "REINDEX",
+        "-- a comment first\nDELETE FROM authorships",
+        "SELECT 1; DELETE FROM papers",
+    ],
+)
 def test_sql_refuses_writes_and_runs_nothing(db, samples_db, statement):
     before = snapshot(samples_db)
     with pytest.raises(QueryError):
@@ -553,7 +669,7 @@ def test_a_refusal_names_the_statement(db):
 
 
 def test_sql_errors_are_query_errors(db):
-    with pytest.raises(QueryError, match="SQL error: near \"SELEC\": syntax error"):
+    with pytest.raises(QueryError, match='SQL error: near "SELEC": syntax error'):
         db.sql("SELEC 1")
     with pytest.raises(QueryError, match="empty SQL"):
         db.sql("  ")
@@ -561,8 +677,10 @@ def test_sql_errors_are_query_errors(db):
 
 def test_lists_ranked_by_two_processes_are_the_lists_ranked_by_one(listed_db, monkeypatch):
     def lists(conn) -> list[tuple]:
-        return [tuple(r) for r in conn.execute("SELECT term, position, paper_id, score FROM search_top "
-                                               "ORDER BY term, position")]
+        return [
+            tuple(r)
+            for r in conn.execute("SELECT term, position, paper_id, score FROM search_top ORDER BY term, position")
+        ]
 
     def recording_pool(*args, **kwargs):
         pool = make_pool(*args, **kwargs)
@@ -590,10 +708,14 @@ def test_lists_ranked_by_two_processes_are_the_lists_ranked_by_one(listed_db, mo
         assert lists(conn) == one and postings(conn) == posted
     conn.close()
     # Every other batch of 3 words is ranked by the other process.
-    assert ranked_apart == [len(b) for b in list(chunked(range(words), 3))[1::2]] and len({row[0] for row in posted}) == words
+    assert (
+        ranked_apart == [len(b) for b in list(chunked(range(words), 3))[1::2]]
+        and len({row[0] for row in posted}) == words
+    )
 
 
 # --- an author kept apart from a larger compatible one ---------------------------------
+
 
 # `Chris Manning` and `Christopher D. Manning` share one co-author: a nickname with an added
 # middle initial needs two, so resolution keeps them apart and records a candidate.
@@ -614,7 +736,8 @@ def test_candidates_count_the_shared_coauthors(manning_db):
     with PaperDB(manning_db) as pdb:
         rows = pdb.candidates()
     assert [(r["name_a"], r["name_b"], r["papers_a"], r["papers_b"], r["shared_coauthors"]) for r in rows] == [
-        ("Chris Manning", "Christopher D. Manning", 1, 3, 1)]
+        ("Chris Manning", "Christopher D. Manning", 1, 3, 1)
+    ]
     assert rows[0]["reason"] == "compound: shared co-authors: bauer john (needs 2)"
 
 
@@ -628,5 +751,7 @@ def test_candidates_a_merge_can_settle_come_before_pairs_on_one_paper(tmp_path):
     with PaperDB(tmp_path / "p.db") as pdb:
         rows = pdb.candidates()
     assert [(r["name_a"], r["name_b"], r["score"]) for r in rows] == [
-        ("Chris Manning", "Christopher D. Manning", 0.782), ("John Smith", "John A. Smith", 0.92)]
+        ("Chris Manning", "Christopher D. Manning", 0.782),
+        ("John Smith", "John A. Smith", 0.92),
+    ]
     assert rows[1]["reason"].startswith("both on one paper")

@@ -1,4 +1,5 @@
 """Random FTS syntax and hostile values thrown at the query layer give results or clean errors."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +11,35 @@ from hypothesis import strategies as st
 from app.text.clean import repair_text
 from app.query import PaperDB, QueryError, fts_query
 
-FTS_PIECES = ['"', "(", ")", "*", "^", ":", "-", "+", "NEAR", "NEAR(", "AND", "OR", "NOT", "title:", "{", "}",
-              ",", "verify", "process", "supervision", "mély", "'", ";", "--", "DROP TABLE papers", "\x00", "%"]
+FTS_PIECES = [
+    '"',
+    "(",
+    ")",
+    "*",
+    "^",
+    ":",
+    "-",
+    "+",
+    "NEAR",
+    "NEAR(",
+    "AND",
+    "OR",
+    "NOT",
+    "title:",
+    "{",
+    "}",
+    ",",
+    "verify",
+    "process",
+    "supervision",
+    "mély",
+    "'",
+    ";",
+    "--",
+    "DROP TABLE papers",
+    "\x00",
+    "%",
+]
 fts_text = st.lists(st.one_of(st.sampled_from(FTS_PIECES), st.text(max_size=6)), max_size=8).map(" ".join)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # The only errors a raw FTS5 query may give, each naming what was typed; plain words can only be empty.

@@ -1,5 +1,6 @@
 """Every way the database can refuse us is one line and a documented exit code, never a traceback:
 the installed `paperdb` and the nightly job as subprocesses, on real SQLite files."""
+
 from __future__ import annotations
 
 import json
@@ -43,21 +44,38 @@ def db(samples_db, tmp_path) -> Path:
 def new_file(tmp_path) -> Path:
     """A JSON Lines file of NEW_PAPERS papers none of the samples has."""
     path = tmp_path / "new.jsonl"
-    path.write_text("".join(json.dumps({"title": f"Sparse widget routing, part {i}", "authors": [f"Family{i}, Given"],
-                                        "abstract": f"Widget {i} routes sparse attention over long contexts.",
-                                        "year": 2000 + i % 20}) + "\n" for i in range(NEW_PAPERS)))
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "title": f"Sparse widget routing, part {i}",
+                    "authors": [f"Family{i}, Given"],
+                    "abstract": f"Widget {i} routes sparse attention over long contexts.",
+                    "year": 2000 + i % 20,
+                }
+            )
+            + "\n"
+            for i in range(NEW_PAPERS)
+        )
+    )
     return path
 
 
 def paperdb(db, *args, env=QUICK, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([PAPERDB, "--db", str(db), *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=120, **kwargs)
+    return subprocess.run(
+        [PAPERDB, "--db", str(db), *map(str, args)], capture_output=True, text=True, env=env, timeout=120, **kwargs
+    )
 
 
 def nightly(db, incoming: Path, env=QUICK) -> subprocess.CompletedProcess:
     incoming.mkdir(exist_ok=True)
-    return subprocess.run([str(NIGHTLY), "--db", str(db), "--incoming", str(incoming)], capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [str(NIGHTLY), "--db", str(db), "--incoming", str(incoming)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def refused(done: subprocess.CompletedProcess, code: int, *words: str) -> str:
@@ -76,8 +94,12 @@ def stopped(done: subprocess.CompletedProcess, code: int, *words: str) -> str:
     assert "Traceback" not in done.stderr, done.stderr
     summary, report = done.stdout.splitlines()
     assert summary.startswith("stopped: ") and all(w in summary for w in words), summary
-    assert json.loads(report) | {"seconds": 0} == {"status": "stopped", "error": summary.removeprefix("stopped: "),
-                                                   "exit_code": code, "seconds": 0}
+    assert json.loads(report) | {"seconds": 0} == {
+        "status": "stopped",
+        "error": summary.removeprefix("stopped: "),
+        "exit_code": code,
+        "seconds": 0,
+    }
     assert f"ERROR {summary}" in done.stderr.splitlines()[-1]
     return summary
 
@@ -121,15 +143,24 @@ def read_only(path: Path):
 
 # --- 1. another program's write lock --------------------------------------------------
 
+
 def test_another_programs_write_lock_is_75_and_says_it_is_not_an_import(db, new_file, tmp_path):
     before = snapshot(db)
     with held_write_lock(db):
-        line = refused(paperdb(db, "import", new_file), 75, "locked by another program's write transaction",
-                       "not a paperdb import", "waited 200 ms", "try again later")
+        line = refused(
+            paperdb(db, "import", new_file),
+            75,
+            "locked by another program's write transaction",
+            "not a paperdb import",
+            "waited 200 ms",
+            "try again later",
+        )
         assert refused(paperdb(db, "migrate"), 75) == line
         summary = stopped(nightly(db, tmp_path / "incoming"), 75, "another program's write transaction")
         searched = paperdb(db, "search", "verify step", "--format", "json")  # readers are never blocked
-    assert searched.returncode == 0 and json.loads(searched.stdout.splitlines()[0])["title"] == "Let's Verify Step by Step"
+    assert (
+        searched.returncode == 0 and json.loads(searched.stdout.splitlines()[0])["title"] == "Let's Verify Step by Step"
+    )
     with import_lock(db):
         other_import = stopped(nightly(db, tmp_path / "incoming"), 75, "another import is running")
     assert "another program" not in other_import and "another import" not in summary
@@ -137,11 +168,15 @@ def test_another_programs_write_lock_is_75_and_says_it_is_not_an_import(db, new_
 
 
 def test_a_busy_timeout_that_is_not_a_number_is_a_usage_error(db):
-    refused(paperdb(db, "stats", env={**QUICK, "PAPERDB_BUSY_TIMEOUT_MS": "soon"}), 2,
-            "$PAPERDB_BUSY_TIMEOUT_MS must be a whole number of milliseconds, not 'soon'")
+    refused(
+        paperdb(db, "stats", env={**QUICK, "PAPERDB_BUSY_TIMEOUT_MS": "soon"}),
+        2,
+        "$PAPERDB_BUSY_TIMEOUT_MS must be a whole number of milliseconds, not 'soon'",
+    )
 
 
 # --- 2. read-only file or folder ------------------------------------------------------
+
 
 def test_a_read_only_database_file_is_77_for_writers_and_still_read(db, new_file, tmp_path):
     older = copied(db, tmp_path / "data" / "older.db")
@@ -171,21 +206,29 @@ def test_a_read_only_folder_is_77_for_every_command(db, new_file, tmp_path):
 
 # --- 3. --db names a folder -----------------------------------------------------------
 
+
 def test_a_folder_as_the_database_is_a_usage_error(tmp_path, new_file):
     folder = tmp_path / "papers"
     folder.mkdir()
     for args in (["import", new_file], ["search", "verify"], ["migrate"]):
         refused(paperdb(folder, *args), 2, f"'{folder}' is a directory")
-    refused(subprocess.run([PAPERDB, "stats"], capture_output=True, text=True, timeout=60,
-                           env={**QUICK, "PAPERDB_DB": str(folder)}), 2, "is a directory")
+    refused(
+        subprocess.run(
+            [PAPERDB, "stats"], capture_output=True, text=True, timeout=60, env={**QUICK, "PAPERDB_DB": str(folder)}
+        ),
+        2,
+        "is a directory",
+    )
     stopped(nightly(folder, tmp_path / "incoming"), 2, f"{folder} is a directory, not a database file")
     assert list(folder.iterdir()) == []
 
 
 # --- 4. not a SQLite database ---------------------------------------------------------
 
-@pytest.mark.parametrize("content", [random.Random(4).randbytes(64 * 1024), b"Family, Given\nNot a database\n"],
-                         ids=["random bytes", "text"])
+
+@pytest.mark.parametrize(
+    "content", [random.Random(4).randbytes(64 * 1024), b"Family, Given\nNot a database\n"], ids=["random bytes", "text"]
+)
 def test_a_file_that_is_not_a_database_is_65_and_left_alone(tmp_path, new_file, content):
     db = tmp_path / "p.db"
     db.write_bytes(content)
@@ -226,6 +269,7 @@ def test_serve_refuses_with_the_same_lines_and_codes(tmp_path):
 
 # --- 5. a database from a newer paperdb -----------------------------------------------
 
+
 def test_a_database_from_a_newer_paperdb_is_78_and_nothing_is_written(db, new_file, tmp_path):
     with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
@@ -247,6 +291,7 @@ def test_an_unknown_target_revision_is_a_usage_error(db):
 
 
 # --- 6. corruption --------------------------------------------------------------------
+
 
 def page_of(db: Path, table: str, *, leaf: bool) -> tuple[int, int]:
     """(offset, size) in the file of `table`'s root page, or (leaf) of the last leaf under it."""
@@ -300,14 +345,20 @@ def test_a_malformed_database_is_65_for_every_command(db, new_file, tmp_path):
 
 # --- 7. the disk or a size limit runs out ---------------------------------------------
 
+
 def test_a_size_limit_running_out_mid_import_is_74_rolls_back_and_the_next_run_loads(db, new_file):
     before = dump(db, but="import_runs")
 
     def limited():  # as `ulimit -f 256`: no file may grow past 256 KiB (the WAL included)
         resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
 
-    refused(paperdb(db, "import", new_file, preexec_fn=limited), 74, f"{db}: disk I/O error",
-            "a file size limit reached", "any unfinished write was rolled back")
+    refused(
+        paperdb(db, "import", new_file, preexec_fn=limited),
+        74,
+        f"{db}: disk I/O error",
+        "a file size limit reached",
+        "any unfinished write was rolled back",
+    )
     assert dump(db, but="import_runs") == before and quick_check(db) == [("ok",)]
     assert query(db, "SELECT status, finished_at FROM import_runs ORDER BY id DESC LIMIT 1") == [("running", None)]
     done = paperdb(db, "import", new_file)
@@ -320,10 +371,16 @@ def test_a_full_database_rolls_back_its_transaction_and_is_74(db):
         conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
         with pytest.raises(sqlite3.OperationalError, match="database or disk is full") as raised:
             with write_transaction(conn):  # SQLite has rolled it back already: no "cannot rollback" instead
-                conn.execute("INSERT INTO rejects (run_id, path, line, raw, reason, created_at) "
-                             "VALUES (1, 'x', 1, ?, 'big', 'now')", ("x" * 100_000,))
+                conn.execute(
+                    "INSERT INTO rejects (run_id, path, line, raw, reason, created_at) "
+                    "VALUES (1, 'x', 1, ?, 'big', 'now')",
+                    ("x" * 100_000,),
+                )
         assert not conn.in_transaction
     error = refusal(raised.value, db)
-    assert (error.exit_code, str(error)) == (74, f"{db}: database or disk is full (the disk, or a file size limit, "
-                                                 "is full); any unfinished write was rolled back")
+    assert (error.exit_code, str(error)) == (
+        74,
+        f"{db}: database or disk is full (the disk, or a file size limit, "
+        "is full); any unfinished write was rolled back",
+    )
     assert query(db, "SELECT count(*) FROM rejects") == [(0,)]

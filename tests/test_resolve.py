@@ -1,4 +1,5 @@
 """Author resolution on the profile dump and small hand-made blocks."""
+
 from __future__ import annotations
 
 import random
@@ -33,8 +34,13 @@ def seed_mentions() -> list[MentionRef]:
         keys = [coauthor_key(m.family, m.given) for m in mentions]
         refs += [
             MentionRef(
-                key=(title, i), paper=title, family=m.family, given=m.given, is_organization=m.is_organization,
-                coauthors=frozenset(keys[:i] + keys[i + 1:]), profiles=frozenset({owner}),
+                key=(title, i),
+                paper=title,
+                family=m.family,
+                given=m.given,
+                is_organization=m.is_organization,
+                coauthors=frozenset(keys[:i] + keys[i + 1 :]),
+                profiles=frozenset({owner}),
             )
             for i, m in enumerate(mentions)
         ]
@@ -154,10 +160,12 @@ def test_compatible_names_without_evidence_are_candidates():
 
 
 def test_string_similarity_alone_never_merges():
-    result = resolve_block([
-        ref(1, "p1", "Chen", "Ruby", coauthors={"x a"}),
-        ref(2, "p2", "Chen", "Roy", coauthors={"x a"}),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Chen", "Ruby", coauthors={"x a"}),
+            ref(2, "p2", "Chen", "Roy", coauthors={"x a"}),
+        ]
+    )
     assert len(result.clusters) == 2
 
 
@@ -168,33 +176,39 @@ def test_added_middle_initial_merges_when_it_is_the_only_reading():
 
 
 def test_added_middle_initial_needs_evidence_when_ambiguous():
-    result = resolve_block([
-        ref(1, "p1", "Bowman", "Samuel"),
-        ref(2, "p2", "Bowman", "Samuel R."),
-        ref(3, "p3", "Bowman", "Samuel T."),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Bowman", "Samuel"),
+            ref(2, "p2", "Bowman", "Samuel R."),
+            ref(3, "p3", "Bowman", "Samuel T."),
+        ]
+    )
     assert len(result.clusters) == 3
 
 
 def test_an_initial_cannot_glue_two_people_together():
     shared = {"doe jane", "roe richard", "poe edgar"}
-    result = resolve_block([
-        ref(1, "p1", "Smith", "J.", coauthors=shared),
-        ref(2, "p2", "Smith", "Josh", coauthors=shared),
-        ref(3, "p3", "Smith", "Jim", coauthors=shared),
-        ref(4, "p4", "Smith", "Joshua", coauthors=shared),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Smith", "J.", coauthors=shared),
+            ref(2, "p2", "Smith", "Josh", coauthors=shared),
+            ref(3, "p3", "Smith", "Jim", coauthors=shared),
+            ref(4, "p4", "Smith", "Joshua", coauthors=shared),
+        ]
+    )
     clusters = [sorted(c.members) for c in result.clusters]
     assert not any({2, 3} <= set(members) for members in clusters)
     assert any({2, 4} <= set(members) for members in clusters)
 
 
 def test_a_namesake_who_is_no_reading_of_either_name_does_not_raise_the_bar():
-    result = resolve_block([
-        ref(1, "p1", "Bowman", "Samuel"),
-        ref(2, "p2", "Bowman", "Samuel R."),
-        ref(3, "p3", "Bowman", "Eric"),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Bowman", "Samuel"),
+            ref(2, "p2", "Bowman", "Samuel R."),
+            ref(3, "p3", "Bowman", "Eric"),
+        ]
+    )
     assert len(result.clusters) == 3
     assert result.candidates == [
         Candidate("Samuel Bowman", "Samuel R. Bowman", 0.92, "middle-initial: no shared co-author or profile (needs 1)")
@@ -202,97 +216,123 @@ def test_a_namesake_who_is_no_reading_of_either_name_does_not_raise_the_bar():
 
 
 def test_a_rival_reading_raises_the_bar():
-    result = resolve_block([
-        ref(1, "p1", "Bowman", "Samuel"),
-        ref(2, "p2", "Bowman", "Samuel R."),
-        ref(3, "p3", "Bowman", "Samuel T."),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Bowman", "Samuel"),
+            ref(2, "p2", "Bowman", "Samuel R."),
+            ref(3, "p3", "Bowman", "Samuel T."),
+        ]
+    )
     assert len(result.clusters) == 3
     assert result.candidates[0] == Candidate(
-        "Samuel Bowman", "Samuel R. Bowman", 0.92,
+        "Samuel Bowman",
+        "Samuel R. Bowman",
+        0.92,
         "middle-initial: no shared co-author or profile (needs 3: samuel t bowman is another reading)",
     )
 
 
-@pytest.mark.parametrize("shared, merged", [
-    ({"king irwin"}, False),
-    ({"king irwin", "doe jane"}, False),
-    ({"king irwin", "doe jane", "roe richard"}, True),
-])
+@pytest.mark.parametrize(
+    "shared, merged",
+    [
+        ({"king irwin"}, False),
+        ({"king irwin", "doe jane"}, False),
+        ({"king irwin", "doe jane", "roe richard"}, True),
+    ],
+)
 def test_a_rival_reading_needs_more_shared_coauthors(shared, merged):
-    result = resolve_block([
-        ref(1, "p1", "Lyu", "Michael", coauthors=shared),
-        ref(2, "p2", "Lyu", "Michael R.", coauthors=shared),
-        ref(3, "p3", "Lyu", "Michael T."),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Lyu", "Michael", coauthors=shared),
+            ref(2, "p2", "Lyu", "Michael R.", coauthors=shared),
+            ref(3, "p3", "Lyu", "Michael T."),
+        ]
+    )
     assert [c.name for c in result.clusters] == (
         ["Michael R. Lyu", "Michael T. Lyu"] if merged else ["Michael Lyu", "Michael R. Lyu", "Michael T. Lyu"]
     )
 
 
 def test_a_namesake_of_another_first_name_leaves_one_shared_coauthor_enough():
-    result = resolve_block([
-        ref(1, "p1", "Lyu", "Michael", coauthors={"king irwin"}),
-        ref(2, "p2", "Lyu", "Michael R.", coauthors={"king irwin"}),
-        ref(3, "p3", "Lyu", "Yajuan", coauthors={"king irwin"}),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Lyu", "Michael", coauthors={"king irwin"}),
+            ref(2, "p2", "Lyu", "Michael R.", coauthors={"king irwin"}),
+            ref(3, "p3", "Lyu", "Yajuan", coauthors={"king irwin"}),
+        ]
+    )
     assert [c.name for c in result.clusters] == ["Michael R. Lyu", "Yajuan Lyu"]
     assert result.merges[0].evidence == "shared co-authors: king irwin"
 
 
 def test_a_coauthor_written_as_an_initial_is_shared_with_the_full_first_name():
-    result = resolve_block([
-        ref(1, "p1", "Och", "F. J.", coauthors={"och f", "ney h", "tillmann c"}),
-        ref(2, "p2", "Och", "Franz Josef", coauthors={"och franz", "ney hermann", "zens richard"}),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Och", "F. J.", coauthors={"och f", "ney h", "tillmann c"}),
+            ref(2, "p2", "Och", "Franz Josef", coauthors={"och franz", "ney hermann", "zens richard"}),
+        ]
+    )
     assert [c.members for c in result.clusters] == [(1, 2)]
     assert (result.merges[0].rule, result.merges[0].evidence) == ("initial", "shared co-authors: ney h")
 
 
 def test_a_coauthor_initial_does_not_match_another_first_initial():
-    result = resolve_block([
-        ref(1, "p1", "Och", "F. J.", coauthors={"ney k"}),
-        ref(2, "p2", "Och", "Franz Josef", coauthors={"ney hermann"}),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Och", "F. J.", coauthors={"ney k"}),
+            ref(2, "p2", "Och", "Franz Josef", coauthors={"ney hermann"}),
+        ]
+    )
     assert len(result.clusters) == 2
 
 
 @pytest.mark.parametrize("shared, merged", [({"simard michel"}, False), ({"simard michel", "goutte cyril"}, True)])
 def test_a_given_name_spelling_slip_merges_with_two_shared_coauthors(shared, merged):
-    result = resolve_block([
-        ref(1, "p1", "Langlais", "Philippe", coauthors=shared),
-        ref(2, "p2", "Langlais", "Phillippe", coauthors=shared),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Langlais", "Philippe", coauthors=shared),
+            ref(2, "p2", "Langlais", "Phillippe", coauthors=shared),
+        ]
+    )
     assert len(result.clusters) == (1 if merged else 2)
     assert [m.rule for m in result.merges] + [c.reason.split(":")[0] for c in result.candidates] == ["spelling"]
 
 
 def test_spellings_equal_after_folding_merge_even_when_the_family_name_is_shared():
-    result = resolve_block([
-        ref(1, "p1", "Lee", "Hung-Yi"),
-        ref(2, "p2", "Lee", "Hung-yi"),
-        ref(3, "p3", "Lee", "Jinhyuk"),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Lee", "Hung-Yi"),
+            ref(2, "p2", "Lee", "Hung-yi"),
+            ref(3, "p3", "Lee", "Jinhyuk"),
+        ]
+    )
     assert [c.members for c in result.clusters] == [(1, 2), (3,)]
     assert result.merges[0].rule == "folded-equal"
 
 
-@pytest.mark.parametrize("shared, merged", [
-    ({"poria soujanya"}, False),
-    ({"poria soujanya", "cambria erik", "morency louisphilippe"}, True),
-])
+@pytest.mark.parametrize(
+    "shared, merged",
+    [
+        ({"poria soujanya"}, False),
+        ({"poria soujanya", "cambria erik", "morency louisphilippe"}, True),
+    ],
+)
 def test_a_compound_match_needs_two_shared_coauthors(shared, merged):
-    result = resolve_block([
-        ref(1, "p1", "Zadeh", "Amir", coauthors=shared),
-        ref(2, "p2", "Bagher Zadeh", "AmirAli", coauthors=shared),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Zadeh", "Amir", coauthors=shared),
+            ref(2, "p2", "Bagher Zadeh", "AmirAli", coauthors=shared),
+        ]
+    )
     if merged:
         assert [(m.rule, m.score, m.evidence) for m in result.merges] == [
-            ("compound", 0.63, "shared co-authors: cambria erik; morency louisphilippe; poria soujanya")]
+            ("compound", 0.63, "shared co-authors: cambria erik; morency louisphilippe; poria soujanya")
+        ]
     else:
         assert len(result.clusters) == 2
         assert [(c.score, c.reason) for c in result.candidates] == [
-            (0.63, "compound: shared co-authors: poria soujanya (needs 2)")]
+            (0.63, "compound: shared co-authors: poria soujanya (needs 2)")
+        ]
 
 
 def test_a_compound_match_merges_by_override():
@@ -303,10 +343,12 @@ def test_a_compound_match_merges_by_override():
 
 @pytest.mark.parametrize("shared, clusters", [(set(), [(1,), (2,)]), ({"doe jane"}, [(1, 2)])])
 def test_a_part_moved_between_family_and_given_name_needs_evidence(shared, clusters):
-    result = resolve_block([
-        ref(1, "p1", "Ratn Shah", "Rajiv", coauthors=shared),
-        ref(2, "p2", "Shah", "Rajiv Ratn", coauthors=shared),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Ratn Shah", "Rajiv", coauthors=shared),
+            ref(2, "p2", "Shah", "Rajiv Ratn", coauthors=shared),
+        ]
+    )
     assert [c.members for c in result.clusters] == clusters
     assert [m.rule for m in result.merges] + [c.reason.split(":")[0] for c in result.candidates] == ["re-split"]
 
@@ -363,27 +405,33 @@ def test_split_override_forbids_a_merge():
 
 def test_family_name_typos_are_only_candidates():
     shared = {"doe jane", "roe richard"}
-    results = resolve_all([
-        ref(1, "p1", "Tootoonchian", "Amin", coauthors=shared),
-        ref(2, "p2", "Tootoochian", "Amin", coauthors=shared),
-        ref(3, "p3", "Levin", "Daniel", coauthors=shared),
-        ref(4, "p4", "Levy", "Daniel", coauthors=shared),
-    ])
+    results = resolve_all(
+        [
+            ref(1, "p1", "Tootoonchian", "Amin", coauthors=shared),
+            ref(2, "p2", "Tootoochian", "Amin", coauthors=shared),
+            ref(3, "p3", "Levin", "Daniel", coauthors=shared),
+            ref(4, "p4", "Levy", "Daniel", coauthors=shared),
+        ]
+    )
     assert len([c for r in results for c in r.clusters]) == 4
     assert typo_candidates(results) == [
         Candidate(
-            "Amin Tootoochian", "Amin Tootoonchian", 0.5,
+            "Amin Tootoochian",
+            "Amin Tootoonchian",
+            0.5,
             "family names one letter apart; shared co-authors: doe jane, roe richard",
         )
     ]
 
 
 def test_given_names_one_letter_apart_with_a_shared_coauthor_are_candidates():
-    result = resolve_block([
-        ref(1, "p1", "Chen", "Fang", coauthors={"xu an"}),
-        ref(2, "p2", "Chen", "Gang", coauthors={"xu an"}),
-        ref(3, "p3", "Chen", "Tang", coauthors={"li bo"}),
-    ])
+    result = resolve_block(
+        [
+            ref(1, "p1", "Chen", "Fang", coauthors={"xu an"}),
+            ref(2, "p2", "Chen", "Gang", coauthors={"xu an"}),
+            ref(3, "p3", "Chen", "Tang", coauthors={"li bo"}),
+        ]
+    )
     assert len(result.clusters) == 3
     assert result.candidates == [
         Candidate("Fang Chen", "Gang Chen", 0.5, "given names one letter apart; shared co-authors: xu an")

@@ -1,4 +1,5 @@
 """Batched FTS upkeep (app/search/index.py): every index stays exact whatever a transaction does."""
+
 from __future__ import annotations
 
 import json
@@ -18,14 +19,19 @@ NOW = "2026-11-21T00:00:00+00:00"
 
 
 def add_paper(conn, title: str) -> int:
-    return conn.execute("INSERT INTO papers (title, created_at, updated_at) VALUES (?, ?, ?)",
-                        (title, NOW, NOW)).lastrowid
+    return conn.execute(
+        "INSERT INTO papers (title, created_at, updated_at) VALUES (?, ?, ?)", (title, NOW, NOW)
+    ).lastrowid
 
 
 def titles_matching(conn, word: str) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "SELECT p.title FROM papers_fts f JOIN papers p ON p.id = f.rowid WHERE papers_fts MATCH ? ORDER BY p.id",
-        (word,))]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT p.title FROM papers_fts f JOIN papers p ON p.id = f.rowid WHERE papers_fts MATCH ? ORDER BY p.id",
+            (word,),
+        )
+    ]
 
 
 def assert_indexes_exact(conn) -> None:
@@ -83,7 +89,9 @@ def test_every_index_is_batched(tmp_path):
     db = tmp_path / "papers.db"
     ensure_schema(db)
     with sqlite3.connect(db) as plain:
-        fts = {r[0] for r in plain.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%fts5%'")}
+        fts = {
+            r[0] for r in plain.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%fts5%'")
+        }
     assert fts == {f"{table}_fts" for table in INDEXES}
 
 
@@ -116,8 +124,10 @@ def test_a_bulk_load_leaves_every_index_in_one_segment_and_a_small_import_adds_o
     assert report.papers_added == 1 and segments(db) == 2  # 1 of 17 papers: not worth merging everything
     with closing(connect(db)) as conn:
         assert_indexes_exact(conn)
-        assert conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'merging'").fetchone()[0] == \
-            conn.execute("SELECT id FROM papers WHERE title = 'Merging Segments Considered'").fetchone()[0]
+        assert (
+            conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'merging'").fetchone()[0]
+            == conn.execute("SELECT id FROM papers WHERE title = 'Merging Segments Considered'").fetchone()[0]
+        )
         # An import that added a quarter of the papers merges them all.
         assert not search_index.optimize_after_bulk_load(conn, 4) and segments(db) == 2
         assert search_index.optimize_after_bulk_load(conn, 5) and segments(db) == 1
@@ -131,9 +141,13 @@ def search_state(db) -> dict:
         return {
             "deferred": plain.execute("SELECT count(*) FROM fts_deferred").fetchone()[0],
             "papers": plain.execute("SELECT count(*) FROM papers").fetchone()[0],
-            "found": [r[0] for r in plain.execute(
-                "SELECT p.title FROM paper_search_fts f JOIN papers p ON p.id = f.rowid "
-                "WHERE paper_search_fts MATCH 'title: verify' ORDER BY p.id")],
+            "found": [
+                r[0]
+                for r in plain.execute(
+                    "SELECT p.title FROM paper_search_fts f JOIN papers p ON p.id = f.rowid "
+                    "WHERE paper_search_fts MATCH 'title: verify' ORDER BY p.id"
+                )
+            ],
         }
 
 
@@ -228,7 +242,7 @@ def test_a_bulk_build_writes_unmerged_segments_then_merges_each_index(tmp_path, 
     run_import(tmp_path / "p.db", [SAMPLES])
     assert seen == dict.fromkeys(INDEXES, {"hashsize": 64 * 1024 * 1024, "automerge": 0, "crisismerge": 200})
     # Each index is merged right after its build, in its transaction.
-    assert steps[:2 * len(INDEXES)] == [(step, table) for table in INDEXES for step in ("build", "merge")]
+    assert steps[: 2 * len(INDEXES)] == [(step, table) for table in INDEXES for step in ("build", "merge")]
 
 
 def test_a_run_killed_between_two_indexes_leaves_the_rest_to_the_next_import(tmp_path, monkeypatch):

@@ -4,6 +4,7 @@ A generated corpus of 1,500 papers gets lists for words in 60+ papers, 10 deep, 
 full; then imports add papers, change a file, or lose the change log, and each time the
 lists must hold exactly the papers, order and scores that ranking everything again gives.
 """
+
 from __future__ import annotations
 
 import random
@@ -116,7 +117,7 @@ def assert_exact(db: Path, tmp_path: Path, listed_before: set[str]) -> None:
     assert not lost
     for term, entries in updated.items():
         assert len(entries) >= DEPTH, term
-        assert entries == full[term][:len(entries)], term
+        assert entries == full[term][: len(entries)], term
     got = dict(rows(db, "SELECT term, papers FROM search_terms"))
     assert got == {t: counts[t] for t in got}
     assert_postings_exact(db, tmp_path / "again.db")
@@ -125,15 +126,22 @@ def assert_exact(db: Path, tmp_path: Path, listed_before: set[str]) -> None:
 def test_a_full_ranking_keeps_what_each_score_is_made_of(listed_base):
     conn = connect(listed_base)
     papers, tokens = index_totals(conn)
-    rows = conn.execute("SELECT t.term, t.papers, s.paper_id, s.score, s.hits, s.tokens FROM search_top s "
-                        "JOIN search_terms t USING (term)").fetchall()
+    rows = conn.execute(
+        "SELECT t.term, t.papers, s.paper_id, s.score, s.hits, s.tokens FROM search_top s "
+        "JOIN search_terms t USING (term)"
+    ).fetchall()
     sizes = paper_lengths(conn, {r["paper_id"] for r in rows})
     assert len(rows) > 100 * (DEPTH + search_lists.TOP_SPARE) // 2
     for r in rows:
         assert r["tokens"] == sizes[r["paper_id"]]
         assert bm25(idf(papers, r["papers"]), r["hits"], r["tokens"], tokens / papers) == r["score"]
-    assert source(listed_base) == {"papers": papers, "tokens": tokens, "depth": DEPTH,
-                                   "min_papers": MIN_PAPERS, "changed_papers": 0}
+    assert source(listed_base) == {
+        "papers": papers,
+        "tokens": tokens,
+        "depth": DEPTH,
+        "min_papers": MIN_PAPERS,
+        "changed_papers": 0,
+    }
     conn.close()
 
 
@@ -203,10 +211,13 @@ def test_a_lost_change_log_means_ranking_everything_again(db, corpora, tmp_path)
     assert_exact(db, tmp_path, listed_before)
 
 
-@pytest.mark.parametrize("setting, reason", [
-    ("UPDATE_MAX_SHARE", "papers changed, over 1%"),  # too many for one update
-    ("FULL_REFRESH_SHARE", "since the last full ranking, 1% or more"),  # too many since the last full ranking
-])
+@pytest.mark.parametrize(
+    "setting, reason",
+    [
+        ("UPDATE_MAX_SHARE", "papers changed, over 1%"),  # too many for one update
+        ("FULL_REFRESH_SHARE", "since the last full ranking, 1% or more"),  # too many since the last full ranking
+    ],
+)
 def test_many_changes_mean_ranking_everything_again(db, corpora, tmp_path, monkeypatch, setting, reason):
     listed_before = set(lists(db))
     monkeypatch.setattr(search_lists, setting, 0.01)
@@ -220,7 +231,9 @@ def test_a_score_paperdb_cannot_reproduce_means_ranking_everything_again(db, cor
     listed_before = set(lists(db))
     conn = connect(db)
     with write_transaction(conn):
-        conn.execute("UPDATE search_top SET hits = NULL WHERE term = (SELECT min(term) FROM search_top) AND position = 1")
+        conn.execute(
+            "UPDATE search_top SET hits = NULL WHERE term = (SELECT min(term) FROM search_top) AND position = 1"
+        )
     conn.close()
     refresh = run_import(db, [corpora[1]]).search_lists
     assert refresh.kind == "full" and "does not reproduce" in refresh.reason
@@ -231,8 +244,10 @@ def test_words_ranked_again_by_two_processes(db, corpora, tmp_path, monkeypatch)
     listed_before = set(lists(db))
     conn = connect(db)
     with write_transaction(conn):
-        conn.execute("UPDATE search_terms SET ceiling = 1e9 WHERE term IN "
-                     "(SELECT term FROM search_terms ORDER BY papers DESC LIMIT 6)")
+        conn.execute(
+            "UPDATE search_terms SET ceiling = 1e9 WHERE term IN "
+            "(SELECT term FROM search_terms ORDER BY papers DESC LIMIT 6)"
+        )
     conn.close()
     monkeypatch.setattr(search_lists, "PARALLEL_MIN_WORDS", 2)
     refresh = run_import(db, [corpora[1]]).search_lists
@@ -253,14 +268,20 @@ def changed_by_hand(db: Path, statements: list[tuple[str, tuple]]) -> search_lis
 
 
 def listed_papers(db: Path, limit: int) -> list[int]:
-    return [r[0] for r in rows(db, "SELECT DISTINCT paper_id FROM search_top WHERE position <= 3 ORDER BY paper_id LIMIT ?",
-                               (limit,))]
+    return [
+        r[0]
+        for r in rows(
+            db, "SELECT DISTINCT paper_id FROM search_top WHERE position <= 3 ORDER BY paper_id LIMIT ?", (limit,)
+        )
+    ]
 
 
 def test_edited_papers_at_the_top_of_lists(db, tmp_path):
     listed_before = set(lists(db))
-    edits = [("UPDATE paper_search SET title = coalesce(title, '') || ' revisited' WHERE paper_id = ?", (pid,))
-             for pid in listed_papers(db, 5)]
+    edits = [
+        ("UPDATE paper_search SET title = coalesce(title, '') || ' revisited' WHERE paper_id = ?", (pid,))
+        for pid in listed_papers(db, 5)
+    ]
     assert changed_by_hand(db, edits).kind == "update"
     assert_exact(db, tmp_path, listed_before)
 
@@ -271,8 +292,10 @@ def test_deleted_and_reinserted_papers(db, tmp_path):
     statements = [("DELETE FROM paper_search WHERE paper_id = ?", (pid,)) for pid in gone]
     # Deleted, then back with other text (and edited again): logged once, as it was at the last refresh.
     statements += [(f"DELETE FROM paper_search WHERE paper_id = {pid}", ()) for pid in (first, second)]
-    statements += [(f"INSERT INTO paper_search (paper_id, title, authors) VALUES ({pid}, 'Parsing models', 'A. Li')", ())
-                   for pid in (first, second)]
+    statements += [
+        (f"INSERT INTO paper_search (paper_id, title, authors) VALUES ({pid}, 'Parsing models', 'A. Li')", ())
+        for pid in (first, second)
+    ]
     statements += [(f"UPDATE paper_search SET abstract = 'We study language models.' WHERE paper_id = {second}", ())]
     assert changed_by_hand(db, statements).changed_papers == 6
     assert_exact(db, tmp_path, listed_before)
@@ -281,11 +304,21 @@ def test_deleted_and_reinserted_papers(db, tmp_path):
 def test_a_word_that_falls_below_the_threshold_loses_its_list(db, tmp_path):
     listed_before = set(lists(db))
     conn = sqlite3.connect(db)
-    term, word, count = conn.execute("SELECT term, word, papers FROM search_terms ORDER BY papers, term LIMIT 1").fetchone()
-    having = [r[0] for r in conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH ? LIMIT ?",
-                                         (f'"{word}"', count - MIN_PAPERS + 1))]
+    term, word, count = conn.execute(
+        "SELECT term, word, papers FROM search_terms ORDER BY papers, term LIMIT 1"
+    ).fetchone()
+    having = [
+        r[0]
+        for r in conn.execute(
+            "SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH ? LIMIT ?",
+            (f'"{word}"', count - MIN_PAPERS + 1),
+        )
+    ]
     conn.close()
-    assert changed_by_hand(db, [("DELETE FROM paper_search WHERE paper_id = ?", (pid,)) for pid in having]).kind == "update"
+    assert (
+        changed_by_hand(db, [("DELETE FROM paper_search WHERE paper_id = ?", (pid,)) for pid in having]).kind
+        == "update"
+    )
     assert term not in lists(db)
     assert_exact(db, tmp_path, listed_before)
 
@@ -296,8 +329,9 @@ def test_longer_papers_raise_every_bound(db, tmp_path):
     listed_before = set(lists(db))
     text = " ".join(["filler"] * 3000)
     last = [r[0] for r in rows(db, "SELECT paper_id FROM paper_search ORDER BY paper_id DESC LIMIT 60")]
-    refresh = changed_by_hand(db, [("UPDATE paper_search SET abstract = ? WHERE paper_id = ?", (text, pid))
-                                   for pid in last])
+    refresh = changed_by_hand(
+        db, [("UPDATE paper_search SET abstract = ? WHERE paper_id = ?", (text, pid)) for pid in last]
+    )
     assert refresh.kind == "update" and refresh.ranked > 0
     assert_exact(db, tmp_path, listed_before)
 
@@ -305,17 +339,24 @@ def test_longer_papers_raise_every_bound(db, tmp_path):
 def test_a_page_deeper_than_the_depth_comes_from_the_list(db, corpora):
     run_import(db, [corpora[1]])
     with PaperDB(db) as pdb:
-        word, length = pdb.conn.execute("SELECT t.word, count(*) FROM search_terms t JOIN search_top s USING (term) "
-                                        "GROUP BY t.term ORDER BY t.papers DESC LIMIT 1").fetchone()
+        word, length = pdb.conn.execute(
+            "SELECT t.word, count(*) FROM search_terms t JOIN search_top s USING (term) "
+            "GROUP BY t.term ORDER BY t.papers DESC LIMIT 1"
+        ).fetchone()
         assert length > DEPTH + 10
         statements: list[str] = []
         pdb.conn.set_trace_callback(statements.append)
         hits = [(h.paper_id, h.score) for h in pdb.search(word, limit=10, offset=length - 10)]
         pdb.conn.set_trace_callback(None)
         assert not any("bm25(" in sql for sql in statements)
-        expected = [(r[0], -r[1]) for r in pdb.conn.execute(
-            "SELECT rowid, bm25(paper_search_fts, 10.0, 5.0, 1.0) AS s FROM paper_search_fts "
-            "WHERE paper_search_fts MATCH ? ORDER BY s, rowid LIMIT 10 OFFSET ?", (f'"{word}"', length - 10))]
+        expected = [
+            (r[0], -r[1])
+            for r in pdb.conn.execute(
+                "SELECT rowid, bm25(paper_search_fts, 10.0, 5.0, 1.0) AS s FROM paper_search_fts "
+                "WHERE paper_search_fts MATCH ? ORDER BY s, rowid LIMIT 10 OFFSET ?",
+                (f'"{word}"', length - 10),
+            )
+        ]
     assert hits == expected and len(hits) == 10
 
 
@@ -328,9 +369,14 @@ def test_searches_read_the_updated_lists(db, corpora, tmp_path):
         hits = [(h.paper_id, h.score) for h in pdb.search(word, limit=DEPTH)]
         pdb.conn.set_trace_callback(None)
         assert not any("bm25(" in sql for sql in statements)
-        expected = [(r[0], -r[1]) for r in pdb.conn.execute(
-            "SELECT rowid, bm25(paper_search_fts, 10.0, 5.0, 1.0) AS s FROM paper_search_fts "
-            "WHERE paper_search_fts MATCH ? ORDER BY s, rowid LIMIT ?", (f'"{word}"', DEPTH))]
+        expected = [
+            (r[0], -r[1])
+            for r in pdb.conn.execute(
+                "SELECT rowid, bm25(paper_search_fts, 10.0, 5.0, 1.0) AS s FROM paper_search_fts "
+                "WHERE paper_search_fts MATCH ? ORDER BY s, rowid LIMIT ?",
+                (f'"{word}"', DEPTH),
+            )
+        ]
     assert hits == expected and len(hits) == DEPTH
 
 
@@ -338,9 +384,14 @@ def rare_words(db: Path, lowest: int) -> list[str]:
     """Words in `lowest` papers or more that have no list, each searching for exactly its index term."""
     with closing(sqlite3.connect(db)) as conn:
         conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, paper_search_fts, row)")
-        terms = [t for (t,) in conn.execute(
-            "SELECT term FROM temp.vocab WHERE doc >= ? AND term NOT IN (SELECT term FROM search_terms) "
-            "AND term GLOB '[a-z]*' ORDER BY term", (lowest,))]
+        terms = [
+            t
+            for (t,) in conn.execute(
+                "SELECT term FROM temp.vocab WHERE doc >= ? AND term NOT IN (SELECT term FROM search_terms) "
+                "AND term GLOB '[a-z]*' ORDER BY term",
+                (lowest,),
+            )
+        ]
         return [t for t, got in zip(terms, ScratchIndex(conn).terms(terms)) if got == [t]]
 
 
@@ -353,31 +404,50 @@ def test_searches_of_several_words_are_ranked_from_postings_as_fts5_ranks_them(d
         run_import(db, [corpora[1]])
     elif update == "longer papers":
         last = [r[0] for r in rows(db, "SELECT paper_id FROM paper_search ORDER BY paper_id DESC LIMIT 60")]
-        assert changed_by_hand(db, [("UPDATE paper_search SET abstract = abstract || ? WHERE paper_id = ?",
-                                     (" filler data" * 500, pid)) for pid in last]).kind == "update"
+        assert (
+            changed_by_hand(
+                db,
+                [
+                    ("UPDATE paper_search SET abstract = abstract || ? WHERE paper_id = ?", (" filler data" * 500, pid))
+                    for pid in last
+                ],
+            ).kind
+            == "update"
+        )
     rng = random.Random(7 + rare)
     others = set(rare_words(db, MIN_PAPERS // 3))
     with PaperDB(db) as pdb:
         scratch = ScratchIndex(pdb.conn)
-        common = dict(pdb.conn.execute("SELECT term, word FROM search_terms WHERE papers < ?",
-                                       (index_totals(pdb.conn)[0] // 2,)))
-        texts = [t for (t,) in pdb.conn.execute(
-            "SELECT coalesce(title, '') || ' ' || coalesce(abstract, '') FROM paper_search ORDER BY paper_id")]
+        common = dict(
+            pdb.conn.execute("SELECT term, word FROM search_terms WHERE papers < ?", (index_totals(pdb.conn)[0] // 2,))
+        )
+        texts = [
+            t
+            for (t,) in pdb.conn.execute(
+                "SELECT coalesce(title, '') || ' ' || coalesce(abstract, '') FROM paper_search ORDER BY paper_id"
+            )
+        ]
         compared = searched = 0
         while searched < 40:  # words of one paper, so that most searches find some
             held = set(scratch.terms([rng.choice(texts)])[0])
             count = max(rng.choice((2, 3)) - rare, 1)  # FTS5 ranks words that are all rare
             if len(held & set(common)) < count or len(held & others) < rare:
                 continue
-            words = ([common[t] for t in rng.sample(sorted(held & set(common)), count)]
-                     + rng.sample(sorted(held & others), rare))
+            words = [common[t] for t in rng.sample(sorted(held & set(common)), count)] + rng.sample(
+                sorted(held & others), rare
+            )
             rng.shuffle(words)
             text = " ".join(words)
             searched += 1
             limit, offset = rng.choice(((20, 0), (5, 3), (-1, 0)))
-            expected = [(r[0], -r[1]) for r in pdb.conn.execute(
-                "SELECT rowid, bm25(paper_search_fts, 10.0, 5.0, 1.0) AS s FROM paper_search_fts "
-                "WHERE paper_search_fts MATCH ? ORDER BY s, rowid LIMIT ? OFFSET ?", (fts_query(text), limit, offset))]
+            expected = [
+                (r[0], -r[1])
+                for r in pdb.conn.execute(
+                    "SELECT rowid, bm25(paper_search_fts, 10.0, 5.0, 1.0) AS s FROM paper_search_fts "
+                    "WHERE paper_search_fts MATCH ? ORDER BY s, rowid LIMIT ? OFFSET ?",
+                    (fts_query(text), limit, offset),
+                )
+            ]
             statements: list[str] = []
             pdb.conn.set_trace_callback(statements.append)
             hits = [(h.paper_id, h.score) for h in pdb.search(text, limit=10**6 if limit < 0 else limit, offset=offset)]
@@ -393,12 +463,14 @@ def test_searches_of_several_words_are_ranked_from_postings_as_fts5_ranks_them(d
 def test_a_rare_word_whose_scores_give_no_hits_is_ranked_by_fts5(db, monkeypatch):
     (common,) = rows(db, "SELECT word FROM search_terms ORDER BY papers LIMIT 1")[0]
     with PaperDB(db) as pdb:
+
         def top(text: str) -> list[tuple]:
             return [(h.paper_id, h.score) for h in pdb.search(text, limit=5)]
 
         # The first rare word found in a paper beside the common one.
-        text, expected = next((t, hits) for t in (f"{common} {w}" for w in rare_words(db, MIN_PAPERS // 3))
-                              if (hits := top(t)))
+        text, expected = next(
+            (t, hits) for t in (f"{common} {w}" for w in rare_words(db, MIN_PAPERS // 3)) if (hits := top(t))
+        )
         monkeypatch.setattr(postings_module, "read_back", lambda *args: None)
         statements: list[str] = []
         pdb.conn.set_trace_callback(statements.append)

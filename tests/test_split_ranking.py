@@ -1,4 +1,5 @@
 """A large search is ranked in two halves of the paper ids at once; the page is the one a single ranking gives."""
+
 from __future__ import annotations
 
 import sys
@@ -30,14 +31,17 @@ def middle(db) -> int:
     return (lo + hi) // 2
 
 
-@pytest.mark.parametrize("text, kwargs", [
-    ("model", {}),
-    ("model", {"limit": 3, "offset": 2}),
-    ("model", {"limit": 4, "offset": 11}),  # the last page, past the end of one half
-    ("language models", {"limit": 5}),
-    ("verif* OR language OR reinforcement", {"raw": True}),
-    ("model", {"limit": 2**63 - 1, "offset": 2}),  # offset + limit is beyond SQLite's integers
-])
+@pytest.mark.parametrize(
+    "text, kwargs",
+    [
+        ("model", {}),
+        ("model", {"limit": 3, "offset": 2}),
+        ("model", {"limit": 4, "offset": 11}),  # the last page, past the end of one half
+        ("language models", {"limit": 5}),
+        ("verif* OR language OR reinforcement", {"raw": True}),
+        ("model", {"limit": 2**63 - 1, "offset": 2}),  # offset + limit is beyond SQLite's integers
+    ],
+)
 def test_the_halves_merge_into_the_page_of_one_ranking(samples_db, monkeypatch, text, kwargs):
     with PaperDB(samples_db) as pdb:
         expected, statements = ranked(pdb, text, **kwargs)
@@ -48,9 +52,14 @@ def test_the_halves_merge_into_the_page_of_one_ranking(samples_db, monkeypatch, 
     assert [sql for sql in statements if "rowid <=" in sql] and not [sql for sql in statements if "rowid >" in sql]
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"author": "John Schulman"}, {"year_from": 1990}, {"limit": 0, "offset": 3},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"author": "John Schulman"},
+        {"year_from": 1990},
+        {"limit": 0, "offset": 3},
+    ],
+)
 def test_a_search_filtered_by_other_tables_or_empty_is_not_split(samples_db, split, kwargs):
     # The second connection's snapshot is checked against the index only: authorships and
     # papers (years) can change without the index changing.
@@ -92,8 +101,10 @@ def test_a_commit_between_the_two_reads_leaves_the_caller_to_rank_both_halves(sa
     def commit_before_the_split(sql: str) -> None:
         if "min(id) FROM paper_search_fts_docsize" in sql and not writer.in_transaction:
             with write_transaction(writer):
-                writer.execute("UPDATE paper_search SET title = 'Process supervision for process supervision' "
-                               "WHERE paper_id = ?", (last,))
+                writer.execute(
+                    "UPDATE paper_search SET title = 'Process supervision for process supervision' WHERE paper_id = ?",
+                    (last,),
+                )
 
     with PaperDB(db) as pdb:
         before, _ = ranked(pdb, "process supervision", limit=3)

@@ -1,5 +1,6 @@
 """Files stream from the parsing process to the writer in chunks: no file is held whole,
 and a chunked file loads exactly as a whole one would, or not at all."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,10 @@ from tests.conftest import query
 
 def _jsonl(path, titles: list[str]) -> None:
     """A JSON Lines dump of these titles, each by an author its title's length picks (equal titles, one author)."""
-    lines = [json.dumps({"title": t, "authors": [f"Family{len(t) % 7}, Given{len(t) % 3}"], "abstract": f"About {t}."})
-             for t in titles]
+    lines = [
+        json.dumps({"title": t, "authors": [f"Family{len(t) % 7}, Given{len(t) % 3}"], "abstract": f"About {t}."})
+        for t in titles
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -137,13 +140,17 @@ def test_a_file_that_fails_mid_stream_is_not_loaded_and_the_next_file_is(tmp_pat
     db = tmp_path / "p.db"
     run_import(db, [])  # the schema, to add a trigger that refuses one title
     with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON papers WHEN NEW.title = 'Refused by the database' "
-                     "BEGIN SELECT RAISE(ABORT, 'this title is refused'); END")
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON papers WHEN NEW.title = 'Refused by the database' "
+            "BEGIN SELECT RAISE(ABORT, 'this title is refused'); END"
+        )
     report = run_import(db, [folder])
     assert [(os.path.basename(f.path), f.status) for f in report.files] == [("a.jsonl", "failed"), ("b.jsonl", "new")]
     assert "this title is refused" in report.files[0].error
     assert sorted(r[0] for r in query(db, "SELECT title FROM papers")) == [
-        "A paper of the second file", "Another paper of the second file"]
+        "A paper of the second file",
+        "Another paper of the second file",
+    ]
     assert query(db, "SELECT path FROM source_files") == [(str((folder / "b.jsonl").resolve()),)]
 
 

@@ -1,4 +1,5 @@
 """Upgrades keep the data: a database built at every earlier revision migrates to head intact."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -71,8 +72,12 @@ def test_the_nightly_job_backs_up_before_migrating(tmp_path):
     migrate(db, "0001")
     fill(db)
     (tmp_path / "incoming").mkdir()
-    done = subprocess.run([str(ROOT / "scripts" / "nightly-import"), "--incoming", str(tmp_path / "incoming"),
-                           "--db", str(db)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "nightly-import"), "--incoming", str(tmp_path / "incoming"), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     [backup] = (tmp_path / "backups").glob("*.db")
     assert current_revision(backup) == "0001"
@@ -93,8 +98,10 @@ def test_the_search_index_rebuilt_with_3_letter_prefixes_finds_what_it_found(sam
     [(last,)] = query(db, "SELECT max(paper_id) FROM paper_search")
     with closing(connect(db)) as conn, write_transaction(conn):
         for table, key in (("papers", "id"), ("abstracts", "id"), ("authors", "id"), ("paper_search", "paper_id")):
-            conn.execute(f"INSERT INTO fts_deferred (table_name, upto) SELECT ?, max({key}) - (? = 'paper_search') "
-                         f"FROM {table}", (table, table))
+            conn.execute(
+                f"INSERT INTO fts_deferred (table_name, upto) SELECT ?, max({key}) - (? = 'paper_search') FROM {table}",
+                (table, table),
+            )
     migrate(db)
     assert current_revision(db) == head_revision() and "prefix='3'" in index_sql(db)
     assert query(db, "SELECT count(*) FROM paper_search_fts_docsize WHERE id = ?", (last,)) == [(0,)]
@@ -134,8 +141,13 @@ def upgraded_from(db, revision: str, tables: tuple[str, ...], tmp_path, old_inde
 def test_the_matching_indexes_upgrade_keeps_the_data_and_matches_as_a_new_database(samples_db, tmp_path):
     db = copied(samples_db, tmp_path / "papers.db")
     tables = ("papers", "abstracts", "authorships", "author_names", "paper_sources")
-    before = upgraded_from(db, "0010", tables, tmp_path,
-                           lambda names: "ix_abstracts_paper_id" in names and "ix_papers_untitled" not in names)
+    before = upgraded_from(
+        db,
+        "0010",
+        tables,
+        tmp_path,
+        lambda names: "ix_abstracts_paper_id" in names and "ix_papers_untitled" not in names,
+    )
     # The abstracts dump under another name: its abstract-only records find their papers through the new indexes.
     dump = tmp_path / "abstracts-again.txt"
     dump.write_bytes(ABSTRACTS_DUMP.read_bytes())
@@ -160,7 +172,9 @@ def test_the_postings_upgrade_keeps_searching_and_the_next_import_writes_them(sa
     with PaperDB(db) as pdb:
         assert {text: [h.as_dict() for h in pdb.search(text)] for text in searches} == before
     # The next import ranks lists and postings in full (words in 4+ of the 16 papers here).
-    monkeypatch.setattr(search_lists, "refresh_search_top", partial(search_lists.refresh_search_top, min_papers=4, depth=5))
+    monkeypatch.setattr(
+        search_lists, "refresh_search_top", partial(search_lists.refresh_search_top, min_papers=4, depth=5)
+    )
     report = run_import(db, [])
     assert report.search_lists.kind == "full"
     (words,) = query(db, "SELECT count(*) FROM search_terms")[0]
@@ -168,10 +182,14 @@ def test_the_postings_upgrade_keeps_searching_and_the_next_import_writes_them(sa
     with PaperDB(db) as pdb:
         after = {text: searched(pdb, text) for text in searches}
     # Words in over half of these 16 papers now only filter: scores move by millionths, the order not at all.
-    assert {text: ranking(hits) for text, (hits, _) in after.items()} == {text: ranking(hits) for text, hits in before.items()}
+    assert {text: ranking(hits) for text, (hits, _) in after.items()} == {
+        text: ranking(hits) for text, hits in before.items()
+    }
     _, statements = after["reinforcement learning human"]
     # `learning` only filters; `reinforcement` and `human` rank, from their postings.
-    assert sum("FROM search_postings WHERE term" in sql for sql in statements) == 2 and not any("bm25(" in sql for sql in statements)
+    assert sum("FROM search_postings WHERE term" in sql for sql in statements) == 2 and not any(
+        "bm25(" in sql for sql in statements
+    )
 
 
 def ranking(hits: list[dict]) -> list[tuple]:
@@ -184,8 +202,13 @@ RESOLUTION_TABLES = ("authorships", "authors", "author_names", "paper_sources")
 def test_the_resolution_indexes_upgrade_keeps_the_authors_and_resolution_reads_only_indexes(samples_db, tmp_path):
     db = copied(samples_db, tmp_path / "papers.db")
     tables = ("papers", "authors", "authorships", "author_names", "paper_sources", "author_candidates")
-    before = upgraded_from(db, "0012", tables, tmp_path,
-                           lambda names: "ix_authorships_block_key" in names and "ix_authorships_block" not in names)
+    before = upgraded_from(
+        db,
+        "0012",
+        tables,
+        tmp_path,
+        lambda names: "ix_authorships_block_key" in names and "ix_authorships_block" not in names,
+    )
 
     # Reading every block for resolution touches no table row of these tables: each statement's
     # plan reads them from a covering index.
@@ -195,11 +218,18 @@ def test_the_resolution_indexes_upgrade_keeps_the_authors_and_resolution_reads_o
         conn.set_trace_callback(statements.append)
         batch = load_authors.read_batch(conn, keys, Overrides(), load_authors.PaperContext())
         conn.set_trace_callback(None)
-        plans = {sql: [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
-                 for sql in statements if sql.lstrip().upper().startswith(("SELECT", "WITH"))}
+        plans = {
+            sql: [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+            for sql in statements
+            if sql.lstrip().upper().startswith(("SELECT", "WITH"))
+        }
     assert sum(len(rows) for _, rows, _ in batch.blocks) == len(before["authorships"])
-    reads = [step for steps in plans.values() for step in steps
-             if any(f" {table} " in f" {step} " for table in RESOLUTION_TABLES)]
+    reads = [
+        step
+        for steps in plans.values()
+        for step in steps
+        if any(f" {table} " in f" {step} " for table in RESOLUTION_TABLES)
+    ]
     assert {t for step in reads for t in RESOLUTION_TABLES if f" {t} " in f" {step} "} == set(RESOLUTION_TABLES)
     assert [step for step in reads if "COVERING INDEX" not in step] == []
 
@@ -208,5 +238,6 @@ def test_the_resolution_indexes_upgrade_keeps_the_authors_and_resolution_reads_o
         conn.execute("UPDATE resolver_rules SET version = version - 1")
     report = run_import(db, [])
     assert report.status == "ok" and query(db, "SELECT version FROM resolver_rules") == [(RULES_VERSION,)]
-    assert {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in ("authors", "authorships", "author_names")} \
-        == {t: before[t] for t in ("authors", "authorships", "author_names")}
+    assert {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in ("authors", "authorships", "author_names")} == {
+        t: before[t] for t in ("authors", "authorships", "author_names")
+    }

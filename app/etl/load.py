@@ -6,6 +6,7 @@ touched are re-resolved at the end of the run. A file is loaded wholly or not at
 A second process parses and cleans the files while this one writes (all but a single
 small file), handing records over a chunk at a time (`workers.stream`).
 """
+
 from __future__ import annotations
 
 import gc
@@ -136,8 +137,12 @@ class ImportReport:
             "run_id": self.run_id,
             "status": self.status,
             "files": {
-                "seen": len(self.files), "new": self.count("new"), "changed": self.count("changed"),
-                "skipped": self.count("skipped"), "rejected": self.count("rejected"), "failed": self.count("failed"),
+                "seen": len(self.files),
+                "new": self.count("new"),
+                "changed": self.count("changed"),
+                "skipped": self.count("skipped"),
+                "rejected": self.count("rejected"),
+                "failed": self.count("failed"),
             },
             "records": {"loaded": self.records_loaded, "rejected": self.records_rejected},
             "papers": {"added": self.papers_added, "updated": self.papers_updated, "removed": self.papers_removed},
@@ -347,20 +352,27 @@ def load_file(conn, run_id: int, parsed: ParsedFile, overrides: Overrides, repor
         if known:
             file_id = known["id"]
             remove_file_sources(conn, file_id, changes)
-            conn.execute("UPDATE source_files SET content_hash = ?, format = ?, size = ?, mtime_ns = ?, "
-                         "run_id = ?, loaded_at = ? WHERE path = ?", row)
+            conn.execute(
+                "UPDATE source_files SET content_hash = ?, format = ?, size = ?, mtime_ns = ?, "
+                "run_id = ?, loaded_at = ? WHERE path = ?",
+                row,
+            )
         else:
             file_id = conn.execute(
                 "INSERT INTO source_files (content_hash, format, size, mtime_ns, run_id, loaded_at, records, rejected, "
-                "path) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)", row).lastrowid
+                "path) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)",
+                row,
+            ).lastrowid
         pending_keys: dict[int, set[str]] = {}
         for rec in parsed.records():
             add_record(conn, rec, file_id, now, changes, pending_keys)
         # Rejects describe the file's current content only.
         conn.execute("DELETE FROM rejects WHERE path = ?", (path,))
         _write_rejects(conn, run_id, parsed.rejects, now)
-        conn.execute("UPDATE source_files SET records = ?, rejected = ? WHERE id = ?",
-                     (parsed.loaded, len(parsed.rejects), file_id))
+        conn.execute(
+            "UPDATE source_files SET records = ?, rejected = ? WHERE id = ?",
+            (parsed.loaded, len(parsed.rejects), file_id),
+        )
         for paper_id in sorted(changes.dirty):
             rebuild_paper(conn, paper_id, now, changes)
         assign_provisional(conn, overrides, changes.new_authorships(), now)
@@ -472,16 +484,27 @@ def run_import(
         # Net effect on authors: provisional authors merged away within the run do not count.
         report.authors_added, report.authors_updated = conn.execute(
             "SELECT count(*) FILTER (WHERE id > ?), count(*) FILTER (WHERE id <= ? AND updated_at >= ?) FROM authors",
-            (last_author, last_author, started_at)).fetchone()
+            (last_author, last_author, started_at),
+        ).fetchone()
         report.seconds = time.monotonic() - started
         with write_transaction(conn):
             conn.execute(
                 "UPDATE import_runs SET finished_at = ?, status = ?, files_seen = ?, files_loaded = ?, "
                 "files_skipped = ?, papers_added = ?, papers_updated = ?, papers_removed = ?, authors_added = ?, "
                 "records_rejected = ? WHERE id = ?",
-                (now_utc(), report.status, len(report.files), report.count("new") + report.count("changed"),
-                 report.count("skipped"), report.papers_added, report.papers_updated, report.papers_removed,
-                 report.authors_added, report.records_rejected, run_id),
+                (
+                    now_utc(),
+                    report.status,
+                    len(report.files),
+                    report.count("new") + report.count("changed"),
+                    report.count("skipped"),
+                    report.papers_added,
+                    report.papers_updated,
+                    report.papers_removed,
+                    report.authors_added,
+                    report.records_rejected,
+                    run_id,
+                ),
             )
         return report
     finally:

@@ -9,6 +9,7 @@ files is resolved once. A killed run leaves its queue for the next run. Each new
 cluster keeps the author id most of its mentions already had, if its block owns that
 author (`_owners`).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,16 @@ from app.db import chunked, connect, placeholders, write_transaction
 from app.etl import resolve
 from app.text.names import coauthor_key, coauthor_key_in_block, fold
 from app.text.records import AuthorshipRow
-from app.etl.resolve import (RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, typo_candidate,
-                             typo_key_pairs)
+from app.etl.resolve import (
+    RULES_VERSION,
+    BlockResult,
+    Cluster,
+    MentionRef,
+    Overrides,
+    resolve_block,
+    typo_candidate,
+    typo_key_pairs,
+)
 from app.search.index import batched_fts
 
 # Blocks resolved per transaction at the end of a run: big enough to batch the queries,
@@ -46,8 +55,9 @@ READER_CACHE_KIB = 32 * 1024  # each worker's SQLite page cache
 
 def queue_blocks(conn: sqlite3.Connection, keys: set[str]) -> None:
     """Queue blocks for re-resolution at the end of the run."""
-    conn.executemany("INSERT INTO pending_blocks (block_key) VALUES (?) ON CONFLICT DO NOTHING",
-                     [(k,) for k in sorted(keys)])
+    conn.executemany(
+        "INSERT INTO pending_blocks (block_key) VALUES (?) ON CONFLICT DO NOTHING", [(k,) for k in sorted(keys)]
+    )
 
 
 def queue_if_rules_changed(conn: sqlite3.Connection) -> None:
@@ -57,8 +67,11 @@ def queue_if_rules_changed(conn: sqlite3.Connection) -> None:
         (version,) = conn.execute("SELECT (SELECT version FROM resolver_rules WHERE id = 1)").fetchone()
         if version != RULES_VERSION:
             queue_blocks(conn, {r[0] for r in conn.execute("SELECT DISTINCT block_key FROM authorships")})
-            conn.execute("INSERT INTO resolver_rules (id, version) VALUES (1, ?) "
-                         "ON CONFLICT (id) DO UPDATE SET version = excluded.version", (RULES_VERSION,))
+            conn.execute(
+                "INSERT INTO resolver_rules (id, version) VALUES (1, ?) "
+                "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+                (RULES_VERSION,),
+            )
 
 
 def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, rows: list[AuthorshipRow], now: str) -> None:
@@ -87,32 +100,41 @@ def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, rows: lis
     conn.executemany(
         "INSERT INTO authors (id, name, family_name, given_name, is_organization, block_key, paper_count, "
         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(aid, *author, papers[aid], now, now) for aid, author in new_authors.items()])
+        [(aid, *author, papers[aid], now, now) for aid, author in new_authors.items()],
+    )
     conn.executemany(
         "INSERT INTO authorships (paper_id, position, raw_name, name, family_name, given_name, is_organization, "
-        "block_key, author_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", assigned)
-    conn.executemany("UPDATE authors SET paper_count = paper_count + ? WHERE id = ?",
-                     [(n, aid) for aid, n in papers.items() if aid not in new_authors])
+        "block_key, author_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        assigned,
+    )
+    conn.executemany(
+        "UPDATE authors SET paper_count = paper_count + ? WHERE id = ?",
+        [(n, aid) for aid, n in papers.items() if aid not in new_authors],
+    )
     conn.executemany(
         "INSERT INTO author_names (author_id, name, family_name, given_name, count) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (author_id, name) DO UPDATE SET count = count + excluded.count",
-        [(*key, n) for key, n in spellings.items()])
+        [(*key, n) for key, n in spellings.items()],
+    )
 
 
 def _authors_by_spelling(conn: sqlite3.Connection, spellings: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """(block, spelling) -> the existing author of that block who has it most often."""
     found: dict[tuple[str, str], int] = {}
     for block, name, author_id in conn.execute(
-            "WITH wanted AS (SELECT value ->> 0 AS block_key, value ->> 1 AS name FROM json_each(?)) "
-            "SELECT w.block_key, w.name, n.author_id FROM wanted w "
-            "JOIN author_names n ON n.name = w.name JOIN authors a ON a.id = n.author_id AND a.block_key = w.block_key "
-            "ORDER BY n.count DESC, n.author_id", (json.dumps(sorted(spellings)),)):
+        "WITH wanted AS (SELECT value ->> 0 AS block_key, value ->> 1 AS name FROM json_each(?)) "
+        "SELECT w.block_key, w.name, n.author_id FROM wanted w "
+        "JOIN author_names n ON n.name = w.name JOIN authors a ON a.id = n.author_id AND a.block_key = w.block_key "
+        "ORDER BY n.count DESC, n.author_id",
+        (json.dumps(sorted(spellings)),),
+    ):
         found.setdefault((block, name), author_id)
     return found
 
 
-def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
-                    after_each: Callable[[sqlite3.Connection, set[int]], None]) -> None:
+def resolve_pending(
+    conn: sqlite3.Connection, overrides: Overrides, now: str, after_each: Callable[[sqlite3.Connection, set[int]], None]
+) -> None:
     """Re-resolve every queued block, a batch per transaction.
 
     `after_each(conn, papers)` runs inside each transaction with the papers whose
@@ -123,8 +145,9 @@ def resolve_pending(conn: sqlite3.Connection, overrides: Overrides, now: str,
     if not batches:
         return
     # The blocks authors will be in once every queued block is resolved.
-    typo_pairs = typo_key_pairs({overrides.block_alias(r[0]) for r in conn.execute(
-        "SELECT DISTINCT block_key FROM authorships")})
+    typo_pairs = typo_key_pairs(
+        {overrides.block_alias(r[0]) for r in conn.execute("SELECT DISTINCT block_key FROM authorships")}
+    )
     context = PaperContext()
     for keys, batch in _read_ahead(conn, batches, overrides):
         with write_transaction(conn), batched_fts(conn):
@@ -144,16 +167,20 @@ def _plan_batches(conn: sqlite3.Connection, overrides: Overrides) -> list[_Plann
     named = {r[0] for r in conn.execute("SELECT block_key FROM override_blocks")}
     groups: dict[str, list[tuple[str, int]]] = {}
     for key, count in conn.execute(
-            "SELECT p.block_key, (SELECT count(*) FROM authorships a WHERE a.block_key = p.block_key) "
-            "FROM pending_blocks p ORDER BY p.block_key"):
+        "SELECT p.block_key, (SELECT count(*) FROM authorships a WHERE a.block_key = p.block_key) "
+        "FROM pending_blocks p ORDER BY p.block_key"
+    ):
         group = "" if key in named else overrides.block_alias(key)  # "": every block an override names
         groups.setdefault(group, []).append((key, count))
     batches: list[_Planned] = []
     for group in groups.values():
         count = sum(n for _, n in group)
         last = batches[-1] if batches else None
-        if (last is None or last.mentions + count > MENTIONS_PER_TRANSACTION
-                or len(last.keys) + len(group) > BLOCKS_PER_TRANSACTION):
+        if (
+            last is None
+            or last.mentions + count > MENTIONS_PER_TRANSACTION
+            or len(last.keys) + len(group) > BLOCKS_PER_TRANSACTION
+        ):
             batches.append(last := _Planned([], 0))
         last.keys += [key for key, _ in group]
         last.mentions += count
@@ -168,8 +195,9 @@ class _Planned:
     mentions: int
 
 
-def _read_ahead(conn: sqlite3.Connection, batches: list[_Planned],
-                overrides: Overrides) -> Iterator[tuple[list[str], ResolvedBatch | None]]:
+def _read_ahead(
+    conn: sqlite3.Connection, batches: list[_Planned], overrides: Overrides
+) -> Iterator[tuple[list[str], ResolvedBatch | None]]:
     """Each batch's keys with the batch read and clustered by a worker process, in order; None
     (read it here) when too few mentions are queued for workers to pay off, or a worker died.
 
@@ -236,8 +264,9 @@ def _author_rows(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, tupl
     return rows
 
 
-def record_typo_candidates(conn: sqlite3.Connection, resolved: set[str], typo_pairs: set[tuple[str, str]],
-                           context: PaperContext) -> None:
+def record_typo_candidates(
+    conn: sqlite3.Connection, resolved: set[str], typo_pairs: set[tuple[str, str]], context: PaperContext
+) -> None:
     """Rewrite the candidates across blocks (`resolve.typo_candidate`) of the authors of these resolved blocks.
 
     A pair of blocks is checked again whenever either is resolved, so once both are, its
@@ -249,17 +278,21 @@ def record_typo_candidates(conn: sqlite3.Connection, resolved: set[str], typo_pa
         "DELETE FROM author_candidates WHERE id IN (SELECT c.id FROM mine JOIN author_candidates c ON c.author_a_id = mine.id "
         "UNION SELECT c.id FROM mine JOIN author_candidates c ON c.author_b_id = mine.id) "
         "AND (SELECT block_key FROM authors WHERE id = author_a_id) != (SELECT block_key FROM authors WHERE id = author_b_id)",
-        (json.dumps(sorted(resolved)),))
+        (json.dumps(sorted(resolved)),),
+    )
     pairs = sorted((a, b) for a, b in typo_pairs if a in resolved or b in resolved)
     if pairs:
         authors = conn.execute(
             "SELECT id, name, family_name, given_name, is_organization, block_key FROM authors "
             "WHERE block_key IN (SELECT value FROM json_each(?)) ORDER BY id",
-            (json.dumps(sorted({key for pair in pairs for key in pair})),)).fetchall()
+            (json.dumps(sorted({key for pair in pairs for key in pair})),),
+        ).fetchall()
         clusters = _clusters_of(conn, _with_a_namesake(authors, pairs), context)
         conn.executemany(
             "INSERT INTO author_candidates (block_key, author_a_id, author_b_id, name_a, name_b, score, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", [row for a, b in pairs for row in _typo_rows(a, b, clusters)])
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [row for a, b in pairs for row in _typo_rows(a, b, clusters)],
+        )
 
 
 def _typo_rows(a: str, b: str, clusters: dict[str, list[tuple[int, Cluster]]]) -> list[tuple]:
@@ -267,9 +300,12 @@ def _typo_rows(a: str, b: str, clusters: dict[str, list[tuple[int, Cluster]]]) -
     by_given: dict[str, list[tuple[int, Cluster]]] = defaultdict(list)
     for author_id, y in clusters[b]:
         by_given[fold(y.given or "")].append((author_id, y))
-    return [(a, a_id, b_id, found.a_name, found.b_name, found.score, found.reason)
-            for a_id, x in clusters[a] for b_id, y in by_given[fold(x.given or "")]
-            if (found := typo_candidate(x, y))]
+    return [
+        (a, a_id, b_id, found.a_name, found.b_name, found.score, found.reason)
+        for a_id, x in clusters[a]
+        for b_id, y in by_given[fold(x.given or "")]
+        if (found := typo_candidate(x, y))
+    ]
 
 
 def _with_a_namesake(authors: list[sqlite3.Row], pairs: list[tuple[str, str]]) -> list[sqlite3.Row]:
@@ -282,31 +318,47 @@ def _with_a_namesake(authors: list[sqlite3.Row], pairs: list[tuple[str, str]]) -
     for a, b in pairs:
         partners[a].add(b)
         partners[b].add(a)
-    return [r for r in authors
-            if any(fold(r["given_name"] or "") in givens[other] for other in partners[r["block_key"]])]
+    return [
+        r for r in authors if any(fold(r["given_name"] or "") in givens[other] for other in partners[r["block_key"]])
+    ]
 
 
-def _clusters_of(conn: sqlite3.Connection, authors: list[sqlite3.Row],
-                 context: PaperContext) -> dict[str, list[tuple[int, Cluster]]]:
+def _clusters_of(
+    conn: sqlite3.Connection, authors: list[sqlite3.Row], context: PaperContext
+) -> dict[str, list[tuple[int, Cluster]]]:
     """These authors as (author id, Cluster) with their papers and co-authors, by block."""
     papers: dict[int, set[int]] = defaultdict(set)
     own_keys: dict[int, set[str]] = defaultdict(set)
     for chunk in chunked([r["id"] for r in authors]):
         for author_id, paper_id in conn.execute(
-                f"SELECT author_id, paper_id FROM authorships WHERE author_id IN ({placeholders(chunk)})", chunk):
+            f"SELECT author_id, paper_id FROM authorships WHERE author_id IN ({placeholders(chunk)})", chunk
+        ):
             papers[author_id].add(paper_id)
         for author_id, family, given in conn.execute(
-                f"SELECT author_id, family_name, given_name FROM author_names WHERE author_id IN ({placeholders(chunk)})",
-                chunk):
+            f"SELECT author_id, family_name, given_name FROM author_names WHERE author_id IN ({placeholders(chunk)})",
+            chunk,
+        ):
             own_keys[author_id].add(coauthor_key(family, given))
     context.load(conn, set().union(*papers.values()))
     found: dict[str, list[tuple[int, Cluster]]] = defaultdict(list)
     for r in authors:
         mine = papers[r["id"]]
         coauthors = frozenset().union(*(context.coauthors[p] for p in mine)) - own_keys[r["id"]]
-        found[r["block_key"]].append((r["id"], Cluster(
-            members=(), family=r["family_name"], given=r["given_name"], name=r["name"],
-            is_organization=bool(r["is_organization"]), spellings=(), papers=frozenset(mine), coauthors=coauthors)))
+        found[r["block_key"]].append(
+            (
+                r["id"],
+                Cluster(
+                    members=(),
+                    family=r["family_name"],
+                    given=r["given_name"],
+                    name=r["name"],
+                    is_organization=bool(r["is_organization"]),
+                    spellings=(),
+                    papers=frozenset(mine),
+                    coauthors=coauthors,
+                ),
+            )
+        )
     return found
 
 
@@ -328,11 +380,15 @@ class PaperContext:
         owners: dict[int, set[str]] = defaultdict(set)
         for chunk in chunked(missing):
             for pid, block, given in conn.execute(
-                    f"SELECT paper_id, block_key, given_name FROM authorships WHERE paper_id IN ({placeholders(chunk)})", chunk):
+                f"SELECT paper_id, block_key, given_name FROM authorships WHERE paper_id IN ({placeholders(chunk)})",
+                chunk,
+            ):
                 keys[pid].add(coauthor_key_in_block(block, given))
             for pid, owner in conn.execute(
-                    f"SELECT DISTINCT paper_id, profile_owner FROM paper_sources "
-                    f"WHERE profile_owner IS NOT NULL AND paper_id IN ({placeholders(chunk)})", chunk):
+                f"SELECT DISTINCT paper_id, profile_owner FROM paper_sources "
+                f"WHERE profile_owner IS NOT NULL AND paper_id IN ({placeholders(chunk)})",
+                chunk,
+            ):
                 owners[pid].add(owner)
         for pid in missing:
             self.coauthors[pid] = frozenset(keys[pid])
@@ -348,8 +404,9 @@ class ResolvedBatch:
     keys: list[str]  # every block key read, aliases included
 
 
-def read_batch(conn: sqlite3.Connection, block_keys: Iterable[str], overrides: Overrides,
-               context: PaperContext) -> ResolvedBatch:
+def read_batch(
+    conn: sqlite3.Connection, block_keys: Iterable[str], overrides: Overrides, context: PaperContext
+) -> ResolvedBatch:
     """Read these blocks (after override aliasing) with all their mentions, and cluster them."""
     groups: dict[str, set[str]] = defaultdict(set)
     for key in block_keys:
@@ -362,9 +419,18 @@ def read_batch(conn: sqlite3.Connection, block_keys: Iterable[str], overrides: O
     blocks = []
     for alias in sorted(groups):
         rows = state.mentions.get(alias, [])
-        refs = [MentionRef(key=m.id, paper=m.paper_id, family=m.family_name, given=m.given_name,
-                           is_organization=bool(m.is_organization), coauthors=context.coauthors[m.paper_id],
-                           profiles=context.profiles[m.paper_id]) for m in rows]
+        refs = [
+            MentionRef(
+                key=m.id,
+                paper=m.paper_id,
+                family=m.family_name,
+                given=m.given_name,
+                is_organization=bool(m.is_organization),
+                coauthors=context.coauthors[m.paper_id],
+                profiles=context.profiles[m.paper_id],
+            )
+            for m in rows
+        ]
         blocks.append((alias, rows, _for_writing(resolve_block(refs, overrides)) if refs else None))
     return ResolvedBatch(blocks, state, sorted(alias_of))
 
@@ -435,22 +501,27 @@ class _BlockState:
         authors, names = {}, defaultdict(dict)
         for chunk in chunked(keys):
             for r in conn.execute(
-                    f"SELECT {', '.join(Mention._fields)} FROM authorships "
-                    f"WHERE block_key IN ({placeholders(chunk)}) ORDER BY id", chunk):
+                f"SELECT {', '.join(Mention._fields)} FROM authorships "
+                f"WHERE block_key IN ({placeholders(chunk)}) ORDER BY id",
+                chunk,
+            ):
                 mentions[alias_of[r["block_key"]]].append(Mention(*r))
         # Authors live under their alias, but an author from before an override aliased its
         # block keeps the old key: look under every key of the group.
         for chunk in chunked(keys):
-            for r in conn.execute(f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE block_key IN ({placeholders(chunk)})",
-                                  chunk):
+            for r in conn.execute(
+                f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE block_key IN ({placeholders(chunk)})", chunk
+            ):
                 authors[r[0]] = tuple(r)[1:]
         referenced = {m.author_id for rows in mentions.values() for m in rows}
         outside = _author_rows(conn, referenced - authors.keys() - {None})
         ids = sorted(authors)
         for chunk in chunked(ids):
             for aid, name, family, given, count in conn.execute(
-                    f"SELECT author_id, name, family_name, given_name, count FROM author_names "
-                    f"WHERE author_id IN ({placeholders(chunk)})", chunk):
+                f"SELECT author_id, name, family_name, given_name, count FROM author_names "
+                f"WHERE author_id IN ({placeholders(chunk)})",
+                chunk,
+            ):
                 names[aid][name] = (family, given, count)
         return cls(dict(mentions), authors, dict(names), outside)
 
@@ -492,8 +563,9 @@ class _Writer:
         self.kept: set[int] = set()
         self.papers: set[int] = set()  # papers whose authors changed
 
-    def block(self, alias: str, rows: list[Mention], result: BlockResult | None, state: _BlockState,
-              claimable: set[int]) -> None:
+    def block(
+        self, alias: str, rows: list[Mention], result: BlockResult | None, state: _BlockState, claimable: set[int]
+    ) -> None:
         clusters = result.clusters if result else []
         by_id = {m.id: m for m in rows}
         ids = _assign_ids(clusters, {m.id: m.author_id for m in rows}, claimable)
@@ -508,13 +580,18 @@ class _Writer:
                     self.moved.append((m.id, author_id))
                     self.papers.add(m.paper_id)
         if result:
-            self.merges += [(author_of_name[m.a_name], m.a_name, m.b_name, m.rule, m.score, m.evidence)
-                            for m in result.merges if m.a_name in author_of_name]
+            self.merges += [
+                (author_of_name[m.a_name], m.a_name, m.b_name, m.rule, m.score, m.evidence)
+                for m in result.merges
+                if m.a_name in author_of_name
+            ]
             self.candidates += [
                 (alias, author_of_name[c.a_name], author_of_name[c.b_name], c.a_name, c.b_name, c.score, c.reason)
                 for c in result.candidates
-                if c.a_name in author_of_name and c.b_name in author_of_name
-                and author_of_name[c.a_name] != author_of_name[c.b_name]]
+                if c.a_name in author_of_name
+                and c.b_name in author_of_name
+                and author_of_name[c.a_name] != author_of_name[c.b_name]
+            ]
 
     def _author(self, alias, cluster: Cluster, author_id, members: list[Mention], state: _BlockState) -> int:
         papers = len({m.paper_id for m in members})
@@ -522,11 +599,15 @@ class _Writer:
         if author_id is None:
             author_id = self.conn.execute(
                 "INSERT INTO authors (name, family_name, given_name, is_organization, block_key, paper_count, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*row, self.now, self.now)).lastrowid
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (*row, self.now, self.now),
+            ).lastrowid
         elif state.authors.get(author_id) != row:
             self.conn.execute(
                 "UPDATE authors SET name = ?, family_name = ?, given_name = ?, is_organization = ?, block_key = ?, "
-                "paper_count = ?, updated_at = ? WHERE id = ?", (*row, self.now, author_id))
+                "paper_count = ?, updated_at = ? WHERE id = ?",
+                (*row, self.now, author_id),
+            )
             if (state.authors.get(author_id) or ("",))[0] != cluster.name:
                 self.papers.update(m.paper_id for m in members)
         spellings = _spellings(members)
@@ -534,7 +615,8 @@ class _Writer:
             self.conn.execute("DELETE FROM author_names WHERE author_id = ?", (author_id,))
             self.conn.executemany(
                 "INSERT INTO author_names (author_id, name, family_name, given_name, count) VALUES (?, ?, ?, ?, ?)",
-                [(author_id, n, f, g, c) for n, (f, g, c) in sorted(spellings.items())])
+                [(author_id, n, f, g, c) for n, (f, g, c) in sorted(spellings.items())],
+            )
         return author_id
 
     def flush(self, state: _BlockState, keys: list[str]) -> None:
@@ -545,13 +627,20 @@ class _Writer:
         # Authors no cluster kept, once nothing points at them: one an override filed under
         # another block may still hold mentions of a block resolved later, which moves them.
         gone = [aid for aid in sorted(state.authors.keys() | state.outside.keys()) if aid not in self.kept]
-        conn.executemany("DELETE FROM authors WHERE id = ? AND NOT EXISTS (SELECT 1 FROM authorships WHERE author_id = ?)",
-                         [(aid, aid) for aid in gone])
+        conn.executemany(
+            "DELETE FROM authors WHERE id = ? AND NOT EXISTS (SELECT 1 FROM authorships WHERE author_id = ?)",
+            [(aid, aid) for aid in gone],
+        )
         for chunk in chunked(sorted(self.kept)):
             conn.execute(f"DELETE FROM author_merges WHERE author_id IN ({placeholders(chunk)})", chunk)
-        conn.executemany("INSERT INTO author_merges (author_id, name_a, name_b, rule, score, evidence) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", self.merges)
+        conn.executemany(
+            "INSERT INTO author_merges (author_id, name_a, name_b, rule, score, evidence) VALUES (?, ?, ?, ?, ?, ?)",
+            self.merges,
+        )
         for chunk in chunked(keys):
             conn.execute(f"DELETE FROM author_candidates WHERE block_key IN ({placeholders(chunk)})", chunk)
-        conn.executemany("INSERT INTO author_candidates (block_key, author_a_id, author_b_id, name_a, name_b, score, "
-                         "reason) VALUES (?, ?, ?, ?, ?, ?, ?)", self.candidates)
+        conn.executemany(
+            "INSERT INTO author_candidates (block_key, author_a_id, author_b_id, name_a, name_b, score, "
+            "reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            self.candidates,
+        )

@@ -4,6 +4,7 @@ A paper is derived from its source records (`paper_sources`): its title, ids,
 abstracts and author list are recomputed from all of them, in an order fixed by
 their content, so the same files in any order give the same papers.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,7 +60,9 @@ def match_paper(conn: sqlite3.Connection, rec: CleanRecord, pending_keys: dict[i
             return row[0]
     if rec.title:
         mine = {block_key(m.family, m.given) for m in rec.mentions}
-        for (pid,) in conn.execute("SELECT id FROM papers WHERE title_key = ? ORDER BY id", (rec.title_key,)).fetchall():
+        for (pid,) in conn.execute(
+            "SELECT id FROM papers WHERE title_key = ? ORDER BY id", (rec.title_key,)
+        ).fetchall():
             theirs = pending_keys.get(pid) or _block_keys_of(conn, pid)
             if not mine or not theirs or mine & theirs:
                 return pid
@@ -81,17 +84,21 @@ def _match_abstract(conn: sqlite3.Connection, rec: CleanRecord) -> int | None:
     if exact:
         return min(exact, key=lambda pid: (exact[pid], pid))
     candidates = _joinable(
-        conn, titled,
+        conn,
+        titled,
         "SELECT paper_id FROM abstracts WHERE head_key = ? UNION SELECT paper_id FROM abstracts WHERE tail_key = ?",
-        (head, tail))
+        (head, tail),
+    )
     if not candidates:
         return None
     mine = fold_text(rec.abstract)
     similar = []
     for chunk in chunked(sorted(candidates)):
         for pid, text in conn.execute(
-                f"SELECT paper_id, text FROM abstracts WHERE paper_id IN ({placeholders(chunk)}) "
-                f"AND (head_key = ? OR tail_key = ?)", (*chunk, head, tail)):
+            f"SELECT paper_id, text FROM abstracts WHERE paper_id IN ({placeholders(chunk)}) "
+            f"AND (head_key = ? OR tail_key = ?)",
+            (*chunk, head, tail),
+        ):
             # With a cutoff, rapidfuzz answers 0 at once for texts whose lengths are too far apart.
             score = fuzz.ratio(mine, fold_text(text), score_cutoff=ABSTRACT_SIMILARITY)
             if score:
@@ -105,14 +112,24 @@ def _joinable(conn: sqlite3.Connection, titled: bool, sql: str, params: tuple) -
     ids = sorted({r[0] for r in conn.execute(sql, params)})
     untitled: set[int] = set()
     for chunk in chunked(ids):
-        untitled.update(r[0] for r in conn.execute(
-            f"SELECT id FROM papers INDEXED BY ix_papers_untitled WHERE title IS NULL AND id IN ({placeholders(chunk)})",
-            chunk))
+        untitled.update(
+            r[0]
+            for r in conn.execute(
+                f"SELECT id FROM papers INDEXED BY ix_papers_untitled WHERE title IS NULL AND id IN ({placeholders(chunk)})",
+                chunk,
+            )
+        )
     return {pid: pid in untitled for pid in ids if pid in untitled or not titled}
 
 
-def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: str,
-               changes: PaperChanges, pending_keys: dict[int, set[str]]) -> int:
+def add_record(
+    conn: sqlite3.Connection,
+    rec: CleanRecord,
+    file_id: int,
+    now: str,
+    changes: PaperChanges,
+    pending_keys: dict[int, set[str]],
+) -> int:
     """Attach a record to its paper (creating one if new); write its identity keys at once."""
     paper_id = match_paper(conn, rec, pending_keys)
     if paper_id is None:
@@ -126,7 +143,9 @@ def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: st
     else:
         if rec.title:
             # Let later records of this file match on the title even before the rebuild.
-            conn.execute("UPDATE papers SET title_key = ? WHERE id = ? AND title_key IS NULL", (rec.title_key, paper_id))
+            conn.execute(
+                "UPDATE papers SET title_key = ? WHERE id = ? AND title_key IS NULL", (rec.title_key, paper_id)
+            )
         changes.dirty.add(paper_id)
         if rec.profile_owner:
             # A profile is evidence about the paper's authors even when their list is unchanged.
@@ -152,11 +171,18 @@ def add_record(conn: sqlite3.Connection, rec: CleanRecord, file_id: int, now: st
 
 def remove_file_sources(conn: sqlite3.Connection, file_id: int, changes: PaperChanges) -> None:
     """Forget what a file contributed; its papers are rebuilt from their other sources."""
-    changes.dirty.update(r[0] for r in conn.execute("SELECT DISTINCT paper_id FROM paper_sources WHERE file_id = ?", (file_id,)))
+    changes.dirty.update(
+        r[0] for r in conn.execute("SELECT DISTINCT paper_id FROM paper_sources WHERE file_id = ?", (file_id,))
+    )
     # The authors of a paper that loses a profile source lose that evidence.
-    changes.touched_blocks.update(r[0] for r in conn.execute(
-        "SELECT DISTINCT block_key FROM authorships WHERE paper_id IN "
-        "(SELECT paper_id FROM paper_sources WHERE file_id = ? AND profile_owner IS NOT NULL)", (file_id,)))
+    changes.touched_blocks.update(
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT block_key FROM authorships WHERE paper_id IN "
+            "(SELECT paper_id FROM paper_sources WHERE file_id = ? AND profile_owner IS NOT NULL)",
+            (file_id,),
+        )
+    )
     conn.execute("DELETE FROM paper_sources WHERE file_id = ?", (file_id,))
 
 
@@ -212,8 +238,10 @@ def rebuild_paper(conn: sqlite3.Connection, paper_id: int, now: str, changes: Pa
 def _replace_ids(conn: sqlite3.Connection, paper_id: int, sources: list[dict]) -> None:
     wanted = {tuple(i) for s in sources for i in s["ids"]}
     have = {(r[0], r[1]) for r in conn.execute("SELECT scheme, value FROM paper_ids WHERE paper_id = ?", (paper_id,))}
-    conn.executemany("DELETE FROM paper_ids WHERE paper_id = ? AND scheme = ? AND value = ?",
-                     [(paper_id, s, v) for s, v in have - wanted])
+    conn.executemany(
+        "DELETE FROM paper_ids WHERE paper_id = ? AND scheme = ? AND value = ?",
+        [(paper_id, s, v) for s, v in have - wanted],
+    )
     conn.executemany(
         "INSERT INTO paper_ids (paper_id, scheme, value) VALUES (?, ?, ?) ON CONFLICT (scheme, value) DO NOTHING",
         [(paper_id, s, v) for s, v in sorted(wanted - have)],
@@ -245,10 +273,14 @@ def _replace_abstracts(conn: sqlite3.Connection, paper_id: int, sources: list[di
     return True
 
 
-def _replace_authorships(conn: sqlite3.Connection, paper_id: int, mentions: list[Mention], changes: PaperChanges) -> None:
+def _replace_authorships(
+    conn: sqlite3.Connection, paper_id: int, mentions: list[Mention], changes: PaperChanges
+) -> None:
     """Set a paper's author list, if it changed: the old rows go now, the new ones with their authors."""
     rows = [
-        AuthorshipRow(paper_id, pos, m.raw, m.display, m.family, m.given, int(m.is_organization), block_key(m.family, m.given))
+        AuthorshipRow(
+            paper_id, pos, m.raw, m.display, m.family, m.given, int(m.is_organization), block_key(m.family, m.given)
+        )
         for pos, m in enumerate(mentions, 1)
     ]
     have, in_database = _current_authorships(conn, paper_id, changes)
@@ -263,12 +295,18 @@ def _replace_authorships(conn: sqlite3.Connection, paper_id: int, mentions: list
     changes.authorships[paper_id] = rows
 
 
-def _current_authorships(conn: sqlite3.Connection, paper_id: int,
-                         changes: PaperChanges) -> tuple[list[AuthorshipRow], bool]:
+def _current_authorships(
+    conn: sqlite3.Connection, paper_id: int, changes: PaperChanges
+) -> tuple[list[AuthorshipRow], bool]:
     """A paper's author list as it stands, and whether that is the database's: a list set
     earlier in this file waits in `changes` (a paper added in it has none before)."""
     if paper_id in changes.authorships or paper_id in changes.added:
         return changes.authorships.get(paper_id, []), False
-    return [AuthorshipRow(*r) for r in conn.execute(
-        "SELECT paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key "
-        "FROM authorships WHERE paper_id = ? ORDER BY position", (paper_id,))], True
+    return [
+        AuthorshipRow(*r)
+        for r in conn.execute(
+            "SELECT paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key "
+            "FROM authorships WHERE paper_id = ? ORDER BY position",
+            (paper_id,),
+        )
+    ], True

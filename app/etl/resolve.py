@@ -37,6 +37,7 @@ folding (case, accents, hyphens). `merge` joins the two people even across famil
 blocks (the blocks are aliased: see `Overrides.block_alias`); `split` forbids any cluster
 holding both names. Two mentions of one paper are never merged, not even by `merge`.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -701,7 +702,7 @@ def _one_edit_pairs(texts: Iterable[str]) -> set[tuple[str, str]]:
     for text in texts:
         by_variant[text].add(text)
         for i in range(len(text)):
-            by_variant[text[:i] + text[i + 1:]].add(text)
+            by_variant[text[:i] + text[i + 1 :]].add(text)
     near = {pair for same in by_variant.values() if len(same) > 1 for pair in combinations(sorted(same), 2)}
     return {(a, b) for a, b in near if Levenshtein.distance(a, b) == 1}
 
@@ -710,8 +711,12 @@ def _one_edit_apart(x: _Group, y: _Group) -> bool:
     for a in x.names:
         for b in y.names:
             a_text, b_text = "".join(a.key[1]), "".join(b.key[1])
-            if (not a.is_org and not b.is_org and min(len(a_text), len(b_text)) >= ONE_EDIT_MIN_LEN
-                    and Levenshtein.distance(a_text, b_text) == 1):
+            if (
+                not a.is_org
+                and not b.is_org
+                and min(len(a_text), len(b_text)) >= ONE_EDIT_MIN_LEN
+                and Levenshtein.distance(a_text, b_text) == 1
+            ):
                 return True
     return False
 
@@ -782,9 +787,13 @@ def typo_candidates(results: Sequence[BlockResult]) -> list[Candidate]:
     """Clusters in different blocks whose long family keys are one edit apart, with the same
     given name and strong co-author evidence: candidates for a merge override, never merged."""
     by_key = {r.key: r for r in results}
-    return [found for a_key, b_key in sorted(typo_key_pairs(by_key))
-            for x in by_key[a_key].clusters for y in by_key[b_key].clusters
-            if (found := typo_candidate(x, y))]
+    return [
+        found
+        for a_key, b_key in sorted(typo_key_pairs(by_key))
+        for x in by_key[a_key].clusters
+        for y in by_key[b_key].clusters
+        if (found := typo_candidate(x, y))
+    ]
 
 
 def typo_key_pairs(keys: Iterable[str]) -> set[tuple[str, str]]:

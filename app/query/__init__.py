@@ -4,14 +4,42 @@
 dataclasses (`as_dict()` gives JSON-able dicts); a query paperdb cannot run raises
 `QueryError` (`AmbiguousAuthor` when a name fits several authors where one is needed).
 """
+
 from app.query.authors import AmbiguousAuthor
 from app.query.paperdb import PaperDB
-from app.query.records import (HIGHLIGHT, AuthorLookup, AuthorPaper, AuthorProfile, AuthorRef, Coauthor, Hit,
-                               LikelySame, NameVariant, PaperAuthor, PaperDetail, PaperSource, SqlResult)
+from app.query.records import (
+    HIGHLIGHT,
+    AuthorLookup,
+    AuthorPaper,
+    AuthorProfile,
+    AuthorRef,
+    Coauthor,
+    Hit,
+    LikelySame,
+    NameVariant,
+    PaperAuthor,
+    PaperDetail,
+    PaperSource,
+    SqlResult,
+)
 from app.search.text import QueryError, fts_query
 
 __all__ = [
-    "HIGHLIGHT", "AmbiguousAuthor", "AuthorLookup", "AuthorPaper", "AuthorProfile", "AuthorRef", "Coauthor", "Hit",
-    "LikelySame", "NameVariant", "PaperAuthor", "PaperDB", "PaperDetail", "PaperSource", "QueryError", "SqlResult",
+    "HIGHLIGHT",
+    "AmbiguousAuthor",
+    "AuthorLookup",
+    "AuthorPaper",
+    "AuthorProfile",
+    "AuthorRef",
+    "Coauthor",
+    "Hit",
+    "LikelySame",
+    "NameVariant",
+    "PaperAuthor",
+    "PaperDB",
+    "PaperDetail",
+    "PaperSource",
+    "QueryError",
+    "SqlResult",
     "fts_query",
 ]

@@ -1,5 +1,6 @@
 """Author lookup: a name as a person types it resolved to an author, with profile, co-authors and
 the larger authors it may be part of; the most prolific authors, and pairs worth a merge."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,7 @@ class AmbiguousAuthor(QueryError):
         shown = ", ".join(f"{c.name} [{c.id}]" for c in candidates[:5])
         more = f" and {len(candidates) - 5} more" if len(candidates) > 5 else ""
         count = f"{len(candidates)}{'+' if len(candidates) >= MAX_CANDIDATES else ''}"
-        super().__init__(f"{name!r} matches {count} authors ({shown}{more}): "
-                         f"give more of the name, or an author id")
+        super().__init__(f"{name!r} matches {count} authors ({shown}{more}): give more of the name, or an author id")
         self.candidates = candidates
 
 
@@ -125,14 +125,19 @@ class Authors:
         this author's (`names.token_compatibility`), most shared co-authors first."""
         if author.is_organization:
             return []
-        mine = [_tokens(r["family_name"], r["given_name"]) for r in self.conn.execute(
-            "SELECT family_name, given_name FROM author_names WHERE author_id = ?", (author.id,))]
+        mine = [
+            _tokens(r["family_name"], r["given_name"])
+            for r in self.conn.execute(
+                "SELECT family_name, given_name FROM author_names WHERE author_id = ?", (author.id,)
+            )
+        ]
         rules: dict[int, list] = {}
         for r in self.conn.execute(
-                "SELECT a.id, n.family_name, n.given_name FROM authors a JOIN author_names n ON n.author_id = a.id "
-                "WHERE a.block_key = (SELECT block_key FROM authors WHERE id = :id) AND a.id != :id "
-                "AND a.paper_count > :papers AND NOT a.is_organization",
-                {"id": author.id, "papers": author.paper_count}):
+            "SELECT a.id, n.family_name, n.given_name FROM authors a JOIN author_names n ON n.author_id = a.id "
+            "WHERE a.block_key = (SELECT block_key FROM authors WHERE id = :id) AND a.id != :id "
+            "AND a.paper_count > :papers AND NOT a.is_organization",
+            {"id": author.id, "papers": author.paper_count},
+        ):
             found = [token_compatibility(t, _tokens(r["family_name"], r["given_name"])) for t in mine]
             rules.setdefault(r["id"], []).extend(found)
         found = []
@@ -140,19 +145,25 @@ class Authors:
             if all(compat):
                 ref = self._refs({other_id: ("", 0.0)})[0]
                 rule = min(compat, key=lambda c: c.score).rule
-                found.append(LikelySame(other_id, ref.name, ref.paper_count, rule,
-                                        self._shared_coauthors(author.id, other_id)))
+                found.append(
+                    LikelySame(other_id, ref.name, ref.paper_count, rule, self._shared_coauthors(author.id, other_id))
+                )
         found.sort(key=lambda x: (-len(x.shared_coauthors), -x.paper_count, x.name, x.id))
         return found[:PART_OF_SHOWN]
 
     def _shared_coauthors(self, a: int, b: int) -> list[str]:
         """Names of the authors who wrote with both a and b, by name."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT name FROM authors WHERE id IN ("
-            "  SELECT o.author_id FROM authorships me JOIN authorships o ON o.paper_id = me.paper_id "
-            "  WHERE me.author_id = :a INTERSECT "
-            "  SELECT o.author_id FROM authorships me JOIN authorships o ON o.paper_id = me.paper_id "
-            "  WHERE me.author_id = :b) AND id NOT IN (:a, :b) ORDER BY name, id", {"a": a, "b": b})]
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT name FROM authors WHERE id IN ("
+                "  SELECT o.author_id FROM authorships me JOIN authorships o ON o.paper_id = me.paper_id "
+                "  WHERE me.author_id = :a INTERSECT "
+                "  SELECT o.author_id FROM authorships me JOIN authorships o ON o.paper_id = me.paper_id "
+                "  WHERE me.author_id = :b) AND id NOT IN (:a, :b) ORDER BY name, id",
+                {"a": a, "b": b},
+            )
+        ]
 
     def coauthors(self, name: str | int, *, limit: int | None = None) -> list[Coauthor]:
         """Co-authors of the author a name resolves to (see `PaperDB.coauthors`)."""
@@ -282,8 +293,9 @@ class Authors:
             "WHERE id IN (SELECT value FROM json_each(:ids))",
             {"ids": json.dumps(list(matches))},
         ).fetchall()
-        refs = [AuthorRef(r["id"], r["name"], r["paper_count"], bool(r["is_organization"]), *matches[r["id"]])
-                for r in rows]
+        refs = [
+            AuthorRef(r["id"], r["name"], r["paper_count"], bool(r["is_organization"]), *matches[r["id"]]) for r in rows
+        ]
         return sorted(refs, key=lambda a: (-a.score, -a.paper_count, a.name, a.id))[:MAX_CANDIDATES]
 
     def _profile(self, author_id: int, limit: int) -> AuthorProfile:
@@ -291,41 +303,72 @@ class Authors:
             "SELECT id, name, family_name, given_name, is_organization, paper_count FROM authors WHERE id = ?",
             (author_id,),
         ).fetchone()
-        variants = [NameVariant(r["name"], r["count"]) for r in self.conn.execute(
-            "SELECT name, count FROM author_names WHERE author_id = ? ORDER BY count DESC, name", (author_id,))]
-        papers = [AuthorPaper(r["id"], r["title"], r["year"], r["position"], r["name"]) for r in self.conn.execute(
-            "SELECT p.id, p.title, p.year, s.position, s.name FROM authorships s JOIN papers p ON p.id = s.paper_id "
-            "WHERE s.author_id = ? ORDER BY p.year IS NULL, p.year DESC, p.title IS NULL, p.title, p.id LIMIT ?",
-            (author_id, limit))]
-        return AuthorProfile(a["id"], a["name"], a["family_name"], a["given_name"], bool(a["is_organization"]),
-                             a["paper_count"], variants, papers, self._coauthors(author_id, limit))
+        variants = [
+            NameVariant(r["name"], r["count"])
+            for r in self.conn.execute(
+                "SELECT name, count FROM author_names WHERE author_id = ? ORDER BY count DESC, name", (author_id,)
+            )
+        ]
+        papers = [
+            AuthorPaper(r["id"], r["title"], r["year"], r["position"], r["name"])
+            for r in self.conn.execute(
+                "SELECT p.id, p.title, p.year, s.position, s.name FROM authorships s JOIN papers p ON p.id = s.paper_id "
+                "WHERE s.author_id = ? ORDER BY p.year IS NULL, p.year DESC, p.title IS NULL, p.title, p.id LIMIT ?",
+                (author_id, limit),
+            )
+        ]
+        return AuthorProfile(
+            a["id"],
+            a["name"],
+            a["family_name"],
+            a["given_name"],
+            bool(a["is_organization"]),
+            a["paper_count"],
+            variants,
+            papers,
+            self._coauthors(author_id, limit),
+        )
 
     def _coauthors(self, author_id: int, limit: int) -> list[Coauthor]:
         # Counted and cut per co-author id first, names looked up only for the ones returned:
         # a prolific author has thousands of co-authors. Ties go by id (stable).
-        return [Coauthor(r["id"], r["name"], r["papers"]) for r in self.conn.execute(
-            "SELECT a.id, a.name, c.papers FROM ("
-            "  SELECT o.author_id, count(*) AS papers FROM authorships me "
-            "  JOIN authorships o ON o.paper_id = me.paper_id AND o.author_id != me.author_id "
-            "  WHERE me.author_id = :id GROUP BY o.author_id ORDER BY papers DESC, o.author_id LIMIT :limit) c "
-            "JOIN authors a ON a.id = c.author_id ORDER BY c.papers DESC, a.id",
-            {"id": author_id, "limit": limit})]
+        return [
+            Coauthor(r["id"], r["name"], r["papers"])
+            for r in self.conn.execute(
+                "SELECT a.id, a.name, c.papers FROM ("
+                "  SELECT o.author_id, count(*) AS papers FROM authorships me "
+                "  JOIN authorships o ON o.paper_id = me.paper_id AND o.author_id != me.author_id "
+                "  WHERE me.author_id = :id GROUP BY o.author_id ORDER BY papers DESC, o.author_id LIMIT :limit) c "
+                "JOIN authors a ON a.id = c.author_id ORDER BY c.papers DESC, a.id",
+                {"id": author_id, "limit": limit},
+            )
+        ]
 
     def authors(self, *, limit: int = 20) -> list[dict]:
         """The most prolific authors (see `PaperDB.authors`)."""
-        return [dict(r) for r in self.conn.execute(
-            "SELECT a.id, a.name, a.paper_count, a.is_organization, "
-            "(SELECT group_concat(name, '; ') FROM author_names WHERE author_id = a.id AND name != a.name) AS variants "
-            "FROM authors a ORDER BY a.paper_count DESC, a.name LIMIT ?", (whole_number(limit, "limit"),))]
+        return [
+            dict(r)
+            for r in self.conn.execute(
+                "SELECT a.id, a.name, a.paper_count, a.is_organization, "
+                "(SELECT group_concat(name, '; ') FROM author_names WHERE author_id = a.id AND name != a.name) AS variants "
+                "FROM authors a ORDER BY a.paper_count DESC, a.name LIMIT ?",
+                (whole_number(limit, "limit"),),
+            )
+        ]
 
     def candidates(self, *, limit: int = 50) -> list[dict]:
         """Pairs of authors kept apart that may be one person (see `PaperDB.candidates`)."""
-        rows = [dict(r) for r in self.conn.execute(
-            "SELECT c.name_a, c.name_b, c.score, c.reason, a.id AS author_a, b.id AS author_b, "
-            "a.paper_count AS papers_a, b.paper_count AS papers_b "
-            "FROM author_candidates c JOIN authors a ON a.id = c.author_a_id JOIN authors b ON b.id = c.author_b_id "
-            "ORDER BY c.reason LIKE 'both on one paper%', c.score DESC, min(a.paper_count, b.paper_count) DESC, "
-            "max(a.paper_count, b.paper_count) DESC, c.name_a, c.name_b LIMIT ?", (whole_number(limit, "limit"),))]
+        rows = [
+            dict(r)
+            for r in self.conn.execute(
+                "SELECT c.name_a, c.name_b, c.score, c.reason, a.id AS author_a, b.id AS author_b, "
+                "a.paper_count AS papers_a, b.paper_count AS papers_b "
+                "FROM author_candidates c JOIN authors a ON a.id = c.author_a_id JOIN authors b ON b.id = c.author_b_id "
+                "ORDER BY c.reason LIKE 'both on one paper%', c.score DESC, min(a.paper_count, b.paper_count) DESC, "
+                "max(a.paper_count, b.paper_count) DESC, c.name_a, c.name_b LIMIT ?",
+                (whole_number(limit, "limit"),),
+            )
+        ]
         for row in rows:
             row["shared_coauthors"] = len(self._shared_coauthors(row["author_a"], row["author_b"]))
         return rows

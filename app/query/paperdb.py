@@ -6,6 +6,7 @@ hands each call to one of them. Every value a caller gives is bound as an SQL pa
 never formatted into SQL, and the connection cannot write: it is opened `mode=ro`, with
 `PRAGMA query_only`, and an authorizer that refuses anything but reads.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,17 @@ class PaperDB:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def search(self, text: str, *, limit: int = 20, offset: int = 0, author: str | None = None,
-               year_from: int | None = None, year_to: int | None = None, raw: bool = False) -> list[Hit]:
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        author: str | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        raw: bool = False,
+    ) -> list[Hit]:
         """Papers matching `text` in titles, author names or abstracts, best first.
 
         Words are plain words (all must match; accents and case ignored; text pasted from
@@ -54,8 +64,9 @@ class PaperDB:
         `OR`, `NOT`). `author` keeps the papers of the author that name resolves to;
         `year_from`/`year_to` keep papers with a known year in that range.
         """
-        return self._searches.search(text, limit=limit, offset=offset, author=author, year_from=year_from,
-                                     year_to=year_to, raw=raw)
+        return self._searches.search(
+            text, limit=limit, offset=offset, author=author, year_from=year_from, year_to=year_to, raw=raw
+        )
 
     def authors_of(self, paper_id: int) -> list[str]:
         """The display names of a paper's authors, in order."""
@@ -101,8 +112,15 @@ class PaperDB:
         arXiv id or source key), or None."""
         return papers.paper_id(self.conn, text)
 
-    def select(self, *, search: str | None = None, author: str | None = None, year_from: int | None = None,
-               year_to: int | None = None, ids: Sequence[str] | None = None) -> list[int]:
+    def select(
+        self,
+        *,
+        search: str | None = None,
+        author: str | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[int]:
         """The ids of the papers that meet every condition given, ascending; every paper when none is.
 
         `search` is a plain-words search as `search()` runs it, `author` a name resolved as by

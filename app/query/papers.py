@@ -1,4 +1,5 @@
 """Papers: finding one by id, external id or title, everything known about it, and author lists."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,11 @@ def paper_id(conn: sqlite3.Connection, text: str) -> int | None:
             return row[0]
     scheme, _, value = text.partition(":")
     wanted = [(scheme.lower(), value.strip())] if scheme.lower() in ID_SCHEMES else []
-    wanted += [("doi", DOI_PREFIX.sub("", text).lower()),
-               ("arxiv", ARXIV_VERSION.sub("", ARXIV_PREFIX.sub("", text))), ("source", text)]
+    wanted += [
+        ("doi", DOI_PREFIX.sub("", text).lower()),
+        ("arxiv", ARXIV_VERSION.sub("", ARXIV_PREFIX.sub("", text))),
+        ("source", text),
+    ]
     row = conn.execute(
         "SELECT paper_id FROM paper_ids WHERE (scheme, value) IN "
         "(SELECT value ->> 0, value ->> 1 FROM json_each(:ids)) ORDER BY paper_id LIMIT 1",
@@ -41,8 +45,7 @@ def find_paper(conn: sqlite3.Connection, text: str) -> int | None:
     found = paper_id(conn, text)
     if found is not None:
         return found
-    row = conn.execute("SELECT id FROM papers WHERE title_key = ? ORDER BY id LIMIT 1",
-                            (text_key(text),)).fetchone()
+    row = conn.execute("SELECT id FROM papers WHERE title_key = ? ORDER BY id LIMIT 1", (text_key(text),)).fetchone()
     if row:
         return row[0]
     try:
@@ -53,6 +56,7 @@ def find_paper(conn: sqlite3.Connection, text: str) -> int | None:
         "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? ORDER BY rank, rowid LIMIT 1", (match,)
     ).fetchone()
     return row[0] if row else None
+
 
 def papers_named(conn: sqlite3.Connection, ids: Sequence[str]) -> set[int]:
     """The papers these ids name (blank lines skipped); QueryError for the first that names none."""
@@ -69,17 +73,29 @@ def papers_named(conn: sqlite3.Connection, ids: Sequence[str]) -> set[int]:
 def paper_detail(conn: sqlite3.Connection, paper_id: int) -> PaperDetail:
     """Everything known about a paper."""
     p = conn.execute("SELECT id, title, year, venue, url FROM papers WHERE id = ?", (paper_id,)).fetchone()
-    authors = [PaperAuthor(r["position"], r["author_id"], r["display"], r["name"], r["raw_name"])
-               for r in conn.execute(
-        "SELECT s.position, s.author_id, a.name AS display, s.name, s.raw_name FROM authorships s "
-        "JOIN authors a ON a.id = s.author_id WHERE s.paper_id = ? ORDER BY s.position", (paper_id,))]
-    abstracts = [r[0] for r in conn.execute(
-        "SELECT text FROM abstracts WHERE paper_id = ? ORDER BY id", (paper_id,))]
-    ids = [dict(r) for r in conn.execute(
-        "SELECT scheme, value FROM paper_ids WHERE paper_id = ? ORDER BY scheme, value", (paper_id,))]
-    sources = [PaperSource(r["path"], r["line"], r["format"]) for r in conn.execute(
-        "SELECT f.path, s.line, f.format FROM paper_sources s JOIN source_files f ON f.id = s.file_id "
-        "WHERE s.paper_id = ? ORDER BY f.path, s.line", (paper_id,))]
+    authors = [
+        PaperAuthor(r["position"], r["author_id"], r["display"], r["name"], r["raw_name"])
+        for r in conn.execute(
+            "SELECT s.position, s.author_id, a.name AS display, s.name, s.raw_name FROM authorships s "
+            "JOIN authors a ON a.id = s.author_id WHERE s.paper_id = ? ORDER BY s.position",
+            (paper_id,),
+        )
+    ]
+    abstracts = [r[0] for r in conn.execute("SELECT text FROM abstracts WHERE paper_id = ? ORDER BY id", (paper_id,))]
+    ids = [
+        dict(r)
+        for r in conn.execute(
+            "SELECT scheme, value FROM paper_ids WHERE paper_id = ? ORDER BY scheme, value", (paper_id,)
+        )
+    ]
+    sources = [
+        PaperSource(r["path"], r["line"], r["format"])
+        for r in conn.execute(
+            "SELECT f.path, s.line, f.format FROM paper_sources s JOIN source_files f ON f.id = s.file_id "
+            "WHERE s.paper_id = ? ORDER BY f.path, s.line",
+            (paper_id,),
+        )
+    ]
     return PaperDetail(p["id"], p["title"], p["year"], p["venue"], p["url"], authors, abstracts, ids, sources)
 
 

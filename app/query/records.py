@@ -1,4 +1,5 @@
 """What the query layer returns: plain frozen dataclasses; `as_dict()` gives JSON-able values."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

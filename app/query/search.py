@@ -1,5 +1,6 @@
 """Search as the query layer offers it: checked arguments, the author and year filters, hits with
 their papers' titles, years and authors, and selections of papers; the ranking is `app.search`'s."""
+
 from __future__ import annotations
 
 import json
@@ -20,23 +21,40 @@ from app.search.text import QueryError, fts_query
 class Searches:
     """Searches on one read-only connection, each ranked in a read transaction `snapshot` gives."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str | os.PathLike, authors: Authors,
-                 snapshot: Callable[[], AbstractContextManager]):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: str | os.PathLike,
+        authors: Authors,
+        snapshot: Callable[[], AbstractContextManager],
+    ):
         self.conn = conn
         self.ranker = Ranker(conn, path)
         self.authors = authors
         self.snapshot = snapshot
 
-    def search(self, text: str, *, limit: int, offset: int, author: str | None, year_from: int | None,
-               year_to: int | None, raw: bool) -> list[Hit]:
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int,
+        offset: int,
+        author: str | None,
+        year_from: int | None,
+        year_to: int | None,
+        raw: bool,
+    ) -> list[Hit]:
         """Papers matching `text`, best first (see `PaperDB.search`)."""
         text = text.replace("\x00", " ")  # FTS5 would read a NUL as the end of the query
         if raw and not text.strip():
             raise QueryError("empty query: give at least one word to search for")
         if not raw:
             text = repair_text(text)
-        params: dict[str, Any] = {"match": text if raw else fts_query(text),
-                                  "limit": whole_number(limit, "limit"), "offset": whole_number(offset, "offset")}
+        params: dict[str, Any] = {
+            "match": text if raw else fts_query(text),
+            "limit": whole_number(limit, "limit"),
+            "offset": whole_number(offset, "offset"),
+        }
         if params["limit"] < 0 or params["offset"] < 0:
             raise QueryError("limit and offset must not be negative")
         with self.snapshot():  # the author too is resolved in the snapshot the page is ranked in
@@ -45,19 +63,29 @@ class Searches:
                 return []
             ranked, snippets = self.ranker.page(text, raw=raw, filters=filters, params=params)
             ids = [r["id"] for r in ranked]
-            papers = {r["id"]: r for r in self.conn.execute(
-                "SELECT id, title, year FROM papers WHERE id IN (SELECT value FROM json_each(:ids))",
-                {"ids": json.dumps(ids)})}
+            papers = {
+                r["id"]: r
+                for r in self.conn.execute(
+                    "SELECT id, title, year FROM papers WHERE id IN (SELECT value FROM json_each(:ids))",
+                    {"ids": json.dumps(ids)},
+                )
+            }
             authors = author_names(self.conn, ids)
         start, end = HIGHLIGHT
         return [
-            Hit(r["id"], papers[r["id"]]["title"], papers[r["id"]]["year"], authors.get(r["id"], []), -r["score"],
-                snippets[r["id"]].replace(MARK_START, start).replace(MARK_END, end), snippets[r["id"]])
+            Hit(
+                r["id"],
+                papers[r["id"]]["title"],
+                papers[r["id"]]["year"],
+                authors.get(r["id"], []),
+                -r["score"],
+                snippets[r["id"]].replace(MARK_START, start).replace(MARK_END, end),
+                snippets[r["id"]],
+            )
             for r in ranked
         ]
 
-    def filters(self, params: dict, author: str | None, year_from: int | None,
-                year_to: int | None) -> list[str] | None:
+    def filters(self, params: dict, author: str | None, year_from: int | None, year_to: int | None) -> list[str] | None:
         """Conditions on a paper id, written `{id}`, that keep an author's papers and papers with a
         known year in range, their values put in `params`; None when no author has that name."""
         filters = []
@@ -77,15 +105,29 @@ class Searches:
             filters.append(f"{{id}} IN (SELECT id FROM papers WHERE year IS NOT NULL {' '.join(years)})")
         return filters
 
-    def select(self, *, search: str | None, author: str | None, year_from: int | None, year_to: int | None,
-               ids: Sequence[str] | None) -> list[int]:
+    def select(
+        self,
+        *,
+        search: str | None,
+        author: str | None,
+        year_from: int | None,
+        year_to: int | None,
+        ids: Sequence[str] | None,
+    ) -> list[int]:
         """The ids of the papers that meet every condition given, ascending (see `PaperDB.select`)."""
         with self.snapshot():
             wanted = None if ids is None else papers_named(self.conn, ids)
             if search is not None:
                 everything = self.conn.execute("SELECT count(*) FROM papers").fetchone()[0]
-                hits = self.search(search, limit=max(everything, 1), offset=0, author=author, year_from=year_from,
-                                   year_to=year_to, raw=False)
+                hits = self.search(
+                    search,
+                    limit=max(everything, 1),
+                    offset=0,
+                    author=author,
+                    year_from=year_from,
+                    year_to=year_to,
+                    raw=False,
+                )
                 found = {hit.paper_id for hit in hits}
             else:
                 params: dict[str, Any] = {}

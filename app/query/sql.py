@@ -1,5 +1,6 @@
 """Read-only SQL: the authorizer that lets a connection only read, the statements `sql()` runs,
 and the read transactions the other queries run in."""
+
 from __future__ import annotations
 
 import os
@@ -16,15 +17,43 @@ from app.search.text import QueryError
 # Pragmas `sql()` may run: they only read. The ones in OBJECT_PRAGMAS take a table or
 # index name as their argument; the others are refused with an argument (a write).
 READ_PRAGMAS = {
-    "application_id", "collation_list", "compile_options", "data_version", "database_list",
-    "encoding", "foreign_key_check", "foreign_key_list", "freelist_count", "function_list",
-    "index_info", "index_list", "index_xinfo", "integrity_check", "journal_mode", "module_list",
-    "page_count", "page_size", "pragma_list", "quick_check", "schema_version", "table_info",
-    "table_list", "table_xinfo", "user_version",
+    "application_id",
+    "collation_list",
+    "compile_options",
+    "data_version",
+    "database_list",
+    "encoding",
+    "foreign_key_check",
+    "foreign_key_list",
+    "freelist_count",
+    "function_list",
+    "index_info",
+    "index_list",
+    "index_xinfo",
+    "integrity_check",
+    "journal_mode",
+    "module_list",
+    "page_count",
+    "page_size",
+    "pragma_list",
+    "quick_check",
+    "schema_version",
+    "table_info",
+    "table_list",
+    "table_xinfo",
+    "user_version",
 }
 OBJECT_PRAGMAS = {
-    "foreign_key_check", "foreign_key_list", "index_info", "index_list", "index_xinfo",
-    "integrity_check", "quick_check", "table_info", "table_list", "table_xinfo",
+    "foreign_key_check",
+    "foreign_key_list",
+    "index_info",
+    "index_list",
+    "index_xinfo",
+    "integrity_check",
+    "quick_check",
+    "table_info",
+    "table_list",
+    "table_xinfo",
 }
 # The first word of an SQL statement, after any comments: what `sql()` names when it refuses.
 LEADING_WORD = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*(\w+)", re.DOTALL)
@@ -32,12 +61,35 @@ _READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNC
 _ACTION_NAMES = {
     getattr(sqlite3, f"SQLITE_{name}"): name.replace("_", " ")
     for name in (
-        "INSERT", "UPDATE", "DELETE", "CREATE_INDEX", "CREATE_TABLE", "CREATE_TEMP_INDEX",
-        "CREATE_TEMP_TABLE", "CREATE_TEMP_TRIGGER", "CREATE_TEMP_VIEW", "CREATE_TRIGGER",
-        "CREATE_VIEW", "CREATE_VTABLE", "DROP_INDEX", "DROP_TABLE", "DROP_TEMP_INDEX",
-        "DROP_TEMP_TABLE", "DROP_TEMP_TRIGGER", "DROP_TEMP_VIEW", "DROP_TRIGGER", "DROP_VIEW",
-        "DROP_VTABLE", "ALTER_TABLE", "ATTACH", "DETACH", "PRAGMA", "TRANSACTION", "SAVEPOINT",
-        "ANALYZE", "REINDEX",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "CREATE_INDEX",
+        "CREATE_TABLE",
+        "CREATE_TEMP_INDEX",
+        "CREATE_TEMP_TABLE",
+        "CREATE_TEMP_TRIGGER",
+        "CREATE_TEMP_VIEW",
+        "CREATE_TRIGGER",
+        "CREATE_VIEW",
+        "CREATE_VTABLE",
+        "DROP_INDEX",
+        "DROP_TABLE",
+        "DROP_TEMP_INDEX",
+        "DROP_TEMP_TABLE",
+        "DROP_TEMP_TRIGGER",
+        "DROP_TEMP_VIEW",
+        "DROP_TRIGGER",
+        "DROP_VIEW",
+        "DROP_VTABLE",
+        "ALTER_TABLE",
+        "ATTACH",
+        "DETACH",
+        "PRAGMA",
+        "TRANSACTION",
+        "SAVEPOINT",
+        "ANALYZE",
+        "REINDEX",
     )
 }
 
@@ -63,8 +115,10 @@ class ReadOnly:
         except (sqlite3.Error, sqlite3.Warning) as e:
             if self._refused or "readonly" in str(e) or "query_only" in str(e):
                 verb = LEADING_WORD.match(query)
-                raise QueryError(f"refused {verb.group(1).upper() if verb else 'statement'}: paperdb only reads "
-                                 f"the database ({self._refused or e})") from None
+                raise QueryError(
+                    f"refused {verb.group(1).upper() if verb else 'statement'}: paperdb only reads "
+                    f"the database ({self._refused or e})"
+                ) from None
             if refusal(e, self.path) is not None:
                 raise  # the database refused (locked, corrupt, unreadable): not a mistake in the SQL
             raise QueryError(f"SQL error: {e}") from None

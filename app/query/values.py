@@ -1,4 +1,5 @@
 """Checks on the values a caller gives the query layer."""
+
 from __future__ import annotations
 
 from typing import Any

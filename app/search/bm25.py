@@ -4,6 +4,7 @@ bm25 of one word in one paper is `idf(papers, containing) * saturation(hits, tok
 computed here as SQLite's fts5_aux.c computes it, in the same order: the caches
 (`app.search.lists`, `app.search.postings`) give the scores FTS5 would give.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,10 @@ RANK_SQL = """
 """
 WEIGHTS = {"w_title": SEARCH_WEIGHTS[0], "w_authors": SEARCH_WEIGHTS[1], "w_abstract": SEARCH_WEIGHTS[2]}
 # Every match with its score, by id: what a word's list and postings are read from.
-ALL_SCORES_SQL = ("SELECT rowid, bm25(paper_search_fts, :w_title, :w_authors, :w_abstract) "
-                  "FROM paper_search_fts WHERE paper_search_fts MATCH :match ORDER BY rowid")
+ALL_SCORES_SQL = (
+    "SELECT rowid, bm25(paper_search_fts, :w_title, :w_authors, :w_abstract) "
+    "FROM paper_search_fts WHERE paper_search_fts MATCH :match ORDER BY rowid"
+)
 
 
 def idf(papers: int, containing: int) -> float:
@@ -65,7 +68,9 @@ def all_scores(conn: sqlite3.Connection, match: str) -> tuple[np.ndarray, np.nda
     return rows[:, 0].astype(np.int64), rows[:, 1].copy()
 
 
-def weighted_hits(scores: np.ndarray, word_idf: float, tokens: np.ndarray, avgdl: float) -> tuple[np.ndarray, np.ndarray]:
+def weighted_hits(
+    scores: np.ndarray, word_idf: float, tokens: np.ndarray, avgdl: float
+) -> tuple[np.ndarray, np.ndarray]:
     """The weighted hits behind one-word bm25 scores, and whether each reproduces its score exactly."""
     g = -scores / word_idf
     hits = np.round(g * length_norm(tokens, avgdl) / (K1 + 1.0 - g))

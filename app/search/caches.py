@@ -6,6 +6,7 @@ at the end of each run). A reader uses one only while it describes the index as 
 copy of the index's structure record the lists keep) and its rows are in the format this
 code reads (`search_formats`); otherwise FTS5 ranks the search, with the same results.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -20,8 +21,10 @@ CACHES = {
     "search_postings": (("search_postings", "search_lengths"), 1),
 }
 # An SQL condition: the lists were computed from the search index as it is now.
-LISTS_ARE_CURRENT = (f"(SELECT fts_structure FROM search_top_source) = "
-                     f"(SELECT block FROM paper_search_fts_data WHERE id = {FTS_STRUCTURE_ROWID})")
+LISTS_ARE_CURRENT = (
+    f"(SELECT fts_structure FROM search_top_source) = "
+    f"(SELECT block FROM paper_search_fts_data WHERE id = {FTS_STRUCTURE_ROWID})"
+)
 
 
 def _format_is_current(cache: str) -> str:
@@ -63,6 +66,8 @@ def formats_are_current(conn: sqlite3.Connection) -> bool:
 
 def record_formats(conn: sqlite3.Connection) -> None:
     """Record that every cache's rows are now in this code's format (after a full ranking wrote them all)."""
-    conn.executemany("INSERT INTO search_formats (cache, version) VALUES (?, ?) "
-                     "ON CONFLICT (cache) DO UPDATE SET version = excluded.version",
-                     [(cache, version) for cache, (_, version) in CACHES.items()])
+    conn.executemany(
+        "INSERT INTO search_formats (cache, version) VALUES (?, ?) "
+        "ON CONFLICT (cache) DO UPDATE SET version = excluded.version",
+        [(cache, version) for cache, (_, version) in CACHES.items()],
+    )

@@ -5,6 +5,7 @@ its averages record, its `_docsize` rows and (for change detection) its structur
 packed as SQLite varints. These are FTS5's private formats: everything that reads them is
 here, and the exactness tests fail if a SQLite upgrade changes them.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,10 @@ def paper_lengths(conn: sqlite3.Connection, paper_ids: Iterable[int] | None = No
     if paper_ids is None:
         rows = conn.execute("SELECT id, sz FROM paper_search_fts_docsize").fetchall()
     else:
-        rows = conn.execute("SELECT id, sz FROM paper_search_fts_docsize WHERE id IN (SELECT value FROM json_each(?))",
-                            (json.dumps(sorted(paper_ids)),)).fetchall()
+        rows = conn.execute(
+            "SELECT id, sz FROM paper_search_fts_docsize WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(paper_ids)),),
+        ).fetchall()
     out = np.zeros(max((pid for pid, _ in rows), default=0) + 1, LENGTHS)
     for pid, sizes in rows:
         out[pid] = sum(varints(sizes))

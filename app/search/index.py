@@ -14,6 +14,7 @@ the run ends its papers are in the tables but not yet found by full-text search.
 A run killed or failed before then leaves the marks of the indexes it had not finished,
 and the next import finishes the job.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -89,8 +90,10 @@ def _deferred(conn: sqlite3.Connection) -> bool:
 
 def _mark(conn: sqlite3.Connection) -> dict[str, int]:
     """Record each table's largest key: the triggers leave the rows above it to `_index_above`."""
-    marks = {table: conn.execute(f"SELECT coalesce(max({key}), 0) FROM {table}").fetchone()[0]
-             for table, (key, _) in INDEXES.items()}
+    marks = {
+        table: conn.execute(f"SELECT coalesce(max({key}), 0) FROM {table}").fetchone()[0]
+        for table, (key, _) in INDEXES.items()
+    }
     conn.executemany("INSERT INTO fts_deferred (table_name, upto) VALUES (?, ?)", marks.items())
     return marks
 
@@ -105,8 +108,9 @@ def _index_table(conn: sqlite3.Connection, table: str, mark: int) -> None:
     """Index the rows of `table` above `mark` in one batch."""
     key, columns = INDEXES[table]
     names = ", ".join(columns)
-    conn.execute(f"INSERT INTO {table}_fts (rowid, {names}) SELECT {key}, {names} FROM {table} WHERE {key} > ?",
-                 (mark,))
+    conn.execute(
+        f"INSERT INTO {table}_fts (rowid, {names}) SELECT {key}, {names} FROM {table} WHERE {key} > ?", (mark,)
+    )
 
 
 def _configure(conn: sqlite3.Connection, table: str, settings: dict[str, int]) -> None:

@@ -25,6 +25,7 @@ An import that changed more than UPDATE_MAX_SHARE of the papers ranks everything
 after changes reach FULL_REFRESH_SHARE since the last full ranking: a word that became
 common since gets its list then, and is ranked in full by searches until then.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -107,14 +108,18 @@ def update_search_top(conn: sqlite3.Connection) -> Refresh:
     Call it in a write transaction after the last change to the search index (the import
     does, at the end of a run).
     """
-    source = conn.execute("SELECT papers, tokens, depth, min_papers, changed_papers, "
-                          "fts_structure = (SELECT block FROM paper_search_fts_data WHERE id = ?) AS current "
-                          "FROM search_top_source", (FTS_STRUCTURE_ROWID,)).fetchone()
+    source = conn.execute(
+        "SELECT papers, tokens, depth, min_papers, changed_papers, "
+        "fts_structure = (SELECT block FROM paper_search_fts_data WHERE id = ?) AS current "
+        "FROM search_top_source",
+        (FTS_STRUCTURE_ROWID,),
+    ).fetchone()
     if source is None:
         return refresh_search_top(conn, reason="no lists yet")
     if not formats_are_current(conn):
-        return refresh_search_top(conn, min_papers=source["min_papers"], depth=source["depth"],
-                                  reason="the caches' format changed")
+        return refresh_search_top(
+            conn, min_papers=source["min_papers"], depth=source["depth"], reason="the caches' format changed"
+        )
     (count,) = conn.execute("SELECT count(*) FROM search_changes").fetchone()
     if source["current"] and not count:
         return Refresh("none", conn.execute("SELECT count(*) FROM search_terms").fetchone()[0], 0)
@@ -124,10 +129,13 @@ def update_search_top(conn: sqlite3.Connection) -> Refresh:
         if count > UPDATE_MAX_SHARE * papers:
             raise _CannotUpdate(f"{count} papers changed, over {UPDATE_MAX_SHARE:.0%}")
         if source["changed_papers"] + count >= FULL_REFRESH_SHARE * papers:
-            raise _CannotUpdate(f"{source['changed_papers'] + count} papers changed since the last full ranking, "
-                                f"{FULL_REFRESH_SHARE:.0%} or more")
-        changes = conn.execute("SELECT paper_id, existed, title, authors, abstract FROM search_changes "
-                               "ORDER BY paper_id").fetchall()
+            raise _CannotUpdate(
+                f"{source['changed_papers'] + count} papers changed since the last full ranking, "
+                f"{FULL_REFRESH_SHARE:.0%} or more"
+            )
+        changes = conn.execute(
+            "SELECT paper_id, existed, title, authors, abstract FROM search_changes ORDER BY paper_id"
+        ).fetchall()
         lists, terms, ranked = _updated_lists(conn, source, changes)
     except _CannotUpdate as e:
         return refresh_search_top(conn, min_papers=min_papers, depth=depth, reason=str(e))
@@ -135,8 +143,9 @@ def update_search_top(conn: sqlite3.Connection) -> Refresh:
     return Refresh("update", len(lists), ranked, count)
 
 
-def refresh_search_top(conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PAPERS, depth: int = TOP_DEPTH,
-                       reason: str = "asked for") -> Refresh:
+def refresh_search_top(
+    conn: sqlite3.Connection, *, min_papers: int = TOP_MIN_PAPERS, depth: int = TOP_DEPTH, reason: str = "asked for"
+) -> Refresh:
     """Rank the best `depth` (+ TOP_SPARE) papers of every word in `min_papers`+ papers into `search_top`."""
     conn.execute("CREATE VIRTUAL TABLE temp.search_vocab USING fts5vocab(main, paper_search_fts, row)")
     try:
@@ -168,18 +177,26 @@ def _updated_lists(conn: sqlite3.Connection, source: sqlite3.Row, changes: list[
     """The lists re-scored for the papers changed since the last refresh, with the words' new
     paper counts and how many words FTS5 ranked again; _CannotUpdate if that cannot be exact."""
     terms, ceilings = {}, {}
-    for term, word, count, ceiling in conn.execute("SELECT term, word, papers, ceiling FROM search_terms ORDER BY term"):
+    for term, word, count, ceiling in conn.execute(
+        "SELECT term, word, papers, ceiling FROM search_terms ORDER BY term"
+    ):
         terms[term], ceilings[term] = (word, count), ceiling
     stored: dict[str, list[_Entry]] = {t: [] for t in terms}
-    for term, pid, hits, tokens in conn.execute("SELECT term, paper_id, hits, tokens FROM search_top ORDER BY term, position"):
+    for term, pid, hits, tokens in conn.execute(
+        "SELECT term, paper_id, hits, tokens FROM search_top ORDER BY term, position"
+    ):
         if hits is None:
             raise _CannotUpdate(f"a score of {term!r} that paperdb's bm25 does not reproduce")
         stored[term].append(_Entry(pid, hits, tokens))
     changed = {r["paper_id"] for r in changes}
     # Changed papers as they are now (even keys) and as they were at the last refresh (odd).
-    now_rows = [tuple(r) for r in conn.execute(
-        "SELECT paper_id * 2, title, authors, abstract FROM paper_search WHERE paper_id IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(changed)),))]
+    now_rows = [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT paper_id * 2, title, authors, abstract FROM paper_search WHERE paper_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(changed)),),
+        )
+    ]
     old_rows = [(r["paper_id"] * 2 + 1, r["title"], r["authors"], r["abstract"]) for r in changes if r["existed"]]
     with ScratchIndex(conn).counting(now_rows + old_rows, terms) as (tokens, found):
         papers, total = index_totals(conn)
@@ -203,8 +220,14 @@ def _updated_lists(conn: sqlite3.Connection, source: sqlite3.Row, changes: list[
                 continue
             entries = [e for e in stored[term] if e.paper_id not in changed]
             entries += [_Entry(key // 2, hits, tokens[key]) for key, hits in docs if key % 2 == 0]
-            updated = _updated_list(entries, idf(papers, count), avgdl, ceilings[term] * growth,
-                                    source["depth"], min(source["depth"], count))
+            updated = _updated_list(
+                entries,
+                idf(papers, count),
+                avgdl,
+                ceilings[term] * growth,
+                source["depth"],
+                min(source["depth"], count),
+            )
             if updated is None:
                 again[term] = (word, count)
             else:
@@ -214,8 +237,9 @@ def _updated_lists(conn: sqlite3.Connection, source: sqlite3.Row, changes: list[
         if any(e.hits is None for entries, _ in ranked.values() for e in entries):
             raise _CannotUpdate("FTS5 counted other papers for a word than the change log did")
         lists.update(ranked)
-    postings_upkeep.patch(conn, changed, now, had, set(lists),
-                          {key // 2: n for key, n in tokens.items() if key % 2 == 0})
+    postings_upkeep.patch(
+        conn, changed, now, had, set(lists), {key // 2: n for key, n in tokens.items() if key % 2 == 0}
+    )
     return lists, {t: v for t, v in counts.items() if t in lists}, len(again)
 
 
@@ -230,8 +254,9 @@ def _merged(terms: dict, found: Iterator[tuple[str, list]]) -> Iterator[tuple[st
             yield term, []
 
 
-def _updated_list(entries: list[_Entry], word_idf: float, avgdl: float, bound: float, depth: int,
-                  needed: int) -> tuple[list[_Entry], float] | None:
+def _updated_list(
+    entries: list[_Entry], word_idf: float, avgdl: float, bound: float, depth: int, needed: int
+) -> tuple[list[_Entry], float] | None:
     """A word's new list from its candidate papers, and the new ceiling; None with fewer than
     `needed` papers certainly among the best (no paper outside scores under the bound)."""
     for e in entries:
@@ -239,24 +264,34 @@ def _updated_list(entries: list[_Entry], word_idf: float, avgdl: float, bound: f
     best = heapq.nsmallest(depth + TOP_SPARE + 1, entries, key=lambda e: (e.score, e.paper_id))
     best_outside = -word_idf * bound * (1 + SLACK)
     certain = next((i for i, e in enumerate(best) if not e.score < best_outside), len(best))
-    kept = best[:min(certain, depth + TOP_SPARE)]
+    kept = best[: min(certain, depth + TOP_SPARE)]
     if len(kept) < needed:
         return None
     # Sorted by score, the first paper left out has the highest saturation of those left out
     # (up to rounding, which the slack covers).
-    left_out = [saturation(e.hits, e.tokens, avgdl) * (1 + SLACK) for e in best[len(kept):len(kept) + 1]]
+    left_out = [saturation(e.hits, e.tokens, avgdl) * (1 + SLACK) for e in best[len(kept) : len(kept) + 1]]
     return kept, max([bound, *left_out])
 
 
-def _ranked(conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: int, papers: int,
-            tokens: int) -> dict[str, tuple[list[_Entry], float]]:
+def _ranked(
+    conn: sqlite3.Connection, terms: dict[str, tuple[str, int]], limit: int, papers: int, tokens: int
+) -> dict[str, tuple[list[_Entry], float]]:
     """Each term's list of its best `limit` papers ranked by FTS5 (`_list_of`)."""
-    return {term: _list_of(conn, ids, scores, terms[term][1], limit, (papers, tokens))
-            for term, (ids, scores) in _ranked_words(conn, {t: w for t, (w, _) in terms.items()})}
+    return {
+        term: _list_of(conn, ids, scores, terms[term][1], limit, (papers, tokens))
+        for term, (ids, scores) in _ranked_words(conn, {t: w for t, (w, _) in terms.items()})
+    }
 
 
-def _list_of(conn: sqlite3.Connection, ids: np.ndarray, scores: np.ndarray, containing: int, limit: int,
-             totals: tuple[int, int], lengths: np.ndarray | None = None) -> tuple[list[_Entry], float]:
+def _list_of(
+    conn: sqlite3.Connection,
+    ids: np.ndarray,
+    scores: np.ndarray,
+    containing: int,
+    limit: int,
+    totals: tuple[int, int],
+    lengths: np.ndarray | None = None,
+) -> tuple[list[_Entry], float]:
     """A word's best `limit` papers from FTS5's scores of every paper holding it, as entries with
     their hits and tokens, and the ceiling of the papers left out. `lengths` holds every paper's
     tokens, if at hand (else the best papers' are read from the index).
@@ -270,8 +305,12 @@ def _list_of(conn: sqlite3.Connection, ids: np.ndarray, scores: np.ndarray, cont
     ids, scores = ids[best], scores[best]
     best_tokens = (paper_lengths(conn, ids.tolist()) if lengths is None else lengths)[ids].astype(np.int64)
     hits, exact = weighted_hits(scores, idf(papers, containing), best_tokens, avgdl)
-    entries = [_Entry(pid, h if ok else None, n, score) for pid, h, ok, n, score in
-               zip(ids.tolist(), hits.tolist(), exact.tolist(), best_tokens.tolist(), scores.tolist())]
+    entries = [
+        _Entry(pid, h if ok else None, n, score)
+        for pid, h, ok, n, score in zip(
+            ids.tolist(), hits.tolist(), exact.tolist(), best_tokens.tolist(), scores.tolist()
+        )
+    ]
     last = entries[-1] if len(entries) == limit else None  # fewer: the list holds every paper
     if last is None:
         ceiling = 0.0
@@ -280,23 +319,35 @@ def _list_of(conn: sqlite3.Connection, ids: np.ndarray, scores: np.ndarray, cont
     return entries, ceiling
 
 
-def _write(conn: sqlite3.Connection, lists: dict[str, tuple[list[_Entry], float]], terms: dict[str, tuple[str, int]],
-           settings: tuple[int, int, int], totals: tuple[int, int]) -> None:
+def _write(
+    conn: sqlite3.Connection,
+    lists: dict[str, tuple[list[_Entry], float]],
+    terms: dict[str, tuple[str, int]],
+    settings: tuple[int, int, int],
+    totals: tuple[int, int],
+) -> None:
     """Replace the lists; `settings` is (depth, min_papers, changed_papers), `totals` the index's (papers, tokens)."""
     for table in ("search_top", "search_terms", "search_top_source", "search_changes"):
         conn.execute(f"DELETE FROM {table}")
     for term, (entries, ceiling) in sorted(lists.items()):
-        conn.executemany("INSERT INTO search_top (term, position, paper_id, score, hits, tokens) VALUES (?, ?, ?, ?, ?, ?)",
-                         [(term, i, e.paper_id, e.score, e.hits, e.tokens) for i, e in enumerate(entries, 1)])
+        conn.executemany(
+            "INSERT INTO search_top (term, position, paper_id, score, hits, tokens) VALUES (?, ?, ?, ?, ?, ?)",
+            [(term, i, e.paper_id, e.score, e.hits, e.tokens) for i, e in enumerate(entries, 1)],
+        )
         word, count = terms[term]
-        conn.execute("INSERT INTO search_terms (term, word, papers, ceiling) VALUES (?, ?, ?, ?)",
-                     (term, word, count, ceiling))
-    conn.execute("INSERT INTO search_top_source (id, fts_structure, papers, tokens, depth, min_papers, changed_papers) "
-                 "SELECT 1, block, ?, ?, ?, ?, ? FROM paper_search_fts_data WHERE id = ?",
-                 (*totals, *settings, FTS_STRUCTURE_ROWID))
+        conn.execute(
+            "INSERT INTO search_terms (term, word, papers, ceiling) VALUES (?, ?, ?, ?)", (term, word, count, ceiling)
+        )
+    conn.execute(
+        "INSERT INTO search_top_source (id, fts_structure, papers, tokens, depth, min_papers, changed_papers) "
+        "SELECT 1, block, ?, ?, ?, ?, ? FROM paper_search_fts_data WHERE id = ?",
+        (*totals, *settings, FTS_STRUCTURE_ROWID),
+    )
 
 
-def _ranked_words(conn: sqlite3.Connection, words: dict[str, str]) -> Iterator[tuple[str, tuple[np.ndarray, np.ndarray]]]:
+def _ranked_words(
+    conn: sqlite3.Connection, words: dict[str, str]
+) -> Iterator[tuple[str, tuple[np.ndarray, np.ndarray]]]:
     """(term, (ids, scores)): every paper of each term's word, by id, with FTS5's score; with
     many words, a second process on the other core ranks every other batch of them (threads
     do not help: SQLite's ranking serialises them).
@@ -305,7 +356,7 @@ def _ranked_words(conn: sqlite3.Connection, words: dict[str, str]) -> Iterator[t
     the write lock and has not written to the search index.
     """
     items = sorted(words.items())
-    batches = [items[i:i + RANK_BATCH] for i in range(0, len(items), RANK_BATCH)]
+    batches = [items[i : i + RANK_BATCH] for i in range(0, len(items), RANK_BATCH)]
     path = conn.execute("PRAGMA database_list").fetchone()[2]  # '' for an in-memory database
     if not path or len(items) < PARALLEL_MIN_WORDS:
         for batch in batches:

@@ -12,6 +12,7 @@ ascending by id. `search_lengths` holds every paper's tokens, a chunk per row (`
 `app.search.lists` writes both with the lists, so they are current exactly when
 the lists are (`app.search.caches.LISTS_ARE_CURRENT`).
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -40,8 +41,11 @@ def encode(ids: np.ndarray, hits: np.ndarray) -> Iterable[tuple[int, bytes, byte
     for part_ids, part_hits in zip(np.split(ids, bounds), np.split(hits, bounds)):
         if len(part_ids):
             width = HITS[0] if part_hits.max() <= 0xFF else HITS[1]
-            yield (int(part_ids[0] >> CHUNK_BITS), offsets_in_chunk(part_ids).astype(OFFSETS).tobytes(),
-                   part_hits.astype(width).tobytes())
+            yield (
+                int(part_ids[0] >> CHUNK_BITS),
+                offsets_in_chunk(part_ids).astype(OFFSETS).tobytes(),
+                part_hits.astype(width).tobytes(),
+            )
 
 
 def decode(rows: Iterable[tuple[int, bytes, bytes]]) -> tuple[np.ndarray, np.ndarray]:
@@ -58,12 +62,14 @@ def decode(rows: Iterable[tuple[int, bytes, bytes]]) -> tuple[np.ndarray, np.nda
 
 def word_postings(conn: sqlite3.Connection, term: str) -> tuple[np.ndarray, np.ndarray]:
     """A word's paper ids and hits, ascending by id (empty when it has no postings)."""
-    return decode(conn.execute("SELECT chunk, offsets, hits FROM search_postings WHERE term = ? ORDER BY chunk",
-                               (term,)))
+    return decode(
+        conn.execute("SELECT chunk, offsets, hits FROM search_postings WHERE term = ? ORDER BY chunk", (term,))
+    )
 
 
-def read_back(ids: np.ndarray, scores: np.ndarray, paper_lengths: np.ndarray, papers: int,
-              tokens: int) -> tuple[np.ndarray, np.ndarray] | None:
+def read_back(
+    ids: np.ndarray, scores: np.ndarray, paper_lengths: np.ndarray, papers: int, tokens: int
+) -> tuple[np.ndarray, np.ndarray] | None:
     """A word's postings (ids, hits) read back from FTS5's one-word scores of every paper holding
     it, ascending by id; None unless every score reproduces exactly from its hits."""
     hits, exact = weighted_hits(scores, idf(papers, len(ids)), paper_lengths[ids], float(tokens) / float(papers))
@@ -76,12 +82,18 @@ def stored_lengths(conn: sqlite3.Connection) -> np.ndarray:
     rows = conn.execute("SELECT chunk, tokens FROM search_lengths ORDER BY chunk").fetchall()
     out = np.zeros(((rows[-1][0] + 1) << CHUNK_BITS) if rows else 0, LENGTHS)
     for chunk, tokens in rows:
-        out[chunk << CHUNK_BITS:(chunk + 1) << CHUNK_BITS] = np.frombuffer(tokens, LENGTHS)
+        out[chunk << CHUNK_BITS : (chunk + 1) << CHUNK_BITS] = np.frombuffer(tokens, LENGTHS)
     return out
 
 
-def rank(words: list[tuple[np.ndarray, np.ndarray]], paper_lengths: np.ndarray, papers: int, tokens: int,
-         offset: int, limit: int) -> list[dict]:
+def rank(
+    words: list[tuple[np.ndarray, np.ndarray]],
+    paper_lengths: np.ndarray,
+    papers: int,
+    tokens: int,
+    offset: int,
+    limit: int,
+) -> list[dict]:
     """The page (`id`, `score`) FTS5's bm25 gives a search for all of these words (each as
     (ids, hits) of all its papers), best first, ties by id; `limit` -1 for all.
 

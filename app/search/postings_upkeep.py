@@ -9,6 +9,7 @@ postings always describe the index the lists were computed from:
 - An update knows every changed paper's hits of each common word, old and new (from the
   scratch index), and rewrites only the chunks of the words those papers had or have.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -37,9 +38,11 @@ def write_lengths(conn: sqlite3.Connection, lengths: np.ndarray) -> None:
     """Write these lengths (indexed by paper id) into the emptied `search_lengths`, a row per chunk."""
     size = 1 << postings.CHUNK_BITS
     padded = np.zeros(-(-len(lengths) // size) * size, LENGTHS)
-    padded[:len(lengths)] = lengths
-    conn.executemany("INSERT INTO search_lengths (chunk, tokens) VALUES (?, ?)",
-                     [(c, block.tobytes()) for c, block in enumerate(padded.reshape(-1, size)) if block.any()])
+    padded[: len(lengths)] = lengths
+    conn.executemany(
+        "INSERT INTO search_lengths (chunk, tokens) VALUES (?, ?)",
+        [(c, block.tobytes()) for c, block in enumerate(padded.reshape(-1, size)) if block.any()],
+    )
 
 
 def write_word(conn: sqlite3.Connection, term: str, ids: np.ndarray, hits: np.ndarray) -> None:
@@ -49,12 +52,20 @@ def write_word(conn: sqlite3.Connection, term: str, ids: np.ndarray, hits: np.nd
 
 
 def _insert(conn: sqlite3.Connection, term: str, ids: np.ndarray, hits: np.ndarray) -> None:
-    conn.executemany("INSERT INTO search_postings (term, chunk, offsets, hits) VALUES (?, ?, ?, ?)",
-                     [(term, *row) for row in encode(ids, hits)])
+    conn.executemany(
+        "INSERT INTO search_postings (term, chunk, offsets, hits) VALUES (?, ?, ?, ?)",
+        [(term, *row) for row in encode(ids, hits)],
+    )
 
 
-def patch(conn: sqlite3.Connection, changed: Iterable[int], now: dict[str, list[tuple[int, float]]],
-          had: dict[str, set[int]], keep: set[str], lengths_now: dict[int, int]) -> None:
+def patch(
+    conn: sqlite3.Connection,
+    changed: Iterable[int],
+    now: dict[str, list[tuple[int, float]]],
+    had: dict[str, set[int]],
+    keep: set[str],
+    lengths_now: dict[int, int],
+) -> None:
     """Bring the postings up to date with the changed papers.
 
     `now` holds each word's changed papers that have it, with their hits; `had` those that
@@ -89,12 +100,14 @@ def _changed_by_chunk(changed: np.ndarray) -> dict[int, np.ndarray]:
     return out
 
 
-def _patch_chunk(conn: sqlite3.Connection, term: str, chunk: int, changed: np.ndarray,
-                 added: list[tuple[int, float]]) -> bool:
+def _patch_chunk(
+    conn: sqlite3.Connection, term: str, chunk: int, changed: np.ndarray, added: list[tuple[int, float]]
+) -> bool:
     """Rewrite one chunk of a word's postings (`changed` masks its changed papers' offsets);
     False if a hit count does not fit."""
-    ids, hits = decode(conn.execute("SELECT chunk, offsets, hits FROM search_postings WHERE term = ? AND chunk = ?",
-                                    (term, chunk)))
+    ids, hits = decode(
+        conn.execute("SELECT chunk, offsets, hits FROM search_postings WHERE term = ? AND chunk = ?", (term, chunk))
+    )
     kept = ~changed[postings.offsets_in_chunk(ids)]
     new_ids = np.array([pid for pid, _ in added], np.int64)
     new_hits = np.array([h for _, h in added], np.float64)

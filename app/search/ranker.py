@@ -9,6 +9,7 @@ Other searches, and any search while the caches are out of date, are ranked in f
 in two halves at once when they match many papers (`app.search.split`). Every way gives the
 page FTS5's bm25 with the same weights would give.
 """
+
 from __future__ import annotations
 
 import json
@@ -103,12 +104,17 @@ class Ranker:
             return None
         postings_readable = self._readable.get("search_postings")
         words = phrases(text)
-        terms = [got[0] if len(got) == 1 and not prefix else None
-                 for got, (_, prefix) in zip(self._scratch().terms([w for w, _ in words]), words)]
+        terms = [
+            got[0] if len(got) == 1 and not prefix else None
+            for got, (_, prefix) in zip(self._scratch().terms([w for w, _ in words]), words)
+        ]
         rows = self.conn.execute(
             "SELECT s.papers AS total, s.min_papers, t.term, t.papers, "
-            + (f"({postings_readable} AND EXISTS (SELECT 1 FROM search_postings p WHERE p.term = t.term))"
-               if postings_readable else "0")
+            + (
+                f"({postings_readable} AND EXISTS (SELECT 1 FROM search_postings p WHERE p.term = t.term))"
+                if postings_readable
+                else "0"
+            )
             + " AS posted FROM search_top_source s "
             "LEFT JOIN search_terms t ON t.term IN (SELECT value FROM json_each(:terms)) "
             f"WHERE {lists_readable}",
@@ -126,13 +132,16 @@ class Ranker:
             ranking=fts_query_of([words[i] for i in ranking]),
             checks=fts_query_of([p for i, p in enumerate(words) if i not in ranking]),
             listed=terms[ranking[0]] if len(ranking) == 1 and terms[ranking[0]] in papers else None,
-            posted=([(terms[i], fts_query_of([words[i]])) for i in ranking]
-                    if all(terms[i] for i in ranking) and postable and any(terms[i] in posted for i in ranking)
-                    else None),
+            posted=(
+                [(terms[i], fts_query_of([words[i]])) for i in ranking]
+                if all(terms[i] for i in ranking) and postable and any(terms[i] in posted for i in ranking)
+                else None
+            ),
             # A word without a list was in fewer than min_papers when the lists were last ranked
             # in full; a prefix or a phrase of several terms could match any number.
-            matches=min(papers.get(terms[i], rows[0]["min_papers"] - 1) if terms[i] else rows[0]["total"]
-                        for i in ranking),
+            matches=min(
+                papers.get(terms[i], rows[0]["min_papers"] - 1) if terms[i] else rows[0]["total"] for i in ranking
+            ),
         )
 
     def _from_lists(self, plan: Plan, filters: list[str], params: dict) -> list | None:
@@ -142,12 +151,13 @@ class Ranker:
             return None
         rows = self.conn.execute(
             f"SELECT paper_id AS id, score FROM search_top WHERE term = :term AND {self._readable['search_top']}"
-            + "".join(" AND " + f.format(id="paper_id") for f in filters) + " ORDER BY position",
+            + "".join(" AND " + f.format(id="paper_id") for f in filters)
+            + " ORDER BY position",
             {**params, "term": plan.listed},
         ).fetchall()
         if plan.checks:
             rows = self._containing(rows, plan.checks, wanted)
-        return rows[params["offset"]:wanted] if len(rows) >= wanted else None
+        return rows[params["offset"] : wanted] if len(rows) >= wanted else None
 
     def _containing(self, rows: list, match: str, wanted: int) -> list:
         """The first `wanted` rows (at least) whose paper matches `match`, checked a few at a time."""
@@ -161,9 +171,14 @@ class Ranker:
 
     def _texts(self, ids: list[int]) -> list[tuple]:
         """(paper id, title, authors, abstract) of these papers, as the search index holds them."""
-        return [tuple(r) for r in self.conn.execute(
-            "SELECT paper_id, title, authors, abstract FROM paper_search "
-            "WHERE paper_id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))]
+        return [
+            tuple(r)
+            for r in self.conn.execute(
+                "SELECT paper_id, title, authors, abstract FROM paper_search "
+                "WHERE paper_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids),),
+            )
+        ]
 
     def _scratch(self) -> ScratchIndex:
         if self._scratch_index is None:
@@ -173,11 +188,14 @@ class Ranker:
     def _ranked(self, plan: Plan | None, filters: list[str], params: dict) -> list:
         """The page ranked in full: every match of the ranking words is scored, from postings
         when the plan allows (`Plan.posted`), else by FTS5."""
+
         # `+rowid` keeps the filters out of FTS5's plan: given `rowid IN (…)`, it runs the
         # whole MATCH once per listed paper (minutes for a prolific author).
         def sql_of(id_range: str = "") -> str:
-            return RANK_SQL.format(match=":ranking" if plan else ":match",
-                                   filters="".join(f" AND {f.format(id='+rowid')}" for f in filters) + id_range)
+            return RANK_SQL.format(
+                match=":ranking" if plan else ":match",
+                filters="".join(f" AND {f.format(id='+rowid')}" for f in filters) + id_range,
+            )
 
         words = self._word_postings(plan.posted) if plan and plan.posted and not filters else None
         splits = not filters and self._may_match(plan) >= SPLIT_MIN_MATCHES

@@ -1,5 +1,6 @@
 """The search rows: one row per paper in `paper_search` (title, authors, abstracts), which
 `paper_search_fts` indexes. The import rewrites a paper's row whenever any of them changes."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -27,12 +28,15 @@ def refresh_search(conn: sqlite3.Connection, paper_ids: set[int]) -> None:
         titles = dict(conn.execute(f"SELECT id, title FROM papers WHERE id IN ({marks})", chunk).fetchall())
         authors: dict[int, list[str]] = {pid: [] for pid in titles}
         for pid, display, mention in conn.execute(
-                f"SELECT s.paper_id, a.name, s.name FROM authorships s JOIN authors a ON a.id = s.author_id "
-                f"WHERE s.paper_id IN ({marks}) ORDER BY s.paper_id, s.position", chunk):
+            f"SELECT s.paper_id, a.name, s.name FROM authorships s JOIN authors a ON a.id = s.author_id "
+            f"WHERE s.paper_id IN ({marks}) ORDER BY s.paper_id, s.position",
+            chunk,
+        ):
             authors[pid].append(_author_label(display, mention))
         abstracts: dict[int, list[str]] = {pid: [] for pid in titles}
         for pid, text in conn.execute(
-                f"SELECT paper_id, text FROM abstracts WHERE paper_id IN ({marks}) ORDER BY paper_id, text_key", chunk):
+            f"SELECT paper_id, text FROM abstracts WHERE paper_id IN ({marks}) ORDER BY paper_id, text_key", chunk
+        ):
             abstracts[pid].append(text)
         conn.executemany(
             "INSERT INTO paper_search (paper_id, title, authors, abstract) VALUES (?, ?, ?, ?) "

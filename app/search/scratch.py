@@ -1,4 +1,5 @@
 """A scratch index: an empty in-memory copy of `paper_search_fts`'s shape and tokenizer, for jobs on a few papers."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,9 @@ class ScratchIndex:
         (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'paper_search_fts'").fetchone()
         tokenize = re.search(r"tokenize\s*=\s*'((?:[^']|'')*)'", sql).group(1)
         self.conn = sqlite3.connect(":memory:", isolation_level=None)
-        self.conn.execute(f"CREATE VIRTUAL TABLE paper_search_fts USING fts5({', '.join(SEARCH_COLUMNS)}, "
-                          f"tokenize='{tokenize}')")
+        self.conn.execute(
+            f"CREATE VIRTUAL TABLE paper_search_fts USING fts5({', '.join(SEARCH_COLUMNS)}, tokenize='{tokenize}')"
+        )
         self.conn.execute("CREATE VIRTUAL TABLE vocab USING fts5vocab(paper_search_fts, instance)")
 
     @contextmanager
@@ -33,8 +35,9 @@ class ScratchIndex:
         """The index holding these (rowid, title, authors, abstract) rows until the block ends."""
         self.conn.execute("BEGIN")
         try:
-            self.conn.executemany("INSERT INTO paper_search_fts (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
-                                  rows)
+            self.conn.executemany(
+                "INSERT INTO paper_search_fts (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)", rows
+            )
             yield self.conn
         finally:
             self.conn.execute("ROLLBACK")
@@ -57,19 +60,30 @@ class ScratchIndex:
             conn.execute("CREATE TEMP TABLE wanted (term TEXT PRIMARY KEY)")  # rolled back with the rows
             conn.executemany("INSERT INTO temp.wanted (term) VALUES (?)", [(t,) for t in terms])
             tokens = dict(conn.execute("SELECT doc, count(*) FROM vocab GROUP BY doc").fetchall())
-            found = conn.execute(f"SELECT term, doc, sum(CASE col {weight} END) FROM vocab "
-                                 f"WHERE term IN (SELECT term FROM temp.wanted) GROUP BY term, doc ORDER BY term, doc")
-            yield tokens, ((term, [(doc, hits) for _, doc, hits in group]) for term, group in groupby(found, itemgetter(0)))
+            found = conn.execute(
+                f"SELECT term, doc, sum(CASE col {weight} END) FROM vocab "
+                f"WHERE term IN (SELECT term FROM temp.wanted) GROUP BY term, doc ORDER BY term, doc"
+            )
+            yield (
+                tokens,
+                ((term, [(doc, hits) for _, doc, hits in group]) for term, group in groupby(found, itemgetter(0))),
+            )
 
     def snippets(self, rows: list, params: Mapping) -> dict[int, str]:
         """The snippet of each paper for the search `params["match"]`, by paper id."""
         with self._holding(rows) as conn:
-            return dict(conn.execute(
-                "SELECT rowid, snippet(paper_search_fts, -1, :mark_start, :mark_end, '…', :tokens) "
-                "FROM paper_search_fts WHERE paper_search_fts MATCH :match", params).fetchall())
+            return dict(
+                conn.execute(
+                    "SELECT rowid, snippet(paper_search_fts, -1, :mark_start, :mark_end, '…', :tokens) "
+                    "FROM paper_search_fts WHERE paper_search_fts MATCH :match",
+                    params,
+                ).fetchall()
+            )
 
     def matching(self, rows: list, match: str) -> set[int]:
         """The ids of the papers that `match` matches."""
         with self._holding(rows) as conn:
-            return {r[0] for r in conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH ?",
-                                               (match,))}
+            return {
+                r[0]
+                for r in conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH ?", (match,))
+            }

@@ -12,6 +12,7 @@ transaction, and its half is used only when its copy of the index's structure re
 that half too. Only the index is compared, so the ranking SQL must read nothing else:
 filters on other tables (an author's papers, years) are not split.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -43,8 +44,9 @@ class SplitRanker:
 
         `conn` must be in a read transaction: the page is the one its snapshot gives.
         """
-        lo, hi = conn.execute("SELECT (SELECT min(id) FROM paper_search_fts_docsize), "
-                              "(SELECT max(id) FROM paper_search_fts_docsize)").fetchone()  # one seek each
+        lo, hi = conn.execute(
+            "SELECT (SELECT min(id) FROM paper_search_fts_docsize), (SELECT max(id) FROM paper_search_fts_docsize)"
+        ).fetchone()  # one seek each
         if lo is None or params["limit"] <= 0:
             return conn.execute(sql_of(""), params).fetchall()
         wanted = min(params["offset"] + params["limit"], MAX_SQL_INT)

@@ -1,4 +1,5 @@
 """The query-text rules: what a typed search means to FTS5, and the errors a search can cause."""
+
 from __future__ import annotations
 
 import re
@@ -55,9 +56,11 @@ def fts_error(text: str, error: sqlite3.OperationalError) -> QueryError | None:
     message = str(error)
     column = re.match(r"no such column: (.+)", message)
     if column:
-        return QueryError(f"unknown column {column.group(1)!r} in search {text!r}: "
-                          f"the columns are {', '.join(SEARCH_COLUMNS)}")
+        return QueryError(
+            f"unknown column {column.group(1)!r} in search {text!r}: the columns are {', '.join(SEARCH_COLUMNS)}"
+        )
     if message.startswith(("fts5:", "unknown special query", "unterminated string")):
-        return QueryError(f"invalid search syntax in {text!r} ({message}); "
-                          f"without raw mode the words are searched as plain words")
+        return QueryError(
+            f"invalid search syntax in {text!r} ({message}); without raw mode the words are searched as plain words"
+        )
     return None

@@ -32,9 +32,7 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
 # on these: C1 controls, Latin ligatures, line breaks (`\n` also splits the text into
 # segments), surrogates, terminal escapes and the control characters it deletes.
 _FTFY_TARGETS = re.compile(
-    "[\x80-\x9f\r\n\u2028\u2029\x1b\ud800-\udfff"
-    + re.escape("".join(map(chr, [*LIGATURES, *CONTROL_CHARS])))
-    + "]"
+    "[\x80-\x9f\r\n\u2028\u2029\x1b\ud800-\udfff" + re.escape("".join(map(chr, [*LIGATURES, *CONTROL_CHARS]))) + "]"
 )
 # Every sequence `is_bad` looks for holds a non-ASCII character and is at most 7 characters
 # long (`ГўВЂВ.x`, ftfy 6.3), so searching around the non-ASCII characters finds them all;

@@ -9,6 +9,7 @@ A person is compared by `name_tokens`: the given tokens followed by the family-n
 parts before the block key (`Lopes, Rapha Gontijo` and `Gontijo-Lopes, Rapha` are both
 `("rapha", "gontijo")` in block `lopes`).
 """
+
 from __future__ import annotations
 
 import csv
@@ -69,22 +70,98 @@ STRAY_PHRASES = {"et al", "others", "and others"}
 FAMILY_SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "2nd", "3rd", "4th"}
 # Family-name particles carry no identity: `Castro` and `de Castro` compare equal.
 PARTICLES = {
-    "al", "bin", "da", "das", "de", "del", "della", "der", "di", "do", "dos", "du", "el",
-    "ibn", "la", "le", "st", "ten", "ter", "van", "von", "zu",
+    "al",
+    "bin",
+    "da",
+    "das",
+    "de",
+    "del",
+    "della",
+    "der",
+    "di",
+    "do",
+    "dos",
+    "du",
+    "el",
+    "ibn",
+    "la",
+    "le",
+    "st",
+    "ten",
+    "ter",
+    "van",
+    "von",
+    "zu",
 }
 KNOWN_ORGS = {
-    "ai2", "alibaba", "allen institute for ai", "amazon", "anthropic", "apple", "baidu",
-    "bigscience", "cohere", "deepmind", "deepseek ai", "eleutherai", "facebook ai research",
-    "google", "google brain", "google deepmind", "google research", "hugging face",
-    "huggingface", "ibm", "laion", "meta", "meta ai", "microsoft", "microsoft research",
-    "mistral ai", "nvidia", "openai", "stability ai", "tencent", "xai",
+    "ai2",
+    "alibaba",
+    "allen institute for ai",
+    "amazon",
+    "anthropic",
+    "apple",
+    "baidu",
+    "bigscience",
+    "cohere",
+    "deepmind",
+    "deepseek ai",
+    "eleutherai",
+    "facebook ai research",
+    "google",
+    "google brain",
+    "google deepmind",
+    "google research",
+    "hugging face",
+    "huggingface",
+    "ibm",
+    "laion",
+    "meta",
+    "meta ai",
+    "microsoft",
+    "microsoft research",
+    "mistral ai",
+    "nvidia",
+    "openai",
+    "stability ai",
+    "tencent",
+    "xai",
 }
 ORG_WORDS = {
-    "academy", "ai", "association", "center", "centre", "collaboration", "college",
-    "committee", "company", "consortium", "corp", "corporation", "council", "department",
-    "foundation", "group", "inc", "initiative", "institute", "lab", "laboratories",
-    "laboratory", "labs", "llc", "ltd", "network", "organisation", "organization",
-    "project", "research", "school", "society", "team", "university", "workshop",
+    "academy",
+    "ai",
+    "association",
+    "center",
+    "centre",
+    "collaboration",
+    "college",
+    "committee",
+    "company",
+    "consortium",
+    "corp",
+    "corporation",
+    "council",
+    "department",
+    "foundation",
+    "group",
+    "inc",
+    "initiative",
+    "institute",
+    "lab",
+    "laboratories",
+    "laboratory",
+    "labs",
+    "llc",
+    "ltd",
+    "network",
+    "organisation",
+    "organization",
+    "project",
+    "research",
+    "school",
+    "society",
+    "team",
+    "university",
+    "workshop",
 }
 # Brand-style names such as `OpenAI`, `EleutherAI`, `StabilityAI`.
 BRAND_AI = re.compile(r"^[A-Za-z]*[a-z]AI$")
@@ -94,11 +171,28 @@ NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*$")
 
 # Names repeat a lot (a few authors write most papers): remember recent foldings.
 NAME_CACHE = 1 << 18
-SPECIAL_LETTERS = str.maketrans({
-    "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d", "Đ": "D", "æ": "ae",
-    "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D",
-    "ħ": "h", "Ħ": "H",
-})
+SPECIAL_LETTERS = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "ß": "ss",
+        "đ": "d",
+        "Đ": "D",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ı": "i",
+        "þ": "th",
+        "Þ": "Th",
+        "ð": "d",
+        "Ð": "D",
+        "ħ": "h",
+        "Ħ": "H",
+    }
+)
 APOSTROPHES = re.compile(r"['’‘`´ʼʻ]")
 HYPHENS = re.compile(r"\s*[-‐‑‒–—]\s*")
 NOT_NAME_CHAR = re.compile(r"[^\w\s-]")
@@ -241,7 +335,7 @@ def _align_later(short: tuple[str, ...], long_: tuple[str, ...]) -> list[str] | 
     best: list[str] | None = None
     for j in range(len(long_) - len(short) + 1):
         match = _token_match(short[0], long_[j])
-        rest = None if match is None else _align_later(short[1:], long_[j + 1:])
+        rest = None if match is None else _align_later(short[1:], long_[j + 1 :])
         if rest is not None:
             found = [*map(_skipped, long_[:j]), LATER_TOKEN_RULE[match], *rest]
             if best is None or _weakest(found) > _weakest(best):

@@ -4,6 +4,7 @@ This is the clean → names step applied to a whole record. It is pure: a raw
 `Record` in, a `CleanRecord` out, or `RecordError` when the record cannot be
 loaded (the loader then keeps it in `rejects`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -234,8 +235,9 @@ def _mark_organizations(mentions: tuple[Mention, ...], organizations: frozenset[
     are organisations whatever their name."""
     if not organizations:
         return mentions
-    return tuple(replace(m, is_organization=True) if m.given is None and m.family in organizations else m
-                 for m in mentions)
+    return tuple(
+        replace(m, is_organization=True) if m.given is None and m.family in organizations else m for m in mentions
+    )
 
 
 def normalize_record(record: Record) -> CleanRecord:

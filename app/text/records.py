@@ -1,4 +1,5 @@
 """Plain values passed between the pipeline stages."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -10,6 +10,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-21
 """
+
 from typing import Sequence, Union
 
 from alembic import op
@@ -37,7 +38,7 @@ def _create(fts, table, rowid, cols, tokenize, extra):
     old = ", ".join(f"old.{c}" for c in cols)
     op.execute(
         f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({names}, "
-        f"tokenize='{tokenize}', content=\"{table}\", content_rowid=\"{rowid}\"{extra})"
+        f'tokenize=\'{tokenize}\', content="{table}", content_rowid="{rowid}"{extra})'
     )
     op.execute(
         f"CREATE TRIGGER [{table}_ai] AFTER INSERT ON [{table}] BEGIN "

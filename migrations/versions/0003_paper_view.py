@@ -10,6 +10,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-21
 """
+
 from typing import Sequence, Union
 
 from alembic import op

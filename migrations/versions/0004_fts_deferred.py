@@ -12,6 +12,7 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-21
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -40,7 +41,9 @@ def _triggers(fts, table, key, cols, *, deferrable):
     def when(row):
         if not deferrable:
             return ""
-        return f"WHEN {row}.{key} <= coalesce((SELECT upto FROM fts_deferred WHERE table_name = '{table}'), {row}.{key}) "
+        return (
+            f"WHEN {row}.{key} <= coalesce((SELECT upto FROM fts_deferred WHERE table_name = '{table}'), {row}.{key}) "
+        )
 
     insert = f"INSERT INTO [{fts}] (rowid, {names}) VALUES (new.{key}, {new});"
     delete = f"INSERT INTO [{fts}] ([{fts}], rowid, {names}) VALUES ('delete', old.{key}, {old});"
@@ -49,7 +52,9 @@ def _triggers(fts, table, key, cols, *, deferrable):
     op.execute(f"CREATE TRIGGER [{table}_ai] AFTER INSERT ON [{table}] {when('new')}BEGIN {insert} END")
     op.execute(f"CREATE TRIGGER [{table}_ad] AFTER DELETE ON [{table}] {when('old')}BEGIN {delete} END")
     # Only a change to an indexed column touches the index (timestamps change often).
-    op.execute(f"CREATE TRIGGER [{table}_au] AFTER UPDATE OF {names} ON [{table}] {when('old')}BEGIN {delete} {insert} END")
+    op.execute(
+        f"CREATE TRIGGER [{table}_au] AFTER UPDATE OF {names} ON [{table}] {when('old')}BEGIN {delete} {insert} END"
+    )
 
 
 def upgrade() -> None:

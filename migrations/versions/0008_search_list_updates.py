@@ -7,6 +7,7 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-21
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -22,16 +23,16 @@ depends_on: Union[str, Sequence[str], None] = None
 # text then, or that it had none. Only while there are lists to update.
 TRIGGERS = {
     "paper_search_changes_ai": "AFTER INSERT ON paper_search WHEN EXISTS (SELECT 1 FROM search_top_source) BEGIN "
-                               "INSERT INTO search_changes (paper_id, existed) VALUES (new.paper_id, 0) "
-                               "ON CONFLICT DO NOTHING; END",
+    "INSERT INTO search_changes (paper_id, existed) VALUES (new.paper_id, 0) "
+    "ON CONFLICT DO NOTHING; END",
     # The same columns as the index's own update trigger (paper_search_au): what the index sees.
     "paper_search_changes_au": "AFTER UPDATE OF title, authors, abstract ON paper_search "
-                               "WHEN EXISTS (SELECT 1 FROM search_top_source) BEGIN "
-                               "INSERT INTO search_changes (paper_id, existed, title, authors, abstract) "
-                               "VALUES (old.paper_id, 1, old.title, old.authors, old.abstract) ON CONFLICT DO NOTHING; END",
+    "WHEN EXISTS (SELECT 1 FROM search_top_source) BEGIN "
+    "INSERT INTO search_changes (paper_id, existed, title, authors, abstract) "
+    "VALUES (old.paper_id, 1, old.title, old.authors, old.abstract) ON CONFLICT DO NOTHING; END",
     "paper_search_changes_ad": "AFTER DELETE ON paper_search WHEN EXISTS (SELECT 1 FROM search_top_source) BEGIN "
-                               "INSERT INTO search_changes (paper_id, existed, title, authors, abstract) "
-                               "VALUES (old.paper_id, 1, old.title, old.authors, old.abstract) ON CONFLICT DO NOTHING; END",
+    "INSERT INTO search_changes (paper_id, existed, title, authors, abstract) "
+    "VALUES (old.paper_id, 1, old.title, old.authors, old.abstract) ON CONFLICT DO NOTHING; END",
 }
 
 

@@ -16,6 +16,7 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-21
 """
+
 from typing import Sequence, Union
 
 from alembic import op
@@ -36,7 +37,7 @@ def _rebuild(prefix: str) -> None:
     op.execute("DROP TABLE paper_search_fts")
     op.execute(
         f"CREATE VIRTUAL TABLE [paper_search_fts] USING FTS5 ({COLUMNS}, tokenize='{STEMMED}', "
-        f"content=\"paper_search\", content_rowid=\"paper_id\", prefix='{prefix}')"
+        f'content="paper_search", content_rowid="paper_id", prefix=\'{prefix}\')'
     )
     op.execute(f"INSERT INTO paper_search_fts (paper_search_fts, rank) VALUES ('hashsize', {BULK_HASH_BYTES})")
     op.execute(

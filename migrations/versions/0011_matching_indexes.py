@@ -16,6 +16,7 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 from alembic import op

@@ -9,6 +9,7 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa

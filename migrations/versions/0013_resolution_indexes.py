@@ -21,6 +21,7 @@ Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-22
 """
+
 from typing import Sequence, Union
 
 from alembic import op
@@ -32,13 +33,20 @@ depends_on: Union[str, Sequence[str], None] = None
 
 # (index, table, columns, the index it replaces and that one's columns, or None)
 INDEXES = [
-    ("ix_authorships_block", "authorships",
-     "block_key, id, paper_id, name, family_name, given_name, is_organization, author_id",
-     ("ix_authorships_block_key", "block_key")),
+    (
+        "ix_authorships_block",
+        "authorships",
+        "block_key, id, paper_id, name, family_name, given_name, is_organization, author_id",
+        ("ix_authorships_block_key", "block_key"),
+    ),
     ("ix_authorships_paper_block", "authorships", "paper_id, block_key, given_name", None),
     ("ix_paper_sources_owner", "paper_sources", "paper_id, profile_owner", ("ix_paper_sources_paper_id", "paper_id")),
-    ("ix_authors_block", "authors", "block_key, id, name, family_name, given_name, is_organization, paper_count",
-     ("ix_authors_block_key", "block_key")),
+    (
+        "ix_authors_block",
+        "authors",
+        "block_key, id, name, family_name, given_name, is_organization, paper_count",
+        ("ix_authors_block_key", "block_key"),
+    ),
     ("ix_author_names_author", "author_names", "author_id, name, family_name, given_name, count", None),
 ]
 

@@ -8,6 +8,7 @@ Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-06
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa

@@ -4,6 +4,7 @@ Nothing here repairs text; a record's fields are as the file states them. A reco
 cannot be read becomes a `Reject` with its file, line and raw text, and the rest of the
 file still loads. Detection is in `sniff`, one module per format reads it.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Abstracts dump: one paper per line, `Abstract:` then the text."""
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,7 @@ def read(source: Source) -> Iterator[Record | Reject]:
             continue
         elif not (m := ABSTRACT_PREFIX.match(text)):
             yield Reject(path, n, text, "line does not start with 'Abstract:'")
-        elif not text[m.end():].strip():
+        elif not text[m.end() :].strip():
             yield Reject(path, n, text, "abstract is empty")
         else:
-            yield Record(file=path, line=n, raw=text, abstract=text[m.end():])
+            yield Record(file=path, line=n, raw=text, abstract=text[m.end() :])

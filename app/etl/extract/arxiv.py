@@ -3,6 +3,7 @@
 Names come from `authors_parsed` ([family, given, suffix, affiliation…]), which is Unicode where
 `authors` is LaTeX; titles and abstracts are LaTeX with hard line wraps.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,18 +35,22 @@ def _record(path: str, n: int, text: str, obj: dict) -> tuple[Record]:
     if not arxiv_id:
         raise ValueError("arXiv record has no 'id'")
     dois = (json_input.string(obj, "doi") or "").split()  # a few records list two, space-separated
-    return (Record(
-        file=path, line=n, raw=text,
-        title=_latex(json_input.string(obj, "title")),
-        abstract=_latex(json_input.string(obj, "abstract")),
-        author_pairs=_authors(obj["authors_parsed"]),
-        year=_year(obj),
-        venue=_latex(json_input.string(obj, "journal-ref")),
-        doi=dois[0] if dois else None,
-        arxiv_id=arxiv_id,
-        url=ABS_URL + arxiv_id,
-        ids=tuple(("doi", doi) for doi in dois[1:]),
-    ),)
+    return (
+        Record(
+            file=path,
+            line=n,
+            raw=text,
+            title=_latex(json_input.string(obj, "title")),
+            abstract=_latex(json_input.string(obj, "abstract")),
+            author_pairs=_authors(obj["authors_parsed"]),
+            year=_year(obj),
+            venue=_latex(json_input.string(obj, "journal-ref")),
+            doi=dois[0] if dois else None,
+            arxiv_id=arxiv_id,
+            url=ABS_URL + arxiv_id,
+            ids=tuple(("doi", doi) for doi in dois[1:]),
+        ),
+    )
 
 
 def _latex(value: str | None) -> str | None:

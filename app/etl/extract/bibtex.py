@@ -4,6 +4,7 @@ bibtexparser splits the file into entries and resolves `@string` macros and `#`;
 split on the LaTeX source (braces decide what is one name), then LaTeX becomes Unicode.
 A citation key names an entry in one library only, so it is no identifier of the paper.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,9 +50,13 @@ def read(source: Source) -> Iterator[Record | Reject]:
             failed.append((block.start_line, block))
     if not entries:
         first = min(failed, key=lambda item: item[0], default=None)
-        raise FileRejected("no BibTeX entry parses" + (f" (line {first[0] + 1}: {_why(first[1].error)})" if first else ""))
+        raise FileRejected(
+            "no BibTeX entry parses" + (f" (line {first[0] + 1}: {_why(first[1].error)})" if first else "")
+        )
     if len(failed) > len(entries):
-        raise FileRejected(f"not BibTeX as a whole: {len(failed)} of its {len(failed) + len(entries)} entries do not parse")
+        raise FileRejected(
+            f"not BibTeX as a whole: {len(failed)} of its {len(failed) + len(entries)} entries do not parse"
+        )
     return _records(source.path, entries + failed)
 
 
@@ -78,7 +83,9 @@ def _records(path: str, blocks: list[tuple[int, Block]]) -> Iterator[Record | Re
 
 def _why(error: Exception) -> str:
     """What bibtexparser says went wrong, in one line."""
-    reason = getattr(error, "abort_reason", None) or getattr(error, "message", None) or str(error) or type(error).__name__
+    reason = (
+        getattr(error, "abort_reason", None) or getattr(error, "message", None) or str(error) or type(error).__name__
+    )
     return " ".join(str(reason).split()).rstrip(".")
 
 
@@ -104,7 +111,9 @@ def _record(path: str, line: int, entry: Entry, by_key: dict[str, Entry]) -> Rec
         title = f"{title}: {subtitle}"
     authors, organizations, truncated = _authors(fields.get("author", ""))
     return Record(
-        file=path, line=line, raw=entry.raw or "",
+        file=path,
+        line=line,
+        raw=entry.raw or "",
         title=title,
         abstract=_text(fields.get("abstract")),
         author_pairs=authors,

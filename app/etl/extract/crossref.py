@@ -2,6 +2,7 @@
 
 Its fields are CSL's (`csl_json`); abstracts carry JATS markup, which the clean stage removes.
 """
+
 from __future__ import annotations
 
 from typing import Iterator

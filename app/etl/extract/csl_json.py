@@ -3,6 +3,7 @@
 Crossref's works API writes the same fields (`author` with `family`/`given`, `issued`),
 so `crossref` reads its works with the functions here.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,9 @@ def item_record(path: str, n: int, text: str, item: object, ids: tuple[tuple[str
     pairs, organizations = people(item.get("author"))
     title, subtitle = first_string(item.get("title")), first_string(item.get("subtitle"))
     return Record(
-        file=path, line=n, raw=text,
+        file=path,
+        line=n,
+        raw=text,
         title=f"{title}: {subtitle}" if title and subtitle else title,
         abstract=first_string(item.get("abstract")),
         author_pairs=pairs,
@@ -55,8 +58,11 @@ def item_record(path: str, n: int, text: str, item: object, ids: tuple[tuple[str
 
 def _medical_ids(item: dict) -> tuple[tuple[str, str], ...]:
     """PMID and PMCID, which Crossref's CSL carries."""
-    return tuple((scheme, value) for scheme, key in (("pmid", "PMID"), ("pmcid", "PMCID"))
-                 if (value := first_string(item.get(key))))
+    return tuple(
+        (scheme, value)
+        for scheme, key in (("pmid", "PMID"), ("pmcid", "PMCID"))
+        if (value := first_string(item.get(key)))
+    )
 
 
 def first_string(value) -> str | None:
@@ -79,10 +85,19 @@ def people(value) -> tuple[tuple[tuple[str, str | None], ...], frozenset[str]]:
     for person in value:
         if not isinstance(person, dict):
             raise ValueError(f"author {person!r} is not an object")
-        family = " ".join(filter(None, (first_string(person.get("non-dropping-particle")),
-                                        first_string(person.get("family")), first_string(person.get("suffix")))))
-        given = " ".join(filter(None, (first_string(person.get("given")),
-                                       first_string(person.get("dropping-particle")))))
+        family = " ".join(
+            filter(
+                None,
+                (
+                    first_string(person.get("non-dropping-particle")),
+                    first_string(person.get("family")),
+                    first_string(person.get("suffix")),
+                ),
+            )
+        )
+        given = " ".join(
+            filter(None, (first_string(person.get("given")), first_string(person.get("dropping-particle"))))
+        )
         if family:
             pairs.append((family, given or None))
         elif name := first_string(person.get("literal")) or first_string(person.get("name")):

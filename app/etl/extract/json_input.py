@@ -1,5 +1,6 @@
 """What the JSON readers share: a line or a document parsed with clear errors, and years and
 strings checked."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,11 @@ def parse(text: str) -> object:
         # record; the clean stage removes it like any control character.
         return json.loads(text, strict=False)
     except json.JSONDecodeError as e:
-        raise ValueError(f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}"
-                         if e.lineno > 1 else f"invalid JSON: {e.msg} at column {e.colno}") from None
+        raise ValueError(
+            f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}"
+            if e.lineno > 1
+            else f"invalid JSON: {e.msg} at column {e.colno}"
+        ) from None
     except RecursionError:
         raise ValueError("invalid JSON: nested too deeply") from None
 
@@ -129,19 +133,29 @@ def array_items(source: Source) -> Iterator[tuple[int, str, object] | Reject]:
         try:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as e:
-            yield Reject(source.path, line_of(text, pos), text[pos:pos + LONG_LINE_KEEP],
-                         f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}; the rest of the file is not read")
+            yield Reject(
+                source.path,
+                line_of(text, pos),
+                text[pos : pos + LONG_LINE_KEEP],
+                f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}; the rest of the file is not read",
+            )
             return
         except RecursionError:
-            yield Reject(source.path, line_of(text, pos), text[pos:pos + LONG_LINE_KEEP], "invalid JSON: nested too deeply")
+            yield Reject(
+                source.path, line_of(text, pos), text[pos : pos + LONG_LINE_KEEP], "invalid JSON: nested too deeply"
+            )
             return
         yield line_of(text, pos), text[pos:end], value
         pos = _skip_space(text, end)
         if text.startswith(",", pos):
             pos = _skip_space(text, pos + 1)
         elif not text.startswith("]", pos):
-            yield Reject(source.path, line_of(text, pos), text[pos:pos + LONG_LINE_KEEP],
-                         "invalid JSON: expected ',' or ']' after an item; the rest of the file is not read")
+            yield Reject(
+                source.path,
+                line_of(text, pos),
+                text[pos : pos + LONG_LINE_KEEP],
+                "invalid JSON: expected ',' or ']' after an item; the rest of the file is not read",
+            )
             return
 
 

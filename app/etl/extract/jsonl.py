@@ -1,4 +1,5 @@
 """JSON Lines, paperdb's own interchange format: one paper per line (fields in the README)."""
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -21,16 +22,28 @@ def _record(path: str, n: int, text: str, obj: dict) -> tuple[Record]:
     truncated = obj.get("authors_truncated", False)
     if not isinstance(truncated, bool):
         raise ValueError("field 'authors_truncated' must be true or false")
-    return (Record(file=path, line=n, raw=text, year=json_input.year(obj.get("year")),
-                   author_pairs=_authors(obj), ids=_ids(obj), organizations=_organizations(obj),
-                   authors_truncated=truncated, **fields),)
+    return (
+        Record(
+            file=path,
+            line=n,
+            raw=text,
+            year=json_input.year(obj.get("year")),
+            author_pairs=_authors(obj),
+            ids=_ids(obj),
+            organizations=_organizations(obj),
+            authors_truncated=truncated,
+            **fields,
+        ),
+    )
 
 
 def _ids(obj: dict) -> tuple[tuple[str, str], ...]:
     """Other identifiers: `"ids": [["pmid", "123"], ["doi", "10.1/second"]]`."""
     ids = obj.get("ids") or []
-    if not (isinstance(ids, list) and all(isinstance(i, list) and len(i) == 2 and all(isinstance(x, str) for x in i)
-                                          for i in ids)):
+    if not (
+        isinstance(ids, list)
+        and all(isinstance(i, list) and len(i) == 2 and all(isinstance(x, str) for x in i) for i in ids)
+    ):
         raise ValueError("field 'ids' must be a list of [scheme, value] pairs")
     return tuple((scheme.strip().lower(), value) for scheme, value in ids)
 
@@ -38,8 +51,9 @@ def _ids(obj: dict) -> tuple[tuple[str, str], ...]:
 def _organizations(obj: dict) -> frozenset[str]:
     """Authors given as `{"family": "OpenAI", "organization": true}`."""
     authors = obj.get("authors") if isinstance(obj.get("authors"), list) else []
-    return frozenset((a.get("family") or "").strip() for a in authors
-                     if isinstance(a, dict) and a.get("organization") is True)
+    return frozenset(
+        (a.get("family") or "").strip() for a in authors if isinstance(a, dict) and a.get("organization") is True
+    )
 
 
 def _authors(obj: dict) -> tuple[tuple[str, str | None], ...]:

@@ -1,4 +1,5 @@
 """LaTeX to Unicode for BibTeX and arXiv fields: accents, `{\\L}`, case-protecting braces, `50\\%`."""
+
 from __future__ import annotations
 
 import re
@@ -34,7 +35,9 @@ def to_text(value: str) -> str:
     if LATEX_MARKS.isdisjoint(value):
         return " ".join(value.split())
     try:
-        nodes = LatexWalker(BARE_PERCENT.sub(r"\\%", value), latex_context=_PARSING, tolerant_parsing=True).get_latex_nodes()[0]
+        nodes = LatexWalker(
+            BARE_PERCENT.sub(r"\\%", value), latex_context=_PARSING, tolerant_parsing=True
+        ).get_latex_nodes()[0]
         text = _PRINTING.nodelist_to_text(nodes)
     except Exception:  # pylatexenc gives up on some broken markup: keep the value as written
         text = value

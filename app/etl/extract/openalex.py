@@ -3,6 +3,7 @@
 The abstract is rebuilt from `abstract_inverted_index` (word -> positions); display names
 are split into family and given names by BibTeX's rules.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,7 +49,9 @@ def _work(path: str, n: int, text: str, work: object) -> Record:
     if not isinstance(authorships, list):
         raise ValueError("field 'authorships' must be a list")
     return Record(
-        file=path, line=n, raw=text,
+        file=path,
+        line=n,
+        raw=text,
         title=first_string(work.get("title")) or first_string(work.get("display_name")),
         abstract=abstract(work.get("abstract_inverted_index")),
         author_pairs=tuple(family_and_given(name) for name in map(_author_name, authorships) if name),

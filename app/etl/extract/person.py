@@ -1,4 +1,5 @@
 """A person's name written in one string (`Heather Piwowar`, `Ludwig van Beethoven`) as (family, given)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,4 +1,5 @@
 """Profile dump: line 1 the owner, `Family, Given`; then title, flat author list, abstract per paper."""
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -58,20 +59,25 @@ def read(source: Source) -> Iterator[Record | Reject]:
     body = lines[1:]
     i = 0
     while i < len(body):
-        chunk = body[i:i + 3]
+        chunk = body[i : i + 3]
         bad = next((n for n, text, _ in chunk if text is None), None)
         if bad is not None:
             # Records are positional: an unreadable line spoils its whole triplet, and
             # skipping the triplet keeps the next record in step.
             for n, text, raw in chunk:
-                yield unreadable(path, n, raw) if text is None else Reject(
-                    path, n, text, f"record broken by line {bad}, which cannot be read")
+                yield (
+                    unreadable(path, n, raw)
+                    if text is None
+                    else Reject(path, n, text, f"record broken by line {bad}, which cannot be read")
+                )
             i += len(chunk)
             continue
         raw = "\n".join(text for _, text, _ in chunk)
         start = chunk[0][0]
         if len(chunk) < 3:
-            yield Reject(path, start, raw, f"profile record cut off: {len(chunk)} of 3 lines (title, authors, abstract)")
+            yield Reject(
+                path, start, raw, f"profile record cut off: {len(chunk)} of 3 lines (title, authors, abstract)"
+            )
             break
         (_, title, _), (_, authors, _), (_, abstract, _) = chunk
         nxt = body[i + 3][1] if i + 3 < len(body) else None
@@ -81,8 +87,9 @@ def read(source: Source) -> Iterator[Record | Reject]:
             yield Reject(path, start, "\n".join([title, authors]), f"{OUT_OF_STEP} {problem}")
             i += 2
             continue
-        yield Record(file=path, line=start, raw=raw, title=title, authors_flat=authors,
-                     abstract=abstract, profile_owner=owner)
+        yield Record(
+            file=path, line=start, raw=raw, title=title, authors_flat=authors, abstract=abstract, profile_owner=owner
+        )
         i += 3
 
 
@@ -94,5 +101,3 @@ def _misplaced_line(title: str, authors: str, abstract: str, nxt: str | None) ->
         # The next title sits where the abstract belongs, and its authors follow.
         return "no abstract line"
     return None
-
-

@@ -4,6 +4,7 @@ lxml's iterparse hands over one `PubmedArticle` at a time, which is cleared once
 DTD is never fetched and entities are not expanded. `CollectiveName` authors are
 organisations; labelled abstract sections are joined with their labels.
 """
+
 from __future__ import annotations
 
 import io
@@ -34,8 +35,14 @@ def read(source: Source) -> Iterator[Record | Reject]:
     """The articles of the file, as they are parsed; where the XML breaks, a reject, and the
     articles before it stand."""
     path = source.path
-    events = etree.iterparse(io.BytesIO(source.data), events=("end",), tag=(ARTICLE, DELETION),
-                             resolve_entities=False, load_dtd=False, no_network=True)
+    events = etree.iterparse(
+        io.BytesIO(source.data),
+        events=("end",),
+        tag=(ARTICLE, DELETION),
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+    )
     try:
         for _, element in events:
             yield _deletion(path, element) if element.tag == DELETION else _article(path, element)
@@ -45,8 +52,12 @@ def read(source: Source) -> Iterator[Record | Reject]:
     except etree.XMLSyntaxError as e:
         broken = e.lineno or (e.position[0] if e.position else 1)
         start = _opening_line(source, broken)
-        yield Reject(path, start, _lines(source, start, broken),
-                     f"XML cannot be parsed: {e.msg}; the rest of the file is not read")
+        yield Reject(
+            path,
+            start,
+            _lines(source, start, broken),
+            f"XML cannot be parsed: {e.msg}; the rest of the file is not read",
+        )
 
 
 def _opening_line(source: Source, broken: int) -> int:
@@ -61,7 +72,7 @@ def _opening_line(source: Source, broken: int) -> int:
 
 def _lines(source: Source, first: int, last: int) -> str:
     """The file's text from line `first` to line `last`, for a reject's raw text."""
-    return "\n".join(text or "" for _, text, _ in source.lines[first - 1:last])[:LONG_LINE_KEEP]
+    return "\n".join(text or "" for _, text, _ in source.lines[first - 1 : last])[:LONG_LINE_KEEP]
 
 
 def _raw(element) -> str:
@@ -70,8 +81,12 @@ def _raw(element) -> str:
 
 def _deletion(path: str, element) -> Reject:
     pmids = [p.text for p in element.iter("PMID")]
-    return Reject(path, element.sourceline, _raw(element),
-                  f"PubMed DeleteCitation of {len(pmids)} PMIDs is not applied: deleting papers is not supported")
+    return Reject(
+        path,
+        element.sourceline,
+        _raw(element),
+        f"PubMed DeleteCitation of {len(pmids)} PMIDs is not applied: deleting papers is not supported",
+    )
 
 
 def _article(path: str, element) -> Record | Reject:
@@ -79,13 +94,19 @@ def _article(path: str, element) -> Record | Reject:
     if article is None:
         return Reject(path, element.sourceline, _raw(element), "PubmedArticle has no MedlineCitation/Article")
     pairs, organizations = _authors(article)
-    ids = {IDS[a.get("IdType")]: _text(a) for a in element.iterfind("PubmedData/ArticleIdList/ArticleId")
-           if a.get("IdType") in IDS and _text(a)}
+    ids = {
+        IDS[a.get("IdType")]: _text(a)
+        for a in element.iterfind("PubmedData/ArticleIdList/ArticleId")
+        if a.get("IdType") in IDS and _text(a)
+    }
     ids.setdefault("pmid", _text(element.find("MedlineCitation/PMID")))
-    doi = ids.pop("doi", None) or next((_text(e) for e in article.iterfind("ELocationID")
-                                         if e.get("EIdType") == "doi"), None)
+    doi = ids.pop("doi", None) or next(
+        (_text(e) for e in article.iterfind("ELocationID") if e.get("EIdType") == "doi"), None
+    )
     return Record(
-        file=path, line=element.sourceline, raw=_raw(element),
+        file=path,
+        line=element.sourceline,
+        raw=_raw(element),
         title=_text(article.find("ArticleTitle")),
         abstract=_abstract(article),
         author_pairs=pairs,

@@ -3,6 +3,7 @@
 The file is cut into records here, so each keeps its lines and its raw text; rispy reads
 each record's tags. Text between records (Ovid's `1.` and link lines) is no record.
 """
+
 from __future__ import annotations
 
 import re
@@ -77,7 +78,9 @@ def _records(path: str, chunks) -> Iterator[Record | Reject]:
 def _record(path: str, line: int, raw: str, fields: dict) -> Record:
     authors = [name for key in AUTHORS for name in fields.get(key, [])]
     return Record(
-        file=path, line=line, raw=raw,
+        file=path,
+        line=line,
+        raw=raw,
         title=_first(fields, TITLES),
         abstract=_first(fields, ABSTRACTS),
         author_pairs=tuple(_name(a) for a in dict.fromkeys(authors) if a.strip()),

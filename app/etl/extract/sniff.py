@@ -3,11 +3,24 @@
 A file is read as a format only if it fits that format as a whole. One that fits none is
 rejected whole (`FileRejected`), and nothing of it is written.
 """
+
 from __future__ import annotations
 
 import re
 
-from app.etl.extract import abstracts, arxiv, bibtex, crossref, csl_json, json_input, jsonl, openalex, profile, pubmed, ris
+from app.etl.extract import (
+    abstracts,
+    arxiv,
+    bibtex,
+    crossref,
+    csl_json,
+    json_input,
+    jsonl,
+    openalex,
+    profile,
+    pubmed,
+    ris,
+)
 from app.etl.extract.source import Source
 from app.etl.extract.text import FileRejected, legacy_text
 
@@ -16,8 +29,10 @@ HEAD_LINES = 5
 BIBTEX_ENTRY = re.compile(r"\s*@\s*[A-Za-z]+\s*[{(]")
 # Extensions that name a format, for the reason given when a file does not fit it.
 SUFFIX_FORMATS = {".bib": "BibTeX", ".bibtex": "BibTeX", ".ris": "RIS", ".jsonl": "JSON Lines", ".xml": "XML"}
-KNOWN = ("a profile dump, an abstracts dump, JSON Lines, BibTeX, RIS, CSL-JSON, an arXiv snapshot, "
-         "OpenAlex or Crossref works, or PubMed XML")
+KNOWN = (
+    "a profile dump, an abstracts dump, JSON Lines, BibTeX, RIS, CSL-JSON, an arXiv snapshot, "
+    "OpenAlex or Crossref works, or PubMed XML"
+)
 # Kinds of JSON object told apart by their keys; any other object is paperdb's JSON Lines.
 JSON_KINDS = (crossref, openalex, arxiv)
 
@@ -46,8 +61,13 @@ def sniff(source: Source) -> str:
     if profile.has_owner_line(texts[:HEAD_LINES]):
         if profile.fits(source):
             return profile.FORMAT
-        raise FileRejected(_unknown(source, "its first line reads as a profile dump's owner, but most of its "
-                                            "title/authors/abstract triplets do not parse"))
+        raise FileRejected(
+            _unknown(
+                source,
+                "its first line reads as a profile dump's owner, but most of its "
+                "title/authors/abstract triplets do not parse",
+            )
+        )
     raise FileRejected(_unknown(source))
 
 
@@ -64,7 +84,7 @@ def _json_kind(source: Source, first: str) -> str:
 def _without_comments(texts: list[str]) -> list[str]:
     """The first lines that are not `%` comments; BibTeX reads any text before the first entry
     as a comment too (JabRef once wrote `This file was created with JabRef 2.10.` there)."""
-    return [t for t in texts[:4 * HEAD_LINES] if not t.lstrip().startswith("%")]
+    return [t for t in texts[: 4 * HEAD_LINES] if not t.lstrip().startswith("%")]
 
 
 def _unknown(source: Source, why: str | None = None) -> str:

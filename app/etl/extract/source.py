@@ -1,4 +1,5 @@
 """A file as the readers see it: its name, its bytes and its lines."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

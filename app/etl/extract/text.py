@@ -1,4 +1,5 @@
 """Bytes to lines: gzip, encodings, binary files, and the reject for a line that cannot be read."""
+
 from __future__ import annotations
 
 import codecs
@@ -52,7 +53,7 @@ def decode(data: bytes) -> list[Line]:
     if _is_binary(data[:SNIFF_BYTES]):
         raise FileRejected("file is binary, not a text dump")
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     lines = []
     undecodable = 0
     for n, raw in enumerate(data.split(_line_end(data, b"\n", b"\r")), 1):
@@ -97,7 +98,11 @@ def _utf16_without_bom(data: bytes) -> str | None:
     """
     head = data[:SNIFF_BYTES]
     for codec, high, low in (("utf-16-le", head[1::2], head[0::2]), ("utf-16-be", head[0::2], head[1::2])):
-        if len(high) >= 2 and high.count(0) >= UTF16_HIGH_NULS * len(high) and low.count(0) <= UTF16_LOW_NULS * len(low):
+        if (
+            len(high) >= 2
+            and high.count(0) >= UTF16_HIGH_NULS * len(high)
+            and low.count(0) <= UTF16_LOW_NULS * len(low)
+        ):
             # Incremental: the sniffed bytes may end inside a character.
             text = codecs.getincrementaldecoder(codec)(errors="replace").decode(head, final=False)
             return codec if not _is_binary(text.encode("utf-8")) else None
@@ -115,12 +120,14 @@ def _is_binary(head: bytes) -> bool:
 def unreadable(path: str, n: int, raw: bytes) -> Reject:
     """The reject for a line `decode` gave no text for: too long, or not UTF-8."""
     if len(raw) > MAX_LINE_BYTES:
-        return Reject(path, n, raw[:LONG_LINE_KEEP].decode("utf-8", "backslashreplace"),
-                      f"line is {len(raw):,} bytes, over the {MAX_LINE_BYTES:,}-byte limit for one record "
-                      f"(raw text cut to its first {LONG_LINE_KEEP:,} bytes)")
+        return Reject(
+            path,
+            n,
+            raw[:LONG_LINE_KEEP].decode("utf-8", "backslashreplace"),
+            f"line is {len(raw):,} bytes, over the {MAX_LINE_BYTES:,}-byte limit for one record "
+            f"(raw text cut to its first {LONG_LINE_KEEP:,} bytes)",
+        )
     return Reject(path, n, raw.decode("utf-8", "backslashreplace"), "line is not valid UTF-8")
-
-
 
 
 def gunzip(data: bytes) -> bytes:
@@ -156,9 +163,13 @@ def oversized(path: str, line: int, raw: str) -> Reject | None:
     would take minutes), its raw text cut to LONG_LINE_KEEP; None for any other record."""
     if len(raw) <= MAX_RECORD_BYTES // 4 or (size := len(raw.encode("utf-8"))) <= MAX_RECORD_BYTES:
         return None
-    return Reject(path, line, raw[:LONG_LINE_KEEP],
-                  f"record is {size:,} bytes, over the {MAX_RECORD_BYTES:,}-byte limit for one record "
-                  f"(raw text cut to its first {LONG_LINE_KEEP:,} characters)")
+    return Reject(
+        path,
+        line,
+        raw[:LONG_LINE_KEEP],
+        f"record is {size:,} bytes, over the {MAX_RECORD_BYTES:,}-byte limit for one record "
+        f"(raw text cut to its first {LONG_LINE_KEEP:,} characters)",
+    )
 
 
 def joined(lines: list[Line]) -> str:
