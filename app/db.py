@@ -6,9 +6,9 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 DEFAULT_DB = "data/papers.db"
 DB_ENV = "PAPERDB_DB"

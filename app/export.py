@@ -12,8 +12,8 @@ import json
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Sequence
 
 from pylatexenc.latexencode import UnicodeToLatexEncoder
 from rispy import RisWriter

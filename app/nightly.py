@@ -11,7 +11,7 @@ import logging
 import sqlite3
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app.db import (
@@ -40,7 +40,7 @@ def backup(db: Path, folder: Path, keep: int) -> Path | None:
     if not db.exists():
         return None
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"{db.stem}-{stamp}.db"
     src, dst = sqlite3.connect(db), sqlite3.connect(target)
     try:

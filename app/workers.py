@@ -12,8 +12,8 @@ import queue
 import signal
 import sys
 import traceback
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterable, Iterator
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # How often a reader waiting on a stream checks that its maker is still alive, in seconds.

@@ -41,20 +41,20 @@ import sqlite3
 import sys
 import tempfile
 from collections import Counter, defaultdict
-from itertools import combinations
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
-from typing import Hashable, Mapping, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from app.text.clean import repair_text  # noqa: E402
-from app.etl.load import run_import  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
-from app.text.names import PARTICLES, coauthor_key, fold, given_tokens, nickname_table, parse_author_pairs  # noqa: E402
+from app.etl.load import run_import  # noqa: E402
 from app.etl.resolve import MentionRef, Overrides, load_overrides, resolve_all  # noqa: E402
+from app.text.clean import repair_text  # noqa: E402
+from app.text.names import PARTICLES, coauthor_key, fold, given_tokens, nickname_table, parse_author_pairs  # noqa: E402
 
 DATA_DIR = REPO / ".." / "shared" / "realdata"
 DEFAULT_PAPERS = DATA_DIR / "acl_public_papers.jsonl"

@@ -36,10 +36,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from app.etl.extract import extract  # noqa: E402
+from app.etl.resolve import MentionRef  # noqa: E402
 from app.text.names import block_key, coauthor_key  # noqa: E402
 from app.text.normalize import RecordError, normalize_record  # noqa: E402
 from app.text.records import Mention, Reject  # noqa: E402
-from app.etl.resolve import MentionRef  # noqa: E402
 
 
 def input_files(paths: list[Path]) -> list[Path]:

@@ -9,9 +9,9 @@ import pytest
 
 from app.etl.extract import FileRejected, extract
 from app.etl.load import run_import
+from app.query import PaperDB
 from app.text.normalize import normalize_record
 from app.text.records import Record, Reject
-from app.query import PaperDB
 from tests.conftest import FIXTURES, query
 
 FORMATS = FIXTURES / "formats"

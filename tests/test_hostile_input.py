@@ -225,7 +225,7 @@ def test_latin1_bytes_in_a_profile_reject_their_record_and_only_it(tmp_path, bad
             [
                 profile(GOOD).encode(),
                 *(line + b"\n" for line in lines),
-                "Paper Three\nDoe, John\nThird abstract.\nPaper Four\nDoe, John\nFourth abstract.\n".encode(),
+                b"Paper Three\nDoe, John\nThird abstract.\nPaper Four\nDoe, John\nFourth abstract.\n",
             ]
         ),
     )

@@ -15,8 +15,8 @@ import unicodedata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from app.text.clean import repair_text, strip_markup
 from app.etl.extract import FileRejected, extract
+from app.text.clean import repair_text, strip_markup
 from app.text.names import NULL_TOKENS, STRAY_PHRASES, NameParseError, block_key, fold, parse_flat_authors
 from app.text.normalize import RecordError, fold_text, normalize_record
 from app.text.records import Record, Reject

@@ -11,13 +11,13 @@ import pytest
 
 from app import workers
 from app.db import chunked, connect, write_transaction
-from app.text.clean import repair_text
 from app.query import AmbiguousAuthor, LikelySame, NameVariant, PaperDB, PaperSource, QueryError, fts_query
-from app.search import ranker
 from app.search import lists as search_lists
+from app.search import ranker
 from app.search.bm25 import RANK_SQL, WEIGHTS
 from app.search.scratch import ScratchIndex
-from tests.conftest import MANNING_PAPERS, ABSTRACTS_DUMP, PROFILE_DUMP, copied, query, searched
+from app.text.clean import repair_text
+from tests.conftest import ABSTRACTS_DUMP, MANNING_PAPERS, PROFILE_DUMP, copied, query, searched
 
 SIMPLEQA = "Measuring short-form factuality in large language models"
 HOSTILE = [

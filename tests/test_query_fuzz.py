@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.text.clean import repair_text
 from app.query import PaperDB, QueryError, fts_query
+from app.text.clean import repair_text
 
 FTS_PIECES = [
     '"',

@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 
 from app.etl import resolve
-from app.text.clean import repair_text
-from app.text.names import coauthor_key, parse_flat_authors
 from app.etl.resolve import (
     Candidate,
     MentionRef,
@@ -20,6 +18,8 @@ from app.etl.resolve import (
     resolve_block,
     typo_candidates,
 )
+from app.text.clean import repair_text
+from app.text.names import coauthor_key, parse_flat_authors
 
 PROFILE_DUMP = Path(__file__).resolve().parent.parent / "data" / "samples" / "003_813f7c278c729ce1.txt"
 

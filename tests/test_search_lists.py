@@ -18,8 +18,8 @@ import pytest
 from app.db import connect, write_transaction
 from app.etl.load import run_import
 from app.query import PaperDB, fts_query
-from app.search import postings as postings_module
 from app.search import lists as search_lists
+from app.search import postings as postings_module
 from app.search.bm25 import bm25, idf
 from app.search.fts import index_totals, paper_lengths
 from app.search.scratch import ScratchIndex

@@ -14,23 +14,24 @@ import hashlib
 import os
 import sqlite3
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Iterator
+from typing import BinaryIO
 
 from app import workers
 from app.db import connect, ensure_schema, refusal, write_transaction
 from app.etl.extract import FileRejected, extract
 from app.etl.load_authors import assign_provisional, queue_blocks, queue_if_rules_changed, resolve_pending
 from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, remove_file_sources
-from app.text.normalize import CleanRecord, RecordError, normalize_record
-from app.text.records import Reject
 from app.etl.resolve import Overrides, load_overrides
 from app.search.caches import caches_are_current
 from app.search.index import batched_fts, defer_indexing, index_deferred, optimize_after_bulk_load
 from app.search.lists import Refresh, update_search_top
 from app.search.rows import refresh_search
+from app.text.normalize import CleanRecord, RecordError, normalize_record
+from app.text.records import Reject
 
 OVERRIDES_NAME = "overrides.txt"  # looked for beside the database
 # Whole-file rejects keep this much of the file's start as their raw text.
@@ -156,7 +157,7 @@ class ImportReport:
 
 def now_utc() -> str:
     """The current time as an ISO 8601 UTC string."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def find_files(paths: Iterable[str | os.PathLike]) -> list[Path]:

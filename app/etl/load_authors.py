@@ -15,15 +15,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from app import workers
 from app.db import chunked, connect, placeholders, write_transaction
 from app.etl import resolve
-from app.text.names import coauthor_key, coauthor_key_in_block, fold
-from app.text.records import AuthorshipRow
 from app.etl.resolve import (
     RULES_VERSION,
     BlockResult,
@@ -35,6 +34,8 @@ from app.etl.resolve import (
     typo_key_pairs,
 )
 from app.search.index import batched_fts
+from app.text.names import coauthor_key, coauthor_key_in_block, fold
+from app.text.records import AuthorshipRow
 
 # Blocks resolved per transaction at the end of a run: big enough to batch the queries,
 # small enough that readers and a kill lose little. A batch's memory grows with its
@@ -496,7 +497,7 @@ class _BlockState:
     outside: dict[int, tuple | None]
 
     @classmethod
-    def fetch(cls, conn: sqlite3.Connection, keys: list[str], alias_of: dict[str, str]) -> "_BlockState":
+    def fetch(cls, conn: sqlite3.Connection, keys: list[str], alias_of: dict[str, str]) -> _BlockState:
         mentions: dict[str, list[Mention]] = defaultdict(list)
         authors, names = {}, defaultdict(dict)
         for chunk in chunked(keys):

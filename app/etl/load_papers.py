@@ -12,10 +12,10 @@ import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 
-from app.db import chunked, placeholders
-from app.text.names import block_key
 from rapidfuzz import fuzz
 
+from app.db import chunked, placeholders
+from app.text.names import block_key
 from app.text.normalize import CleanRecord, abstract_keys, fold_text, text_key
 from app.text.records import AuthorshipRow, Mention
 

@@ -42,11 +42,12 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations, product
 from pathlib import Path
-from typing import AbstractSet, Hashable, Iterable, NamedTuple, Sequence
+from typing import NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -420,7 +421,7 @@ def _groups_compatibility(x: _Group, y: _Group) -> Compatibility | None:
     return weakest
 
 
-def _evidence(x: _Group, y: _Group) -> tuple[AbstractSet[str], AbstractSet[str]]:
+def _evidence(x: _Group, y: _Group) -> tuple[Set[str], Set[str]]:
     """The co-authors (other than their own names) and the profiles x and y share.
 
     A co-author written as an initial on one side (`rigau g`) is shared with one whose
@@ -435,7 +436,7 @@ def _evidence(x: _Group, y: _Group) -> tuple[AbstractSet[str], AbstractSet[str]]
     return (shared | by_initial if by_initial else shared), x.profiles & y.profiles
 
 
-def _evidence_text(coauthors: AbstractSet[str], profiles: AbstractSet[str]) -> str:
+def _evidence_text(coauthors: Set[str], profiles: Set[str]) -> str:
     """A short text naming the shared co-authors and profiles (only needed when a pair is kept)."""
     parts = []
     for label, items in (("co-authors", sorted(coauthors)), ("profiles", sorted(profiles))):

@@ -6,17 +6,17 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from app.text.clean import repair_text
-from app.text.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 from app.query.records import AuthorLookup, AuthorPaper, AuthorProfile, AuthorRef, Coauthor, LikelySame, NameVariant
 from app.query.values import is_id, row_limit, whole_number
 from app.search.text import QueryError
+from app.text.clean import repair_text
+from app.text.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
 
 NAME_WORD = re.compile(r"[^\W_]+")
 # Author resolution scores (0..1) for matches that are not a given-name rule of

@@ -10,7 +10,7 @@ never formatted into SQL, and the connection cannot write: it is opened `mode=ro
 from __future__ import annotations
 
 import os
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from app.db import DatabaseError, connect_for_queries, db_path, schema_revision
 from app.query import papers, stats
@@ -39,7 +39,7 @@ class PaperDB:
         self._searches.ranker.close()
         self.conn.close()
 
-    def __enter__(self) -> "PaperDB":
+    def __enter__(self) -> PaperDB:
         return self
 
     def __exit__(self, *exc) -> None:

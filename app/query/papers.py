@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Sequence
+from collections.abc import Sequence
 
-from app.text.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
 from app.query.records import PaperAuthor, PaperDetail, PaperSource
 from app.query.values import is_id
 from app.search.text import QueryError, fts_query
+from app.text.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
 
 # Identifier schemes of `paper_ids` (see app.text.normalize.normalize_ids).
 ID_SCHEMES = ("doi", "arxiv", "pmid", "pmcid", "openalex", "source")

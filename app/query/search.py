@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from app.text.clean import repair_text
 from app.query.authors import Authors
 from app.query.papers import author_names, papers_named
 from app.query.records import HIGHLIGHT, Hit
 from app.query.values import whole_number
 from app.search.ranker import MARK_END, MARK_START, Ranker
 from app.search.text import QueryError, fts_query
+from app.text.clean import repair_text
 
 
 class Searches:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Iterator, Mapping, Sequence
 
 from app.db import refusal
 from app.query.records import SqlResult

@@ -18,8 +18,8 @@ and the next import finishes the job.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from app.db import write_transaction
 from app.search.fts import index_totals

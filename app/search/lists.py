@@ -34,9 +34,9 @@ import math
 import re
 import sqlite3
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Iterator
 
 import numpy as np
 

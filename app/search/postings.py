@@ -16,7 +16,7 @@ the lists are (`app.search.caches.LISTS_ARE_CURRENT`).
 from __future__ import annotations
 
 import sqlite3
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

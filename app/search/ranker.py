@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 

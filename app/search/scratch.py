@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
-from typing import Iterable, Iterator, Mapping, Sequence
 
 from app.search.bm25 import SEARCH_COLUMNS, SEARCH_WEIGHTS
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import heapq
 import os
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from operator import itemgetter
-from typing import Callable
 
 from app.db import connect_for_queries
 from app.search.fts import index_structure

@@ -16,11 +16,11 @@ import csv
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from itertools import combinations, product
-from typing import Collection, Iterable, Iterator
 
 from nicknames import NickNamer
 

@@ -75,7 +75,7 @@ class CleanRecord:
             **({"authors_truncated": True} if self.authors_truncated else {}),
         }
 
-    def with_keys(self) -> "CleanRecord":
+    def with_keys(self) -> CleanRecord:
         """The record with its derived keys, JSON and hash filled in."""
         text = json.dumps(self.content(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return replace(

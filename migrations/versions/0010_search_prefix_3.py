@@ -17,14 +17,14 @@ Revises: 0009
 Create Date: 2026-11-21
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "0010"
-down_revision: Union[str, None] = "0009"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 STEMMED = "porter unicode61 remove_diacritics 2"
 COLUMNS = "title, authors, abstract"

@@ -17,14 +17,14 @@ Revises: 0010
 Create Date: 2026-11-22
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "0011"
-down_revision: Union[str, None] = "0010"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 ABSTRACT_KEYS = ("text_key", "head_key", "tail_key")
 # (index, table, column) covered by a unique constraint's index on (column, ...).

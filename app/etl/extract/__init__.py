@@ -7,8 +7,8 @@ file still loads. Detection is in `sniff`, one module per format reads it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from app.etl.extract import abstracts, arxiv, bibtex, crossref, csl_json, jsonl, openalex, profile, pubmed, ris
 from app.etl.extract.sniff import sniff

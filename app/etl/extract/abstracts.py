@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from app.etl.extract.source import Source
 from app.etl.extract.text import unreadable

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import bibtexparser
-from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 from bibtexparser.library import Library
+from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 from bibtexparser.model import Block, DuplicateBlockKeyBlock, Entry
 
 from app.etl.extract.latex import to_text

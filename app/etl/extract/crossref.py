@@ -5,7 +5,7 @@ Its fields are CSL's (`csl_json`); abstracts carry JATS markup, which the clean 
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from app.etl.extract import json_input
 from app.etl.extract.csl_json import item_record

@@ -7,8 +7,8 @@ so `crossref` reads its works with the functions here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from itertools import chain
-from typing import Iterator
 
 from app.etl.extract import json_input
 from app.etl.extract.source import Source

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple
-from typing import Callable, Iterable, Iterator
 
 from app.etl.extract.source import Source
 from app.etl.extract.text import LONG_LINE_KEEP, FileRejected, joined, line_of, unreadable

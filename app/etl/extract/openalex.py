@@ -7,7 +7,7 @@ are split into family and given names by BibTeX's rules.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from app.etl.extract import json_input
 from app.etl.extract.csl_json import first_string

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from app.etl.extract.source import Source
 from app.etl.extract.text import unreadable

@@ -7,7 +7,7 @@ each record's tags. Text between records (Ovid's `1.` and link lines) is no reco
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import rispy
 
