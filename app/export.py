@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pylatexenc.latexencode import UnicodeToLatexEncoder
 from rispy import RisWriter
 
-from app.etl.extract.latex import to_text
+from app.text.latex import to_text
 from app.text.names import SPECIAL_LETTERS
 
 # Papers read at a time: a whole database is written without holding it in memory.

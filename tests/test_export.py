@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from app.cli import main
 from app.etl.extract import extract
-from app.etl.extract.latex import to_text
 from app.etl.load import run_import
 from app.export import FORMATS, ExportPaper, Person, base_key, citation_keys, export, latex_text, read_papers, write
+from app.text.latex import to_text
 from tests.conftest import FIXTURES
 
 FORMATS_DIR = FIXTURES / "formats"

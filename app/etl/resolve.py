@@ -47,12 +47,12 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from itertools import combinations, product
 from pathlib import Path
-from typing import AbstractSet, NamedTuple
+from typing import NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -460,7 +460,7 @@ def _groups_compatibility(x: _Group, y: _Group) -> Compatibility | None:
     return weakest
 
 
-def _evidence(x: _Group, y: _Group) -> tuple[AbstractSet[str], AbstractSet[str]]:
+def _evidence(x: _Group, y: _Group) -> tuple[Set[str], Set[str]]:
     """The co-authors (other than their own names) and the profiles x and y share.
 
     A co-author written as an initial on one side (`rigau g`) is shared with one whose
@@ -475,15 +475,13 @@ def _evidence(x: _Group, y: _Group) -> tuple[AbstractSet[str], AbstractSet[str]]
     return (shared | by_initial if by_initial else shared), x.profiles & y.profiles
 
 
-def _shared_title_words(x: _Group, y: _Group, block: _Block) -> AbstractSet[str]:
+def _shared_title_words(x: _Group, y: _Group, block: _Block) -> Set[str]:
     """The title words of both clusters' papers that few of the block's papers use."""
     shared = x.title_words() & y.title_words()
     return shared - block.common_words if shared else shared
 
 
-def _evidence_text(
-    coauthors: AbstractSet[str], profiles: AbstractSet[str], words: AbstractSet[str] = frozenset()
-) -> str:
+def _evidence_text(coauthors: Set[str], profiles: Set[str], words: Set[str] = frozenset()) -> str:
     """A short text naming the shared co-authors and profiles, and title words when they
     counted (only needed when a pair is kept)."""
     parts = []
@@ -698,7 +696,7 @@ def _agglomerate(
             return
         coauthors, profiles = _evidence(x, y)
         count = len(coauthors) + len(profiles)
-        words: AbstractSet[str] = frozenset()
+        words: Set[str] = frozenset()
         if count + 1 == needed and compat.rule in TITLE_EVIDENCE_RULES:
             words = _shared_title_words(x, y, block)
             count += len(words) >= TITLE_WORDS_MIN

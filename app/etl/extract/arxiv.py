@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 from app.etl.extract import json_input
 from app.etl.extract.csl_json import first_string
-from app.etl.extract.latex import to_text
 from app.etl.extract.source import Source
+from app.text.latex import to_text
 from app.text.records import Record, Reject
 
 FORMAT = "arxiv"

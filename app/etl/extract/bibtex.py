@@ -16,9 +16,9 @@ from bibtexparser.library import Library
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 from bibtexparser.model import Block, DuplicateBlockKeyBlock, Entry
 
-from app.etl.extract.latex import to_text
 from app.etl.extract.source import Source
 from app.etl.extract.text import FileRejected, joined, oversized
+from app.text.latex import to_text
 from app.text.records import Record, Reject
 
 FORMAT = "bibtex"
