@@ -7,7 +7,9 @@ the run each queued block is re-resolved whole, from every mention in the databa
 so the result never depends on the order files came in, and a block touched by many
 files is resolved once. A killed run leaves its queue for the next run. Each new
 cluster keeps the author id most of its mentions already had, if its block owns that
-author (`_owners`).
+author (`_owners`). Linked blocks (`block_links`) are resolved as one group, computed
+from the database at each run; a queued block brings its group, and the blocks it was
+resolved with before, into the queue (`queue_linked`).
 """
 
 from __future__ import annotations
