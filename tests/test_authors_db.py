@@ -466,10 +466,14 @@ def test_paper_evidence_keys_are_the_coauthor_keys_of_its_mentions(samples_db):
 
 
 def test_title_words_read_by_the_loader_are_evidence_and_named(tmp_path):
-    papers = [{"title": "Tutorial Dialogue Agents for Physics", "authors": ["Rosé, Carolyn", "Doe, Jane"]},
-              {"title": "Tutorial Dialogue in the Classroom", "authors": ["Rosé, Carolyn Penstein", "Roe, Richard"]}]
+    papers = [
+        {"title": "Tutorial Dialogue Agents for Physics", "authors": ["Rosé, Carolyn", "Doe, Jane"]},
+        {"title": "Tutorial Dialogue in the Classroom", "authors": ["Rosé, Carolyn Penstein", "Roe, Richard"]},
+    ]
     run_import(tmp_path / "p.db", [jsonl(tmp_path / "a.jsonl", *papers)])
     assert query(tmp_path / "p.db", "SELECT name, paper_count FROM authors WHERE family_name = 'Rosé'") == [
-        ("Carolyn Penstein Rosé", 2)]
+        ("Carolyn Penstein Rosé", 2)
+    ]
     assert query(tmp_path / "p.db", "SELECT rule, evidence FROM author_merges") == [
-        ("middle-name", "shared title words: dialogue; tutorial")]
+        ("middle-name", "shared title words: dialogue; tutorial")
+    ]
