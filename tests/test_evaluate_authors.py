@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REALDATA
+
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "evaluate_authors.py"
 
 
@@ -224,9 +226,7 @@ def test_command_prints_figures_as_json(tmp_path, capsys):
     assert (figures["variant"]["right_pairs"], figures["variant"]["predicted_pairs"]) == (1, 1)
 
 
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-
-
+@pytest.mark.slow  # 25,066 papers resolved
 @pytest.mark.realdata
 def test_development_set_figures_hold():
     """On the ACL development slice, resolved in memory: the figures of this round's rules, as floors."""
