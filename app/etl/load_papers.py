@@ -199,7 +199,10 @@ def _author_list(sources: list[dict]) -> list[Mention]:
     best = max(sources, key=lambda s: (len(s["authors"]), s["_hash"]), default=None)
     if not best:
         return []
-    return [Mention(family=f, given=g, raw=raw, is_organization=bool(org)) for f, g, raw, org in best["authors"]]
+    return [
+        Mention(family=f, given=g, raw=raw, is_organization=bool(org), orcid=orcid[0] if orcid else None)
+        for f, g, raw, org, *orcid in best["authors"]
+    ]
 
 
 def rebuild_paper(conn: sqlite3.Connection, paper_id: int, now: str, changes: PaperChanges) -> None:
