@@ -413,7 +413,7 @@ def test_a_batch_read_ahead_is_read_again_when_an_author_it_saw_changed(tmp_path
     db = copied(samples_db, tmp_path / "p.db")
     with closing(connect(db)) as conn:
         batch = load_authors.read_batch(conn, ["fedus"], resolve.Overrides(), load_authors.PaperContext())
-        assert list(batch.state.authors.values()) == [("William Fedus", "Fedus", "William", 0, "fedus", 3)]
+        assert list(batch.state.authors.values()) == [("William Fedus", "Fedus", "William", 0, "fedus", 3, None)]
         assert load_authors._as_read(conn, batch.state)
         conn.execute("UPDATE authors SET block_key = 'elsewhere' WHERE name = 'William Fedus'")
         assert not load_authors._as_read(conn, batch.state)

@@ -282,7 +282,15 @@ def _replace_authorships(
     """Set a paper's author list, if it changed: the old rows go now, the new ones with their authors."""
     rows = [
         AuthorshipRow(
-            paper_id, pos, m.raw, m.display, m.family, m.given, int(m.is_organization), block_key(m.family, m.given)
+            paper_id,
+            pos,
+            m.raw,
+            m.display,
+            m.family,
+            m.given,
+            int(m.is_organization),
+            block_key(m.family, m.given),
+            m.orcid,
         )
         for pos, m in enumerate(mentions, 1)
     ]
@@ -308,7 +316,7 @@ def _current_authorships(
     return [
         AuthorshipRow(*r)
         for r in conn.execute(
-            "SELECT paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key "
+            "SELECT paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key, orcid "
             "FROM authorships WHERE paper_id = ? ORDER BY position",
             (paper_id,),
         )

@@ -177,6 +177,7 @@ class MentionRef:
     family: str
     given: str | None
     is_organization: bool = False
+    orcid: str | None = None  # bare, checked (`normalize.canonical_orcid`)
     coauthors: frozenset[str] = frozenset()  # coauthor_key of the paper's other authors
     profiles: frozenset[str] = frozenset()  # owners of the profile dumps listing the paper
     title_words: frozenset[str] = frozenset()  # `title_words.title_words` of the paper's title
@@ -215,6 +216,7 @@ class Cluster:
     spellings: tuple[tuple[str, int], ...]  # (`Given Family`, mentions), most frequent first
     papers: frozenset[Hashable]
     coauthors: frozenset[str]  # coauthor keys on its papers, other than its own names
+    orcids: tuple[str, ...] = ()  # the ORCIDs its mentions carry, sorted: one, or more only by a merge override
 
 
 @dataclass(frozen=True)
@@ -305,6 +307,7 @@ class _Group:
     coauthors: frozenset[str] | set[str]
     profiles: frozenset[str] | set[str]
     own_keys: set[str]  # coauthor keys of its own names, not evidence for itself
+    orcids: set[str]  # the ORCIDs of its mentions: at most one, unless a merge override joined two
     spellings: dict[tuple[str, str | None], int]  # (family, given) -> mentions
     best: tuple[str, str | None]  # its most informative spelling (`_informativeness`)
     is_org: bool  # its first mention's flag: a merge override may join a person and an organisation
@@ -328,6 +331,7 @@ class _Group:
             coauthors=_frozen_union([x.coauthors for x in mentions]),
             profiles=_frozen_union([x.profiles for x in mentions]),
             own_keys={coauthor_key(m.family, m.given)},
+            orcids={x.orcid for x in mentions if x.orcid},
             spellings={spelling: len(mentions)},
             best=spelling,
             is_org=m.is_organization,
@@ -352,6 +356,7 @@ class _Group:
         if self.titles is not None or other.titles is not None:  # grown like `initials`
             self.titles = _grown(self.title_words(), other.title_words())
         self.own_keys |= other.own_keys
+        self.orcids |= other.orcids
         small, big = sorted((self.spellings, other.spellings), key=len)
         for spelling, n in small.items():
             big[spelling] = big.get(spelling, 0) + n
@@ -997,6 +1002,7 @@ def _cluster(group: _Group) -> Cluster:
         spellings=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
         papers=frozenset(group.papers),
         coauthors=frozenset(group.coauthors - group.own_keys),
+        orcids=tuple(sorted(group.orcids)),
     )
 
 

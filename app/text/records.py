@@ -72,6 +72,7 @@ class AuthorshipRow(NamedTuple):
     given_name: str | None
     is_organization: int
     block_key: str
+    orcid: str | None = None
 
 
 @dataclass(frozen=True)
