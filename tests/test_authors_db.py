@@ -536,3 +536,28 @@ def test_orcids_make_and_keep_people_apart_in_any_import_order(tmp_path):
     assert sorted(query(db, "SELECT orcid FROM authorships WHERE family_name = 'Smith'"), key=str) == sorted(
         [(ORCID_A,), (ORCID_A,), (ORCID_B,), (None,)], key=str
     )
+
+
+def test_an_orcid_from_another_source_of_the_paper_joins_the_author_list_in_use(tmp_path):
+    # The fuller list (no ORCIDs, like BibTeX) gives the authors; the shorter one's ORCID joins its spelling.
+    doe = {"family": "Doe", "given": "Alice"}
+    full = {"title": "Widgets Again", "doi": "10.1/w", "authors": [{"family": "Smith", "given": "John"}, doe]}
+    short = {
+        "title": "Widgets Again",
+        "doi": "10.1/w",
+        "authors": [{"family": "Smith", "given": "John", "orcid": ORCID_A}],
+    }
+    (tmp_path / "full.jsonl").write_text(json.dumps(full) + "\n", encoding="utf-8")
+    (tmp_path / "short.jsonl").write_text(json.dumps(short) + "\n", encoding="utf-8")
+    for n, order in enumerate((["full", "short"], ["short", "full"])):
+        db = tmp_path / f"{n}.db"
+        for name in order:
+            assert run_import(db, [tmp_path / f"{name}.jsonl"]).status == "ok"
+        assert query(db, "SELECT position, name, orcid FROM authorships ORDER BY position") == [
+            (1, "John Smith", ORCID_A),
+            (2, "Alice Doe", None),
+        ]
+        assert query(db, "SELECT name, orcid FROM authors ORDER BY name") == [
+            ("Alice Doe", None),
+            ("John Smith", ORCID_A),
+        ]

@@ -199,10 +199,22 @@ def _author_list(sources: list[dict]) -> list[Mention]:
     best = max(sources, key=lambda s: (len(s["authors"]), s["_hash"]), default=None)
     if not best:
         return []
+    orcids = _orcids_by_spelling(sources)
     return [
-        Mention(family=f, given=g, raw=raw, is_organization=bool(org), orcid=orcid[0] if orcid else None)
+        Mention(family=f, given=g, raw=raw, is_organization=bool(org), orcid=orcid[0] if orcid else orcids.get((f, g)))
         for f, g, raw, org, *orcid in best["authors"]
     ]
+
+
+def _orcids_by_spelling(sources: list[dict]) -> dict[tuple[str, str | None], str]:
+    """The ORCID of each (family, given) in any of the paper's sources, where they agree on one:
+    a source without ORCIDs (BibTeX) may give the author list, another (OpenAlex) the ORCIDs."""
+    found: dict[tuple[str, str | None], set[str]] = {}
+    for s in sources:
+        for f, g, _, _, *orcid in s["authors"]:
+            if orcid:
+                found.setdefault((f, g), set()).add(orcid[0])
+    return {spelling: min(orcids) for spelling, orcids in found.items() if len(orcids) == 1}
 
 
 def rebuild_paper(conn: sqlite3.Connection, paper_id: int, now: str, changes: PaperChanges) -> None:
