@@ -306,17 +306,19 @@ def author(db, name, limit, fmt):
     """An author's papers (newest first), name variants and co-authors.
 
     NAME is typed as you like: `schulman`, `John Schulman`, `Schulman, J.`, `Lukasz
-    Kaiser`, a typo (`Shulman`), or an author id. A name that fits several authors
-    lists them instead. A found author is followed by the larger authors of compatible
-    name it may belong to, with their papers and the co-authors both share. JSON is one
-    object: query, status (`found`, `ambiguous`, `not found`), rule, author,
-    candidates, part_of. CSV is the author's papers, or the candidates.
+    Kaiser`, a typo (`Shulman`), an author id, or an ORCID. A name that fits several
+    authors lists them instead. A found author shows their ORCID when they have one,
+    and is followed by the larger authors of compatible name it may belong to, with
+    their papers and the co-authors both share. JSON is one object: query, status
+    (`found`, `ambiguous`, `not found`), rule, author (with `orcid`), candidates,
+    part_of. CSV is the author's papers, or the candidates.
     Exit code 0 when found or ambiguous, 1 when no author matches.
 
     \b
     Example:
         paperdb author "Liam Fedus"
         paperdb author Zhang
+        paperdb author 0000-0002-1825-0097
     """
     with PaperDB(db) as pdb:
         found = pdb.author(name, limit=limit)
@@ -348,6 +350,8 @@ def show_author(found: AuthorLookup) -> None:
         return
     a = found.author
     click.echo(f"{style(a.name, bold=True)}  [{a.id}]  {plural(a.paper_count, 'paper')}  (matched: {found.rule})")
+    if a.orcid:
+        click.echo(f"ORCID: https://orcid.org/{a.orcid}")
     others = [v for v in a.variants if v.name != a.name]
     if others:
         click.echo("also written: " + ", ".join(f"{v.name} ({v.count})" for v in others))

@@ -92,6 +92,7 @@ class Person:
     family: str
     given: str | None
     is_organization: bool
+    orcid: str | None = None  # the mention's, bare
 
 
 @dataclass(frozen=True)
@@ -130,12 +131,12 @@ def read_papers(conn: sqlite3.Connection, paper_ids: Iterable[int]) -> list[Expo
         for r in conn.execute(f"SELECT id, title, year, venue, url FROM papers WHERE id IN {each}", {"ids": ids})
     }
     authors: dict[int, list[Person]] = {}
-    for pid, family, given, org in conn.execute(
-        f"SELECT paper_id, family_name, given_name, is_organization FROM authorships "
+    for pid, family, given, org, orcid in conn.execute(
+        f"SELECT paper_id, family_name, given_name, is_organization, orcid FROM authorships "
         f"WHERE paper_id IN {each} ORDER BY paper_id, position",
         {"ids": ids},
     ):
-        authors.setdefault(pid, []).append(Person(family, given, bool(org)))
+        authors.setdefault(pid, []).append(Person(family, given, bool(org), orcid))
     abstracts = dict(
         conn.execute(
             f"SELECT paper_id, text FROM abstracts WHERE id IN "
@@ -320,7 +321,16 @@ def csl_item(paper: ExportPaper, key: str) -> dict:
         "author": [
             {"literal": p.family}
             if p.is_organization
-            else {k: v for k, v in (("family", p.family), ("given", p.given)) if v}
+            # ORCID as Crossref's CSL writes it: the URL.
+            else {
+                k: v
+                for k, v in (
+                    ("family", p.family),
+                    ("given", p.given),
+                    ("ORCID", p.orcid and f"https://orcid.org/{p.orcid}"),
+                )
+                if v
+            }
             for p in paper.authors
         ],
         "issued": {"date-parts": [[paper.year]]} if paper.year else None,
@@ -375,7 +385,12 @@ def jsonl_record(paper: ExportPaper) -> dict:
     record = {
         "title": paper.title,
         "authors": [
-            {"family": p.family, "given": p.given, **({"organization": True} if p.is_organization else {})}
+            {
+                "family": p.family,
+                "given": p.given,
+                **({"organization": True} if p.is_organization else {}),
+                **({"orcid": p.orcid} if p.orcid else {}),
+            }
             for p in paper.authors
         ],
         "authors_truncated": paper.authors_truncated or None,

@@ -71,7 +71,15 @@ class Author(SQLModel, table=True):
     __table_args__ = (
         # Covering: resolution reads a batch of blocks' authors as one stretch of the index.
         Index(
-            "ix_authors_block", "block_key", "id", "name", "family_name", "given_name", "is_organization", "paper_count"
+            "ix_authors_block",
+            "block_key",
+            "id",
+            "name",
+            "family_name",
+            "given_name",
+            "is_organization",
+            "paper_count",
+            "orcid",
         ),
     )
     id: int | None = Field(
@@ -89,6 +97,11 @@ class Author(SQLModel, table=True):
     )
     block_key: str = Field(description="Normalised family-name key; authors are resolved within one key.")
     paper_count: int = _zero("Number of papers the author is on.")
+    orcid: str | None = Field(
+        default=None,
+        index=True,
+        description="The author's ORCID (`0000-0002-1825-0097`) when their mentions carry exactly one; NULL otherwise.",
+    )
     created_at: str = Field(description="When the author was first created (UTC, ISO 8601).")
     updated_at: str = Field(description="When the author last changed (UTC, ISO 8601).")
 
@@ -128,6 +141,7 @@ class Authorship(SQLModel, table=True):
             "given_name",
             "is_organization",
             "author_id",
+            "orcid",
         ),
         Index("ix_authorships_paper_block", "paper_id", "block_key", "given_name"),
     )
@@ -148,6 +162,11 @@ class Authorship(SQLModel, table=True):
         default=False, sa_column_kwargs={"server_default": "0"}, description="1 when the mention is an organisation."
     )
     block_key: str = Field(description="Normalised family-name key of the mention (see `authors.block_key`).")
+    orcid: str | None = Field(
+        default=None,
+        description="The ORCID the source gives for this mention, in bare form (`0000-0002-1825-0097`); "
+        "NULL when it gives none or an invalid one.",
+    )
 
 
 class Abstract(SQLModel, table=True):
@@ -246,7 +265,7 @@ class NameRepairRow(SQLModel, table=True):
     __tablename__ = "name_repairs"
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
     source_id: int = _fk("paper_sources.id", "The source record whose author list was repaired.")
-    kind: str = Field(description="`stray-token`, `joined-split-name`, `duplicate-mention`, ...")
+    kind: str = Field(description="`stray-token`, `joined-split-name`, `duplicate-mention`, `invalid-orcid`, ...")
     detail: str = Field(description="What was changed, with the tokens involved.")
 
 

@@ -83,6 +83,7 @@ def mention_refs(paths: list[Path]) -> list[MentionRef]:
                 family=m.family,
                 given=m.given,
                 is_organization=m.is_organization,
+                orcid=m.orcid,
                 coauthors=keys,
                 profiles=profiles,
                 title_words=titles[paper],

@@ -413,7 +413,7 @@ def test_a_batch_read_ahead_is_read_again_when_an_author_it_saw_changed(tmp_path
     db = copied(samples_db, tmp_path / "p.db")
     with closing(connect(db)) as conn:
         batch = load_authors.read_batch(conn, ["fedus"], resolve.Overrides(), load_authors.PaperContext())
-        assert list(batch.state.authors.values()) == [("William Fedus", "Fedus", "William", 0, "fedus", 3)]
+        assert list(batch.state.authors.values()) == [("William Fedus", "Fedus", "William", 0, "fedus", 3, None)]
         assert load_authors._as_read(conn, batch.state)
         conn.execute("UPDATE authors SET block_key = 'elsewhere' WHERE name = 'William Fedus'")
         assert not load_authors._as_read(conn, batch.state)
@@ -477,3 +477,87 @@ def test_title_words_read_by_the_loader_are_evidence_and_named(tmp_path):
     assert query(tmp_path / "p.db", "SELECT rule, evidence FROM author_merges") == [
         ("middle-name", "shared title words: dialogue; tutorial")
     ]
+
+
+ORCID_A, ORCID_B = "0000-0002-1825-0097", "0000-0001-5109-3700"
+ORCID_PAPERS = {
+    "a.jsonl": ("Widgets One", [("Smith", "J.", f"https://orcid.org/{ORCID_A}"), ("Doe", "Alice", None)]),
+    "b.jsonl": ("Gadgets Two", [("Smith", "John", ORCID_A), ("Roe", "Bob", None)]),
+    # One spelling and both co-authors of the papers above, but another ORCID: another person.
+    "c.jsonl": (
+        "Sprockets Three",
+        [("Smith", "John", ORCID_B), ("Doe", "Alice", None), ("Roe", "Bob", None), ("Poe", "Carl", None)],
+    ),
+    # No ORCID: joins, by the usual rules, the John Smith it shares a co-author with.
+    "d.jsonl": ("Cogs Four", [("Smith", "John", None), ("Poe", "Carl", None)]),
+}
+
+
+def run_import_all(db, paths):
+    assert run_import(db, paths).status == "ok"
+    return db
+
+
+def write_orcid_papers(folder) -> list:
+    paths = []
+    for name, (title, authors) in ORCID_PAPERS.items():
+        people = [{"family": f, "given": g, **({"orcid": o} if o else {})} for f, g, o in authors]
+        (folder / name).write_text(json.dumps({"title": title, "authors": people}) + "\n", encoding="utf-8")
+        paths.append(folder / name)
+    return paths
+
+
+def smiths(db) -> list[tuple]:
+    """(ORCID, the titles of their papers) of each author named Smith."""
+    papers: dict[int, tuple] = {}
+    for author, orcid, title in query(
+        db,
+        "SELECT a.id, a.orcid, p.title FROM authors a JOIN authorships s ON s.author_id = a.id "
+        "JOIN papers p ON p.id = s.paper_id WHERE a.family_name = 'Smith'",
+    ):
+        papers[author] = (orcid, tuple(sorted((*papers.get(author, (None, ()))[1], title))))
+    return sorted(papers.values())
+
+
+def test_orcids_make_and_keep_people_apart_in_any_import_order(tmp_path):
+    paths = write_orcid_papers(tmp_path)
+    expected = [(ORCID_B, ("Cogs Four", "Sprockets Three")), (ORCID_A, ("Gadgets Two", "Widgets One"))]
+    for n, order in enumerate([paths, paths[::-1], [paths[2], paths[0], paths[3], paths[1]]]):
+        db = tmp_path / f"{n}.db"
+        for path in order:
+            assert run_import(db, [path]).status == "ok"
+        assert smiths(db) == expected
+    assert smiths(tmp_path / "0.db") == smiths(run_import_all(tmp_path / "all.db", paths))
+    db = tmp_path / "0.db"
+    assert query(db, "SELECT rule, evidence FROM author_merges WHERE rule = 'orcid'") == [
+        ("orcid", f"same ORCID {ORCID_A}")
+    ]
+    assert query(db, "SELECT name FROM authors WHERE orcid = ?", (ORCID_A,)) == [("John Smith",)]
+    assert sorted(query(db, "SELECT orcid FROM authorships WHERE family_name = 'Smith'"), key=str) == sorted(
+        [(ORCID_A,), (ORCID_A,), (ORCID_B,), (None,)], key=str
+    )
+
+
+def test_an_orcid_from_another_source_of_the_paper_joins_the_author_list_in_use(tmp_path):
+    # The fuller list (no ORCIDs, like BibTeX) gives the authors; the shorter one's ORCID joins its spelling.
+    doe = {"family": "Doe", "given": "Alice"}
+    full = {"title": "Widgets Again", "doi": "10.1/w", "authors": [{"family": "Smith", "given": "John"}, doe]}
+    short = {
+        "title": "Widgets Again",
+        "doi": "10.1/w",
+        "authors": [{"family": "Smith", "given": "John", "orcid": ORCID_A}],
+    }
+    (tmp_path / "full.jsonl").write_text(json.dumps(full) + "\n", encoding="utf-8")
+    (tmp_path / "short.jsonl").write_text(json.dumps(short) + "\n", encoding="utf-8")
+    for n, order in enumerate((["full", "short"], ["short", "full"])):
+        db = tmp_path / f"{n}.db"
+        for name in order:
+            assert run_import(db, [tmp_path / f"{name}.jsonl"]).status == "ok"
+        assert query(db, "SELECT position, name, orcid FROM authorships ORDER BY position") == [
+            (1, "John Smith", ORCID_A),
+            (2, "Alice Doe", None),
+        ]
+        assert query(db, "SELECT name, orcid FROM authors ORDER BY name") == [
+            ("Alice Doe", None),
+            ("John Smith", ORCID_A),
+        ]

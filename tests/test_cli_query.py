@@ -13,7 +13,10 @@ from click.testing import CliRunner
 
 from app import cli
 from app.cli import main
+from app.etl.load import run_import
+from app.query import PaperDB
 from tests.conftest import query
+from tests.test_authors_db import write_orcid_papers
 from tests.test_query import HOSTILE, SIMPLEQA, snapshot
 
 INJECTIONS = [
@@ -331,3 +334,34 @@ def test_candidates_table_shows_papers_and_shared_coauthors(manning_db):
         "0.78  Chris Manning (1 papers)  ~  Christopher D. Manning (3 papers), 1 shared co-authors: "
         "compound: shared co-authors: bauer john (needs 2)"
     ]
+
+
+@pytest.fixture(scope="module")
+def orcid_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("orcid")
+    db = folder / "papers.db"
+    assert run_import(db, write_orcid_papers(folder)).status == "ok"
+    return db
+
+
+def test_author_shows_the_orcid_in_text_json_and_the_python_api(orcid_db):
+    [(author_id,)] = query(orcid_db, "SELECT id FROM authors WHERE orcid = '0000-0002-1825-0097'")
+    text = run(orcid_db, "author", author_id, "--format", "table")
+    assert text.exit_code == 0
+    assert text.output.splitlines()[:2] == [
+        f"John Smith  [{author_id}]  2 papers  (matched: id)",
+        "ORCID: https://orcid.org/0000-0002-1825-0097",
+    ]
+    found = json.loads(run(orcid_db, "author", author_id, "--format", "json").output)
+    assert (found["author"]["name"], found["author"]["orcid"]) == ("John Smith", "0000-0002-1825-0097")
+    with PaperDB(orcid_db) as pdb:
+        assert pdb.author(author_id).author.orcid == "0000-0002-1825-0097"
+        assert pdb.author(query(orcid_db, "SELECT id FROM authors WHERE name = 'Alice Doe'")[0][0]).author.orcid is None
+
+
+def test_author_finds_an_author_by_orcid_and_no_one_by_an_orcid_nobody_has(orcid_db):
+    found = json.loads(run(orcid_db, "author", "https://orcid.org/0000-0001-5109-3700", "--format", "json").output)
+    assert (found["status"], found["rule"], found["author"]["orcid"]) == ("found", "orcid", "0000-0001-5109-3700")
+    assert sorted(p["title"] for p in found["author"]["papers"]) == ["Cogs Four", "Sprockets Three"]
+    missing = run(orcid_db, "author", "0000-0003-1613-5981")
+    assert missing.exit_code == 1 and "no author matches" in missing.output

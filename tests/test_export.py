@@ -25,6 +25,7 @@ EXTENSIONS = {"bibtex": "bib", "biblatex": "bib", "csl-json": "json", "ris": "ri
 ROUND_TRIP_FILES = [
     FORMATS_DIR / "bibtex" / "jabref-dblp-library.bib",
     FORMATS_DIR / "pubmed" / "pubmed-efetch-5.xml",
+    FORMATS_DIR / "pubmed" / "pubmed-efetch-orcid.xml",
     FORMATS_DIR / "arxiv" / "arxiv-snapshot-0704-0001-0120.jsonl",
 ]
 # What each format carries back through paperdb's readers: identifier schemes (one value each),
@@ -36,6 +37,8 @@ CARRIED_IDS = {
     "ris": {"doi"},
 }
 CARRIES_TRUNCATION = {"bibtex", "biblatex", "jsonl"}
+# Formats with a place for an author's ORCID.
+CARRIES_ORCID = {"csl-json", "jsonl"}
 
 
 def all_papers(db: Path) -> list[ExportPaper]:
@@ -73,6 +76,9 @@ def as_carried(paper: ExportPaper, fmt: str) -> ExportPaper:
         paper,
         ids=tuple(sorted(firsts.items())),
         authors_truncated=paper.authors_truncated and fmt in CARRIES_TRUNCATION,
+        authors=paper.authors
+        if fmt in CARRIES_ORCID
+        else tuple(dataclasses.replace(p, orcid=None) for p in paper.authors),
     )
 
 
@@ -85,7 +91,11 @@ PAPER = ExportPaper(
     venue="Proceedings of the ACL Workshop",
     url="https://example.org/p?a=1&b=2",
     abstract="We test Mély's idea.",
-    authors=(Person("Mély", "David", False), Person("OpenAI", None, True), Person("van der Berg", "Jan", False)),
+    authors=(
+        Person("Mély", "David", False, "0000-0002-1825-0097"),
+        Person("OpenAI", None, True),
+        Person("van der Berg", "Jan", False),
+    ),
     authors_truncated=True,
     ids=(("arxiv", "2305.20050"), ("doi", "10.1/x_y"), ("pmid", "123")),
 )
@@ -132,7 +142,7 @@ def test_a_paper_as_csl_json_has_literal_organisations_and_date_parts():
             "type": "paper-conference",
             "title": PAPER.title,
             "author": [
-                {"family": "Mély", "given": "David"},
+                {"family": "Mély", "given": "David", "ORCID": "https://orcid.org/0000-0002-1825-0097"},
                 {"literal": "OpenAI"},
                 {"family": "van der Berg", "given": "Jan"},
             ],
@@ -157,7 +167,7 @@ def test_a_paper_as_ris_and_as_json_lines():
         {
             "title": PAPER.title,
             "authors": [
-                {"family": "Mély", "given": "David"},
+                {"family": "Mély", "given": "David", "orcid": "0000-0002-1825-0097"},
                 {"family": "OpenAI", "given": None, "organization": True},
                 {"family": "van der Berg", "given": "Jan"},
             ],
@@ -282,7 +292,7 @@ TWO_DOIS = {
 def test_real_exports_round_trip_with_accents_organisations_and_truncated_lists(formats_db, tmp_path, fmt):
     before = by_title(all_papers(formats_db))
     after = by_title(all_papers(round_trip(formats_db, fmt, tmp_path)))
-    assert len(before) == len(after) == 335
+    assert len(before) == len(after) == 336
     differ = {title for title, p in before.items() if as_carried(p, fmt) != after[title]}
     assert differ == set()
     assert {t for t, p in before.items() if [s for s, _ in p.ids].count("doi") > 1} == TWO_DOIS
@@ -299,6 +309,15 @@ def test_real_exports_round_trip_with_accents_organisations_and_truncated_lists(
         "and mendelian randomisation study."
     ]
     assert fracture.authors[-1] == Person("GEFOS/GENOMOS consortium and the 23andMe research team", None, True)
+    medulloblastoma = after[
+        "Functional loss of a noncanonical BCOR-PRC1.1 complex accelerates SHH-driven medulloblastoma formation."
+    ]
+    orcids = [(p.family, p.orcid) for p in medulloblastoma.authors if p.orcid]
+    assert orcids == (
+        [("Kutscher", "0000-0002-1130-4582"), ("Kool", "0000-0002-6557-5468"), ("Kawauchi", "0000-0002-1254-9725")]
+        if fmt in CARRIES_ORCID
+        else []
+    )
 
 
 def test_real_bibtex_entries_with_accents_and_and_others(formats_db):

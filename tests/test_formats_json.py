@@ -258,3 +258,27 @@ def test_a_latin1_csl_file_is_read_as_windows_1252():
     fmt, items = extract("latin.json", text.encode("latin-1"))
     [item] = list(items)
     assert (fmt, item.title, item.author_pairs) == ("csl-json", "Café society", (("Muñoz", "José"),))
+
+
+def test_openalex_orcids_are_read_bare_from_their_urls():
+    _, [work] = read(FORMATS / "openalex" / "openalex-work-W2741809807.json")
+    assert work.author_orcids[0] == "https://orcid.org/0000-0003-1613-5981"
+    mentions = normalize_record(work).mentions
+    assert [(m.family, m.orcid) for m in mentions[:4]] == [
+        ("Piwowar", "0000-0003-1613-5981"),
+        ("Priem", "0000-0001-6187-6610"),
+        ("Larivière", "0000-0002-2733-0689"),
+        ("Alperín", "0000-0002-9344-7439"),
+    ]
+
+
+def test_crossref_and_its_csl_give_each_author_their_orcid_or_none():
+    _, [work] = read(FORMATS / "crossref" / "crossref-work-nrmp-unicode.json")
+    assert [(m.family, m.orcid) for m in normalize_record(work).mentions if m.orcid] == [
+        ("Kupče", "0000-0002-2366-0269"),
+        ("Claridge", "0000-0001-5583-6460"),
+    ]
+    _, [item] = read(FORMATS / "csl-json" / "crossref-content-negotiation-csl.json")
+    mentions = normalize_record(item).mentions
+    assert (mentions[0].family, mentions[0].orcid) == ("Ching", "0000-0002-5577-3516")
+    assert len(mentions) == 36 == len(item.author_orcids)

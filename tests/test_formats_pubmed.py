@@ -111,3 +111,14 @@ def test_entities_are_not_expanded_and_the_dtd_is_not_fetched():
 def test_xml_that_is_not_pubmed_is_rejected_whole():
     with pytest.raises(FileRejected, match="XML, but not PubMed's PubmedArticleSet"):
         extract("dblp.xml", b'<?xml version="1.0"?>\n<dblp><article><title>T</title></article></dblp>\n')
+
+
+def test_an_author_identifier_from_orcid_is_kept_on_its_mention():
+    [record] = read(PUBMED / "pubmed-efetch-orcid.xml")
+    mentions = normalize_record(record).mentions
+    assert len(mentions) == 27
+    assert [(m.family, m.orcid) for m in mentions if m.orcid] == [
+        ("Kutscher", "0000-0002-1130-4582"),
+        ("Kool", "0000-0002-6557-5468"),
+        ("Kawauchi", "0000-0002-1254-9725"),
+    ]

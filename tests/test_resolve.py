@@ -590,3 +590,92 @@ def test_title_words_never_join_a_spelling_slip():
         ]
     )
     assert len(result.clusters) == 2
+
+
+# --- ORCIDs -------------------------------------------------------------------------------
+
+ORCID_A, ORCID_B = "0000-0002-1825-0097", "0000-0001-5109-3700"
+
+
+def orcid_ref(key, paper, family, given, orcid=None, coauthors=()) -> MentionRef:
+    return MentionRef(key, paper, family, given, orcid=orcid, coauthors=frozenset(coauthors))
+
+
+def test_one_orcid_is_one_person_without_any_other_evidence():
+    result = resolve_block([orcid_ref(1, "p1", "Smith", "J.", ORCID_A), orcid_ref(2, "p2", "Smith", "John", ORCID_A)])
+    [cluster] = result.clusters
+    assert (cluster.members, cluster.name, cluster.orcids) == ((1, 2), "John Smith", (ORCID_A,))
+    assert result.merges == [resolve.Merge("J. Smith", "John Smith", "orcid", 1.0, f"same ORCID {ORCID_A}")]
+
+
+def test_one_orcid_joins_names_no_rule_would():
+    # A married name or a transliteration: the names are incompatible, the ORCID says one person.
+    result = resolve_block([orcid_ref(1, "p1", "Smith", "Jane", ORCID_A), orcid_ref(2, "p2", "Smith", "Mary", ORCID_A)])
+    assert [(c.members, c.orcids) for c in result.clusters] == [((1, 2), (ORCID_A,))]
+
+
+def test_two_orcids_stay_two_people_despite_one_spelling_and_shared_coauthors():
+    shared = {"doe a", "roe b"}
+    mentions = [
+        orcid_ref(1, "p1", "Smith", "John", ORCID_A, shared),
+        orcid_ref(2, "p2", "Smith", "John", ORCID_B, shared),
+        orcid_ref(3, "p3", "Smith", "J.", ORCID_B, shared),
+    ]
+    result = resolve_block(mentions)
+    assert sorted((c.members, c.orcids) for c in result.clusters) == [((1,), (ORCID_A,)), ((2, 3), (ORCID_B,))]
+    assert result.candidates == []  # different ORCIDs are settled, not for review
+
+
+def test_two_orcids_stay_apart_under_a_nickname_and_an_initial():
+    shared = {"doe a"}
+    mentions = [
+        orcid_ref(1, "p1", "Achiam", "Josh", ORCID_A, shared),
+        orcid_ref(2, "p2", "Achiam", "Joshua", ORCID_B, shared),
+        orcid_ref(3, "p3", "Achiam", "J.", None, shared),
+    ]
+    clusters = resolve_block(mentions).clusters
+    # `J.` joins one of them (the first by name order); Josh and Joshua stay two people.
+    assert sorted((c.members, c.orcids) for c in clusters) == [((1, 3), (ORCID_A,)), ((2,), (ORCID_B,))]
+
+
+def test_a_mention_without_orcid_joins_the_one_with_evidence_by_the_usual_rules():
+    mentions = [
+        orcid_ref(1, "p1", "Smith", "John", ORCID_A, {"doe a"}),
+        orcid_ref(2, "p2", "Smith", "John", ORCID_B, {"roe b"}),
+        orcid_ref(3, "p3", "Smith", "John", None, {"roe b", "poe c"}),
+        orcid_ref(4, "p4", "Smith", "Johnny", None, {"doe a"}),  # a nickname, with a shared co-author
+    ]
+    clusters = resolve_block(mentions).clusters
+    assert sorted((c.members, c.orcids) for c in clusters) == [((1, 4), (ORCID_A,)), ((2, 3), (ORCID_B,))]
+
+
+def test_orcid_resolution_does_not_depend_on_input_order():
+    mentions = [
+        orcid_ref(1, "p1", "Smith", "John", ORCID_A, {"doe a"}),
+        orcid_ref(2, "p2", "Smith", "John", ORCID_B, {"doe a"}),
+        orcid_ref(3, "p3", "Smith", "J.", ORCID_A),
+        orcid_ref(4, "p4", "Smith", "John", None, {"doe a", "roe b"}),
+        orcid_ref(5, "p5", "Smith", "J. R.", None, {"roe b"}),
+        orcid_ref(6, "p6", "Smyth", "John", ORCID_B),
+    ]
+    expected = resolve_all(mentions)
+    for seed in range(6):
+        shuffled = mentions[:]
+        random.Random(seed).shuffle(shuffled)
+        assert resolve_all(shuffled) == expected
+
+
+def test_overrides_win_over_orcids():
+    both = [orcid_ref(1, "p1", "Smith", "John", ORCID_A), orcid_ref(2, "p2", "Smith", "Jon", ORCID_B)]
+    merged = resolve_block(both, parse_overrides("merge: Smith, John = Smith, Jon\n"))
+    assert [(c.members, c.orcids) for c in merged.clusters] == [((1, 2), (ORCID_B, ORCID_A))]  # sorted
+    one = [orcid_ref(1, "p1", "Smith", "John", ORCID_A), orcid_ref(2, "p2", "Smith", "J.", ORCID_A)]
+    split = resolve_block(one, parse_overrides("split: Smith, John != Smith, J.\n"))
+    assert len(split.clusters) == 2
+    assert split.candidates[0] == Candidate("J. Smith", "John Smith", 1.0, f"same ORCID {ORCID_A}: split override")
+
+
+def test_one_orcid_twice_on_one_paper_stays_two_mentions():
+    result = resolve_block([orcid_ref(1, "p1", "Smith", "John", ORCID_A), orcid_ref(2, "p1", "Smith", "Jon", ORCID_A)])
+    assert len(result.clusters) == 2
+    assert result.candidates[0].reason == f"same ORCID {ORCID_A}: both on one paper (p1)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 from contextlib import closing
@@ -46,16 +47,28 @@ def fill(db) -> None:
     conn.close()
 
 
+def columns(db, table: str) -> list[str]:
+    return [name for _, name, *_ in query(db, f"PRAGMA table_info({table})")]
+
+
+def rows(db, table: str, names: list[str]) -> list[tuple]:
+    """The table's rows in the columns `names` (those it had before an upgrade added any)."""
+    return query(db, f"SELECT {', '.join(names)} FROM {table} ORDER BY 1")
+
+
 @pytest.mark.parametrize("revision", EARLIER)
 def test_a_database_at_an_earlier_revision_upgrades_with_its_data(tmp_path, revision):
     db = tmp_path / "old.db"
     migrate(db, "0001")
     fill(db)
     migrate(db, revision)
-    before = {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in ("papers", "authors", "authorships", "abstracts")}
+    names = {t: columns(db, t) for t in ("papers", "authors", "authorships", "abstracts")}
+    before = {t: rows(db, t, names[t]) for t in names}
     migrate(db)
     assert current_revision(db) == head_revision()
-    assert {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in before} == before
+    assert {t: rows(db, t, names[t]) for t in before} == before
+    # Columns added since come with their default: the ORCIDs of 0015 are not known.
+    assert query(db, "SELECT orcid FROM authors UNION ALL SELECT orcid FROM authorships") == [(None,), (None,)]
     assert query(db, "SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'supervision'") == [(1,)]
     assert query(db, "SELECT rowid FROM abstracts_fts WHERE abstracts_fts MATCH 'verified'") == [(1,)]
     assert query(db, "SELECT rowid FROM authors_fts WHERE authors_fts MATCH 'kaiser'") == [(1,)]
@@ -129,12 +142,13 @@ def upgraded_from(db, revision: str, tables: tuple[str, ...], tmp_path, old_inde
     migrate(at_revision, revision)
     assert query(db, INDEX_SQL) == query(at_revision, INDEX_SQL)  # the downgrade restores the revision's indexes
     assert old_indexes({name for name, _ in query(db, INDEX_SQL)})
-    before = {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in tables}
+    names = {t: columns(db, t) for t in tables}
+    before = {t: rows(db, t, names[t]) for t in tables}
     migrate(db)
     fresh = tmp_path / "fresh.db"
     migrate(fresh)
     assert query(db, INDEX_SQL) == query(fresh, INDEX_SQL)
-    assert {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in tables} == before
+    assert {t: rows(db, t, names[t]) for t in tables} == before
     return before
 
 
@@ -238,6 +252,32 @@ def test_the_resolution_indexes_upgrade_keeps_the_authors_and_resolution_reads_o
         conn.execute("UPDATE resolver_rules SET version = version - 1")
     report = run_import(db, [])
     assert report.status == "ok" and query(db, "SELECT version FROM resolver_rules") == [(RULES_VERSION,)]
-    assert {t: query(db, f"SELECT * FROM {t} ORDER BY 1") for t in ("authors", "authorships", "author_names")} == {
+    at_0012 = tmp_path / "at_0012.db"
+    assert {t: rows(db, t, columns(at_0012, t)) for t in ("authors", "authorships", "author_names")} == {
         t: before[t] for t in ("authors", "authorships", "author_names")
     }
+
+
+def test_the_orcid_upgrade_keeps_the_authors_and_the_next_import_fills_them_in(samples_db, tmp_path):
+    db = copied(samples_db, tmp_path / "papers.db")
+    tables = ("authors", "authorships", "author_names", "author_merges")
+    before = upgraded_from(
+        db, "0014", tables, tmp_path, lambda names: "ix_authors_orcid" not in names and "ix_authors_block" in names
+    )
+    assert query(db, "SELECT count(*) FROM authors WHERE orcid IS NOT NULL") == [(0,)]
+    # The next import resolves every block again (new rules) and keeps the authors as they were.
+    assert run_import(db, []).status == "ok"
+    at_0014 = tmp_path / "at_0014.db"
+    assert {t: rows(db, t, columns(at_0014, t)) for t in ("authors", "authorships")} == {
+        t: before[t] for t in ("authors", "authorships")
+    }
+    # A file naming an ORCID stores it on the mention and on its author.
+    papers = tmp_path / "orcid.jsonl"
+    author = {"family": "Schulman", "given": "John", "orcid": "https://orcid.org/0000-0002-1825-0097"}
+    papers.write_text(json.dumps({"title": "Proximal Policy Optimization Revisited", "authors": [author]}) + "\n")
+    assert run_import(db, [papers]).status == "ok"
+    assert query(db, "SELECT name, orcid FROM authorships WHERE orcid IS NOT NULL") == [
+        ("John Schulman", "0000-0002-1825-0097")
+    ]
+    [(papers_count,)] = query(db, "SELECT paper_count FROM authors WHERE orcid = '0000-0002-1825-0097'")
+    assert papers_count > 1  # the samples' John Schulman, whose mentions carry no ORCID, joined it

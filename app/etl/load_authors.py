@@ -99,7 +99,7 @@ def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, rows: lis
     )
     conn.executemany(
         "INSERT INTO authorships (paper_id, position, raw_name, name, family_name, given_name, is_organization, "
-        "block_key, author_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "block_key, orcid, author_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         assigned,
     )
     conn.executemany(
@@ -302,7 +302,7 @@ def _as_read(conn: sqlite3.Connection, state: _BlockState) -> bool:
 
 
 def _author_rows(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, tuple | None]:
-    """id -> (name, family, given, is_org, block, paper_count) for these authors; None for one that is gone."""
+    """id -> (name, family, given, is_org, block, paper_count, orcid) for these authors; None for one that is gone."""
     rows: dict[int, tuple | None] = dict.fromkeys(sorted(ids))
     for chunk in chunked(list(rows)):
         for r in conn.execute(f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE id IN ({placeholders(chunk)})", chunk):
@@ -379,6 +379,7 @@ def read_batch(
                 family=m.family_name,
                 given=m.given_name,
                 is_organization=bool(m.is_organization),
+                orcid=m.orcid,
                 coauthors=context.coauthors[m.paper_id],
                 profiles=context.profiles[m.paper_id],
                 title_words=context.title_words[m.paper_id],
@@ -434,9 +435,10 @@ class Mention(NamedTuple):
     is_organization: int
     author_id: int | None
     block_key: str
+    orcid: str | None
 
 
-AUTHOR_COLUMNS = "id, name, family_name, given_name, is_organization, block_key, paper_count"
+AUTHOR_COLUMNS = "id, name, family_name, given_name, is_organization, block_key, paper_count, orcid"
 
 
 @dataclass
@@ -444,7 +446,7 @@ class _BlockState:
     """What the database holds now for a set of blocks: mentions, authors, their spellings."""
 
     mentions: dict[str, list[Mention]]  # by alias
-    authors: dict[int, tuple]  # id -> (name, family, given, is_org, block, paper_count)
+    authors: dict[int, tuple]  # id -> (name, family, given, is_org, block, paper_count, orcid)
     names: dict[int, dict[str, tuple]]  # author id -> name -> (family, given, count)
     # Authors of these mentions filed under another block (an override moved them), as read.
     outside: dict[int, tuple | None]
@@ -549,17 +551,18 @@ class _Writer:
 
     def _author(self, alias, cluster: Cluster, author_id, members: list[Mention], state: _BlockState) -> int:
         papers = len({m.paper_id for m in members})
-        row = (cluster.name, cluster.family, cluster.given, int(cluster.is_organization), alias, papers)
+        orcid = cluster.orcids[0] if len(cluster.orcids) == 1 else None  # two, joined by an override: neither
+        row = (cluster.name, cluster.family, cluster.given, int(cluster.is_organization), alias, papers, orcid)
         if author_id is None:
             author_id = self.conn.execute(
                 "INSERT INTO authors (name, family_name, given_name, is_organization, block_key, paper_count, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "orcid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*row, self.now, self.now),
             ).lastrowid
         elif state.authors.get(author_id) != row:
             self.conn.execute(
                 "UPDATE authors SET name = ?, family_name = ?, given_name = ?, is_organization = ?, block_key = ?, "
-                "paper_count = ?, updated_at = ? WHERE id = ?",
+                "paper_count = ?, orcid = ?, updated_at = ? WHERE id = ?",
                 (*row, self.now, author_id),
             )
             if (state.authors.get(author_id) or ("",))[0] != cluster.name:

@@ -199,7 +199,22 @@ def _author_list(sources: list[dict]) -> list[Mention]:
     best = max(sources, key=lambda s: (len(s["authors"]), s["_hash"]), default=None)
     if not best:
         return []
-    return [Mention(family=f, given=g, raw=raw, is_organization=bool(org)) for f, g, raw, org in best["authors"]]
+    orcids = _orcids_by_spelling(sources)
+    return [
+        Mention(family=f, given=g, raw=raw, is_organization=bool(org), orcid=orcid[0] if orcid else orcids.get((f, g)))
+        for f, g, raw, org, *orcid in best["authors"]
+    ]
+
+
+def _orcids_by_spelling(sources: list[dict]) -> dict[tuple[str, str | None], str]:
+    """The ORCID of each (family, given) in any of the paper's sources, where they agree on one:
+    a source without ORCIDs (BibTeX) may give the author list, another (OpenAlex) the ORCIDs."""
+    found: dict[tuple[str, str | None], set[str]] = {}
+    for s in sources:
+        for f, g, _, _, *orcid in s["authors"]:
+            if orcid:
+                found.setdefault((f, g), set()).add(orcid[0])
+    return {spelling: min(orcids) for spelling, orcids in found.items() if len(orcids) == 1}
 
 
 def rebuild_paper(conn: sqlite3.Connection, paper_id: int, now: str, changes: PaperChanges) -> None:
@@ -279,7 +294,15 @@ def _replace_authorships(
     """Set a paper's author list, if it changed: the old rows go now, the new ones with their authors."""
     rows = [
         AuthorshipRow(
-            paper_id, pos, m.raw, m.display, m.family, m.given, int(m.is_organization), block_key(m.family, m.given)
+            paper_id,
+            pos,
+            m.raw,
+            m.display,
+            m.family,
+            m.given,
+            int(m.is_organization),
+            block_key(m.family, m.given),
+            m.orcid,
         )
         for pos, m in enumerate(mentions, 1)
     ]
@@ -305,7 +328,7 @@ def _current_authorships(
     return [
         AuthorshipRow(*r)
         for r in conn.execute(
-            "SELECT paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key "
+            "SELECT paper_id, position, raw_name, name, family_name, given_name, is_organization, block_key, orcid "
             "FROM authorships WHERE paper_id = ? ORDER BY position",
             (paper_id,),
         )

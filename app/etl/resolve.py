@@ -5,8 +5,10 @@ block (all mentions with the same `block_key`, after `Overrides.block_alias`) to
 `resolve_block`; `resolve_all` does the same for an in-memory list.
 
 How a block is clustered:
-1. Mentions with the same spelling (family, given) start as one cluster.
-2. Merge overrides join the clusters holding the named spellings.
+1. Mentions with the same spelling (family, given) and ORCID (or none) start as one cluster.
+2. Merge overrides join the clusters holding the named spellings. Then clusters holding one
+   ORCID are joined whatever their names (rule `orcid`), unless one paper holds both or a
+   split override separates them (a candidate says so).
 3. Clusters are merged greedily, strongest pair first (rule score, then evidence, then
    names, so the input order never matters). A pair merges only if every name in one is
    compatible with every name in the other (`names.token_compatibility`), no paper holds
@@ -24,6 +26,13 @@ How a block is clustered:
    `_cross_merges` joins clusters of different keys whose family names are one name
    written two ways, under evidence, when each is the other's only such match.
 5. Compatible pairs left apart, and given names one letter apart, become candidates.
+
+ORCID is identity: two clusters with different ORCIDs are never merged by steps 3-4, nor
+made candidates, whatever their names and evidence; a cluster without one merges by the
+rules above with one that has one. Overrides win: a merge override joins two people with
+different ORCIDs (the author then has no single ORCID), and a split override keeps apart
+two mentions with one ORCID. ORCIDs join mentions only within the block or group of
+linked blocks they are resolved in: one ORCID under unrelated family names stays apart.
 
 Only pairs that an index can relate are ever compared, so the work grows with the number
 of compatible pairs rather than with the square of the block's spellings: names are paired
@@ -77,8 +86,10 @@ from app.text.names import (
 # (`resolver_rules`). 2: candidates for family names one letter apart. 3: co-authors
 # matched by initial, rival readings instead of any namesake, compound and spelling merges.
 # 4: linked blocks (family-name slips, compound parts, written-out umlauts) resolved together.
-# 5: distinctive title words as evidence.
-RULES_VERSION = 5
+# 5: distinctive title words as evidence. 6: ORCIDs join and separate people.
+RULES_VERSION = 6
+# What a merge by ORCID scores: it outranks every name rule.
+ORCID_SCORE = 1.0
 
 # Shared co-authors or profiles needed before two compatible but differently spelled
 # names merge, per rule, when nobody else in the block carries the family name. One is
@@ -177,6 +188,7 @@ class MentionRef:
     family: str
     given: str | None
     is_organization: bool = False
+    orcid: str | None = None  # bare, checked (`normalize.canonical_orcid`)
     coauthors: frozenset[str] = frozenset()  # coauthor_key of the paper's other authors
     profiles: frozenset[str] = frozenset()  # owners of the profile dumps listing the paper
     title_words: frozenset[str] = frozenset()  # `title_words.title_words` of the paper's title
@@ -215,6 +227,7 @@ class Cluster:
     spellings: tuple[tuple[str, int], ...]  # (`Given Family`, mentions), most frequent first
     papers: frozenset[Hashable]
     coauthors: frozenset[str]  # coauthor keys on its papers, other than its own names
+    orcids: tuple[str, ...] = ()  # the ORCIDs its mentions carry, sorted: one, or more only by a merge override
 
 
 @dataclass(frozen=True)
@@ -305,6 +318,7 @@ class _Group:
     coauthors: frozenset[str] | set[str]
     profiles: frozenset[str] | set[str]
     own_keys: set[str]  # coauthor keys of its own names, not evidence for itself
+    orcids: set[str]  # the ORCIDs of its mentions: at most one, unless a merge override joined two
     spellings: dict[tuple[str, str | None], int]  # (family, given) -> mentions
     best: tuple[str, str | None]  # its most informative spelling (`_informativeness`)
     is_org: bool  # its first mention's flag: a merge override may join a person and an organisation
@@ -328,10 +342,11 @@ class _Group:
             coauthors=_frozen_union([x.coauthors for x in mentions]),
             profiles=_frozen_union([x.profiles for x in mentions]),
             own_keys={coauthor_key(m.family, m.given)},
+            orcids={x.orcid for x in mentions if x.orcid},
             spellings={spelling: len(mentions)},
             best=spelling,
             is_org=m.is_organization,
-            order=(name, m.family, m.given or ""),
+            order=(name, m.family, m.given or "", m.orcid or ""),
         )
 
     @property
@@ -352,6 +367,7 @@ class _Group:
         if self.titles is not None or other.titles is not None:  # grown like `initials`
             self.titles = _grown(self.title_words(), other.title_words())
         self.own_keys |= other.own_keys
+        self.orcids |= other.orcids
         small, big = sorted((self.spellings, other.spellings), key=len)
         for spelling, n in small.items():
             big[spelling] = big.get(spelling, 0) + n
@@ -493,6 +509,11 @@ def _evidence_text(coauthors: Set[str], profiles: Set[str], words: Set[str] = fr
     return "; ".join(parts) or "no shared co-author or profile"
 
 
+def _other_orcids(x: _Group, y: _Group) -> bool:
+    """Whether x and y carry different ORCIDs: two people, whatever their names say."""
+    return bool(x.orcids) and bool(y.orcids) and x.orcids != y.orcids
+
+
 def _blocked(x: _Group, y: _Group, splits: frozenset[frozenset[NameKey]]) -> str | None:
     """Why x and y may never merge, or None."""
     shared = x.papers & y.papers
@@ -524,6 +545,36 @@ def _forced_merges(
             first.absorb(other)
             groups.remove(other)
     return groups
+
+
+def _orcid_merges(
+    groups: list[_Group], overrides: Overrides, merges: list[Merge], candidates: list[Candidate]
+) -> list[_Group]:
+    """Join the groups that carry one ORCID, in order, unless one paper holds both or a split forbids it."""
+    holders: dict[str, list[_Group]] = defaultdict(list)
+    for g in groups:
+        for orcid in g.orcids:
+            holders[orcid].append(g)
+    absorbed_by: dict[int, _Group] = {}  # id of a group merged away -> the group that took it
+
+    def current(g: _Group) -> _Group:
+        while id(g) in absorbed_by:
+            g = absorbed_by[id(g)]
+        return g
+
+    for orcid in sorted(holders):
+        if len(holders[orcid]) < 2:
+            continue
+        first, *rest = sorted({id(h): h for h in map(current, holders[orcid])}.values(), key=lambda g: g.order)
+        for other in rest:
+            reason = _blocked(first, other, overrides.splits)
+            if reason:
+                candidates.append(Candidate(first.label, other.label, ORCID_SCORE, f"same ORCID {orcid}: {reason}"))
+                continue
+            merges.append(Merge(first.label, other.label, "orcid", ORCID_SCORE, f"same ORCID {orcid}"))
+            first.absorb(other)
+            absorbed_by[id(other)] = first
+    return [g for g in groups if id(g) not in absorbed_by]
 
 
 @dataclass(frozen=True)
@@ -688,7 +739,7 @@ def _agglomerate(
     def push(i: int, j: int) -> None:
         x, y = alive[i], alive[j]
         compat = _groups_compatibility(x, y)
-        if compat is None or _blocked(x, y, overrides.splits):
+        if compat is None or _other_orcids(x, y) or _blocked(x, y, overrides.splits):
             return
         names = x.names | y.names
         needed = _evidence_needed(compat.rule, names, block)
@@ -746,7 +797,7 @@ def _cross_merges(
     admissible: dict[int, list[tuple[int, Compatibility, str]]] = defaultdict(list)
     for i, j in _cross_pairs(ids, alive):
         x, y = alive[i], alive[j]
-        compat = _cross_compatibility(x, y)
+        compat = None if _other_orcids(x, y) else _cross_compatibility(x, y)
         if compat is None:
             continue
         coauthors, profiles = _evidence(x, y)
@@ -902,6 +953,8 @@ def _candidates(
     pairs = ((rank[i], rank.get(j, -1)) for i in ids for j in links[i] | edits[i])  # -1: merged away
     for r, q in sorted((r, q) for r, q in pairs if r < q):  # by order, as over all pairs
         x, y = groups[ids[r]], groups[ids[q]]
+        if _other_orcids(x, y):
+            continue
         compat = _groups_compatibility(x, y)
         if compat is None and not (ids[q] in edits[ids[r]] and _one_edit_apart(x, y)):
             continue
@@ -997,6 +1050,7 @@ def _cluster(group: _Group) -> Cluster:
         spellings=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
         papers=frozenset(group.papers),
         coauthors=frozenset(group.coauthors - group.own_keys),
+        orcids=tuple(sorted(group.orcids)),
     )
 
 
@@ -1005,18 +1059,19 @@ def resolve_block(mentions: Sequence[MentionRef], overrides: Overrides | None = 
     overrides = overrides or Overrides()
     by_spelling: dict[tuple, list[MentionRef]] = defaultdict(list)
     for m in mentions:
-        by_spelling[(m.family, m.given, m.is_organization)].append(m)
+        by_spelling[(m.family, m.given, m.is_organization, m.orcid)].append(m)
     groups = sorted((_Group.of(ms) for ms in by_spelling.values()), key=lambda g: g.order)
     merges: list[Merge] = []
     candidates: list[Candidate] = []
     groups = _forced_merges(groups, overrides, merges, candidates)
+    groups = _orcid_merges(groups, overrides, merges, candidates)
     block = _Block.of(groups)
     alive, links = _agglomerate(groups, block, overrides, merges)
     if len(block.by_key) > 1:
         _cross_merges(alive, overrides, merges, candidates)
     candidates += _candidates(alive, links, block, overrides)
     clusters = sorted(map(_cluster, alive.values()), key=lambda c: (fold(c.name), c.name, repr(c.members[0])))
-    keys = sorted({overrides.block_alias(block_key(family, given)) for family, given, _ in by_spelling})
+    keys = sorted({overrides.block_alias(block_key(family, given)) for family, given, *_ in by_spelling})
     return BlockResult(key=keys[0] if keys else "", clusters=clusters, merges=merges, candidates=candidates)
 
 

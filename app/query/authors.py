@@ -17,6 +17,7 @@ from app.query.values import is_id, row_limit, whole_number
 from app.search.text import QueryError
 from app.text.clean import repair_text
 from app.text.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
+from app.text.normalize import canonical_orcid
 
 NAME_WORD = re.compile(r"[^\W_]+")
 # Author resolution scores (0..1) for matches that are not a given-name rule of
@@ -180,7 +181,8 @@ class Authors:
     def _resolve(self, name: str) -> tuple[list[AuthorRef], bool]:
         """Authors a typed name may mean, best first, and whether the first is a clear winner.
 
-        Tried in order until one finds someone: an author id; a spelling seen exactly
+        Tried in order until one finds someone: an author id; an ORCID (only that: an
+        ORCID no author carries finds no one); a spelling seen exactly
         (one index lookup, however large the family-name block); the family-name block,
         given names compared by rule (initials, nicknames, middle names); the typed
         words in display names; a family name a typo or two away.
@@ -190,6 +192,10 @@ class Authors:
             raise QueryError("empty name: give an author's name or id")
         if is_id(name):
             return self._refs({int(name): ("id", 1.0)}), True
+        if orcid := canonical_orcid(name):
+            ids = [r[0] for r in self.conn.execute("SELECT id FROM authors WHERE orcid = ? ORDER BY id", (orcid,))]
+            refs = self._refs(dict.fromkeys(ids, ("orcid", 1.0)))
+            return refs, len(refs) == 1
         readings = [(f, g) for f, g in _readings(name) if block_key(f)]
         refs = next((refs for refs in self._matches(name, readings) if refs), [])
         return refs, len(refs) == 1 or (len(refs) > 1 and refs[0].score > refs[1].score)
@@ -300,7 +306,7 @@ class Authors:
 
     def _profile(self, author_id: int, limit: int) -> AuthorProfile:
         a = self.conn.execute(
-            "SELECT id, name, family_name, given_name, is_organization, paper_count FROM authors WHERE id = ?",
+            "SELECT id, name, family_name, given_name, is_organization, paper_count, orcid FROM authors WHERE id = ?",
             (author_id,),
         ).fetchone()
         variants = [
@@ -324,6 +330,7 @@ class Authors:
             a["given_name"],
             bool(a["is_organization"]),
             a["paper_count"],
+            a["orcid"],
             variants,
             papers,
             self._coauthors(author_id, limit),

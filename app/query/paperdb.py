@@ -74,7 +74,8 @@ class PaperDB:
 
     def author(self, name: str | int, *, limit: int | None = AUTHOR_LIMIT) -> AuthorLookup:
         """Resolve a name as a person types it (`schulman`, `Schulman, J.`, `Lukasz Kaiser`,
-        a typo like `Shulman`, or an author id) to an author with papers, variants and co-authors.
+        a typo like `Shulman`, an author id, or an ORCID) to an author with papers, variants,
+        co-authors and the author's ORCID when they have one.
 
         The profile lists at most `limit` papers (newest first, then by title) and
         co-authors (most shared papers first); `None` lists all. When the name fits

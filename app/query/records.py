@@ -87,6 +87,7 @@ class AuthorProfile(_Record):
     given_name: str | None
     is_organization: bool
     paper_count: int
+    orcid: str | None  # when the author's mentions carry exactly one
     variants: list[NameVariant]
     papers: list[AuthorPaper]
     coauthors: list[Coauthor]

@@ -16,8 +16,8 @@ import csv
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 from itertools import combinations, product
@@ -561,14 +561,16 @@ def parse_flat_authors(line: str) -> ParsedAuthors:
     return ParsedAuthors(mentions=_drop_duplicates(mentions, repairs), repairs=tuple(repairs))
 
 
-def parse_author_pairs(pairs: Iterable[tuple[str, str | None]]) -> ParsedAuthors:
-    """Parse already-paired `(family, given)` authors; given may be None, "" or "null"."""
+def parse_author_pairs(pairs: Iterable[tuple[str, str | None]], orcids: Sequence[str | None] = ()) -> ParsedAuthors:
+    """Parse already-paired `(family, given)` authors; given may be None, "" or "null".
+    `orcids`, parallel to `pairs`, are checked ORCIDs carried onto their mentions."""
     repairs: list[NameRepair] = []
     mentions: list[Mention] = []
-    for pair in pairs:
+    for i, pair in enumerate(pairs):
         family, given = pair
         raw = f"{family}, {given}" if given else family
         mention = _pair_mention(family, given, raw, repairs)
         if mention is not None:
-            mentions.append(mention)
+            orcid = orcids[i] if i < len(orcids) else None
+            mentions.append(replace(mention, orcid=orcid) if orcid else mention)
     return ParsedAuthors(mentions=_drop_duplicates(mentions, repairs), repairs=tuple(repairs))

@@ -26,6 +26,10 @@ from app.text.records import Mention, NameRepair, Record
 DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 ARXIV_PREFIX = re.compile(r"^(?:https?://arxiv\.org/abs/|arxiv:\s*)", re.IGNORECASE)
 ARXIV_VERSION = re.compile(r"v\d+$")
+# An ORCID, bare or as its URL: four groups of four, the last character a digit or X.
+ORCID = re.compile(
+    r"^(?:(?:https?://)?(?:www\.)?orcid\.org/)?(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])/?$", re.IGNORECASE
+)
 NOT_WORD = re.compile(r"[\W_]+")
 ALNUM = re.compile(r"[^\W_]")  # the characters `str.isalnum` accepts
 APOSTROPHES = re.compile("['\u2019\u02bc]")  # `Let's` and `Lets` are one spelling
@@ -65,7 +69,10 @@ class CleanRecord:
         return {
             "title": self.title,
             "abstract": self.abstract,
-            "authors": [[m.family, m.given, m.raw, m.is_organization] for m in self.mentions],
+            # An ORCID only when known, so records without one keep their hashes.
+            "authors": [
+                [m.family, m.given, m.raw, m.is_organization, *([m.orcid] if m.orcid else [])] for m in self.mentions
+            ],
             "year": self.year,
             "venue": self.venue,
             "url": self.url,
@@ -169,6 +176,33 @@ def canonical_id(scheme: str, value: str) -> str:
     return value
 
 
+def canonical_orcid(value: str | None) -> str | None:
+    """An ORCID in its bare form (`0000-0002-1825-0097`: no `https://orcid.org/`, upper-case X), or
+    None when `value` is not one: wrong shape or a check digit that fails ISO 7064 MOD 11-2."""
+    found = ORCID.match(value.strip()) if value else None
+    if not found:
+        return None
+    digits = "".join(found.groups()).upper()
+    total = 0
+    for d in digits[:-1]:
+        total = (total + int(d)) * 2
+    check = (12 - total % 11) % 11
+    if digits[-1] != ("X" if check == 10 else str(check)):
+        return None
+    return "-".join(digits[i : i + 4] for i in range(0, 16, 4))
+
+
+def _orcids(record: Record, repairs: list[NameRepair]) -> list[str | None]:
+    """The record's ORCIDs, bare; one that is not a valid ORCID is dropped and noted."""
+    orcids = []
+    for value in record.author_orcids:
+        orcid = canonical_orcid(value)
+        if value and value.strip() and orcid is None:
+            repairs.append(NameRepair("invalid-orcid", f"dropped ORCID {value.strip()!r}: not a valid ORCID"))
+        orcids.append(orcid)
+    return orcids
+
+
 def _blank(repaired: str) -> bool:
     """`is_blank` for text already repaired, which need not be repaired again."""
     return ALNUM.search(repaired) is None
@@ -190,7 +224,7 @@ def _repair_mention(m: Mention) -> Mention:
     family, given = _repair_name(m.family, m.given)
     if family == m.family and given == m.given:
         return m  # most names need no repair
-    return Mention(family=family, given=given, raw=m.raw, is_organization=m.is_organization)
+    return replace(m, family=family, given=given)
 
 
 @lru_cache(maxsize=NAME_CACHE)  # authors recur across papers
@@ -206,16 +240,17 @@ def _repair_name(family: str, given: str | None) -> tuple[str, str | None]:
 
 
 def _mentions(record: Record) -> tuple[tuple[Mention, ...], tuple[NameRepair, ...]]:
+    orcid_repairs: list[NameRepair] = []
     try:
         if record.authors_flat is not None:
             parsed = parse_flat_authors(record.authors_flat)
         elif record.author_pairs:
-            parsed = parse_author_pairs(record.author_pairs)
+            parsed = parse_author_pairs(record.author_pairs, _orcids(record, orcid_repairs))
         else:
             return (), ()
     except NameParseError as e:
         raise RecordError(f"author list cannot be parsed: {e}") from None
-    repaired, seen, repairs = [], set(), list(parsed.repairs)
+    repaired, seen, repairs = [], set(), [*orcid_repairs, *parsed.repairs]
     for m in map(_repair_mention, _mark_organizations(parsed.mentions, record.organizations)):
         if _blank(m.family):
             repairs.append(NameRepair("stray-token", f"dropped {m.raw!r}: nothing left after repair"))

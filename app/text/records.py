@@ -11,7 +11,8 @@ class Record:
     """One paper as a source file states it, before cleaning.
 
     Profile dumps give authors as one flat comma-separated line (`authors_flat`);
-    the other formats give them already paired (`author_pairs`, each `(family, given)`).
+    the other formats give them already paired (`author_pairs`, each `(family, given)`), and
+    some give each author's ORCID (`author_orcids`, parallel to `author_pairs`, None where absent).
     """
 
     file: str
@@ -21,6 +22,7 @@ class Record:
     abstract: str | None = None
     authors_flat: str | None = None
     author_pairs: tuple[tuple[str, str | None], ...] | None = None
+    author_orcids: tuple[str | None, ...] = ()  # as the source wrote them; checked by the clean stage
     year: int | None = None
     venue: str | None = None
     doi: str | None = None
@@ -51,6 +53,7 @@ class Mention:
     given: str | None
     raw: str  # as the source wrote it, e.g. "Mรฉly, David"
     is_organization: bool = False
+    orcid: str | None = None  # bare and checked: `0000-0002-1825-0097`
 
     @property
     def display(self) -> str:
@@ -69,13 +72,14 @@ class AuthorshipRow(NamedTuple):
     given_name: str | None
     is_organization: int
     block_key: str
+    orcid: str | None = None
 
 
 @dataclass(frozen=True)
 class NameRepair:
     """Something the name parser changed in an author list, recorded for review."""
 
-    kind: str  # 'stray-token', 'joined-split-name', 'duplicate-mention', 'odd-token-count'
+    kind: str  # 'stray-token', 'joined-split-name', 'duplicate-mention', 'odd-token-count', 'invalid-orcid'
     detail: str
 
 

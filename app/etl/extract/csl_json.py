@@ -38,7 +38,7 @@ def item_record(path: str, n: int, text: str, item: object, ids: tuple[tuple[str
     """One CSL item (or Crossref work) as a record; ValueError when it is not an object."""
     if not isinstance(item, dict):
         raise ValueError("CSL item is not an object")
-    pairs, organizations = people(item.get("author"))
+    pairs, organizations, orcids = people(item.get("author"))
     title, subtitle = first_string(item.get("title")), first_string(item.get("subtitle"))
     return Record(
         file=path,
@@ -47,6 +47,7 @@ def item_record(path: str, n: int, text: str, item: object, ids: tuple[tuple[str
         title=f"{title}: {subtitle}" if title and subtitle else title,
         abstract=first_string(item.get("abstract")),
         author_pairs=pairs,
+        author_orcids=orcids,
         organizations=organizations,
         year=year(item),
         venue=first_string(item.get("container-title")),
@@ -74,14 +75,14 @@ def first_string(value) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def people(value) -> tuple[tuple[tuple[str, str | None], ...], frozenset[str]]:
+def people(value) -> tuple[tuple[tuple[str, str | None], ...], frozenset[str], tuple[str | None, ...]]:
     """CSL names as (family, given) pairs, with particles and suffixes; `literal` and Crossref's
-    `name` (given-less) are organisations."""
+    `name` (given-less) are organisations. With them, each name's `ORCID` (Crossref's field), or None."""
     if value is None:
-        return (), frozenset()
+        return (), frozenset(), ()
     if not isinstance(value, list):
         raise ValueError("field 'author' must be a list")
-    pairs, organizations = [], set()
+    pairs, organizations, orcids = [], set(), []
     for person in value:
         if not isinstance(person, dict):
             raise ValueError(f"author {person!r} is not an object")
@@ -105,7 +106,10 @@ def people(value) -> tuple[tuple[tuple[str, str | None], ...], frozenset[str]]:
             organizations.add(" ".join(name.split()))
         elif given:
             pairs.append((given, None))  # a mononym in the given-name slot
-    return tuple(pairs), frozenset(organizations)
+        else:
+            continue
+        orcids.append(first_string(person.get("ORCID")))
+    return tuple(pairs), frozenset(organizations), tuple(orcids)
 
 
 def year(item: dict) -> int | None:

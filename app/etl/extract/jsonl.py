@@ -29,6 +29,7 @@ def _record(path: str, n: int, text: str, obj: dict) -> tuple[Record]:
             raw=text,
             year=json_input.year(obj.get("year")),
             author_pairs=_authors(obj),
+            author_orcids=_orcids(obj),
             ids=_ids(obj),
             organizations=_organizations(obj),
             authors_truncated=truncated,
@@ -54,6 +55,15 @@ def _organizations(obj: dict) -> frozenset[str]:
     return frozenset(
         (a.get("family") or "").strip() for a in authors if isinstance(a, dict) and a.get("organization") is True
     )
+
+
+def _orcids(obj: dict) -> tuple[str | None, ...]:
+    """Each author's ORCID: `{"family": "Carberry", "given": "Josiah", "orcid": "0000-0002-1825-0097"}`."""
+    authors = obj.get("authors") if isinstance(obj.get("authors"), list) and not obj.get("authors_parsed") else []
+    orcids = tuple(a.get("orcid") if isinstance(a, dict) else None for a in authors)
+    if not all(isinstance(o, (str, type(None))) for o in orcids):
+        raise ValueError("an author's 'orcid' must be a string")
+    return orcids if any(orcids) else ()
 
 
 def _authors(obj: dict) -> tuple[tuple[str, str | None], ...]:

@@ -48,13 +48,15 @@ def _work(path: str, n: int, text: str, work: object) -> Record:
     authorships = work.get("authorships") or []
     if not isinstance(authorships, list):
         raise ValueError("field 'authorships' must be a list")
+    named = [(name, _orcid(a)) for a in authorships if (name := _author_name(a))]
     return Record(
         file=path,
         line=n,
         raw=text,
         title=first_string(work.get("title")) or first_string(work.get("display_name")),
         abstract=abstract(work.get("abstract_inverted_index")),
-        author_pairs=tuple(family_and_given(name) for name in map(_author_name, authorships) if name),
+        author_pairs=tuple(family_and_given(name) for name, _ in named),
+        author_orcids=tuple(orcid for _, orcid in named),
         year=json_input.year(work.get("publication_year"), "publication_year"),
         venue=_venue(work),
         doi=first_string(work.get("doi")),
@@ -67,6 +69,11 @@ def _author_name(authorship) -> str | None:
         raise ValueError(f"authorship {authorship!r} is not an object")
     author = authorship.get("author") if isinstance(authorship.get("author"), dict) else {}
     return first_string(author.get("display_name")) or first_string(authorship.get("raw_author_name"))
+
+
+def _orcid(authorship: dict) -> str | None:
+    author = authorship.get("author") if isinstance(authorship.get("author"), dict) else {}
+    return first_string(author.get("orcid"))
 
 
 def _venue(work: dict) -> str | None:

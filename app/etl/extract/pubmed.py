@@ -93,7 +93,7 @@ def _article(path: str, element) -> Record | Reject:
     article = element.find("MedlineCitation/Article")
     if article is None:
         return Reject(path, element.sourceline, _raw(element), "PubmedArticle has no MedlineCitation/Article")
-    pairs, organizations = _authors(article)
+    pairs, organizations, orcids = _authors(article)
     ids = {
         IDS[a.get("IdType")]: _text(a)
         for a in element.iterfind("PubmedData/ArticleIdList/ArticleId")
@@ -110,6 +110,7 @@ def _article(path: str, element) -> Record | Reject:
         title=_text(article.find("ArticleTitle")),
         abstract=_abstract(article),
         author_pairs=pairs,
+        author_orcids=orcids,
         organizations=organizations,
         year=_year(article),
         venue=_text(article.find("Journal/Title")),
@@ -135,18 +136,20 @@ def _abstract(article) -> str | None:
     return " ".join(sections) or None
 
 
-def _authors(article) -> tuple[tuple[tuple[str, str | None], ...], frozenset[str]]:
-    pairs, organizations = [], set()
+def _authors(article) -> tuple[tuple[tuple[str, str | None], ...], frozenset[str], tuple[str | None, ...]]:
+    """(family, given) pairs, the collective names among them, and each author's ORCID or None."""
+    pairs, organizations, orcids = [], set(), []
     for author in article.iterfind("AuthorList/Author"):
         if collective := _text(author.find("CollectiveName")):
             pairs.append((collective, None))
             organizations.add(collective)
-            continue
-        family = " ".join(filter(None, (_text(author.find("LastName")), _text(author.find("Suffix")))))
-        given = _text(author.find("ForeName")) or _text(author.find("Initials"))
-        if family:
-            pairs.append((family, given))
-    return tuple(pairs), frozenset(organizations)
+        else:
+            family = " ".join(filter(None, (_text(author.find("LastName")), _text(author.find("Suffix")))))
+            if not family:
+                continue
+            pairs.append((family, _text(author.find("ForeName")) or _text(author.find("Initials"))))
+        orcids.append(next((_text(i) for i in author.iterfind("Identifier") if i.get("Source") == "ORCID"), None))
+    return tuple(pairs), frozenset(organizations), tuple(orcids)
 
 
 def _year(article) -> int | None:
