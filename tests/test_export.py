@@ -31,8 +31,8 @@ ROUND_TRIP_FILES = [
 # What each format carries back through paperdb's readers: identifier schemes (one value each),
 # and whether it marks a list cut short (`and others`).
 CARRIED_IDS = {
-    "bibtex": {"doi", "arxiv"},
-    "biblatex": {"doi", "arxiv"},
+    "bibtex": {"doi", "arxiv", "pmid", "pmcid", "openalex"},
+    "biblatex": {"doi", "arxiv", "pmid", "pmcid", "openalex"},
     "csl-json": {"doi", "pmid", "pmcid"},
     "ris": {"doi"},
 }

@@ -124,7 +124,12 @@ def _record(path: str, line: int, entry: Entry, by_key: dict[str, Entry]) -> Rec
         doi=_plain(fields.get("doi")),
         arxiv_id=_arxiv(fields),
         url=_plain(fields.get("url")),
+        ids=tuple((scheme, value) for scheme in OTHER_IDS if (value := _plain(fields.get(scheme)))),
     )
+
+
+# Identifier fields some exports add (paperdb's own, PubMed-aware managers): `pmid = {123}`.
+OTHER_IDS = ("pmid", "pmcid", "openalex")
 
 
 def _text(value: str | None) -> str | None:
