@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from app.etl.extract import FileRejected, extract
+from app.etl.extract import FileRejected, extract, openalex
 from app.etl.load import run_import
 from app.query import PaperDB
 from app.text.normalize import normalize_record
@@ -130,7 +130,7 @@ def test_an_openalex_2021_snapshot_gives_50_works_19_with_abstracts():
     fmt, items = read(FORMATS / "openalex" / "openalex-snapshot-works-2021.jsonl")
     assert fmt == "openalex" and len(items) == 50 and all(isinstance(r, Record) for r in items)
     assert sum(bool(r.abstract) for r in items) == 19 and sum(bool(r.doi) for r in items) == 50
-    assert sum(len(r.author_pairs) for r in items) == 102
+    assert sum(len(r.author_pairs) for r in items) == 104  # two authorships name two people each
     first = items[0]
     assert first.author_pairs == (("Leonard", "Kevin J."), ("Casselman", "Mark"), ("Wiljer", "David"))
     assert first.abstract.startswith("3C have a constant need to manage their own personal healthcare.")
@@ -258,6 +258,18 @@ def test_a_latin1_csl_file_is_read_as_windows_1252():
     fmt, items = extract("latin.json", text.encode("latin-1"))
     [item] = list(items)
     assert (fmt, item.title, item.author_pairs) == ("csl-json", "Café society", (("Muñoz", "José"),))
+
+
+def test_two_people_in_one_openalex_authorship_become_two_authors():
+    _, items = read(FORMATS / "openalex" / "openalex-snapshot-works-2021.jsonl")
+    assert items[9].author_pairs == (("Whyte", "Nora B."), ("Duncan", "Susan M."))
+    assert items[10].author_pairs == (("Shellian", "Barb"), ("Levinson", "Wendy"))
+    assert items[9].author_orcids == (None, None)
+
+
+@pytest.mark.parametrize("name", ["Johnson and Johnson", "Ministry of Health and Welfare", "Jane Doe"])
+def test_an_openalex_name_that_is_not_two_people_stays_whole(name):
+    assert openalex._people(name) == [name]
 
 
 def test_openalex_orcids_are_read_bare_from_their_urls():

@@ -24,6 +24,10 @@ ID_PATTERNS = {
     "pmcid": ("pmcid", re.compile(r"(?:PMC)?(\d+)/?$")),
 }
 
+# A person's name: two to four capitalised words or initials (`Nora B. Whyte`), nothing an
+# organisation's name would hold (`Johnson and Johnson` has one word a side, so it stays whole).
+PERSON = re.compile(r"(?:[A-Z][\w'’-]*\.?\s+){1,3}[A-Z][\w'’-]+")
+
 
 def recognises(obj: dict) -> bool:
     """A work (`https://openalex.org/W…` id) or a page of works from the API."""
@@ -48,7 +52,7 @@ def _work(path: str, n: int, text: str, work: object) -> Record:
     authorships = work.get("authorships") or []
     if not isinstance(authorships, list):
         raise ValueError("field 'authorships' must be a list")
-    named = [(name, _orcid(a)) for a in authorships if (name := _author_name(a))]
+    named = [named for a in authorships if (name := _author_name(a)) for named in _named(name, _orcid(a))]
     return Record(
         file=path,
         line=n,
@@ -69,6 +73,21 @@ def _author_name(authorship) -> str | None:
         raise ValueError(f"authorship {authorship!r} is not an object")
     author = authorship.get("author") if isinstance(authorship.get("author"), dict) else {}
     return first_string(author.get("display_name")) or first_string(authorship.get("raw_author_name"))
+
+
+def _people(name: str) -> list[str]:
+    """One authorship's name, or the two people it names (`Nora B. Whyte and Susan M. Duncan`,
+    as OpenAlex's early works have it) when each side reads as a person's name."""
+    sides = name.split(" and ")
+    if len(sides) == 2 and all(PERSON.fullmatch(side.strip()) for side in sides):
+        return [side.strip() for side in sides]
+    return [name]
+
+
+def _named(name: str, orcid: str | None) -> list[tuple[str, str | None]]:
+    """(name, ORCID) of each person an authorship names; two people split from one name get none."""
+    people = _people(name)
+    return [(name, orcid)] if len(people) == 1 else [(person, None) for person in people]
 
 
 def _orcid(authorship: dict) -> str | None:
