@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from app.db import connect, migrate, refusal, write_transaction
+from app.db import connect, head_revision, migrate, refusal, write_transaction
 from app.lock import import_lock
 from tests.conftest import ROOT, copied, query
 from tests.test_query import snapshot
@@ -274,7 +274,9 @@ def test_a_database_from_a_newer_paperdb_is_78_and_nothing_is_written(db, new_fi
     with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     before = snapshot(db)
-    why = f"{db} was written by a newer paperdb (schema revision 9999; this one knows revisions up to 0014)"
+    why = (
+        f"{db} was written by a newer paperdb (schema revision 9999; this one knows revisions up to {head_revision()})"
+    )
     for args in (["import", new_file], ["migrate"], ["migrate", "--revision", "-1"]):
         done = paperdb(db, *args)
         refused(done, 78, why, "upgrade paperdb")
