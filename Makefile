@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/paperdb --db $(DB) search "process supervision" --limit 3
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 0
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
