@@ -513,8 +513,9 @@ class Vocab:
             for b in following:
                 pred[b].append(a)
         in_titles = [k for k in range(1, len(words)) if succ[k]]
-        self.title_heads = self._walks(rng, succ[0], edge_stops(succ), words)
-        self.title_middles = self._walks(rng, in_titles, edge_stops(succ), words)
+        forward = edge_stops(succ)
+        self.title_heads = self._walks(rng, succ[0], forward, words)
+        self.title_middles = self._walks(rng, in_titles, forward, words)
         self.title_ends = self._walks(rng, pred[0], edge_stops(pred), words, True)
 
     @staticmethod

@@ -55,6 +55,11 @@ def snapshot(path: Path) -> str:
     return hashlib.sha256(path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")).hexdigest()
 
 
+def quoted_words(text: str) -> str:
+    """What a plain search of `text` must match: its repaired words, each quoted for FTS5."""
+    return fts_query(repair_text(text.replace("\x00", " ")))
+
+
 def titles(hits) -> list:
     return [h.title for h in hits]
 
@@ -106,7 +111,7 @@ def test_hostile_text_is_plain_words_and_writes_nothing(db, samples_db, text):
     except QueryError as e:
         assert "empty query" in str(e)
     else:  # the same papers as the repaired words quoted one by one: no operator got through
-        quoted = fts_query(repair_text(text.replace("\x00", " ")))
+        quoted = quoted_words(text)
         assert [h.paper_id for h in hits] == [h.paper_id for h in db.search(quoted, raw=True)]
         if {"process", "supervision"} <= set(re.findall(r"\w+", text)):
             assert hits[0].title == "Let's Verify Step by Step"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.query import PaperDB, QueryError, fts_query
+from app.query import PaperDB, QueryError
 from app.text.clean import repair_text
+from tests.test_query import quoted_words, snapshot
 
 FTS_PIECES = [
     '"',
@@ -46,16 +44,10 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 RAW_ERRORS = ("empty query", "invalid search syntax in ", "unknown column ")
 
 
-def file_hash(db: Path) -> str:
-    """The database file and its WAL: equal before and after means nothing was written."""
-    wal = db.with_name(db.name + "-wal")
-    return hashlib.sha256(db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")).hexdigest()
-
-
 @SETTINGS
 @given(text=fts_text, raw=st.booleans())
 def test_random_fts_syntax_gives_results_or_a_clean_error(samples_db, text, raw):
-    before = file_hash(samples_db)
+    before = snapshot(samples_db)
     with PaperDB(samples_db) as pdb:
         try:
             hits = pdb.search(text, raw=raw)
@@ -67,9 +59,9 @@ def test_random_fts_syntax_gives_results_or_a_clean_error(samples_db, text, raw)
             assert len(ids) == len(set(ids))
             assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
             if not raw:  # every character is literal: the same as the repaired words quoted one by one
-                quoted = fts_query(repair_text(text.replace("\x00", " ")))
+                quoted = quoted_words(text)
                 assert ids == [h.paper_id for h in pdb.search(quoted, raw=True)]
-    assert file_hash(samples_db) == before
+    assert snapshot(samples_db) == before
 
 
 @SETTINGS
