@@ -53,7 +53,8 @@ def fts_query(text: str) -> str:
 
 def fts_error(text: str, error: sqlite3.OperationalError) -> QueryError | None:
     """A clear QueryError for an FTS5 error in a raw query; None if it is not one."""
-    message = str(error)
+    # SQLite quotes what follows a bad token, control characters and all: escape them to keep one line.
+    message = re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], str(error))
     column = re.match(r"no such column: (.+)", message)
     if column:
         return QueryError(
