@@ -14,12 +14,12 @@ import pytest
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-import app.datasette_plugin
+import app.browse
 from app.datasette_metadata import VIEW, metadata
 from app.export import export
 from tests.conftest import ROOT
 
-ENTRY_POINT = ("datasette", "paperdb", "app.datasette_plugin")
+ENTRY_POINT = ("datasette", "paperdb", "app.browse")
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def ds(samples_db) -> Datasette:
     # Installed, the entry point registers the plugin; a checkout not reinstalled since it was
     # added registers it here, as the entry point would.
     if pm.get_plugin("paperdb") is None:
-        pm.register(app.datasette_plugin, name="paperdb")
+        pm.register(app.browse, name="paperdb")
     return Datasette([str(samples_db)], metadata=metadata(samples_db.stem))
 
 

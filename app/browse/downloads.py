@@ -1,8 +1,7 @@
-"""Datasette plugin: the papers on a page as `.bib`, `.ris` and `.csljson` (CSL-JSON) downloads.
+"""The papers on a page as `.bib`, `.ris` and `.csljson` (CSL-JSON) downloads.
 
-Registered through the `datasette` entry point in pyproject.toml, so `paperdb serve` (or any
-Datasette with paperdb installed) offers the links on every table, query and row page whose
-rows name papers: a `paper_id` column (`paper_view`, the canned queries, `authorships`) or the
+`paperdb serve` (or any Datasette with paperdb installed) offers the links on every table,
+query and row page whose rows name papers: a `paper_id` column (`paper_view`, the canned queries, `authorships`) or the
 `papers` table's own `id`. The download holds the page's papers, written by `app.export`.
 """
 
