@@ -1,0 +1,56 @@
+"""What every paperdb page in Datasette shares: reading the served database through the query
+layer, and answering with the page's HTML or, at the same address plus `.json`, its data."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from datasette.utils.asgi import NotFound, Response
+
+from app.query import PaperDB
+
+
+def database_path(datasette, request) -> Path:
+    """The file of the database the address names; NotFound for an unknown or in-memory one."""
+    name = request.url_vars["database"]
+    try:
+        db = datasette.get_database(name)
+    except KeyError:
+        raise NotFound(f"no database {name!r}") from None
+    if not db.path:
+        raise NotFound(f"{name!r} is not a paperdb database file")
+    return Path(db.path)
+
+
+async def read(datasette, request, fn: Callable[[PaperDB], Any]) -> Any:
+    """`fn(pdb)` on a read-only PaperDB of the served database, in a thread (the query layer blocks)."""
+    path = database_path(datasette, request)
+
+    def run():
+        with PaperDB(path) as pdb:
+            return fn(pdb)
+
+    return await asyncio.to_thread(run)
+
+
+def wants_json(request) -> bool:
+    return request.url_vars.get("format") == "json"
+
+
+async def respond(datasette, request, template: str, data: dict, *, title: str, status: int = 200) -> Response:
+    """The page: `data` as JSON when the address ends in `.json`, else `template` rendered with it."""
+    if wants_json(request):
+        return Response.json(data, status=status)
+    database = request.url_vars["database"]
+    context = {**data, "database": database, "page_title": title, "json_url": json_url(request)}
+    html = await datasette.render_template(template, context, request=request)
+    return Response.html(html, status=status)
+
+
+def json_url(request) -> str:
+    """The address of the page's JSON: `.json` before the query string."""
+    query = f"?{request.query_string}" if request.query_string else ""
+    return f"{request.path}.json{query}"

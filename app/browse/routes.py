@@ -1,0 +1,30 @@
+"""The addresses of paperdb's pages, under each database: `/{database}/-/...`, each also as `.json`."""
+
+from __future__ import annotations
+
+from app.browse.author_page import author_page
+from app.browse.paper_page import paper_page
+from app.browse.search_page import search_page
+
+_JSON = r"(\.(?P<format>json))?$"
+
+ROUTES = [
+    (rf"^/(?P<database>[^/]+)/-/search{_JSON}", search_page),
+    (rf"^/(?P<database>[^/]+)/-/authors/(?P<id>\d+){_JSON}", author_page),
+    (rf"^/(?P<database>[^/]+)/-/papers/(?P<id>\d+){_JSON}", paper_page),
+]
+
+
+# Addresses as Datasette serves them (behind its `base_url`, if one is set).
+
+
+def search_url(datasette, database: str) -> str:
+    return datasette.urls.path(f"/{database}/-/search")
+
+
+def author_url(datasette, database: str, author_id: int) -> str:
+    return datasette.urls.path(f"/{database}/-/authors/{author_id}")
+
+
+def paper_url(datasette, database: str, paper_id: int) -> str:
+    return datasette.urls.path(f"/{database}/-/papers/{paper_id}")
