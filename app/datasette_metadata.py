@@ -18,9 +18,10 @@ from app.docs import tables
 METADATA_JSON = Path(__file__).resolve().parent.parent / "data" / "metadata.json"
 
 VIEW = "paper_view"
+VIEW_SUMMARY = "One row per paper: title, year, venue, authors in order and abstract."
 VIEW_DESCRIPTION = (
-    "One row per paper: title, year, venue, authors in order and abstract. "
-    "The search box searches titles, author names and abstracts at once."
+    f"{VIEW_SUMMARY} Its search box searches titles, author names and abstracts at once and shows "
+    "the best matches first, on the search page; searched with a sort or a filter, it stays a table."
 )
 # The view's columns are documented by the model columns they show (see migration 0003).
 VIEW_COLUMNS = {
@@ -49,6 +50,14 @@ HIDDEN = (
     "search_formats",
     "override_blocks",
     "resolver_rules",
+)
+
+# The database page lists the tables in the order a person needs them, under these headings;
+# tables not named here (and not hidden) follow under "Other tables".
+SECTIONS = (
+    ("Papers", (VIEW, "papers", "abstracts", "paper_ids", "paper_sources")),
+    ("Authors", ("authors", "authorships", "author_names", "author_candidates", "author_merges", "name_repairs")),
+    ("Imports", ("import_runs", "source_files", "rejects")),
 )
 
 TABLE_OPTIONS = {
@@ -137,7 +146,7 @@ order by r.id desc""",
 }
 
 
-def _html(text: str) -> str:
+def code_html(text: str) -> str:
     """Plain text with `code` spans, as HTML."""
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
 
@@ -148,30 +157,28 @@ def metadata(database: str = "papers", title: str | None = None) -> dict:
     docs = {name: (doc, {c: d for c, _, d in cols}) for name, doc, cols in tables()}
     tables_meta = {
         VIEW: {
-            "description_html": _html(VIEW_DESCRIPTION),
+            "description_html": code_html(VIEW_DESCRIPTION),
             "columns": {col: docs[t][1][c] for col, (t, c) in VIEW_COLUMNS.items()},
         },
     }
     for name, (doc, cols) in docs.items():
-        tables_meta[name] = {"description_html": _html(doc), "columns": cols}
+        tables_meta[name] = {"description_html": code_html(doc), "columns": cols}
     for name in HIDDEN:
         tables_meta.setdefault(name, {})["hidden"] = True
     for name, options in TABLE_OPTIONS.items():
         tables_meta[name].update(options)
+    about = {
+        "title": title or f"{database} (paperdb)",
+        "description": (
+            "Research papers loaded from paper dumps by paperdb: titles, authors resolved into "
+            "people, abstracts, and the import ledger. Search titles, authors and abstracts at once, "
+            "best matches first, or start from one of the tables or queries."
+        ),
+        "source": f"Files loaded by paperdb into {database}.db: the source_files table lists each one",
+        "license": "Titles, author lists and abstracts remain under their authors' and publishers' terms",
+    }
     # A copy: Datasette writes into the metadata it is given (query names).
-    return copy.deepcopy(
-        {
-            "title": title or f"{database} (paperdb)",
-            "description": (
-                "Research papers loaded from paper dumps by paperdb: titles, authors resolved into "
-                "people, abstracts, and the import ledger. Search titles, authors and abstracts at once "
-                f"in {VIEW}, or start from one of the queries."
-            ),
-            "source": f"Files loaded by paperdb into {database}.db: the source_files table lists each one",
-            "license": "Titles, author lists and abstracts remain under their authors' and publishers' terms",
-            "databases": {database: {"tables": tables_meta, "queries": QUERIES}},
-        }
-    )
+    return copy.deepcopy({**about, "databases": {database: {**about, "tables": tables_meta, "queries": QUERIES}}})
 
 
 def metadata_json(database: str = "papers", title: str | None = None) -> str:

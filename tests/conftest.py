@@ -132,6 +132,15 @@ def samples_db(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.fixture(scope="session")
+def formats_db(tmp_path_factory) -> Path:
+    """Every real export in tests/fixtures/formats imported into one database (2,364 papers with
+    years and venues, from BibTeX, RIS, CSL-JSON, Crossref, OpenAlex, arXiv and PubMed); read-only."""
+    db = tmp_path_factory.mktemp("formats") / "formats.db"
+    run_import(db, [FIXTURES / "formats"])
+    return db
+
+
 MANNING_PAPERS = [
     {"title": "Parsing One", "year": 2012, "authors": ["Manning, Christopher D.", "Bauer, John", "Socher, Richard"]},
     {"title": "Parsing Two", "year": 2013, "authors": ["Manning, Christopher D.", "Socher, Richard"]},

@@ -85,9 +85,9 @@ def test_a_table_whose_paper_ids_show_their_titles_downloads_those_papers(ds):
 
 
 def test_pages_with_papers_link_the_downloads_and_other_pages_do_not(ds):
-    page = fetch(ds, f"/papers/{VIEW}?_search=cobbe").text
+    page = fetch(ds, f"/papers/{VIEW}?_search=cobbe&_sort=year").text
     for extension in ("bib", "ris", "csljson"):
-        assert f'href="/papers/{VIEW}.{extension}?_search=cobbe"' in page
+        assert f'href="/papers/{VIEW}.{extension}?_search=cobbe&amp;_sort=year"' in page
     assert 'href="/papers/papers/2.bib"' in fetch(ds, "/papers/papers/2").text
     assert ".bib" not in fetch(ds, "/papers/authors").text
     assert fetch(ds, "/papers/authors.bib").status_code == 400
@@ -100,6 +100,12 @@ def test_the_plugin_is_registered_by_the_datasette_entry_point():
     assert hasattr(importlib.import_module(module), "register_output_renderer")
 
 
-def test_datasette_lists_the_plugin_with_its_renderer_hook(ds):
-    plugins = {p["name"]: p["hooks"] for p in fetch(ds, "/-/plugins.json").json()}
-    assert plugins["paperdb"] == ["register_output_renderer"]
+def test_datasette_lists_the_plugin_with_its_hooks(ds):
+    plugins = {p["name"]: p for p in fetch(ds, "/-/plugins.json").json()}
+    assert plugins["paperdb"]["hooks"] == [
+        "asgi_wrapper",
+        "extra_template_vars",
+        "register_output_renderer",
+        "register_routes",
+    ]
+    assert plugins["paperdb"]["templates"] is True  # the package's templates/ folder is found

@@ -760,3 +760,40 @@ def test_candidates_a_merge_can_settle_come_before_pairs_on_one_paper(tmp_path):
         ("John Smith", "John A. Smith", 0.92),
     ]
     assert rows[1]["reason"].startswith("both on one paper")
+
+
+def test_search_facets_count_what_the_search_finds(formats_db):
+    with PaperDB(formats_db) as pdb:
+        facets = pdb.search_facets("translation")
+        assert facets.total == len(pdb.select(search="translation")) == 212
+        assert sum(f.count for f in facets.years) == sum(f.count for f in facets.venues) == 212
+        assert facets.venues[-1].value is None  # papers without a venue, counted last
+        in_2018 = pdb.search("translation", year_from=2018, year_to=2018, venue="Mémoires du livre", limit=50)
+        assert (
+            len(in_2018)
+            == pdb.search_facets("translation", year_from=2018, year_to=2018, venue="Mémoires du livre").total
+            == 5
+        )
+        assert {pdb.paper(h.paper_id).venue for h in in_2018} == {"Mémoires du livre"}
+
+
+def test_search_by_year_orders_newest_or_oldest_first_and_ties_by_score(formats_db):
+    with PaperDB(formats_db) as pdb:
+        everything = pdb.search("translation", limit=500)
+        newest = pdb.search("translation", order="newest", limit=500)
+        assert sorted(h.paper_id for h in newest) == sorted(h.paper_id for h in everything)
+        keys = [(h.year is None, -(h.year or 0), -h.score) for h in newest]
+        assert keys == sorted(keys)
+        oldest = pdb.search("translation", order="oldest", limit=3)
+        assert [h.year for h in oldest] == [1920, 1939, 1964]
+        with pytest.raises(QueryError, match="unknown order 'best': one of relevance, newest, oldest"):
+            pdb.search("translation", order="best")
+
+
+def test_listed_papers_keep_the_order_given_with_author_ids(formats_db):
+    with PaperDB(formats_db) as pdb:
+        listed = pdb.listed([1640, 999_999, 1630])
+        assert [p.id for p in listed] == [1640, 1630]
+        assert [a.name for a in listed[1].authors] == ["Oliver Kopp", "Daniel Martin", "Daniel Wutke", "Frank Leymann"]
+        assert listed[1].authors[0].id == pdb.author("Oliver Kopp").author.id
+        assert (listed[1].year, listed[1].venue) == (2009, pdb.paper(1630).venue)

@@ -8,14 +8,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from datasette.utils import tilde_decode
 from datasette.utils.asgi import NotFound, Response
 
+from app.db import DatabaseError
 from app.query import PaperDB
+
+
+def database_name(request) -> str:
+    """The name of the database the address names (Datasette encodes it in addresses)."""
+    return tilde_decode(request.url_vars["database"])
 
 
 def database_path(datasette, request) -> Path:
     """The file of the database the address names; NotFound for an unknown or in-memory one."""
-    name = request.url_vars["database"]
+    name = database_name(request)
     try:
         db = datasette.get_database(name)
     except KeyError:
@@ -33,7 +40,10 @@ async def read(datasette, request, fn: Callable[[PaperDB], Any]) -> Any:
         with PaperDB(path) as pdb:
             return fn(pdb)
 
-    return await asyncio.to_thread(run)
+    try:
+        return await asyncio.to_thread(run)
+    except DatabaseError as e:  # not paperdb's database, or none yet
+        raise NotFound(str(e)) from None
 
 
 def wants_json(request) -> bool:
@@ -44,8 +54,14 @@ async def respond(datasette, request, template: str, data: dict, *, title: str, 
     """The page: `data` as JSON when the address ends in `.json`, else `template` rendered with it."""
     if wants_json(request):
         return Response.json(data, status=status)
-    database = request.url_vars["database"]
-    context = {**data, "database": database, "page_title": title, "json_url": json_url(request)}
+    database = database_name(request)
+    context = {
+        **data,
+        "database": database,
+        "database_color": lambda _: "ff0000",  # the colour Datasette 0.65 gives every database in its own pages
+        "page_title": title,
+        "json_url": json_url(request),
+    }
     html = await datasette.render_template(template, context, request=request)
     return Response.html(html, status=status)
 

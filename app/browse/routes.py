@@ -13,18 +13,3 @@ ROUTES = [
     (rf"^/(?P<database>[^/]+)/-/authors/(?P<id>\d+){_JSON}", author_page),
     (rf"^/(?P<database>[^/]+)/-/papers/(?P<id>\d+){_JSON}", paper_page),
 ]
-
-
-# Addresses as Datasette serves them (behind its `base_url`, if one is set).
-
-
-def search_url(datasette, database: str) -> str:
-    return datasette.urls.path(f"/{database}/-/search")
-
-
-def author_url(datasette, database: str, author_id: int) -> str:
-    return datasette.urls.path(f"/{database}/-/authors/{author_id}")
-
-
-def paper_url(datasette, database: str, paper_id: int) -> str:
-    return datasette.urls.path(f"/{database}/-/papers/{paper_id}")

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from app.db import DatabaseError, connect_for_queries, db_path, schema_revision
 from app.query import papers, stats
 from app.query.authors import AUTHOR_LIMIT, Authors
-from app.query.records import AuthorLookup, Coauthor, Hit, PaperDetail, SqlResult
+from app.query.records import AuthorLookup, Coauthor, Hit, ListedPaper, PaperDetail, SearchFacets, SqlResult
 from app.query.search import Searches
 from app.query.sql import ReadOnly
 from app.query.values import whole_number
@@ -54,7 +54,9 @@ class PaperDB:
         author: str | None = None,
         year_from: int | None = None,
         year_to: int | None = None,
+        venue: str | None = None,
         raw: bool = False,
+        order: str = "relevance",
     ) -> list[Hit]:
         """Papers matching `text` in titles, author names or abstracts, best first.
 
@@ -62,15 +64,43 @@ class PaperDB:
         a dump is repaired first, `Mรฉly` -> `Mély`) unless `raw`,
         which passes FTS5 syntax through (`verif*`, `"process supervision"`, `NEAR`,
         `OR`, `NOT`). `author` keeps the papers of the author that name resolves to;
-        `year_from`/`year_to` keep papers with a known year in that range.
+        `year_from`/`year_to` keep papers with a known year in that range, `venue` the
+        papers of that venue (as written in the `venue` column). `order` is `relevance`
+        (bm25), `newest` or `oldest` (papers without a year last; ties best first).
         """
         return self._searches.search(
-            text, limit=limit, offset=offset, author=author, year_from=year_from, year_to=year_to, raw=raw
+            text,
+            limit=limit,
+            offset=offset,
+            author=author,
+            year_from=year_from,
+            year_to=year_to,
+            venue=venue,
+            raw=raw,
+            order=order,
         )
+
+    def search_facets(
+        self,
+        text: str,
+        *,
+        author: str | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        venue: str | None = None,
+        raw: bool = False,
+    ) -> SearchFacets:
+        """How many papers the search `search()` runs with these arguments matches, and how
+        many of them per year (newest first) and per venue (most papers first)."""
+        return self._searches.facets(text, author=author, year_from=year_from, year_to=year_to, venue=venue, raw=raw)
 
     def authors_of(self, paper_id: int) -> list[str]:
         """The display names of a paper's authors, in order."""
         return papers.author_names(self.conn, [whole_number(paper_id, "paper id")]).get(int(paper_id), [])
+
+    def listed(self, paper_ids: Sequence[int]) -> list[ListedPaper]:
+        """These papers as a list shows them (title, year, venue, authors with their ids), in the order given."""
+        return papers.listed(self.conn, [whole_number(i, "paper id") for i in paper_ids])
 
     def author(self, name: str | int, *, limit: int | None = AUTHOR_LIMIT) -> AuthorLookup:
         """Resolve a name as a person types it (`schulman`, `Schulman, J.`, `Lukasz Kaiser`,

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from app.query.records import PaperAuthor, PaperDetail, PaperSource
+from app.query.records import ListedAuthor, ListedPaper, PaperAuthor, PaperDetail, PaperSource
 from app.query.values import is_id
 from app.search.text import QueryError, fts_query
 from app.text.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
@@ -101,11 +101,33 @@ def paper_detail(conn: sqlite3.Connection, paper_id: int) -> PaperDetail:
 
 def author_names(conn: sqlite3.Connection, paper_ids: list[int]) -> dict[int, list[str]]:
     """Display names of the papers' authors, in order, by paper."""
-    names: dict[int, list[str]] = {}
+    return {paper: [a.name for a in authors] for paper, authors in listed_authors(conn, paper_ids).items()}
+
+
+def listed_authors(conn: sqlite3.Connection, paper_ids: list[int]) -> dict[int, list[ListedAuthor]]:
+    """The papers' authors (id and display name), in order, by paper."""
+    authors: dict[int, list[ListedAuthor]] = {}
     for r in conn.execute(
-        "SELECT s.paper_id, a.name FROM authorships s JOIN authors a ON a.id = s.author_id "
+        "SELECT s.paper_id, a.id, a.name FROM authorships s JOIN authors a ON a.id = s.author_id "
         "WHERE s.paper_id IN (SELECT value FROM json_each(:ids)) ORDER BY s.paper_id, s.position",
         {"ids": json.dumps(paper_ids)},
     ):
-        names.setdefault(r[0], []).append(r[1])
-    return names
+        authors.setdefault(r[0], []).append(ListedAuthor(r[1], r[2]))
+    return authors
+
+
+def listed(conn: sqlite3.Connection, paper_ids: list[int]) -> list[ListedPaper]:
+    """These papers as a list shows them, in the order given (ids of no paper left out)."""
+    authors = listed_authors(conn, paper_ids)
+    rows = {
+        r["id"]: r
+        for r in conn.execute(
+            "SELECT id, title, year, venue FROM papers WHERE id IN (SELECT value FROM json_each(:ids))",
+            {"ids": json.dumps(paper_ids)},
+        )
+    }
+    return [
+        ListedPaper(i, rows[i]["title"], rows[i]["year"], rows[i]["venue"], authors.get(i, []))
+        for i in paper_ids
+        if i in rows
+    ]

@@ -38,6 +38,23 @@ class Hit(_Record):
 
 
 @dataclass(frozen=True)
+class FacetCount(_Record):
+    """A value of a facet (a year, a venue; None for papers without one) and how many papers have it."""
+
+    value: str | int | None
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchFacets(_Record):
+    """How many papers a search matches, and how many per year (newest first) and per venue (most first)."""
+
+    total: int
+    years: list[FacetCount]
+    venues: list[FacetCount]
+
+
+@dataclass(frozen=True)
 class AuthorRef(_Record):
     """An author a typed name may mean, with the rule that matched it and its strength (0..1)."""
 
@@ -132,6 +149,25 @@ class PaperAuthor(_Record):
     name: str
     listed_as: str
     raw_name: str
+
+
+@dataclass(frozen=True)
+class ListedAuthor(_Record):
+    """An author as a list of papers shows one: the author's id and display name."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ListedPaper(_Record):
+    """A paper as a list shows it: title, year, venue and its authors in order."""
+
+    id: int
+    title: str | None
+    year: int | None
+    venue: str | None
+    authors: list[ListedAuthor]
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 from app.query.authors import Authors
 from app.query.papers import author_names, papers_named
-from app.query.records import HIGHLIGHT, Hit
+from app.query.records import HIGHLIGHT, FacetCount, Hit, SearchFacets
 from app.query.values import whole_number
-from app.search.ranker import MARK_END, MARK_START, Ranker
-from app.search.text import QueryError, fts_query
+from app.search.ranker import MARK_END, MARK_START, ORDERS, Ranker
+from app.search.text import QueryError, fts_error, fts_query
 from app.text.clean import repair_text
 
 
@@ -44,25 +45,25 @@ class Searches:
         year_from: int | None,
         year_to: int | None,
         raw: bool,
+        venue: str | None = None,
+        order: str = "relevance",
     ) -> list[Hit]:
         """Papers matching `text`, best first (see `PaperDB.search`)."""
-        text = text.replace("\x00", " ")  # FTS5 would read a NUL as the end of the query
-        if raw and not text.strip():
-            raise QueryError("empty query: give at least one word to search for")
-        if not raw:
-            text = repair_text(text)
+        text, match = self._query(text, raw)
         params: dict[str, Any] = {
-            "match": text if raw else fts_query(text),
+            "match": match,
             "limit": whole_number(limit, "limit"),
             "offset": whole_number(offset, "offset"),
         }
         if params["limit"] < 0 or params["offset"] < 0:
             raise QueryError("limit and offset must not be negative")
+        if order not in ORDERS:
+            raise QueryError(f"unknown order {order!r}: one of {', '.join(ORDERS)}")
         with self.snapshot():  # the author too is resolved in the snapshot the page is ranked in
-            filters = self.filters(params, author, year_from, year_to)
+            filters = self.filters(params, author, year_from, year_to, venue)
             if filters is None:
                 return []
-            ranked, snippets = self.ranker.page(text, raw=raw, filters=filters, params=params)
+            ranked, snippets = self.ranker.page(text, raw=raw, filters=filters, params=params, order=order)
             ids = [r["id"] for r in ranked]
             papers = {
                 r["id"]: r
@@ -86,9 +87,61 @@ class Searches:
             for r in ranked
         ]
 
-    def filters(self, params: dict, author: str | None, year_from: int | None, year_to: int | None) -> list[str] | None:
-        """Conditions on a paper id, written `{id}`, that keep an author's papers and papers with a
-        known year in range, their values put in `params`; None when no author has that name."""
+    def facets(
+        self,
+        text: str,
+        *,
+        author: str | None,
+        year_from: int | None,
+        year_to: int | None,
+        venue: str | None,
+        raw: bool,
+    ) -> SearchFacets:
+        """How many papers a search matches, and how many of them per year and per venue (see `PaperDB.search_facets`)."""
+        _, match = self._query(text, raw)
+        params: dict[str, Any] = {"match": match}
+        with self.snapshot():
+            filters = self.filters(params, author, year_from, year_to, venue)
+            if filters is None:
+                return SearchFacets(0, [], [])
+            where = "".join(f" AND {f.format(id='p.id')}" for f in filters)
+            try:
+                rows = self.conn.execute(
+                    "SELECT p.year, p.venue, count(*) FROM papers p WHERE p.id IN "
+                    f"(SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH :match){where} "
+                    "GROUP BY p.year, p.venue",
+                    params,
+                ).fetchall()
+            except sqlite3.OperationalError as e:
+                raise (fts_error(text, e) or e) from None
+        years: Counter = Counter()
+        venues: Counter = Counter()
+        for year, venue_name, count in rows:
+            years[year] += count
+            venues[venue_name] += count
+        return SearchFacets(
+            sum(years.values()),
+            # Years newest first, venues most papers first; papers without one are counted as None, last.
+            [FacetCount(y, n) for y, n in sorted(years.items(), key=lambda yn: (yn[0] is None, -(yn[0] or 0)))],
+            [FacetCount(v, n) for v, n in sorted(venues.items(), key=lambda vn: (vn[0] is None, -vn[1], vn[0] or ""))],
+        )
+
+    def _query(self, text: str, raw: bool) -> tuple[str, str]:
+        """The search text as it is ranked (repaired, unless raw) and its FTS5 query."""
+        text = text.replace("\x00", " ")  # FTS5 would read a NUL as the end of the query
+        if raw and not text.strip():
+            raise QueryError("empty query: give at least one word to search for")
+        if raw:
+            return text, text
+        text = repair_text(text)
+        return text, fts_query(text)
+
+    def filters(
+        self, params: dict, author: str | None, year_from: int | None, year_to: int | None, venue: str | None = None
+    ) -> list[str] | None:
+        """Conditions on a paper id, written `{id}`, that keep an author's papers, papers with a
+        known year in range and papers of a venue, their values put in `params`; None when no
+        author has that name."""
         filters = []
         if author is not None:
             params["author_id"] = self.authors.one_author(author)
@@ -104,6 +157,9 @@ class Searches:
             years.append("AND year <= :year_to")
         if years:
             filters.append(f"{{id}} IN (SELECT id FROM papers WHERE year IS NOT NULL {' '.join(years)})")
+        if venue is not None:
+            params["venue"] = venue
+            filters.append("{id} IN (SELECT id FROM papers WHERE venue = :venue)")
         return filters
 
     def select(

@@ -27,7 +27,7 @@ from app.search.bm25 import RANK_SQL, WEIGHTS, all_scores
 from app.search.fts import index_structure, index_totals
 from app.search.scratch import ScratchIndex
 from app.search.split import SplitRanker
-from app.search.text import fts_error, fts_query_of, phrases
+from app.search.text import QueryError, fts_error, fts_query_of, phrases
 
 SNIPPET_TOKENS = 16
 # Snippet markers: control characters never occur in the repaired text.
@@ -41,6 +41,14 @@ CHECKED_FIRST = 4
 # (`app.search.split`): at ~1.5 µs a paper that is 30 ms in one thread, well above the
 # cost of handing half to the other.
 SPLIT_MIN_MATCHES = 20_000
+# How a page may be ordered: by bm25, or by year (papers without one last), ties best first.
+ORDERS = ("relevance", "newest", "oldest")
+BY_YEAR_SQL = """
+    SELECT paper_search_fts.rowid AS id, bm25(paper_search_fts, :w_title, :w_authors, :w_abstract) AS score
+    FROM paper_search_fts JOIN papers ON papers.id = paper_search_fts.rowid
+    WHERE paper_search_fts MATCH :match {filters}
+    ORDER BY papers.year IS NULL, papers.year {direction}, score, paper_search_fts.rowid LIMIT :limit OFFSET :offset
+"""
 
 
 @dataclass(frozen=True)
@@ -73,8 +81,11 @@ class Ranker:
             self._split_ranker.close()
             self._split_ranker = None
 
-    def page(self, text: str, *, raw: bool, filters: list[str], params: dict) -> tuple[list, dict[int, str]]:
-        """The page (rows of `id`, `score`, best first) of a search, and each of its papers' snippets.
+    def page(
+        self, text: str, *, raw: bool, filters: list[str], params: dict, order: str = "relevance"
+    ) -> tuple[list, dict[int, str]]:
+        """The page (rows of `id`, `score`, best first or in the `order` of ORDERS) of a search,
+        and each of its papers' snippets.
 
         `text` is plain words, or FTS5 syntax if `raw`; `params` holds `match` (its FTS5 query,
         `text.fts_query`), `limit`, `offset` and the parameters of `filters`, SQL conditions on
@@ -83,13 +94,26 @@ class Ranker:
         """
         params = {**params, **WEIGHTS, "mark_start": MARK_START, "mark_end": MARK_END, "tokens": SNIPPET_TOKENS}
         try:
-            plan = None if raw else self._plan(text)
-            ranked = self._from_lists(plan, filters, params) if plan else None
-            if ranked is None:
-                ranked = self._ranked(plan, filters, params)
+            if order != "relevance":
+                ranked = self._by_year(order, filters, params)
+            else:
+                plan = None if raw else self._plan(text)
+                ranked = self._from_lists(plan, filters, params) if plan else None
+                if ranked is None:
+                    ranked = self._ranked(plan, filters, params)
             return ranked, self._scratch().snippets(self._texts([r["id"] for r in ranked]), params)
         except sqlite3.OperationalError as e:
             raise (fts_error(text, e) or e) from None
+
+    def _by_year(self, order: str, filters: list[str], params: dict) -> list:
+        """The page newest or oldest first: every match's year is read, none is ranked by the caches."""
+        if order not in ORDERS:
+            raise QueryError(f"unknown order {order!r}: one of {', '.join(ORDERS)}")
+        sql = BY_YEAR_SQL.format(
+            filters="".join(f" AND {f.format(id='+paper_search_fts.rowid')}" for f in filters),
+            direction="DESC" if order == "newest" else "ASC",
+        )
+        return self.conn.execute(sql, params).fetchall()
 
     def _plan(self, text: str) -> Plan | None:
         """Which words of a plain search rank it and which only filter; None while the lists are out of date.
