@@ -18,7 +18,7 @@ from app.etl.load import run_import
 from app.export import FORMATS as EXPORT_FORMATS
 from app.export import export_pieces
 from app.lock import import_lock
-from app.query import HIGHLIGHT, AuthorLookup, Hit, PaperDB, PaperDetail, QueryError
+from app.query import HIGHLIGHT, ORDERS, AuthorLookup, Hit, PaperDB, PaperDetail, QueryError
 from app.serve import serve_datasette  # Datasette itself is imported only when serving
 
 FORMATS = ("table", "json", "csv")
@@ -255,13 +255,21 @@ HIT_COLUMNS = ["paper_id", "title", "year", "authors", "score", "snippet"]
 @click.option("--author", help="Only papers by this author (a name as you would type it, or an id).")
 @click.option("--year-from", type=int, help="Only papers from this year on (papers with a known year).")
 @click.option("--year-to", type=int, help="Only papers up to this year (papers with a known year).")
+@click.option("--venue", help="Only papers of this venue, written as in the papers' venue column.")
 @click.option("--raw", is_flag=True, help='Pass FTS5 query syntax through (`verif*`, `"a b"`, `NEAR`, `OR`, `NOT`).')
+@click.option(
+    "--sort",
+    type=click.Choice(ORDERS),
+    default="relevance",
+    show_default=True,
+    help="Best match first, or by year (papers without one last).",
+)
 @limit_option(20, "results")
 @click.option("--offset", default=0, type=click.IntRange(0, None), help="Skip this many results first.")
 @output_format
 @click.pass_obj
 @friendly_errors
-def search(db, text, author, year_from, year_to, raw, limit, offset, fmt):
+def search(db, text, author, year_from, year_to, venue, raw, sort, limit, offset, fmt):
     """Search titles, author names and abstracts at once, best match first.
 
     Words are plain words, all of which must match; case and accents are ignored.
@@ -271,10 +279,19 @@ def search(db, text, author, year_from, year_to, raw, limit, offset, fmt):
     Example:
         paperdb search "process supervision"
         paperdb search verify --author "John Schulman" --format csv
+        paperdb search translation --sort newest --venue "Mémoires du livre"
     """
     with PaperDB(db) as pdb:
         hits = pdb.search(
-            text, limit=limit, offset=offset, author=author, year_from=year_from, year_to=year_to, raw=raw
+            text,
+            limit=limit,
+            offset=offset,
+            author=author,
+            year_from=year_from,
+            year_to=year_to,
+            venue=venue,
+            raw=raw,
+            order=sort,
         )
     if fmt == "table":
         show_hits(hits)

@@ -108,6 +108,16 @@ def test_search_filters_by_author(samples_db):
     assert SIMPLEQA in [h["title"] for h in lines(result)]
 
 
+def test_search_by_venue_newest_first(formats_db):
+    hits = lines(run(formats_db, "search", "translation", "--venue", "Mémoires du livre", "--sort", "newest"))
+    assert len(hits) == 20 and hits[0]["year"] == 2020
+    assert [h["year"] for h in hits] == sorted((h["year"] for h in hits), reverse=True)
+    with PaperDB(formats_db) as pdb:
+        assert {pdb.paper(h["paper_id"]).venue for h in hits} == {"Mémoires du livre"}
+    oldest = lines(run(formats_db, "search", "translation", "--sort", "oldest", "--limit", "3"))
+    assert [h["year"] for h in oldest] == [1920, 1939, 1964]
+
+
 # --- exit codes -----------------------------------------------------------------------
 
 

@@ -18,8 +18,8 @@ from datasette.utils.asgi import Response
 from app.browse.respond import database_name, read, respond
 from app.browse.urls import author_url, paper_url, search_url
 from app.datasette_metadata import VIEW
-from app.query import QueryError
-from app.search.ranker import MARK_END, MARK_START, ORDERS
+from app.query import ORDERS, QueryError
+from app.search.ranker import MARK_END, MARK_START
 
 PAGE_SIZE = 20
 FACET_SIZE = 10

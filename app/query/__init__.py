@@ -26,10 +26,12 @@ from app.query.records import (
     SearchFacets,
     SqlResult,
 )
+from app.search.ranker import ORDERS
 from app.search.text import QueryError, fts_query
 
 __all__ = [
     "HIGHLIGHT",
+    "ORDERS",
     "AmbiguousAuthor",
     "AuthorLookup",
     "AuthorPaper",
