@@ -25,6 +25,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 STARTUP_SECONDS = 30
+# Where the browser tests leave a screenshot of each page they visit, for a person to look at.
+SCREENSHOTS = Path(
+    os.environ.get("PAPERDB_SCREENSHOTS", Path(__file__).resolve().parent.parent / "build" / "screenshots")
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -44,7 +48,16 @@ def free_port() -> int:
 @pytest.fixture
 def server(samples_db, tmp_path):
     """`paperdb serve` on a copy of the sample database; yields its base URL."""
-    db = copied(samples_db, tmp_path / "papers.db")
+    yield from serving(copied(samples_db, tmp_path / "papers.db"), tmp_path)
+
+
+@pytest.fixture
+def formats_server(formats_db, tmp_path):
+    """`paperdb serve` on a copy of the database of real exports (`formats_db`); yields its base URL."""
+    yield from serving(copied(formats_db, tmp_path / "formats.db"), tmp_path)
+
+
+def serving(db: Path, tmp_path: Path):
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
     paperdb = Path(sys.executable).parent / "paperdb"
@@ -83,3 +96,68 @@ def test_search_the_papers_table_in_a_browser(server, tmp_path):
         finally:
             browser.close()
     assert titles == ["Let's Verify Step by Step"]
+
+
+def test_search_then_paper_then_author_then_coauthor_without_typing_a_name(formats_server):
+    """The path a person takes: the front door's search box, the best match, its first author,
+    one of that author's co-authors; each page is checked and photographed."""
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    seen = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+
+            def shot(name: str) -> None:
+                page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+            page.goto(f"{formats_server}/formats")
+            seen["tables"] = page.locator("div.db-table h3 a").all_inner_texts()[:3]
+            shot("1-database")
+            page.fill("input#q", "graph business process")
+            page.press("input#q", "Enter")
+            page.wait_for_url("**/formats/-/search?q=graph+business+process")
+            seen["results"] = page.locator("a.paperdb-title").all_inner_texts()[:2]
+            seen["facets"] = page.locator("#facet-year li").all_inner_texts()
+            shot("2-search")
+
+            page.locator("a.paperdb-title").first.click()
+            page.wait_for_url("**/formats/-/papers/1630")
+            seen["paper"] = page.locator("h1").inner_text()
+            seen["paper_authors"] = page.locator("a[href*='/-/authors/']").all_inner_texts()[:4]
+            shot("3-paper")
+
+            page.get_by_role("link", name="Oliver Kopp", exact=True).first.click()
+            page.wait_for_url("**/formats/-/authors/*")
+            seen["author"] = page.locator("h1").inner_text()
+            seen["author_text"] = page.locator("section.content").inner_text()
+            shot("4-author")
+
+            page.get_by_role("link", name="Daniel Wutke", exact=True).first.click()
+            page.wait_for_url("**/formats/-/authors/*")
+            seen["coauthor"] = page.locator("h1").inner_text()
+            seen["coauthor_text"] = page.locator("section.content").inner_text()
+            shot("5-coauthor")
+        finally:
+            browser.close()
+
+    assert seen["tables"] == ["paper_view", "papers", "abstracts"]
+    assert seen["results"] == [
+        "The Difference Between Graph-Based and Block-Structured Business Process Modelling Languages",
+        "On the Choice Between Graph-Based and Block-Structured Business Process Modeling Languages",
+    ]
+    assert seen["facets"][:2] == ["2009 1", "2008 1"]
+    assert "The Difference Between Graph-Based and Block-Structured Business Process" in seen["paper"]
+    assert seen["paper_authors"] == ["Oliver Kopp", "Daniel Martin", "Daniel Wutke", "Frank Leymann"]
+    assert "Oliver Kopp" in seen["author"]
+    assert "Frank Leymann" in seen["author_text"] and "Daniel Wutke" in seen["author_text"]
+    assert "Daniel Wutke" in seen["coauthor"] and "Oliver Kopp" in seen["coauthor_text"]
+    assert sorted(f.name for f in SCREENSHOTS.glob("[1-5]-*.png")) == [
+        "1-database.png",
+        "2-search.png",
+        "3-paper.png",
+        "4-author.png",
+        "5-coauthor.png",
+    ]
