@@ -1,4 +1,5 @@
-"""paperdb's author and paper pages in Datasette and their `.json`, through Datasette's test client."""
+"""paperdb's author and paper pages in Datasette, their `.json`, and the links to them from
+Datasette's own table, row and query pages, through Datasette's test client."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from contextlib import closing
 import pytest
 from markupsafe import escape
 
+from app.datasette_metadata import VIEW
 from app.etl.load import run_import
 from app.export import export
 from tests.conftest import query, served
@@ -338,3 +340,60 @@ def test_an_unknown_id_is_a_404_saying_so(ds, path, message):
     assert page.status_code == 404 and str(escape(message)) in page.text
     data = get(ds, f"{path}.json")
     assert (data.status_code, data.json()) == (404, {"ok": False, "error": message, "status": 404, "title": None})
+
+
+# --- links from Datasette's own pages -----------------------------------------------------
+
+
+def test_the_paper_view_links_each_author_in_order(ds, samples_db):
+    page = html(ds, f"/papers/{VIEW}?_search=verifier")
+    assert cells(page, "paper_id") == ['<a href="/papers/-/papers/2">2</a>', '<a href="/papers/-/papers/4">4</a>']
+    assert cells(page, "title")[0] == '<a href="/papers/-/papers/2">Let&#39;s Verify Step by Step</a>'
+    authors = query(
+        samples_db,
+        "SELECT s.author_id, a.name FROM authorships s JOIN authors a ON a.id = s.author_id "
+        "WHERE s.paper_id = 2 ORDER BY s.position",
+    )
+    expected = ", ".join(f'<a href="/papers/-/authors/{author_id}">{name}</a>' for author_id, name in authors)
+    assert cells(page, "authors")[0] == expected
+    assert [name for _, name in LINK.findall(expected)][:3] == ["Hunter Lightman", "Vineet Kosaraju", "Yura Burda"]
+    assert cells(page, "authors")[1] == "&nbsp;"  # the abstract-only paper has no authors
+
+
+def test_an_author_name_with_a_comma_is_one_link(tmp_path):
+    papers = tmp_path / "papers.jsonl"
+    record = {"title": "Annual Report", "authors": [{"family": "Acme, Inc.", "organization": True}, "Doe, Jane"]}
+    papers.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    run_import(tmp_path / "acme.db", [papers])
+    acme, doe = ids(tmp_path / "acme.db", "authors", "Acme, Inc.", "Jane Doe")
+    [authors] = cells(html(served(tmp_path / "acme.db"), f"/acme/{VIEW}"), "authors")
+    assert LINK.findall(authors) == [(f"/acme/-/authors/{acme}", "Acme, Inc."), (f"/acme/-/authors/{doe}", "Jane Doe")]
+
+
+def test_the_papers_of_an_author_query_links_ids_and_titles(ds, samples_db):
+    gpt4, rbr = ids(samples_db, "papers", GPT4, "Rule Based Rewards for Language Model Safety")
+    page = html(ds, "/papers/papers_of_author?name=Josh+Achiam")
+    assert cells(page, "paper_id")[0] == f'<a href="/papers/-/papers/{rbr}">{rbr}</a>'
+    assert cells(page, "title")[-1] == f'<a href="/papers/-/papers/{gpt4}">{GPT4}</a>'
+
+
+def test_the_papers_and_authors_tables_link_titles_and_names(ds, samples_db):
+    [schulman] = ids(samples_db, "authors", "John Schulman")
+    assert cells(html(ds, "/papers/authors?_size=1"), "name") == [
+        f'<a href="/papers/-/authors/{schulman}">John Schulman</a>'
+    ]
+    assert '<a href="/papers/-/papers/2">Let&#39;s Verify Step by Step</a>' in html(ds, "/papers/papers/2")
+    # A foreign key shown with its label links to the paper page, its id beside it as Datasette shows it.
+    assert cells(html(ds, "/papers/authorships?paper_id=5&_size=1"), "paper_id") == [
+        '<a href="/papers/-/papers/5">Batch size-invariance for policy optimization</a>&nbsp;<em>5</em>'
+    ]
+
+
+def test_a_database_that_is_not_paperdbs_gets_no_links(samples_db, tmp_path):
+    other = tmp_path / "other.db"
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE notes (paper_id INTEGER, title TEXT)")
+        conn.execute("INSERT INTO notes VALUES (2, 'a note')")
+        conn.commit()
+    page = html(served(samples_db, other), "/other/notes")
+    assert cells(page, "paper_id") == ["2"] and cells(page, "title") == ["a note"]

@@ -96,4 +96,4 @@ def test_the_plugin_is_registered_by_the_datasette_entry_point():
 
 def test_datasette_lists_the_plugin_with_its_hooks(ds):
     plugins = {p["name"]: p["hooks"] for p in fetch(ds, "/-/plugins.json").json()}
-    assert plugins["paperdb"] == ["register_output_renderer", "register_routes"]
+    assert plugins["paperdb"] == ["register_output_renderer", "register_routes", "render_cell"]
