@@ -123,6 +123,21 @@ def generate_corpus(out: Path, papers: int, per_file: int, seed: int = 1) -> Pat
     return out
 
 
+def served(*dbs: Path):
+    """A Datasette serving these paperdb databases, with their metadata and paperdb's plugin."""
+    from datasette.app import Datasette
+    from datasette.plugins import pm
+
+    import app.browse
+    from app.datasette_metadata import metadata
+
+    # Installed, the entry point registers the plugin; a checkout not reinstalled since it was
+    # added registers it here, as the entry point would.
+    if pm.get_plugin("paperdb") is None:
+        pm.register(app.browse, name="paperdb")
+    return Datasette([str(db) for db in dbs], metadata=metadata(dbs[0].stem))
+
+
 @pytest.fixture(scope="session")
 def samples_db(tmp_path_factory) -> Path:
     """The sample dumps imported once into a database; tests must not write to it."""

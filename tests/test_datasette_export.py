@@ -12,23 +12,17 @@ from contextlib import closing
 
 import pytest
 from datasette.app import Datasette
-from datasette.plugins import pm
 
-import app.browse
-from app.datasette_metadata import VIEW, metadata
+from app.datasette_metadata import VIEW
 from app.export import export
-from tests.conftest import ROOT
+from tests.conftest import ROOT, served
 
 ENTRY_POINT = ("datasette", "paperdb", "app.browse")
 
 
 @pytest.fixture(scope="module")
 def ds(samples_db) -> Datasette:
-    # Installed, the entry point registers the plugin; a checkout not reinstalled since it was
-    # added registers it here, as the entry point would.
-    if pm.get_plugin("paperdb") is None:
-        pm.register(app.browse, name="paperdb")
-    return Datasette([str(samples_db)], metadata=metadata(samples_db.stem))
+    return served(samples_db)
 
 
 def fetch(ds: Datasette, path: str):
@@ -107,5 +101,6 @@ def test_datasette_lists_the_plugin_with_its_hooks(ds):
         "extra_template_vars",
         "register_output_renderer",
         "register_routes",
+        "render_cell",
     ]
     assert plugins["paperdb"]["templates"] is True  # the package's templates/ folder is found

@@ -607,6 +607,14 @@ def test_unknown_paper_is_none(db):
     assert db.paper("'; DROP TABLE papers; --") is None and db.paper("a\x00b") is None
 
 
+def test_paper_by_id_takes_only_an_id(db):
+    assert db.paper_by_id(2) == db.paper("Let's Verify Step by Step")
+    # Where `paper` goes on to external ids and title words, `paper_by_id` stops.
+    assert db.paper_by_id(99999) is None
+    with pytest.raises(QueryError, match="paper id must be a whole number, not 'x'"):
+        db.paper_by_id("x")
+
+
 # --- stats and SQL --------------------------------------------------------------------
 
 
@@ -744,6 +752,24 @@ def test_candidates_count_the_shared_coauthors(manning_db):
         ("Chris Manning", "Christopher D. Manning", 1, 3, 1)
     ]
     assert rows[0]["reason"] == "compound: shared co-authors: bauer john (needs 2)"
+
+
+def test_candidates_of_an_author_name_the_other_side_of_each_pair(manning_db):
+    [(chris, _), (christopher, _)] = query(
+        manning_db, "SELECT id, name FROM authors WHERE name LIKE 'Chris%Manning' ORDER BY name"
+    )
+    with PaperDB(manning_db) as pdb:
+        assert pdb.candidates_of(chris) == [
+            {
+                "id": christopher,
+                "name": "Christopher D. Manning",
+                "paper_count": 3,
+                "score": 0.782,
+                "reason": "compound: shared co-authors: bauer john (needs 2)",
+            }
+        ]
+        assert [r["name"] for r in pdb.candidates_of(christopher)] == ["Chris Manning"]
+        assert pdb.candidates_of(0) == []
 
 
 def test_candidates_a_merge_can_settle_come_before_pairs_on_one_paper(tmp_path):

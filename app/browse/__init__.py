@@ -10,16 +10,18 @@ Datasette because this is a package. Each module holds one part:
 - `author_page`, `paper_page`: an author's and a paper's page, linked to each other.
 - `respond`: what the pages share: reading through the query layer, HTML or `.json`.
 - `downloads`: the papers on a page as `.bib`, `.ris` and `.csljson` downloads.
+- `cells`: links from Datasette's own pages (papers, authors, `paper_view`, the queries) to these pages.
 """
 
 from datasette import hookimpl
 
+from app.browse.cells import render_cell
 from app.browse.downloads import register_output_renderer
 from app.browse.front_door import front_door
 from app.browse.routes import ROUTES
 from app.browse.search_page import redirect
 
-__all__ = ["asgi_wrapper", "extra_template_vars", "register_output_renderer", "register_routes"]
+__all__ = ["asgi_wrapper", "extra_template_vars", "register_output_renderer", "register_routes", "render_cell"]
 
 
 @hookimpl

@@ -31,8 +31,9 @@ def can_render(columns, table) -> bool:
     return paper_column(columns, table) is not None
 
 
-def _paper_id(value) -> int | None:
-    """A cell's paper id: a foreign key shown with its label (`_labels=on`) is `{"value", "label"}`."""
+def cell_id(value) -> int | None:
+    """A cell's id (a paper's, an author's): a foreign key shown with its label (`_labels=on`) is
+    `{"value", "label"}`."""
     if isinstance(value, dict):
         value = value.get("value")
     return value if isinstance(value, int) else None
@@ -46,7 +47,7 @@ def _renderer(extension: str):
         if column is None:
             return Response.text(f"no paper ids on this page: .{extension} needs a paper_id column", status=400)
         at = columns.index(column)
-        ids = [paper_id for row in rows if (paper_id := _paper_id(row[at])) is not None]
+        ids = [paper_id for row in rows if (paper_id := cell_id(row[at])) is not None]
         text = await datasette.get_database(database).execute_fn(lambda conn: export(conn, fmt, ids))
         name = table or query_name or database
         return Response(

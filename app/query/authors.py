@@ -363,6 +363,20 @@ class Authors:
             )
         ]
 
+    def candidates_of(self, author_id: int) -> list[dict]:
+        """The other sides of an author's candidate pairs (see `PaperDB.candidates_of`)."""
+        return [
+            dict(r)
+            for r in self.conn.execute(
+                # One indexed lookup per side of the pair, not a scan of every pair.
+                "SELECT o.id, o.name, o.paper_count, c.score, c.reason FROM ("
+                "  SELECT author_b_id AS other, score, reason FROM author_candidates WHERE author_a_id = :id "
+                "  UNION ALL SELECT author_a_id, score, reason FROM author_candidates WHERE author_b_id = :id) c "
+                "JOIN authors o ON o.id = c.other ORDER BY c.score DESC, o.name, o.id",
+                {"id": author_id},
+            )
+        ]
+
     def candidates(self, *, limit: int = 50) -> list[dict]:
         """Pairs of authors kept apart that may be one person (see `PaperDB.candidates`)."""
         rows = [

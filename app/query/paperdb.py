@@ -132,11 +132,21 @@ class PaperDB:
         larger side's. Each row counts the co-authors the two share."""
         return self._authors.candidates(limit=limit)
 
+    def candidates_of(self, author_id: int) -> list[dict]:
+        """The authors kept apart from this one that may be the same person (its pairs in
+        `author_candidates`): the other author's id, name and papers, the pair's score and reason,
+        highest score first."""
+        return self._authors.candidates_of(whole_number(author_id, "author id"))
+
     def paper(self, id_or_title: str | int) -> PaperDetail | None:
         """A paper by id, external id (`doi:…`, `arxiv:…`, or the bare value), exact title,
         or else the best title match for the words given; None if nothing matches."""
         paper_id = papers.find_paper(self.conn, str(id_or_title).strip())
         return None if paper_id is None else papers.paper_detail(self.conn, paper_id)
+
+    def paper_by_id(self, paper_id: int) -> PaperDetail | None:
+        """The paper with this id (only: no external id or title is tried), None if there is none."""
+        return papers.paper_detail(self.conn, whole_number(paper_id, "paper id"))
 
     def paper_id(self, text: str) -> int | None:
         """The paper a paper id or an external id names (`doi:…`, `arxiv:…`, `pmid:…`, or a bare DOI,

@@ -70,10 +70,9 @@ def papers_named(conn: sqlite3.Connection, ids: Sequence[str]) -> set[int]:
     return found
 
 
-def paper_detail(conn: sqlite3.Connection, paper_id: int) -> PaperDetail:
-    """Everything known about a paper."""
-    p = conn.execute("SELECT id, title, year, venue, url FROM papers WHERE id = ?", (paper_id,)).fetchone()
-    authors = [
+def paper_authors(conn: sqlite3.Connection, paper_id: int) -> list[PaperAuthor]:
+    """A paper's authors in order: each author's id and display name, and the paper's spelling."""
+    return [
         PaperAuthor(r["position"], r["author_id"], r["display"], r["name"], r["raw_name"])
         for r in conn.execute(
             "SELECT s.position, s.author_id, a.name AS display, s.name, s.raw_name FROM authorships s "
@@ -81,6 +80,14 @@ def paper_detail(conn: sqlite3.Connection, paper_id: int) -> PaperDetail:
             (paper_id,),
         )
     ]
+
+
+def paper_detail(conn: sqlite3.Connection, paper_id: int) -> PaperDetail | None:
+    """Everything known about a paper; None if there is no paper with this id."""
+    p = conn.execute("SELECT id, title, year, venue, url FROM papers WHERE id = ?", (paper_id,)).fetchone()
+    if p is None:
+        return None
+    authors = paper_authors(conn, paper_id)
     abstracts = [r[0] for r in conn.execute("SELECT text FROM abstracts WHERE paper_id = ? ORDER BY id", (paper_id,))]
     ids = [
         dict(r)
