@@ -9,26 +9,14 @@ Only databases with paperdb's tables get links.
 
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
-
 from datasette import hookimpl
 from markupsafe import Markup
 
 from app.browse.downloads import cell_id
+from app.browse.respond import is_paperdb
 from app.browse.urls import author_url, paper_url
 from app.datasette_metadata import VIEW
 from app.query.papers import paper_authors
-
-# Whether each served database is a paperdb one, by Datasette instance: asked once per database.
-_PAPERDB: WeakKeyDictionary = WeakKeyDictionary()
-
-
-async def is_paperdb(datasette, database: str) -> bool:
-    known = _PAPERDB.setdefault(datasette, {})
-    if database not in known:
-        db = datasette.get_database(database)
-        known[database] = await db.table_exists("authorships") and await db.table_exists("papers")
-    return known[database]
 
 
 def link(url: str, value) -> Markup:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from app.browse.respond import is_paperdb
 from app.browse.urls import search_url
 from app.datasette_metadata import HIDDEN, SECTIONS, VIEW, VIEW_SUMMARY, code_html
 from app.docs import tables
@@ -17,10 +18,11 @@ _SUMMARIES[VIEW] = Markup(VIEW_SUMMARY)
 async def front_door(datasette, database: str) -> dict:
     """Template variables for the database page: `paperdb_sections` (heading, tables) and
     `paperdb_search_url`; nothing for a database that is not paperdb's."""
-    db = datasette.get_database(database)
-    if VIEW not in await db.view_names():
+    if not await is_paperdb(datasette, database):
         return {}
-    shown = [t for t in await db.table_names() if t not in HIDDEN and t not in await db.hidden_table_names()]
+    db = datasette.get_database(database)
+    hidden = set(HIDDEN) | set(await db.hidden_table_names())
+    shown = [t for t in await db.table_names() if t not in hidden]
     counts = await db.table_counts(limit=10)  # None where counting would be slow, as Datasette's own page
     placed = {name for _, names in SECTIONS for name in names}
     sections = [*SECTIONS, ("Other tables", tuple(sorted(set(shown) - placed)))]

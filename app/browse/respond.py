@@ -7,12 +7,25 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from datasette.utils import tilde_decode
 from datasette.utils.asgi import NotFound, Response
 
 from app.db import DatabaseError
 from app.query import PaperDB
+
+# Whether each served database is a paperdb one, by Datasette instance: asked once per database.
+_PAPERDB: WeakKeyDictionary = WeakKeyDictionary()
+
+
+async def is_paperdb(datasette, database: str) -> bool:
+    """Whether a served database is paperdb's (other databases keep Datasette's own pages)."""
+    known = _PAPERDB.setdefault(datasette, {})
+    if database not in known:
+        db = datasette.get_database(database)
+        known[database] = await db.table_exists("authorships") and await db.table_exists("papers")
+    return known[database]
 
 
 def database_name(request) -> str:
