@@ -90,6 +90,7 @@ def _search(pdb, q: str, year: int | None, venue: str | None, sort: str, page: i
         "year": year,
         "venue": venue,
         "page": page,
+        "page_size": PAGE_SIZE,
         "pages": math.ceil(facets.total / PAGE_SIZE),
         "total": facets.total,
         "results": results,
