@@ -1,10 +1,8 @@
 """`PaperDB`: a read-only view of a paperdb database, over the query layer's parts.
 
-Search (`search`), author lookup (`authors`), papers (`papers`), figures (`stats`) and
-read-only SQL (`sql`) each have a module; this class opens the connection they share and
-hands each call to one of them. Every value a caller gives is bound as an SQL parameter,
-never formatted into SQL, and the connection cannot write: it is opened `mode=ro`, with
-`PRAGMA query_only`, and an authorizer that refuses anything but reads.
+Search, author lookup, papers, figures and read-only SQL each have a module; this class opens
+the connection they share and hands each call to one of them. Every value a caller gives is
+bound as an SQL parameter; the connection cannot write (`mode=ro`, `query_only`, an authorizer).
 """
 
 from __future__ import annotations
@@ -35,7 +33,7 @@ class PaperDB:
         self._searches = Searches(self.conn, self.path, self._authors, self._read_only.snapshot)
 
     def close(self) -> None:
-        """Close the connection (and the second one that ranks large searches, if it was opened)."""
+        """Close the connection (and the one that ranks large searches in halves, if opened)."""
         self._searches.ranker.close()
         self.conn.close()
 
@@ -60,39 +58,17 @@ class PaperDB:
     ) -> list[Hit]:
         """Papers matching `text` in titles, author names or abstracts, best first.
 
-        Words are plain words (all must match; accents and case ignored; text pasted from
-        a dump is repaired first, `Mรฉly` -> `Mély`) unless `raw`,
-        which passes FTS5 syntax through (`verif*`, `"process supervision"`, `NEAR`,
-        `OR`, `NOT`). `author` keeps the papers of the author that name resolves to;
-        `year_from`/`year_to` keep papers with a known year in that range, `venue` the
-        papers of that venue (as written in the `venue` column). `order` is `relevance`
-        (bm25), `newest` or `oldest` (papers without a year last; ties best first).
+        Plain words all match, accents and case ignored, dump text repaired (`Mรฉly` -> `Mély`);
+        `raw` passes FTS5 syntax through (`verif*`, `"process supervision"`, `NEAR`, `OR`, `NOT`).
+        Filters: the papers of the author `author` resolves to, with a known year from `year_from`
+        to `year_to`, of `venue`. `order`: `relevance` (bm25), `newest` or `oldest` first.
         """
-        return self._searches.search(
-            text,
-            limit=limit,
-            offset=offset,
-            author=author,
-            year_from=year_from,
-            year_to=year_to,
-            venue=venue,
-            raw=raw,
-            order=order,
-        )
+        return self._searches.search(text, limit, offset, author, year_from, year_to, venue, raw, order)
 
-    def search_facets(
-        self,
-        text: str,
-        *,
-        author: str | None = None,
-        year_from: int | None = None,
-        year_to: int | None = None,
-        venue: str | None = None,
-        raw: bool = False,
-    ) -> SearchFacets:
-        """How many papers the search `search()` runs with these arguments matches, and how
-        many of them per year (newest first) and per venue (most papers first)."""
-        return self._searches.facets(text, author=author, year_from=year_from, year_to=year_to, venue=venue, raw=raw)
+    def search_facets(self, text: str, **filters) -> SearchFacets:
+        """How many papers `search(text, **filters)` matches (filters: `author`, `year_from`,
+        `year_to`, `venue`, `raw`), and how many per year (newest first) and venue (most first)."""
+        return self._searches.facets(text, **filters)
 
     def authors_of(self, paper_id: int) -> list[str]:
         """The display names of a paper's authors, in order."""
@@ -103,22 +79,17 @@ class PaperDB:
         return papers.listed(self.conn, [whole_number(i, "paper id") for i in paper_ids])
 
     def author(self, name: str | int, *, limit: int | None = AUTHOR_LIMIT) -> AuthorLookup:
-        """Resolve a name as a person types it (`schulman`, `Schulman, J.`, `Lukasz Kaiser`,
-        a typo like `Shulman`, an author id, or an ORCID) to an author with papers, variants,
-        co-authors and the author's ORCID when they have one.
-
-        The profile lists at most `limit` papers (newest first, then by title) and
-        co-authors (most shared papers first); `None` lists all. When the name fits
-        several authors equally well (`Zhang`, `J. Chen`), the result has status
-        `ambiguous` and lists the candidates, best first.
+        """Resolve a name as a person types it (`schulman`, `Schulman, J.`, `Lukasz Kaiser`, a typo
+        like `Shulman`, an author id, or an ORCID) to an author with papers, variants, co-authors
+        and ORCID. At most `limit` papers (newest first) and co-authors (most shared papers first);
+        `None` lists all. A name that fits several authors equally well (`Zhang`, `J. Chen`) has
+        status `ambiguous` and lists the candidates, best first.
         """
         return self._authors.author(name, limit=limit)
 
     def coauthors(self, name: str | int, *, limit: int | None = None) -> list[Coauthor]:
-        """Co-authors of the author a name resolves to, most shared papers first; [] if no such author.
-
-        Raises `AmbiguousAuthor` when the name fits several authors.
-        """
+        """Co-authors of the author a name resolves to, most shared papers first; [] if no such
+        author; `AmbiguousAuthor` when the name fits several."""
         return self._authors.coauthors(name, limit=limit)
 
     def authors(self, *, limit: int = 20) -> list[dict]:
@@ -126,16 +97,14 @@ class PaperDB:
         return self._authors.authors(limit=limit)
 
     def candidates(self, *, limit: int = 50) -> list[dict]:
-        """Pairs of authors kept apart that may be one person, those most worth a look first:
-        pairs a merge override can join before pairs on one paper, then the most alike names,
-        then the pairs whose smaller side has the most papers (what a decision moves), then the
-        larger side's. Each row counts the co-authors the two share."""
+        """Pairs of authors kept apart that may be one person, most worth a look first: pairs an
+        override can join, then the most alike names, then by the smaller side's papers (what a
+        decision moves), then the larger's. Each row counts the co-authors the two share."""
         return self._authors.candidates(limit=limit)
 
     def candidates_of(self, author_id: int) -> list[dict]:
-        """The authors kept apart from this one that may be the same person (its pairs in
-        `author_candidates`): the other author's id, name and papers, the pair's score and reason,
-        highest score first."""
+        """The other side of each of this author's pairs in `author_candidates` (id, name, papers,
+        the pair's score and reason), highest score first."""
         return self._authors.candidates_of(whole_number(author_id, "author id"))
 
     def paper(self, id_or_title: str | int) -> PaperDetail | None:
@@ -149,7 +118,7 @@ class PaperDB:
         return papers.paper_detail(self.conn, whole_number(paper_id, "paper id"))
 
     def paper_id(self, text: str) -> int | None:
-        """The paper a paper id or an external id names (`doi:…`, `arxiv:…`, `pmid:…`, or a bare DOI,
+        """The paper a paper id or external id names (`doi:…`, `arxiv:…`, `pmid:…`, a bare DOI,
         arXiv id or source key), or None."""
         return papers.paper_id(self.conn, text)
 
@@ -164,10 +133,9 @@ class PaperDB:
     ) -> list[int]:
         """The ids of the papers that meet every condition given, ascending; every paper when none is.
 
-        `search` is a plain-words search as `search()` runs it, `author` a name resolved as by
-        `author()` (an ambiguous one raises `AmbiguousAuthor`), the years keep papers with a known
-        year in range, and `ids` are paper ids or external ids as `paper_id()` reads them (one
-        that names no paper raises QueryError).
+        `search` is plain words as `search()` takes them, `author` a name as `author()` resolves it
+        (`AmbiguousAuthor` if ambiguous), the years keep papers with a known year in range, `ids`
+        are paper or external ids as `paper_id()` reads them (QueryError for one naming no paper).
         """
         return self._searches.select(search=search, author=author, year_from=year_from, year_to=year_to, ids=ids)
 
@@ -176,8 +144,6 @@ class PaperDB:
         return stats.stats(self.conn, top)
 
     def sql(self, query: str, params: Sequence | Mapping = (), *, limit: int | None = None) -> SqlResult:
-        """Run one SQL statement that only reads; anything that would write is refused, not run.
-
-        Parameters are bound (`?` or `:name`). `limit` caps the rows fetched.
-        """
+        """Run one SQL statement that only reads (anything that would write is refused, not run),
+        its parameters bound (`?` or `:name`); `limit` caps the rows fetched."""
         return self._read_only.sql(query, params, limit=limit)

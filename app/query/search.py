@@ -38,15 +38,14 @@ class Searches:
     def search(
         self,
         text: str,
-        *,
         limit: int,
         offset: int,
         author: str | None,
         year_from: int | None,
         year_to: int | None,
+        venue: str | None,
         raw: bool,
-        venue: str | None = None,
-        order: str = "relevance",
+        order: str,
     ) -> list[Hit]:
         """Papers matching `text`, best first (see `PaperDB.search`)."""
         text, match = self._query(text, raw)
@@ -91,11 +90,11 @@ class Searches:
         self,
         text: str,
         *,
-        author: str | None,
-        year_from: int | None,
-        year_to: int | None,
-        venue: str | None,
-        raw: bool,
+        author: str | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        venue: str | None = None,
+        raw: bool = False,
     ) -> SearchFacets:
         """How many papers a search matches, and how many of them per year and per venue (see `PaperDB.search_facets`)."""
         _, match = self._query(text, raw)
@@ -176,15 +175,7 @@ class Searches:
             wanted = None if ids is None else papers_named(self.conn, ids)
             if search is not None:
                 everything = self.conn.execute("SELECT count(*) FROM papers").fetchone()[0]
-                hits = self.search(
-                    search,
-                    limit=max(everything, 1),
-                    offset=0,
-                    author=author,
-                    year_from=year_from,
-                    year_to=year_to,
-                    raw=False,
-                )
+                hits = self.search(search, max(everything, 1), 0, author, year_from, year_to, None, False, "relevance")
                 found = {hit.paper_id for hit in hits}
             else:
                 params: dict[str, Any] = {}
