@@ -18,6 +18,7 @@ from app.etl.load import run_import
 from app.export import FORMATS as EXPORT_FORMATS
 from app.export import export_pieces
 from app.lock import import_lock
+from app.progress import TerminalLine
 from app.query import HIGHLIGHT, ORDERS, AuthorLookup, Hit, PaperDB, PaperDetail, QueryError
 from app.serve import serve_datasette  # Datasette itself is imported only when serving
 
@@ -116,9 +117,10 @@ def migrate_cmd(db, revision):
     is_flag=True,
     help="Compare the content of files loaded before even when their size and time are unchanged.",
 )
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary: no line per file, no progress.")
 @click.pass_obj
 @friendly_errors
-def import_cmd(db, paths, overrides, as_json, wait, rehash):
+def import_cmd(db, paths, overrides, as_json, wait, rehash, quiet):
     """Load dump files (or folders of them) into the database.
 
     Each file's format is detected from its content: profile and abstracts dumps,
@@ -128,6 +130,8 @@ def import_cmd(db, paths, overrides, as_json, wait, rehash):
     Files already loaded are skipped (same size and modification time, or same
     content); a changed file replaces what it gave before.
     Bad records are kept in the `rejects` table and reported; the rest loads.
+    On a terminal, one line shows where the import is: records into the file being
+    loaded, then author blocks resolved, with the rate and the time left.
     Exit code: 0 loaded, 1 some records or files rejected, 75 another import
     or program is writing the database (try again later); the README lists the
     codes for a read-only, corrupt, full or newer database.
@@ -137,8 +141,12 @@ def import_cmd(db, paths, overrides, as_json, wait, rehash):
         paperdb import data/samples/
     """
 
+    line = TerminalLine(sys.stderr) if sys.stderr.isatty() and not quiet else None
+
     def show(result):
-        if not as_json:
+        if line:
+            line.clear()
+        if not as_json and not quiet:
             extra = f", {len(result.rejects)} rejected" if result.rejects else ""
             click.echo(f"{result.status:>8}  {result.path}  ({result.records} records{extra})", err=True)
             for r in result.rejects[:5]:
@@ -147,7 +155,11 @@ def import_cmd(db, paths, overrides, as_json, wait, rehash):
     with import_lock(db, wait=wait):
         if notice := upgrade_notice(db):
             click.echo(notice, err=True)
-        report = run_import(db, paths, overrides_path=overrides, progress=show, rehash=rehash)
+        try:
+            report = run_import(db, paths, overrides_path=overrides, progress=show, watch=line, rehash=rehash)
+        finally:
+            if line:
+                line.clear()
     click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.summary())
     sys.exit(0 if report.status == "ok" else 1)
 

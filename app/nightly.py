@@ -27,6 +27,7 @@ from app.db import (
 )
 from app.etl.load import FileResult, run_import
 from app.lock import import_lock
+from app.progress import PhaseLog
 
 EXIT_OK, EXIT_REJECTS, EXIT_FAILURE = 0, 1, 2
 DEFAULT_INCOMING = "data/incoming"
@@ -106,7 +107,9 @@ def run_nightly(
             ensure_schema(db)
             if before != head_revision():
                 log.info("schema migrated from %s to %s", before or "empty", head_revision())
-            report = run_import(db, [incoming], progress=_log_file)
+            phases = PhaseLog(log.info)  # a line per phase: where the time went, in the log
+            report = run_import(db, [incoming], progress=_log_file, watch=phases)
+            phases.close()
             problems = check(db)
     except (DatabaseError, sqlite3.Error, OSError) as e:
         refused = refusal(e, db)

@@ -46,6 +46,7 @@ def test_first_run_loads_second_run_says_nothing_new(tmp_path):
     assert first.returncode == 0, first.stderr
     assert report_of(first)["files"] == {"seen": 2, "new": 2, "changed": 0, "skipped": 0, "rejected": 0, "failed": 0}
     assert report_of(first)["papers"]["added"] == 16 and report_of(first)["integrity"] == "ok"
+    assert "INFO resolve: 508 blocks in " in first.stderr  # a line per phase in the log
     second = nightly(tmp_path)
     assert second.returncode == 0
     assert second.stdout.startswith("nothing new: 2 files already loaded")

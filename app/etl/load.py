@@ -15,17 +15,18 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from app import workers
 from app.db import connect, ensure_schema, refusal, write_transaction
-from app.etl.extract import FileRejected, extract
+from app.etl.extract import FileRejected, extract_lines
 from app.etl.load_authors import assign_provisional, queue_blocks, queue_if_rules_changed, resolve_pending
 from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, remove_file_sources
 from app.etl.resolve import Overrides, load_overrides
+from app.progress import Step
 from app.search.caches import caches_are_current
 from app.search.index import batched_fts, defer_indexing, index_deferred, optimize_after_bulk_load
 from app.search.lists import Refresh, update_search_top
@@ -47,6 +48,9 @@ IMPORT_CHECKPOINT_PAGES = 65536
 # chunks may wait: the writer never holds a whole file (at a million papers, handing over
 # whole files one ahead took the writer to 850 MB and the parser to 600 MB).
 CHUNK_RECORDS = 2000
+# `watch` hears how far a file's loading is every this many records (a few times a second).
+WATCH_RECORDS = 500
+Watch = Callable[[Step], None]
 CHUNKS_AHEAD = 4
 # Files are parsed in a second process, overlapping the writing, unless there is only one
 # this small: starting the process would cost more than it saves.
@@ -196,6 +200,7 @@ class ParsedFile:
     rejects: list[Reject] = field(default_factory=list)  # all of them once `records()` is read through
     seconds: float = 0.0  # spent parsing, likewise
     loaded: int = 0  # records given by `records()`
+    lines: int = 0  # in the file (decompressed): how far a record's line is into it
     chunks: Iterator[Chunk] = field(default_factory=lambda: iter(()), repr=False, compare=False)
 
     def records(self) -> Iterator[CleanRecord]:
@@ -235,7 +240,7 @@ def parse_file(path: Path) -> Iterator[ParsedFile | Chunk | None]:
         return
     parsed = ParsedFile(path, hashlib.sha256(data).hexdigest(), len(data), mtime_ns)
     try:
-        parsed.format, items = extract(path, data)
+        parsed.format, items, parsed.lines = extract_lines(path, data)
     except FileRejected as e:
         raw = data[:REJECTED_FILE_KEEP].decode("utf-8", "backslashreplace")
         parsed.status, parsed.error = "rejected", str(e)
@@ -334,8 +339,18 @@ def _write_rejects(conn, run_id: int, rejects: list[Reject], now: str) -> None:
     )
 
 
-def load_file(conn, run_id: int, parsed: ParsedFile, overrides: Overrides, report: ImportReport) -> FileResult:
-    """Write one parsed file in one transaction: its papers, provenance, rejects and ledger row."""
+def load_file(
+    conn,
+    run_id: int,
+    parsed: ParsedFile,
+    overrides: Overrides,
+    report: ImportReport,
+    watch: Watch | None = None,
+    at: Step | None = None,
+) -> FileResult:
+    """Write one parsed file in one transaction: its papers, provenance, rejects and ledger row;
+    `watch` is told how far into the file the records are, every few hundred of them, as `at`
+    (the file's `Step`) with its count and share done."""
     path = str(parsed.path)
     now = now_utc()
     if parsed.status:
@@ -365,8 +380,11 @@ def load_file(conn, run_id: int, parsed: ParsedFile, overrides: Overrides, repor
                 row,
             ).lastrowid
         pending_keys: dict[int, set[str]] = {}
-        for rec in parsed.records():
+        at = at or Step("load", unit="records", path=path)
+        for n, rec in enumerate(parsed.records(), 1):
             add_record(conn, rec, file_id, now, changes, pending_keys)
+            if watch and n % WATCH_RECORDS == 0:
+                watch(replace(at, done=n, fraction=rec.line / parsed.lines if parsed.lines else None))
         # Rejects describe the file's current content only.
         conn.execute("DELETE FROM rejects WHERE path = ?", (path,))
         _write_rejects(conn, run_id, parsed.rejects, now)
@@ -429,12 +447,14 @@ def run_import(
     *,
     overrides_path: str | os.PathLike | None = None,
     progress: Callable[[FileResult], None] | None = None,
+    watch: Watch | None = None,
     rehash: bool = False,
 ) -> ImportReport:
     """Import files and folders into the database (migrating it first); return the report.
 
     A file loaded before is skipped when its size and modification time are unchanged;
-    `rehash` compares the content of every such file instead.
+    `rehash` compares the content of every such file instead. `progress` gets each file's
+    result; `watch` each `app.progress.Step` of the way (records into a file, blocks resolved).
     """
     started = time.monotonic()
     files = find_files(paths)
@@ -458,9 +478,14 @@ def run_import(
         queue_override_blocks(conn, overrides)
         queue_if_rules_changed(conn)
         defer_indexing(conn)
-        for item in parsed_files(conn, files, rehash=rehash):
+        for number, item in enumerate(parsed_files(conn, files, rehash=rehash), 1):
             try:
-                result = item if isinstance(item, FileResult) else load_file(conn, run_id, item, overrides, report)
+                at = Step("load", unit="records", path=str(item.path), file=number, files=len(files))
+                result = (
+                    item
+                    if isinstance(item, FileResult)
+                    else load_file(conn, run_id, item, overrides, report, watch, at)
+                )
             except sqlite3.DatabaseError as e:
                 # The file's transaction was rolled back. The other files still load, unless the
                 # database itself refused (locked, read-only, full, corrupt): then none would.
@@ -470,15 +495,24 @@ def run_import(
             report.files.append(result)
             if progress:
                 progress(result)
+        watch = watch or (lambda step: None)
         clock = time.perf_counter()
-        resolve_pending(conn, overrides, now_utc(), refresh_search)
+        resolve_pending(
+            conn,
+            overrides,
+            now_utc(),
+            refresh_search,
+            lambda done, total: watch(Step("resolve", done, "blocks", done / total)),
+        )
         settle_override_blocks(conn, overrides)
         clock = report.timed("resolve", clock)
         # A bulk load finished by this run counts whole, however few papers this run added.
+        watch(Step("index"))
         optimize_after_bulk_load(conn, max(report.papers_added, index_deferred(conn)))
         clock = report.timed("index", clock)
         # After the last write to the search index (files, or authors re-resolved alone).
         if not caches_are_current(conn):
+            watch(Step("search lists"))
             with write_transaction(conn):
                 report.search_lists = update_search_top(conn)
             report.timed("search lists", clock)

@@ -128,13 +128,18 @@ def _authors_by_spelling(conn: sqlite3.Connection, spellings: set[tuple[str, str
 
 
 def resolve_pending(
-    conn: sqlite3.Connection, overrides: Overrides, now: str, after_each: Callable[[sqlite3.Connection, set[int]], None]
+    conn: sqlite3.Connection,
+    overrides: Overrides,
+    now: str,
+    after_each: Callable[[sqlite3.Connection, set[int]], None],
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Re-resolve every queued block, a batch per transaction.
 
     `after_each(conn, papers)` runs inside each transaction with the papers whose
-    authors changed (their search rows need rewriting). With many mentions queued, worker
-    processes read and cluster the next batches while this one writes (`_read_ahead`).
+    authors changed (their search rows need rewriting); `progress(blocks done, blocks)`
+    after it. With many mentions queued, worker processes read and cluster the next
+    batches while this one writes (`_read_ahead`).
     """
     if not conn.execute("SELECT 1 FROM pending_blocks LIMIT 1").fetchone():
         return
@@ -145,6 +150,7 @@ def resolve_pending(
         together = queue_linked(conn, overrides)
     batches = _plan_batches(conn, overrides, together)
     context = PaperContext()
+    blocks, done = sum(len(b.keys) for b in batches), 0
     for keys, batch in _read_ahead(conn, batches, overrides):
         with write_transaction(conn), batched_fts(conn):
             if batch is None or not _as_read(conn, batch.state):
@@ -152,6 +158,9 @@ def resolve_pending(
             papers = write_batch(conn, batch, now)
             conn.executemany("DELETE FROM pending_blocks WHERE block_key = ?", [(k,) for k in keys])
             after_each(conn, papers)
+        done += len(keys)
+        if progress:
+            progress(done, blocks)
 
 
 def queue_linked(conn: sqlite3.Connection, overrides: Overrides) -> dict[str, str]:

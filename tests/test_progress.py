@@ -1,0 +1,84 @@
+"""Progress a person can watch: the import's steps, the terminal line and the nightly log's phase lines."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from click.testing import CliRunner
+
+from app.cli import main
+from app.etl.load import WATCH_RECORDS, run_import
+from app.progress import PhaseLog, Step, TerminalLine, describe, duration
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_step_reads_as_what_is_done_the_share_the_rate_and_the_time_left():
+    step = Step("load", 12_000, "records", 0.25, "/data/arxiv.jsonl.gz", file=2, files=19)
+    assert describe(step, 60.0) == (
+        "load arxiv.jsonl.gz (file 2 of 19): 12,000 records, 25%, 200 records/s, about 3 min 00 s left"
+    )
+    assert describe(Step("resolve", 3_686, "blocks", 1.0), 3.4) == "resolve: 3,686 blocks, 100%, 1,084 blocks/s, 3 s"
+    assert describe(Step("index"), 75.0) == "index: 1 min 15 s"
+    assert [duration(s) for s in (0.4, 59, 61, 3 * 3600 + 125)] == ["0 s", "59 s", "1 min 01 s", "3 h 02 min"]
+
+
+def test_the_terminal_line_is_redrawn_in_place_a_few_times_a_second_and_cleared():
+    out, clock = io.StringIO(), Clock()
+    line = TerminalLine(out, clock)
+    line(Step("resolve", 10, "blocks", 0.1))
+    clock.now = 0.05
+    line(Step("resolve", 20, "blocks", 0.2))  # too soon after the last: not drawn
+    clock.now = 2.0
+    line(Step("resolve", 40, "blocks", 0.4))
+    line(Step("index"))  # a new phase is drawn at once
+    line.clear()
+    assert out.getvalue().split("\r") == [
+        "",
+        "resolve: 10 blocks, 10%, 0 s\x1b[K",
+        "resolve: 40 blocks, 40%, 20 blocks/s, about 3 s left\x1b[K",
+        "index: 0 s\x1b[K",
+        "\x1b[K",
+    ]
+
+
+def test_the_log_gets_one_line_per_phase():
+    lines, clock = [], Clock()
+    log = PhaseLog(lines.append, clock)
+    log(Step("load", 500, "records", 0.5, "a.jsonl"))
+    clock.now = 30.0
+    log(Step("load", 200, "records", 1.0, "b.jsonl"))
+    log(Step("resolve", 5, "blocks", 0.5))
+    clock.now = 42.0
+    log(Step("resolve", 10, "blocks", 1.0))
+    log.close()
+    assert lines == ["load: 30 s", "resolve: 10 blocks in 12 s"]
+
+
+def test_the_import_reports_records_into_each_file_then_blocks_resolved(tmp_path):
+    papers = tmp_path / "papers.jsonl"
+    rows = [{"title": f"Paper {i}", "authors": [f"Author{i % 300}, Ann"]} for i in range(1, 1201)]
+    papers.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    steps: list[Step] = []
+    run_import(tmp_path / "p.db", [papers], watch=steps.append)
+    loads = [s for s in steps if s.phase == "load"]
+    assert [(s.done, s.fraction, s.file, s.files) for s in loads] == [
+        (WATCH_RECORDS, WATCH_RECORDS / 1201, 1, 1),  # record n is on line n of 1,201 (the last line is empty)
+        (2 * WATCH_RECORDS, 2 * WATCH_RECORDS / 1201, 1, 1),
+    ]
+    resolved = [s for s in steps if s.phase == "resolve"]
+    assert resolved and resolved[-1].fraction == 1.0 and resolved[-1].done == 300  # one block per family name
+    assert [s.phase for s in steps][-2:] in (["resolve", "index"], ["index", "search lists"])
+
+
+def test_import_prints_no_file_lines_with_quiet(samples_db, tmp_path):
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "q.db"), "import", "--quiet", "data/samples"])
+    assert result.exit_code == 0
+    assert result.output.count("\n") == 1 and result.output.startswith("2 files (2 new")
