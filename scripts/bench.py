@@ -306,20 +306,38 @@ def bench_size(workdir: Path, papers: int, with_sqlite_utils: bool) -> dict:
     shutil.rmtree(run, ignore_errors=True)
     run.mkdir(parents=True)
     row = {"papers": papers, "bytes": sum(p.stat().st_size for p in dump_files(corpus))}
-    row["floor"] = in_child("floor", str(corpus), str(run / "floor.db"))
+    row["floor"] = sized(in_child("floor", str(corpus), str(run / "floor.db")), run / "floor.db")
     if with_sqlite_utils:
-        row["sqlite_utils"] = in_child("sqlite-utils", str(corpus), str(run / "su.db"))
-    row["import"] = in_child("import", str(run / "paperdb.db"), str(corpus))
-    row["noop"] = in_child("import", str(run / "paperdb.db"), str(corpus))
-    row["increment"] = in_child("import", str(run / "paperdb.db"), str(increment))
-    row["queries"] = in_child("queries", str(run / "paperdb.db"), str(corpus))
+        row["sqlite_utils"] = sized(in_child("sqlite-utils", str(corpus), str(run / "su.db")), run / "su.db")
+    db = run / "paperdb.db"
+    row["import"] = sized(in_child("import", str(db), str(corpus)), db)
+    row["noop"] = sized(in_child("import", str(db), str(corpus)), db)
+    row["increment"] = sized(in_child("import", str(db), str(increment)), db)
+    row["queries"] = in_child("queries", str(db), str(corpus))
     return row
+
+
+def sized(step: dict, db: Path) -> dict:
+    """The step's figures with the database's and its WAL's size (MB) as the step left them."""
+    wal = db.with_name(db.name + "-wal")
+    return {**step, "db_mb": db.stat().st_size / 2**20, "wal_mb": wal.stat().st_size / 2**20 if wal.exists() else 0.0}
+
+
+def commit() -> str:
+    """The commit the run measured, `+ changes` when the checkout differs from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True)
+    except OSError:
+        return "unknown"
+    return head.stdout.strip() + (" + changes" if dirty.stdout.strip() else "") if head.returncode == 0 else "unknown"
 
 
 def machine() -> dict:
     mem = next((line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")), "?")
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     return {
+        "commit": commit(),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory_gib": round(int(mem) / 2**20, 1) if mem != "?" else mem,
@@ -352,28 +370,31 @@ def targets(r: dict) -> list[tuple[str, str, bool]]:
     first_search, first_author = first.get("search") or {}, first.get("author") or {}
     # All processes together: the import's workers run beside it.
     peak = max(r[step].get("peak_total_mb", r[step]["peak_mb"]) for step in ("import", "increment", "noop"))
+    increment, noop = r["increment"]["seconds"], r["noop"]["seconds"]
+    floor_mb, db_mb = r["floor"].get("db_mb"), r["import"].get("db_mb")
     return [
+        ("full import <= 5x the raw floor", f"{full / floor:.1f}x ({full:.0f} s vs {floor:.0f} s)", full <= 5 * floor),
         (
-            "full import <= 1.5x the raw floor",
-            f"{full / floor:.1f}x ({full:.0f} s vs {floor:.0f} s)",
-            full <= 1.5 * floor,
+            "database <= 2.5x the raw floor's",
+            f"{db_mb / floor_mb:.1f}x ({db_mb:.0f} MB vs {floor_mb:.0f} MB)" if db_mb and floor_mb else "not measured",
+            bool(db_mb and floor_mb) and db_mb <= 2.5 * floor_mb,
         ),
-        ("peak memory <= 1.5 GB", f"{peak:.0f} MB", peak <= 1536),
-        ("no-op re-run <= 5 s", f"{r['noop']['seconds']:.1f} s", r["noop"]["seconds"] <= 5),
+        ("peak memory <= 1 GB, all processes", f"{peak:.0f} MB", peak <= 1024),
+        ("no-op re-run <= 2 s", f"{noop:.1f} s", noop <= 2),
         (
-            "+1% incremental <= 5% of the full import",
-            f"{100 * r['increment']['seconds'] / full:.1f}% ({r['increment']['seconds']:.0f} s)",
-            r["increment"]["seconds"] <= 0.05 * full,
-        ),
-        (
-            "search p50 <= 20 ms, p95 <= 100 ms (second pass)",
-            f"{pair(search)} ms (first pass {pair(first_search)})",
-            bool(search) and search["p50"] <= 20 and search["p95"] <= 100,
+            "+1% incremental <= 10% of the full import",
+            f"{100 * increment / full:.1f}% ({increment:.0f} s)",
+            increment <= 0.10 * full,
         ),
         (
-            "search p50 < 10 ms, p95 < 50 ms (query layer; second pass)",
-            f"{pair(search)} ms (first pass {pair(first_search)})",
-            bool(search) and search["p50"] < 10 and search["p95"] < 50,
+            "search p95 <= 300 ms (first pass)",
+            f"{first_search.get('p95')} ms",
+            bool(first_search) and first_search["p95"] <= 300,
+        ),
+        (
+            "search p95 <= 50 ms (second pass)",
+            f"{search.get('p95')} ms",
+            bool(search) and search["p95"] <= 50,
         ),
         (
             "author lookup p95 <= 20 ms (second pass)",
@@ -389,10 +410,6 @@ def _queries(r: dict, label: str) -> dict:
     return q.get(label) or (q if label == PASSES[0] and "search" in q else {})
 
 
-def pair(q: dict) -> str:
-    return f"{q.get('p50')} / {q.get('p95')}"
-
-
 def markdown(rows: list[dict], command: str, facts: dict) -> str:
     lines = [
         f"Command: `{command}`",
@@ -401,23 +418,29 @@ def markdown(rows: list[dict], command: str, facts: dict) -> str:
         "",
         "Every figure below comes from this one run; ratios compare with the raw floor measured",
         "in the same run (these machines are shared and noisy, so absolute times drift between runs).",
+        "A phase's CPU seconds are of every process of the import while it ran (parse: of the parse",
+        "worker); well under its wall time means it waited, on the disk most often.",
         "",
         "### Loading",
         "",
-        "| papers | step | wall s | vs floor | peak MB (largest process / all) | phases (s) |",
-        "|---|---|---|---|---|---|",
+        "| papers | step | wall s | vs floor | peak MB (largest process / all) | db / WAL MB | phases: wall s (CPU s) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         floor = r["floor"]["seconds"]
         for name, key in LOAD_STEPS:
             m = r.get(key)
             if not m:
-                lines.append(f"| {r['papers']:,} | {name} | not run | | | |")
+                lines.append(f"| {r['papers']:,} | {name} | not run | | | | |")
                 continue
-            phases = ", ".join(f"{k} {v:.1f}" for k, v in (m.get("phases") or {}).items())
+            cpu = m.get("cpu") or {}
+            phases = ", ".join(
+                f"{k} {v:.1f}" + (f" ({cpu[k]:.1f})" if k in cpu else "") for k, v in (m.get("phases") or {}).items()
+            )
+            size = f"{m['db_mb']:.0f} / {m['wal_mb']:.0f}" if "db_mb" in m else ""
             lines.append(
                 f"| {r['papers']:,} | {name} | {m['seconds']:.1f} | {ratio(m['seconds'], floor)} | "
-                f"{m.get('peak_mb', 0):.0f} / {m.get('peak_total_mb', 0):.0f} | {phases} |"
+                f"{m.get('peak_mb', 0):.0f} / {m.get('peak_total_mb', 0):.0f} | {size} | {phases} |"
             )
     lines += [
         "",

@@ -82,3 +82,36 @@ def test_import_prints_no_file_lines_with_quiet(samples_db, tmp_path):
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "q.db"), "import", "--quiet", "data/samples"])
     assert result.exit_code == 0
     assert result.output.count("\n") == 1 and result.output.startswith("2 files (2 new")
+
+
+def test_cpu_seconds_count_a_live_child_process():
+    import subprocess
+    import sys
+    import time
+
+    from app.workers import cpu_seconds
+
+    before = cpu_seconds()
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time\nend = time.process_time() + 1.0\nwhile time.process_time() < end: pass\ninput()",
+        ],
+        stdin=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while cpu_seconds() - before < 1.0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert cpu_seconds() - before >= 1.0  # the child's second of CPU, while it is still running
+    finally:
+        child.communicate(b"\n", timeout=30)
+
+
+def test_the_import_report_gives_each_phase_its_cpu_time(tmp_path):
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text(json.dumps({"title": "One", "authors": ["Doe, Jane"]}) + "\n", encoding="utf-8")
+    report = run_import(tmp_path / "p.db", [papers]).as_dict()
+    assert set(report["cpu"]) == set(report["phases"]) >= {"parse", "load", "index", "resolve"}
+    assert all(cpu >= 0 for cpu in report["cpu"].values())

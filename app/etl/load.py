@@ -90,16 +90,25 @@ class ImportReport:
     # Seconds per pipeline phase. Parsing runs in a second process alongside the others,
     # except for one small file, whose parse time "load" includes too.
     phases: dict[str, float] = field(default_factory=dict)
+    # CPU seconds of each phase: of the parse worker for "parse"; for the others, of every process
+    # of the import while the phase ran (the parse worker's beside "load"). Well under the wall
+    # time means the phase waited, on the disk most often.
+    cpu: dict[str, float] = field(default_factory=dict)
     search_lists: Refresh | None = None  # how the search lists were brought up to date, if they were
 
-    def timed(self, phase: str, started: float) -> float:
-        """Add the time since `started` to a phase; return now, to start the next one."""
-        now = time.perf_counter()
-        self.add(phase, now - started)
+    def clock(self) -> tuple[float, float]:
+        """Now, in wall seconds and in CPU seconds of this process and its workers: what `timed` takes."""
+        return time.perf_counter(), workers.cpu_seconds()
+
+    def timed(self, phase: str, started: tuple[float, float]) -> tuple[float, float]:
+        """Add the wall and CPU time since `started` (a `clock()`) to a phase; return now, to start the next one."""
+        now = self.clock()
+        self.add(phase, now[0] - started[0], now[1] - started[1])
         return now
 
-    def add(self, phase: str, seconds: float) -> None:
+    def add(self, phase: str, seconds: float, cpu: float) -> None:
         self.phases[phase] = self.phases.get(phase, 0.0) + seconds
+        self.cpu[phase] = self.cpu.get(phase, 0.0) + cpu
 
     def count(self, status: str) -> int:
         """Number of files with this status."""
@@ -154,6 +163,7 @@ class ImportReport:
             "authors": {"added": self.authors_added, "updated": self.authors_updated},
             "seconds": round(self.seconds, 3),
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
+            "cpu": {k: round(v, 3) for k, v in self.cpu.items()},
             "search_lists": asdict(self.search_lists) if self.search_lists else None,
             "errors": [{"path": f.path, "error": f.error} for f in self.files if f.error],
         }
@@ -183,7 +193,8 @@ class Chunk:
 
     records: list[CleanRecord]
     rejects: list[Reject]
-    seconds: float  # spent parsing them
+    seconds: float = 0.0  # spent parsing them
+    cpu: float = 0.0  # CPU seconds of it
 
 
 @dataclass
@@ -199,6 +210,7 @@ class ParsedFile:
     error: str | None = None
     rejects: list[Reject] = field(default_factory=list)  # all of them once `records()` is read through
     seconds: float = 0.0  # spent parsing, likewise
+    cpu: float = 0.0  # CPU seconds of it
     loaded: int = 0  # records given by `records()`
     lines: int = 0  # in the file (decompressed): how far a record's line is into it
     chunks: Iterator[Chunk] = field(default_factory=lambda: iter(()), repr=False, compare=False)
@@ -208,6 +220,7 @@ class ParsedFile:
         for chunk in self.chunks:
             self.rejects += chunk.rejects
             self.seconds += chunk.seconds
+            self.cpu += chunk.cpu
             self.loaded += len(chunk.records)
             yield from chunk.records
 
@@ -229,7 +242,7 @@ def _stat_and_mtime(f: BinaryIO) -> tuple[os.stat_result, int | None]:
 def parse_file(path: Path) -> Iterator[ParsedFile | Chunk | None]:
     """Read and hash one file, then parse and clean it: its ParsedFile, its chunks, and None
     after its last chunk. Pure, so it can run in a worker process."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         with path.open("rb") as f:
             _, mtime_ns = _stat_and_mtime(f)
@@ -247,10 +260,10 @@ def parse_file(path: Path) -> Iterator[ParsedFile | Chunk | None]:
         parsed.rejects = [Reject(str(path), None, raw, str(e))]
         items = iter(())
     del data  # `items` holds the file's lines
-    parsed.seconds = time.perf_counter() - started
+    parsed.seconds, parsed.cpu = time.perf_counter() - started, time.process_time() - cpu_started
     yield parsed
-    started = time.perf_counter()
-    chunk = Chunk([], [], 0.0)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    chunk = Chunk([], [])
     for item in items:
         if isinstance(item, Reject):
             chunk.rejects.append(item)
@@ -260,10 +273,11 @@ def parse_file(path: Path) -> Iterator[ParsedFile | Chunk | None]:
             except RecordError as e:
                 chunk.rejects.append(Reject(item.file, item.line, item.raw, str(e)))
         if len(chunk.records) + len(chunk.rejects) >= CHUNK_RECORDS:
-            chunk.seconds = time.perf_counter() - started
+            chunk.seconds, chunk.cpu = time.perf_counter() - started, time.process_time() - cpu_started
             yield chunk
-            chunk, started = Chunk([], [], 0.0), time.perf_counter()  # not counting the wait for the writer
-    chunk.seconds = time.perf_counter() - started
+            # Not counting the wait for the writer.
+            chunk, started, cpu_started = Chunk([], []), time.perf_counter(), time.process_time()
+    chunk.seconds, chunk.cpu = time.perf_counter() - started, time.process_time() - cpu_started
     yield chunk
     yield None
 
@@ -354,13 +368,13 @@ def load_file(
     path = str(parsed.path)
     now = now_utc()
     if parsed.status:
-        report.add("parse", parsed.seconds)
+        report.add("parse", parsed.seconds, parsed.cpu)
         if parsed.status == "rejected":
             with write_transaction(conn):
                 conn.execute("DELETE FROM rejects WHERE path = ?", (path,))
                 _write_rejects(conn, run_id, parsed.rejects, now)
         return FileResult(path, parsed.status, rejects=parsed.rejects, error=parsed.error)
-    clock = time.perf_counter()
+    clock = report.clock()
     changes = PaperChanges()
     row = (parsed.digest, parsed.format, parsed.size, parsed.mtime_ns, run_id, now, path)
     with write_transaction(conn), batched_fts(conn):
@@ -399,7 +413,7 @@ def load_file(
         clock = report.timed("load", clock)
         refresh_search(conn, (changes.added | changes.search_dirty) - changes.removed)
     report.timed("index", clock)
-    report.add("parse", parsed.seconds)  # complete once the records are read
+    report.add("parse", parsed.seconds, parsed.cpu)  # complete once the records are read
     report.papers_added += len(changes.added)
     report.papers_updated += len(changes.dirty - changes.added - changes.removed)
     report.papers_removed += len(changes.removed)
@@ -496,7 +510,7 @@ def run_import(
             if progress:
                 progress(result)
         watch = watch or (lambda step: None)
-        clock = time.perf_counter()
+        clock = report.clock()
         resolve_pending(
             conn,
             overrides,
