@@ -103,16 +103,7 @@ class Searches:
             filters = self.filters(params, author, year_from, year_to, venue)
             if filters is None:
                 return SearchFacets(0, [], [])
-            where = "".join(f" AND {f.format(id='p.id')}" for f in filters)
-            try:
-                rows = self.conn.execute(
-                    "SELECT p.year, p.venue, count(*) FROM papers p WHERE p.id IN "
-                    f"(SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH :match){where} "
-                    "GROUP BY p.year, p.venue",
-                    params,
-                ).fetchall()
-            except sqlite3.OperationalError as e:
-                raise (fts_error(text, e) or e) from None
+            rows = self._matching(text, "p.year, p.venue, count(*)", filters, params, "GROUP BY p.year, p.venue")
         years: Counter = Counter()
         venues: Counter = Counter()
         for year, venue_name, count in rows:
@@ -124,6 +115,19 @@ class Searches:
             [FacetCount(y, n) for y, n in sorted(years.items(), key=lambda yn: (yn[0] is None, -(yn[0] or 0)))],
             [FacetCount(v, n) for v, n in sorted(venues.items(), key=lambda vn: (vn[0] is None, -vn[1], vn[0] or ""))],
         )
+
+    def _matching(self, text: str, columns: str, filters: list[str], params: dict, tail: str = "") -> list:
+        """`columns` of the papers `p` the search's FTS5 query (`params["match"]`) matches and
+        `filters` keep: every match, unranked (what counts and selections need)."""
+        where = "".join(f" AND {f.format(id='p.id')}" for f in filters)
+        try:
+            return self.conn.execute(
+                f"SELECT {columns} FROM papers p WHERE p.id IN "
+                f"(SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH :match){where} {tail}",
+                params,
+            ).fetchall()
+        except sqlite3.OperationalError as e:
+            raise (fts_error(text, e) or e) from None
 
     def _query(self, text: str, raw: bool) -> tuple[str, str]:
         """The search text as it is ranked (repaired, unless raw) and its FTS5 query."""
@@ -173,15 +177,15 @@ class Searches:
         """The ids of the papers that meet every condition given, ascending (see `PaperDB.select`)."""
         with self.snapshot():
             wanted = None if ids is None else papers_named(self.conn, ids)
+            params: dict[str, Any] = {}
             if search is not None:
-                everything = self.conn.execute("SELECT count(*) FROM papers").fetchone()[0]
-                hits = self.search(search, max(everything, 1), 0, author, year_from, year_to, None, False, "relevance")
-                found = {hit.paper_id for hit in hits}
+                params["match"] = self._query(search, False)[1]
+            filters = self.filters(params, author, year_from, year_to)
+            if filters is None:
+                return []
+            if search is not None:  # every match, unranked: no need to rank or snippet them
+                found = {r[0] for r in self._matching(search, "p.id", filters, params)}
             else:
-                params: dict[str, Any] = {}
-                filters = self.filters(params, author, year_from, year_to)
-                if filters is None:
-                    return []
                 where = " AND ".join(f.format(id="id") for f in filters) or "1"
                 found = {r[0] for r in self.conn.execute(f"SELECT id FROM papers WHERE {where}", params)}
         return sorted(found if wanted is None else found & wanted)
