@@ -823,3 +823,16 @@ def test_listed_papers_keep_the_order_given_with_author_ids(formats_db):
         assert [a.name for a in listed[1].authors] == ["Oliver Kopp", "Daniel Martin", "Daniel Wutke", "Frank Leymann"]
         assert listed[1].authors[0].id == pdb.author("Oliver Kopp").author.id
         assert (listed[1].year, listed[1].venue) == (2009, pdb.paper(1630).venue)
+
+
+def test_a_bare_pmcid_or_openalex_id_and_a_schemed_doi_in_any_form_name_their_paper(formats_db):
+    with PaperDB(formats_db) as pdb:
+        oa = pdb.paper_id("doi:10.7717/peerj.4375")
+        assert oa is not None
+        assert pdb.paper_id("PMC5815332") == pdb.paper_id("pmc5815332") == pdb.paper_id("pmcid:PMC5815332") == oa
+        assert pdb.paper_id("doi:HTTPS://doi.org/10.7717/PEERJ.4375") == oa  # the scheme's value read as stored
+        w = query(formats_db, "SELECT paper_id, value FROM paper_ids WHERE scheme = 'openalex' ORDER BY value LIMIT 1")[
+            0
+        ]
+        assert pdb.paper_id(w[1].lower()) == w[0]
+        assert pdb.paper_id("PMC0000000") is None

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Sequence
 
 from app.query.records import ListedAuthor, ListedPaper, PaperAuthor, PaperDetail, PaperSource
 from app.query.values import is_id
 from app.search.text import QueryError, fts_query
-from app.text.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, text_key
+from app.text.normalize import ARXIV_PREFIX, ARXIV_VERSION, DOI_PREFIX, canonical_id, text_key
 
 # Identifier schemes of `paper_ids` (see app.text.normalize.normalize_ids).
 ID_SCHEMES = ("doi", "arxiv", "pmid", "pmcid", "openalex", "source")
+# Ids recognisable without their scheme (a bare PMID is a number, read as a paper id first).
+BARE_IDS = (("pmcid", re.compile(r"PMC\d+", re.IGNORECASE)), ("openalex", re.compile(r"W\d+", re.IGNORECASE)))
 
 
 def paper_id(conn: sqlite3.Connection, text: str) -> int | None:
@@ -23,7 +26,8 @@ def paper_id(conn: sqlite3.Connection, text: str) -> int | None:
         if row:
             return row[0]
     scheme, _, value = text.partition(":")
-    wanted = [(scheme.lower(), value.strip())] if scheme.lower() in ID_SCHEMES else []
+    wanted = [(scheme.lower(), canonical_id(scheme.lower(), value))] if scheme.lower() in ID_SCHEMES else []
+    wanted += [(scheme, text.upper()) for scheme, bare in BARE_IDS if bare.fullmatch(text)]
     wanted += [
         ("doi", DOI_PREFIX.sub("", text).lower()),
         ("arxiv", ARXIV_VERSION.sub("", ARXIV_PREFIX.sub("", text))),
