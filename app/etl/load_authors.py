@@ -436,7 +436,7 @@ class _BlockState:
         cls, conn: sqlite3.Connection, keys: list[str], alias_of: dict[str, str], context: PaperContext
     ) -> _BlockState:
         """Read these blocks (keys with their aliases); each mention is made once, with its paper's evidence."""
-        rows: list[tuple] = []
+        rows: list[sqlite3.Row] = []
         for chunk in chunked(keys):
             rows += conn.execute(
                 f"SELECT {MENTION_COLUMNS} FROM authorships WHERE block_key IN ({placeholders(chunk)}) ORDER BY id",

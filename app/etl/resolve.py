@@ -203,6 +203,7 @@ class Mention:
         return Mention(*self._row())
 
     def _row(self) -> tuple:
+        """Its fields but the evidence, in order: what its `authorships` row holds."""
         return (
             self.id,
             self.paper_id,
@@ -239,18 +240,18 @@ class Mention:
         """A mention resolved in memory, not read from the database: no author yet, its
         display name and block key made from its name as the loader makes them."""
         return cls(
-            id,
-            paper_id,
-            _display(family, given),
-            family,
-            given,
-            block_key(family, given),
-            is_organization,
-            orcid,
-            None,
-            coauthors,
-            profiles,
-            title_words,
+            id=id,
+            paper_id=paper_id,
+            name=_display(family, given),
+            family=family,
+            given=given,
+            block_key=block_key(family, given),
+            is_organization=is_organization,
+            orcid=orcid,
+            author_id=None,
+            coauthors=coauthors,
+            profiles=profiles,
+            title_words=title_words,
         )
 
 
