@@ -52,7 +52,7 @@ sys.path.insert(0, str(REPO))
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from app.etl.load import run_import  # noqa: E402
-from app.etl.resolve import MentionRef, Overrides, load_overrides, resolve_all  # noqa: E402
+from app.etl.resolve import Mention, Overrides, load_overrides, resolve_all  # noqa: E402
 from app.etl.title_words import title_words  # noqa: E402
 from app.text.clean import repair_text  # noqa: E402
 from app.text.names import PARTICLES, coauthor_key, fold, given_tokens, nickname_table, parse_author_pairs  # noqa: E402
@@ -96,8 +96,8 @@ def _profile_papers(profile_paths: Sequence[Path], title_to_id: Mapping[str, str
 
 def _mentions_of(
     source_id: str, pairs: list[tuple[str, str | None]], profiles: frozenset[str], title: str | None = None
-) -> tuple[list[MentionRef], dict[int, int]]:
-    """The paper's MentionRefs, and original position -> index of the mention it became."""
+) -> tuple[list[Mention], dict[int, int]]:
+    """The paper's mentions, and original position -> index of the mention it became."""
     pairs = [(repair_text(family), repair_text(given) if given else given) for family, given in pairs]
     mentions = parse_author_pairs(pairs).mentions
     index = {(m.family, m.given): i for i, m in enumerate(mentions)}
@@ -106,12 +106,12 @@ def _mentions_of(
         for m in parse_author_pairs([pair]).mentions:
             positions[position] = index[(m.family, m.given)]
     keys = [coauthor_key(m.family, m.given) for m in mentions]
-    refs = [
-        MentionRef(
-            key=(source_id, i),
-            paper=source_id,
-            family=m.family,
-            given=m.given,
+    found = [
+        Mention.of(
+            (source_id, i),
+            source_id,
+            m.family,
+            m.given,
             is_organization=m.is_organization,
             coauthors=frozenset(keys[:i] + keys[i + 1 :]),
             profiles=profiles,
@@ -119,7 +119,7 @@ def _mentions_of(
         )
         for i, m in enumerate(mentions)
     ]
-    return refs, positions
+    return found, positions
 
 
 def resolve_dataset(
@@ -135,14 +135,14 @@ def resolve_dataset(
     """
     papers = read_papers(path)
     owners = _profile_papers(profiles, {fold(p["title"]): p["source_id"] for p in papers if p.get("title")})
-    refs: list[MentionRef] = []
+    mentions: list[Mention] = []
     positions: dict[str, dict[int, int]] = {}
     for paper in papers:
         sid = paper["source_id"]
-        paper_refs, positions[sid] = _mentions_of(sid, author_pairs(paper), frozenset(owners[sid]), paper.get("title"))
-        refs += paper_refs
+        found, positions[sid] = _mentions_of(sid, author_pairs(paper), frozenset(owners[sid]), paper.get("title"))
+        mentions += found
     cluster_of: dict[Hashable, str] = {}
-    for result in resolve_all(refs, overrides):
+    for result in resolve_all(mentions, overrides):
         for n, cluster in enumerate(result.clusters):
             cid = f"{result.key}/{n}"
             cluster_of.update((key, cid) for key in cluster.members)

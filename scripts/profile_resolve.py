@@ -37,11 +37,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from app.etl.extract import extract  # noqa: E402
-from app.etl.resolve import MentionRef, Overrides, with_links  # noqa: E402
+from app.etl.resolve import Mention, Overrides, with_links  # noqa: E402
 from app.etl.title_words import title_words  # noqa: E402
+from app.text import records  # noqa: E402
 from app.text.names import block_key, coauthor_key  # noqa: E402
 from app.text.normalize import RecordError, normalize_record  # noqa: E402
-from app.text.records import Mention, Reject  # noqa: E402
+from app.text.records import Reject  # noqa: E402
 
 
 def input_files(paths: list[Path]) -> list[Path]:
@@ -54,9 +55,9 @@ def input_files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def mention_refs(paths: list[Path]) -> list[MentionRef]:
-    """The MentionRefs of every paper in the files, as the loader passes them."""
-    authors: dict[str, tuple[Mention, ...]] = {}
+def mentions_of(paths: list[Path]) -> list[Mention]:
+    """The mentions of every paper in the files, as the loader passes them."""
+    authors: dict[str, tuple[records.Mention, ...]] = {}
     owners: dict[str, set[str]] = defaultdict(set)
     titles: dict[str, frozenset[str]] = {}
     for path in input_files(paths):
@@ -72,16 +73,16 @@ def mention_refs(paths: list[Path]) -> list[MentionRef]:
             titles.setdefault(paper, title_words(clean.title))
             if clean.profile_owner:
                 owners[paper].add(clean.profile_owner)
-    refs = []
+    found = []
     for paper, mentions in authors.items():
         keys = frozenset(coauthor_key(m.family, m.given) for m in mentions)
         profiles = frozenset(owners[paper])
-        refs += [
-            MentionRef(
-                key=(paper, i),
-                paper=paper,
-                family=m.family,
-                given=m.given,
+        found += [
+            Mention.of(
+                (paper, i),
+                paper,
+                m.family,
+                m.given,
                 is_organization=m.is_organization,
                 orcid=m.orcid,
                 coauthors=keys,
@@ -90,14 +91,14 @@ def mention_refs(paths: list[Path]) -> list[MentionRef]:
             )
             for i, m in enumerate(mentions)
         ]
-    return refs
+    return found
 
 
-def blocks_of(refs: list[MentionRef]) -> dict[str, list[MentionRef]]:
+def blocks_of(mentions: list[Mention]) -> dict[str, list[Mention]]:
     """Mentions by block key, linked blocks together as the loader groups them (no overrides), in key order."""
-    linked = with_links(Overrides(), {(block_key(m.family, m.given), m.family) for m in refs if m.given})
-    blocks: dict[str, list[MentionRef]] = defaultdict(list)
-    for m in refs:
+    linked = with_links(Overrides(), {(block_key(m.family, m.given), m.family) for m in mentions if m.given})
+    blocks: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
         blocks[linked.block_alias(block_key(m.family, m.given))].append(m)
     return dict(sorted(blocks.items()))
 
@@ -111,10 +112,10 @@ def load_module(path: Path) -> ModuleType:
     return module
 
 
-def timed(resolve_block, refs: list[MentionRef]):
+def timed(resolve_block, block: list[Mention]):
     """The block's result and the CPU seconds it took."""
     started = time.process_time()
-    result = resolve_block(refs)
+    result = resolve_block(block)
     return result, time.process_time() - started
 
 
@@ -139,22 +140,22 @@ def profile(args: argparse.Namespace) -> int:
     """Resolve every block of the files, timed; compare with `--against` if given."""
     from app.etl.resolve import resolve_block
 
-    blocks = blocks_of(mention_refs(args.paths))
+    blocks = blocks_of(mentions_of(args.paths))
     other = load_module(args.against) if args.against else None
     profiler = cProfile.Profile() if args.profile else None
     seconds: dict[str, float] = {}
     other_seconds = 0.0
-    for key, refs in blocks.items():
+    for key, block in blocks.items():
         if profiler:
             profiler.enable()
-        result, seconds[key] = timed(resolve_block, refs)
+        result, seconds[key] = timed(resolve_block, block)
         if profiler:
             profiler.disable()
         if other:
-            expected, spent = timed(other.resolve_block, refs)
+            expected, spent = timed(other.resolve_block, block)
             other_seconds += spent
             if dataclasses.astuple(expected) != dataclasses.astuple(result):
-                print(f"block {key!r} ({len(refs)} mentions) differs from {args.against}", file=sys.stderr)
+                print(f"block {key!r} ({len(block)} mentions) differs from {args.against}", file=sys.stderr)
                 return 1
     mentions = sum(map(len, blocks.values()))
     total = sum(seconds.values())

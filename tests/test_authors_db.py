@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from collections import Counter
 from contextlib import closing
 
@@ -417,6 +418,22 @@ def test_a_batch_read_ahead_is_read_again_when_an_author_it_saw_changed(tmp_path
         assert load_authors._as_read(conn, batch.state)
         conn.execute("UPDATE authors SET block_key = 'elsewhere' WHERE name = 'William Fedus'")
         assert not load_authors._as_read(conn, batch.state)
+
+
+def test_a_worker_sends_a_batch_back_without_its_mentions_evidence(samples_db):
+    with closing(connect(samples_db)) as conn:
+        batch = load_authors.read_batch(conn, ["fedus"], resolve.Overrides(), load_authors.PaperContext())
+    [(alias, mentions, result)] = batch.blocks
+    assert [(m.name, len(m.coauthors), m.profiles) for m in mentions] == [
+        ("William Fedus", 8, {"Schulman, John"}),
+        ("Liam Fedus", 416, {"Schulman, John"}),
+        ("Liam Fedus", 280, {"Schulman, John"}),
+    ]
+    sent = pickle.loads(pickle.dumps(load_authors._without_evidence(batch)))
+    assert sent.blocks == [(alias, [m.without_evidence() for m in mentions], result)]
+    assert sent.state.mentions == {alias: sent.blocks[0][1]}
+    assert {(m.coauthors, m.profiles, m.title_words) for m in sent.blocks[0][1]} == {(frozenset(),) * 3}
+    assert (sent.state.authors, sent.keys) == (batch.state.authors, batch.keys)
 
 
 def test_an_author_filed_under_another_block_is_resolved_with_it_and_kept(tmp_path, samples_db):

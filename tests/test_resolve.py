@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from app.etl import resolve
 from app.etl.resolve import (
     Candidate,
-    MentionRef,
+    Mention,
     Overrides,
     load_overrides,
     parse_overrides,
@@ -23,8 +24,8 @@ from app.text.names import coauthor_key, parse_flat_authors
 PROFILE_DUMP = Path(__file__).resolve().parent.parent / "data" / "samples" / "003_813f7c278c729ce1.txt"
 
 
-def seed_mentions() -> list[MentionRef]:
-    """MentionRefs of the profile dump: line 1 the owner, then title / authors / abstract."""
+def seed_mentions() -> list[Mention]:
+    """Mentions of the profile dump: line 1 the owner, then title / authors / abstract."""
     lines = PROFILE_DUMP.read_text(encoding="utf-8").splitlines()
     owner = lines[0].strip()
     refs = []
@@ -32,11 +33,11 @@ def seed_mentions() -> list[MentionRef]:
         mentions = parse_flat_authors(repair_text(authors)).mentions
         keys = [coauthor_key(m.family, m.given) for m in mentions]
         refs += [
-            MentionRef(
-                key=(title, i),
-                paper=title,
-                family=m.family,
-                given=m.given,
+            Mention.of(
+                (title, i),
+                title,
+                m.family,
+                m.given,
                 is_organization=m.is_organization,
                 coauthors=frozenset(keys[:i] + keys[i + 1 :]),
                 profiles=frozenset({owner}),
@@ -57,8 +58,8 @@ def cluster_of(results, spelling: str):
     return found
 
 
-def ref(key, paper, family, given, coauthors=(), profiles=()) -> MentionRef:
-    return MentionRef(key, paper, family, given, coauthors=frozenset(coauthors), profiles=frozenset(profiles))
+def ref(key, paper, family, given, coauthors=(), profiles=()) -> Mention:
+    return Mention.of(key, paper, family, given, coauthors=frozenset(coauthors), profiles=frozenset(profiles))
 
 
 @pytest.mark.parametrize(
@@ -500,7 +501,7 @@ def test_given_names_one_letter_apart_with_a_shared_coauthor_are_candidates():
     ]
 
 
-def synthetic_block(people: int, mentions: int, seed: int = 0) -> list[MentionRef]:
+def synthetic_block(people: int, mentions: int, seed: int = 0) -> list[Mention]:
     """One family name shared by many people, each written as `Given`, `Given M.` or now and
     then `G.`, with a few co-authors of their own."""
     rng = random.Random(seed)
@@ -521,7 +522,7 @@ def synthetic_block(people: int, mentions: int, seed: int = 0) -> list[MentionRe
     return refs
 
 
-def compared_name_pairs(refs: list[MentionRef], monkeypatch) -> int:
+def compared_name_pairs(refs: list[Mention], monkeypatch) -> int:
     """How many times resolving the block compared two names."""
     calls = 0
     compare = resolve._names_compatibility
@@ -552,8 +553,25 @@ def test_empty_overrides_change_nothing():
     assert resolve_all(refs, Overrides()) == resolve_all(refs)
 
 
-def titled(key, family, given, words) -> MentionRef:
-    return MentionRef(key, f"p{key}", family, given, title_words=frozenset(words))
+def test_a_mention_made_in_memory_has_the_loaders_name_and_block_and_no_author():
+    m = Mention.of(1, "p1", "Gontijo-Lopes", "Rapha", coauthors=frozenset({"achiam josh"}))
+    assert (m.name, m.block_key, m.author_id) == ("Rapha Gontijo-Lopes", "lopes", None)
+
+
+def test_a_mention_pickles_whole_and_without_its_evidence():
+    m = Mention(7, 3, "Liam Fedus", "Fedus", "Liam", "fedus", False, None, 242, frozenset({"zoph barret"}))
+    bare = m.without_evidence()
+    assert pickle.loads(pickle.dumps(m)) == m
+    assert (
+        pickle.loads(pickle.dumps(bare))
+        == bare
+        == Mention(7, 3, "Liam Fedus", "Fedus", "Liam", "fedus", False, None, 242)
+    )
+    assert (bare.coauthors, bare.profiles, bare.title_words) == (frozenset(), frozenset(), frozenset())
+
+
+def titled(key, family, given, words) -> Mention:
+    return Mention.of(key, f"p{key}", family, given, title_words=frozenset(words))
 
 
 def test_distinctive_title_words_stand_for_a_missing_coauthor():
@@ -597,8 +615,8 @@ def test_title_words_never_join_a_spelling_slip():
 ORCID_A, ORCID_B = "0000-0002-1825-0097", "0000-0001-5109-3700"
 
 
-def orcid_ref(key, paper, family, given, orcid=None, coauthors=()) -> MentionRef:
-    return MentionRef(key, paper, family, given, orcid=orcid, coauthors=frozenset(coauthors))
+def orcid_ref(key, paper, family, given, orcid=None, coauthors=()) -> Mention:
+    return Mention.of(key, paper, family, given, orcid=orcid, coauthors=frozenset(coauthors))
 
 
 def test_one_orcid_is_one_person_without_any_other_evidence():

@@ -20,12 +20,11 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
 
 from app import workers
 from app.db import chunked, connect, placeholders, write_transaction
 from app.etl import block_links, resolve
-from app.etl.resolve import RULES_VERSION, BlockResult, Cluster, MentionRef, Overrides, resolve_block, with_links
+from app.etl.resolve import RULES_VERSION, BlockResult, Cluster, Mention, Overrides, resolve_block, with_links
 from app.etl.title_words import title_words
 from app.search.index import batched_fts
 from app.text.names import coauthor_key_in_block
@@ -295,13 +294,21 @@ def _open_reader(db: str) -> None:
 
 
 def _read_in_worker(keys: list[str], overrides: Overrides) -> ResolvedBatch:
-    """`read_batch` in a worker, from one snapshot of the database."""
+    """`read_batch` in a worker, from one snapshot of the database, without the mentions' evidence."""
     _reader.execute("BEGIN")
     try:
-        return read_batch(_reader, keys, overrides, PaperContext())
+        return _without_evidence(read_batch(_reader, keys, overrides, PaperContext()))
     finally:
         _reader.execute("COMMIT")
         resolve.clear_caches()  # the next batch holds other blocks: keep the worker small
+
+
+def _without_evidence(batch: ResolvedBatch) -> ResolvedBatch:
+    """The batch with mentions that carry no evidence: writing needs none, and a worker would
+    send it back for every mention (as `_for_writing` leaves out the clusters' papers)."""
+    bare = {alias: [m.without_evidence() for m in mentions] for alias, mentions in batch.state.mentions.items()}
+    blocks = [(alias, bare.get(alias, []), result) for alias, _, result in batch.blocks]
+    return ResolvedBatch(blocks, replace(batch.state, mentions=bare), batch.keys)
 
 
 def _as_read(conn: sqlite3.Connection, state: _BlockState) -> bool:
@@ -376,26 +383,11 @@ def read_batch(
     for alias in groups:
         groups[alias] |= {alias} | {k for k, v in overrides.aliases.items() if v == alias}
     alias_of = {k: alias for alias, keys in groups.items() for k in keys}
-    state = _BlockState.fetch(conn, sorted(alias_of), alias_of)
-    context.load(conn, {m.paper_id for rows in state.mentions.values() for m in rows})
+    state = _BlockState.fetch(conn, sorted(alias_of), alias_of, context)
     blocks = []
     for alias in sorted(groups):
-        rows = state.mentions.get(alias, [])
-        refs = [
-            MentionRef(
-                key=m.id,
-                paper=m.paper_id,
-                family=m.family_name,
-                given=m.given_name,
-                is_organization=bool(m.is_organization),
-                orcid=m.orcid,
-                coauthors=context.coauthors[m.paper_id],
-                profiles=context.profiles[m.paper_id],
-                title_words=context.title_words[m.paper_id],
-            )
-            for m in rows
-        ]
-        blocks.append((alias, rows, _for_writing(resolve_block(refs, overrides)) if refs else None))
+        mentions = state.mentions.get(alias, [])
+        blocks.append((alias, mentions, _for_writing(resolve_block(mentions, overrides)) if mentions else None))
     return ResolvedBatch(blocks, state, sorted(alias_of))
 
 
@@ -412,8 +404,8 @@ def write_batch(conn: sqlite3.Connection, batch: ResolvedBatch, now: str) -> set
     for author_id, alias in _owners(batch.blocks).items():
         if author_id in batch.state.authors:  # filed under one of this batch's blocks
             owned[alias].add(author_id)
-    for alias, rows, result in batch.blocks:
-        writer.block(alias, rows, result, batch.state, owned[alias])
+    for alias, mentions, result in batch.blocks:
+        writer.block(alias, mentions, result, batch.state, owned[alias])
     writer.flush(batch.state, batch.keys)
     return writer.papers
 
@@ -426,27 +418,15 @@ def _owners(blocks: list[tuple[str, list[Mention], BlockResult | None]]) -> dict
     name now or named before are resolved in one batch, so this does not depend on where
     the batches are cut.
     """
-    counts = Counter((m.author_id, alias) for alias, rows, _ in blocks for m in rows if m.author_id is not None)
+    counts = Counter((m.author_id, alias) for alias, mentions, _ in blocks for m in mentions if m.author_id is not None)
     owners: dict[int, str] = {}
     for (author_id, alias), _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1])):
         owners.setdefault(author_id, alias)
     return owners
 
 
-class Mention(NamedTuple):
-    """An author mention as resolution reads it from `authorships`."""
-
-    id: int
-    paper_id: int
-    name: str
-    family_name: str
-    given_name: str | None
-    is_organization: int
-    author_id: int | None
-    block_key: str
-    orcid: str | None
-
-
+# The `authorships` columns a `Mention` is made of, in the order `_BlockState.fetch` reads them.
+MENTION_COLUMNS = "id, paper_id, name, family_name, given_name, block_key, is_organization, orcid, author_id"
 AUTHOR_COLUMNS = "id, name, family_name, given_name, is_organization, block_key, paper_count, orcid"
 
 
@@ -461,16 +441,36 @@ class _BlockState:
     outside: dict[int, tuple | None]
 
     @classmethod
-    def fetch(cls, conn: sqlite3.Connection, keys: list[str], alias_of: dict[str, str]) -> _BlockState:
-        mentions: dict[str, list[Mention]] = defaultdict(list)
-        authors, names = {}, defaultdict(dict)
+    def fetch(
+        cls, conn: sqlite3.Connection, keys: list[str], alias_of: dict[str, str], context: PaperContext
+    ) -> _BlockState:
+        """Read these blocks (keys with their aliases); each mention is made once, with its paper's evidence."""
+        rows: list[sqlite3.Row] = []
         for chunk in chunked(keys):
-            for r in conn.execute(
-                f"SELECT {', '.join(Mention._fields)} FROM authorships "
-                f"WHERE block_key IN ({placeholders(chunk)}) ORDER BY id",
+            rows += conn.execute(
+                f"SELECT {MENTION_COLUMNS} FROM authorships WHERE block_key IN ({placeholders(chunk)}) ORDER BY id",
                 chunk,
-            ):
-                mentions[alias_of[r["block_key"]]].append(Mention(*r))
+            )
+        context.load(conn, {r[1] for r in rows})
+        mentions: dict[str, list[Mention]] = defaultdict(list)
+        for mid, paper, name, family, given, block, is_org, orcid, author_id in rows:
+            mentions[alias_of[block]].append(
+                Mention(
+                    id=mid,
+                    paper_id=paper,
+                    name=name,
+                    family=family,
+                    given=given,
+                    block_key=block,
+                    is_organization=bool(is_org),
+                    orcid=orcid,
+                    author_id=author_id,
+                    coauthors=context.coauthors[paper],
+                    profiles=context.profiles[paper],
+                    title_words=context.title_words[paper],
+                )
+            )
+        authors, names = {}, defaultdict(dict)
         # Authors live under their alias, but an author from before an override aliased its
         # block keeps the old key: look under every key of the group.
         for chunk in chunked(keys):
@@ -478,7 +478,7 @@ class _BlockState:
                 f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE block_key IN ({placeholders(chunk)})", chunk
             ):
                 authors[r[0]] = tuple(r)[1:]
-        referenced = {m.author_id for rows in mentions.values() for m in rows}
+        referenced = {m.author_id for block in mentions.values() for m in block}
         outside = _author_rows(conn, referenced - authors.keys() - {None})
         ids = sorted(authors)
         for chunk in chunked(ids):
@@ -509,7 +509,7 @@ def _assign_ids(clusters: list[Cluster], old_author: dict[int, int | None], clai
 
 def _spellings(members: list[Mention]) -> dict[str, tuple]:
     """name -> (family, given, papers); a name split two ways keeps its commoner split."""
-    splits = Counter((m.name, m.family_name, m.given_name) for m in members)
+    splits = Counter((m.name, m.family, m.given) for m in members)
     counts = Counter(m.name for m in members)
     out: dict[str, tuple] = {}
     for (name, family, given), _ in sorted(splits.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1], kv[0][2] or "")):
@@ -529,11 +529,11 @@ class _Writer:
         self.papers: set[int] = set()  # papers whose authors changed
 
     def block(
-        self, alias: str, rows: list[Mention], result: BlockResult | None, state: _BlockState, claimable: set[int]
+        self, alias: str, mentions: list[Mention], result: BlockResult | None, state: _BlockState, claimable: set[int]
     ) -> None:
         clusters = result.clusters if result else []
-        by_id = {m.id: m for m in rows}
-        ids = _assign_ids(clusters, {m.id: m.author_id for m in rows}, claimable)
+        by_id = {m.id: m for m in mentions}
+        ids = _assign_ids(clusters, {m.id: m.author_id for m in mentions}, claimable)
         author_of_name: dict[str, int] = {}
         for cluster, author_id in zip(clusters, ids):
             members = [by_id[m] for m in cluster.members]

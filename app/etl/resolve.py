@@ -179,19 +179,80 @@ class _Name(NamedTuple):
     given_len: int  # given-name tokens: tells `Ratn Shah, Rajiv` from `Shah, Rajiv Ratn`
 
 
-@dataclass(frozen=True)
-class MentionRef:
-    """One author mention as resolution sees it."""
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One author mention on one paper, as resolution clusters it and the loader writes it back:
+    what its `authorships` row holds, and its paper's evidence (the same sets for every mention
+    of the paper). Slots: resolution holds every mention of a batch."""
 
-    key: Hashable  # e.g. (paper_id, position)
-    paper: Hashable
+    id: Hashable  # the `authorships` row id; in memory anything unique, e.g. (paper, position)
+    paper_id: Hashable
+    name: str  # `Given Family`, as the row spells it
     family: str
     given: str | None
-    is_organization: bool = False
-    orcid: str | None = None  # bare, checked (`normalize.canonical_orcid`)
+    block_key: str  # `names.block_key` of the name, before override aliasing
+    is_organization: bool
+    orcid: str | None  # bare, checked (`normalize.canonical_orcid`)
+    author_id: int | None  # its author when read from the database; None in memory
     coauthors: frozenset[str] = frozenset()  # coauthor_key of the paper's other authors
     profiles: frozenset[str] = frozenset()  # owners of the profile dumps listing the paper
     title_words: frozenset[str] = frozenset()  # `title_words.title_words` of the paper's title
+
+    def without_evidence(self) -> Mention:
+        """The mention without its paper's evidence: all that writing it needs."""
+        return Mention(*self._row())
+
+    def _row(self) -> tuple:
+        """Its fields but the evidence, in order: what its `authorships` row holds."""
+        return (
+            self.id,
+            self.paper_id,
+            self.name,
+            self.family,
+            self.given,
+            self.block_key,
+            self.is_organization,
+            self.orcid,
+            self.author_id,
+        )
+
+    def __reduce__(self) -> tuple:
+        # Its fields as one tuple, the evidence only if it has some: resolution workers send
+        # mentions back without (`without_evidence`), and the dataclass default (a list of
+        # every field, each set in turn) is bigger and slower to send.
+        evidence = (self.coauthors, self.profiles, self.title_words)
+        return Mention, (self._row() + evidence if any(evidence) else self._row())
+
+    @classmethod
+    def of(
+        cls,
+        id: Hashable,
+        paper_id: Hashable,
+        family: str,
+        given: str | None,
+        *,
+        is_organization: bool = False,
+        orcid: str | None = None,
+        coauthors: frozenset[str] = frozenset(),
+        profiles: frozenset[str] = frozenset(),
+        title_words: frozenset[str] = frozenset(),
+    ) -> Mention:
+        """A mention resolved in memory, not read from the database: no author yet, its
+        display name and block key made from its name as the loader makes them."""
+        return cls(
+            id=id,
+            paper_id=paper_id,
+            name=_display(family, given),
+            family=family,
+            given=given,
+            block_key=block_key(family, given),
+            is_organization=is_organization,
+            orcid=orcid,
+            author_id=None,
+            coauthors=coauthors,
+            profiles=profiles,
+            title_words=title_words,
+        )
 
 
 @dataclass(frozen=True)
@@ -219,7 +280,7 @@ class Candidate:
 class Cluster:
     """One resolved person or organisation."""
 
-    members: tuple[Hashable, ...]  # MentionRef keys, sorted
+    members: tuple[Hashable, ...]  # Mention ids, sorted
     family: str  # display spelling
     given: str | None
     name: str  # `Given Family`, the most informative spelling
@@ -310,7 +371,7 @@ def load_overrides(path: str | Path) -> Overrides:
 class _Group:
     """A cluster under construction."""
 
-    mentions: list[MentionRef]
+    mentions: list[Mention]
     names: set[_Name]
     papers: set[Hashable]
     # Co-authors and profiles start as the mention's own frozenset when there is one (most
@@ -331,14 +392,14 @@ class _Group:
     titles: frozenset[str] | set[str] | None = None
 
     @classmethod
-    def of(cls, mentions: list[MentionRef]) -> _Group:
+    def of(cls, mentions: list[Mention]) -> _Group:
         m = mentions[0]
         name = _name_of(m)
         spelling = (m.family, m.given)
         return cls(
             mentions=mentions,
             names={name},
-            papers={x.paper for x in mentions},
+            papers={x.paper_id for x in mentions},
             coauthors=_frozen_union([x.coauthors for x in mentions]),
             profiles=_frozen_union([x.profiles for x in mentions]),
             own_keys={coauthor_key(m.family, m.given)},
@@ -422,7 +483,7 @@ def _grown(a: set | frozenset, b: set | frozenset) -> set:
     return big
 
 
-def _name_of(m: MentionRef) -> _Name:
+def _name_of(m: Mention) -> _Name:
     key = (block_key(m.family, m.given), name_tokens(m.family, m.given))
     return _Name(key, m.is_organization, len(given_tokens(m.given)))
 
@@ -585,13 +646,13 @@ class _Block:
     by_key: dict[str, frozenset[_Name]]  # the names of each family-name key (linked blocks hold several)
     partners: dict[_Name, set[_Name]]
     one_edit: set[tuple[EditText, EditText]]  # people's joined name tokens one edit apart, within a key
-    mentions: tuple[list[MentionRef], ...]  # the block's mentions, in lists (groups share them as they merge)
+    mentions: tuple[list[Mention], ...]  # the block's mentions, in lists (groups share them as they merge)
 
     @cached_property
     def common_words(self) -> frozenset[str]:
         """The title words more of the block's papers use than TITLE_WORD_MAX_PAPERS (or
         TITLE_WORD_MAX_SHARE of them) allows: too common to be evidence. Counted when first needed."""
-        titles = {m.paper: m.title_words for mentions in self.mentions for m in mentions}
+        titles = {m.paper_id: m.title_words for mentions in self.mentions for m in mentions}
         limit = max(TITLE_WORD_MAX_PAPERS, TITLE_WORD_MAX_SHARE * len(titles))
         uses = Counter(w for title in titles.values() for w in title)
         return frozenset(w for w, n in uses.items() if n > limit)
@@ -1042,7 +1103,7 @@ def _cluster(group: _Group) -> Cluster:
         display = _display(*spelling)
         counts[display] = counts.get(display, 0) + n
     return Cluster(
-        members=_sorted_keys(m.key for m in group.mentions),
+        members=_sorted_keys(m.id for m in group.mentions),
         family=group.best[0],
         given=group.best[1],
         name=group.label,
@@ -1054,10 +1115,10 @@ def _cluster(group: _Group) -> Cluster:
     )
 
 
-def resolve_block(mentions: Sequence[MentionRef], overrides: Overrides | None = None) -> BlockResult:
+def resolve_block(mentions: Sequence[Mention], overrides: Overrides | None = None) -> BlockResult:
     """Cluster the mentions of one block into people, recording merges and candidates."""
     overrides = overrides or Overrides()
-    by_spelling: dict[tuple, list[MentionRef]] = defaultdict(list)
+    by_spelling: dict[tuple, list[Mention]] = defaultdict(list)
     for m in mentions:
         by_spelling[(m.family, m.given, m.is_organization, m.orcid)].append(m)
     groups = sorted((_Group.of(ms) for ms in by_spelling.values()), key=lambda g: g.order)
@@ -1075,12 +1136,12 @@ def resolve_block(mentions: Sequence[MentionRef], overrides: Overrides | None = 
     return BlockResult(key=keys[0] if keys else "", clusters=clusters, merges=merges, candidates=candidates)
 
 
-def resolve_all(mentions: Iterable[MentionRef], overrides: Overrides | None = None) -> list[BlockResult]:
+def resolve_all(mentions: Iterable[Mention], overrides: Overrides | None = None) -> list[BlockResult]:
     """Resolve every block of an in-memory set of mentions, in block-key order."""
     mentions = list(mentions)
     families = {(block_key(m.family, m.given), m.family) for m in mentions if m.given}
     overrides = with_links(overrides or Overrides(), families)
-    blocks: dict[str, list[MentionRef]] = defaultdict(list)
+    blocks: dict[str, list[Mention]] = defaultdict(list)
     for m in mentions:
         blocks[overrides.block_alias(block_key(m.family, m.given))].append(m)
     return [resolve_block(blocks[key], overrides) for key in sorted(blocks)]
