@@ -25,6 +25,10 @@ FREE = "(free pages)"
 MB = 1024 * 1024
 
 
+def _is_fts5(sql: str | None) -> bool:
+    return bool(sql) and sql.upper().startswith("CREATE VIRTUAL TABLE") and "USING FTS5" in sql.upper()
+
+
 def object_sizes(path: Path) -> dict[str, int]:
     """Bytes of every table and index (FTS5 shadow tables under `<index>/<shadow>`) and of the free pages."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -33,9 +37,7 @@ def object_sizes(path: Path) -> dict[str, int]:
     except sqlite3.OperationalError:
         sys.exit("this SQLite has no dbstat table (built without SQLITE_ENABLE_DBSTAT_VTAB)")
     fts = {
-        name
-        for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
-        if sql and sql.upper().startswith("CREATE VIRTUAL TABLE") and "USING FTS5" in sql.upper()
+        name for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'") if _is_fts5(sql)
     }
     shadow_of = {f"{index}_{shadow}": index for index in fts for shadow in FTS5_SHADOWS}
     sizes = {}
@@ -72,7 +74,7 @@ def kinds(path: Path) -> dict[str, str]:
     for kind, name, table, sql in conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"):
         if kind == "index":
             out[name] = f"index on {table}"
-        elif kind == "table" and sql and "USING FTS5" in sql.upper():
+        elif kind == "table" and _is_fts5(sql):
             content = sql.split('content="')[1].split('"')[0] if 'content="' in sql else ""
             out[name] = f"FTS5 index on {content}" if content else "FTS5 index"
         elif kind == "table":
