@@ -7,7 +7,7 @@ give a column pair each (named by the file's name without `.db`), one row per ob
 
 Example:
     python scripts/db_size.py papers.db
-    python scripts/db_size.py floor.db before.db after.db --markdown
+    python scripts/db_size.py floor.db before.db after.db --markdown --min-mb 1
     python scripts/db_size.py floor.db --build-floor corpus/   # the raw floor of bench.py, then its sizes
 """
 
@@ -83,8 +83,9 @@ def kinds(path: Path) -> dict[str, str]:
     return out
 
 
-def table(paths: list[Path], *, markdown: bool) -> str:
-    """The sizes of these databases side by side, ordered by the last one."""
+def table(paths: list[Path], *, markdown: bool, min_mb: float = 0.0) -> str:
+    """The sizes of these databases side by side, ordered by the last one; objects under
+    `min_mb` in every database are summed in one row."""
     sizes = [object_sizes(p) for p in paths]
     described: dict[str, str] = {}
     for p in paths:
@@ -96,7 +97,8 @@ def table(paths: list[Path], *, markdown: bool) -> str:
     by_db = [dict(grouped(s)) for s in sizes]
     header = ["object", "what"] + [f"{p.stem} {unit}" for p in paths for unit in ("MB", "%")]
     body = []
-    for name in order:
+    small = [name for name in order if all(rows.get(name, 0) < min_mb * MB for rows in by_db)]
+    for name in [n for n in order if n not in small]:
         _, _, shadow = name.partition("/")
         what = "FTS5 shadow table" if shadow else described.get(name, "")
         cells = [f"  {shadow}" if shadow else name, what]
@@ -104,6 +106,13 @@ def table(paths: list[Path], *, markdown: bool) -> str:
             size = rows.get(name)
             cells += ["", ""] if size is None else [f"{size / MB:.1f}", f"{100 * size / total:.1f}"]
         body.append(cells)
+    small_tops = [name for name in small if "/" not in name]  # a shadow's bytes are in its index's
+    if small_tops:
+        sums = [sum(rows.get(n, 0) for n in small_tops) for rows in by_db]
+        body.append(
+            [f"{len(small_tops)} smaller objects", f"under {min_mb} MB each"]
+            + [cell for size, total in zip(sums, totals) for cell in (f"{size / MB:.1f}", f"{100 * size / total:.1f}")]
+        )
     body.append(["total", "the file"] + [cell for total in totals for cell in (f"{total / MB:.1f}", "100.0")])
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -123,6 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("databases", nargs="+", type=Path, help="SQLite database files")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--min-mb", type=float, default=0.0, help="sum objects under this size in one row")
     parser.add_argument(
         "--build-floor",
         metavar="CORPUS",
@@ -136,7 +146,7 @@ def main() -> None:
     for path in args.databases:
         if not path.is_file():
             sys.exit(f"no database at {path}")
-    print(table(args.databases, markdown=args.markdown))
+    print(table(args.databases, markdown=args.markdown, min_mb=args.min_mb))
 
 
 if __name__ == "__main__":

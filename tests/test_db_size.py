@@ -73,3 +73,13 @@ def test_the_markdown_table_has_a_column_pair_per_database_and_a_total(tmp_path)
     assert by_name["notes_fts"].startswith("| notes_fts | FTS5 index on notes | ")
     assert by_name["&nbsp;&nbsp;notes_fts_data"].endswith("|  |  |")  # only the first database has it
     assert by_name["total"].split(" | ")[-1] == "100.0 |"
+
+
+def test_objects_under_the_minimum_are_summed_in_one_row(tmp_path):
+    db = small_db(tmp_path / "n.db")
+    sizes = dict(grouped(object_sizes(db)))
+    small = {n: s for n, s in sizes.items() if s < 2 * PAGE and "/" not in n}
+    lines = table([db], markdown=True, min_mb=2 * PAGE / 1024**2).splitlines()
+    assert not any(line.startswith(f"| {name} |") for name in small for line in lines)
+    assert f"| {len(small)} smaller objects | under " in lines[-2]
+    assert lines[-2].split(" | ")[2] == f"{sum(small.values()) / 1024**2:.1f}"
