@@ -18,7 +18,7 @@ from app.etl.resolve import RULES_VERSION, Overrides
 from app.query import PaperDB
 from app.search import lists as search_lists
 from app.search.index import index_deferred
-from tests.conftest import ABSTRACTS_DUMP, ROOT, copied, query, searched
+from tests.conftest import ABSTRACTS_DUMP, ROOT, SAMPLES, copied, query, searched
 
 EARLIER = [r.revision for r in ScriptDirectory.from_config(_alembic_config()).walk_revisions()][1:]
 NOW = "2026-01-01T00:00:00+00:00"
@@ -51,9 +51,18 @@ def columns(db, table: str) -> list[str]:
     return [name for _, name, *_ in query(db, f"PRAGMA table_info({table})")]
 
 
+# A source record in full, its abstract read from the `abstracts` row it names (0017) if it does.
+FULL_RECORD = (
+    "json_remove(json_set(record, '$.abstract', coalesce(record ->> '$.abstract', (SELECT text FROM abstracts a "
+    "WHERE a.paper_id = paper_sources.paper_id AND a.text_key = record ->> '$.abstract_key'))), '$.abstract_key')"
+)
+
+
 def rows(db, table: str, names: list[str]) -> list[tuple]:
-    """The table's rows in the columns `names` (those it had before an upgrade added any)."""
-    return query(db, f"SELECT {', '.join(names)} FROM {table} ORDER BY 1")
+    """The table's rows in the columns `names` (those it had before an upgrade added any),
+    source records in full."""
+    columns = [FULL_RECORD if (table, name) == ("paper_sources", "record") else name for name in names]
+    return query(db, f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1")
 
 
 @pytest.mark.parametrize("revision", EARLIER)
@@ -312,3 +321,29 @@ def test_the_one_text_index_upgrade_drops_the_abstracts_index_and_searches_find_
     assert run_import(db, [dump]).status == "ok"
     with PaperDB(db) as pdb:
         assert [h.title for h in pdb.search("hypernetworks")] == ["Sparse Transformers"]
+
+
+def test_the_records_upgrade_names_the_abstract_rows_and_keeps_every_record_whole(samples_db, tmp_path):
+    db = copied(samples_db, tmp_path / "papers.db")
+    named = "SELECT count(*) FROM paper_sources WHERE record ->> '$.abstract_key' IS NOT NULL"
+    [(with_abstracts,)] = query(db, named)
+    assert with_abstracts > 0  # the samples' records name their rows, as the loader writes them
+    migrate(db, "0016")
+    assert query(db, named) == [(0,)]
+    [(in_full,)] = query(
+        db,
+        "SELECT count(*) FROM paper_sources s JOIN abstracts a ON a.paper_id = s.paper_id "
+        "AND a.text = s.record ->> '$.abstract'",
+    )
+    assert in_full == with_abstracts
+    upgraded_from(db, "0016", ("paper_sources", "abstracts"), tmp_path, lambda names: True)
+    assert query(db, named) == [(with_abstracts,)]
+    assert query(db, "SELECT count(*) FROM paper_sources WHERE record ->> '$.abstract' IS NOT NULL") == [(0,)]
+    # The next import of the samples again, under other names, rebuilds the papers as before.
+    before = {t: rows(db, t, columns(db, t)) for t in ("papers", "abstracts")}
+    again = tmp_path / "again"
+    again.mkdir()
+    for f in SAMPLES.iterdir():
+        (again / f"again-{f.name}").write_bytes(f.read_bytes())
+    assert run_import(db, [again]).status == "ok"
+    assert {t: rows(db, t, columns(db, t)) for t in before} == before
