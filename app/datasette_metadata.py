@@ -63,6 +63,9 @@ SECTIONS = (
 TABLE_OPTIONS = {
     VIEW: {"fts_table": "paper_search_fts", "fts_pk": "paper_id", "facets": ["year", "venue"], "sort": "paper_id"},
     "papers": {"label_column": "title", "facets": ["year", "venue"]},
+    # The abstracts' search box finds the abstracts of the papers the combined index finds:
+    # abstracts are indexed once, there (migration 0016).
+    "abstracts": {"fts_table": "paper_search_fts", "fts_pk": "paper_id"},
     "authors": {"label_column": "name", "facets": ["is_organization"], "sort_desc": "paper_count"},
     "authorships": {"facets": ["is_organization"]},
     "import_runs": {"facets": ["status"], "sort_desc": "id"},

@@ -15,7 +15,7 @@ DB_ENV = "PAPERDB_DB"
 # Long enough for a reader to wait out one file's commit, short enough to fail visibly.
 BUSY_TIMEOUT_MS = 30_000
 BUSY_TIMEOUT_ENV = "PAPERDB_BUSY_TIMEOUT_MS"  # overrides it (tests wait a fraction of a second)
-FTS_TABLES = ("papers_fts", "abstracts_fts", "authors_fts", "paper_search_fts")
+FTS_TABLES = ("papers_fts", "authors_fts", "paper_search_fts")
 SQL_CHUNK = 500  # values per `IN (...)` list, well under SQLite's host-parameter limit
 # Searches read index pages all over a big file; through a memory map each page costs no
 # read call and no copy. SQLite maps at most the file's first 2 GB as usually built. At 1M

@@ -256,7 +256,11 @@ class PaperSource(SQLModel, table=True):
     profile_owner: str | None = Field(
         default=None, description="Owner of the profile dump the record came from (evidence for author resolution)."
     )
-    record: str = Field(description="The cleaned record as JSON (title, authors, abstract, ids), to rebuild the paper.")
+    record: str = Field(
+        description="The cleaned record as JSON (title, authors, abstract, ids), to rebuild the paper. Where the "
+        "paper's `abstracts` row of its key holds the record's abstract, `abstract` is null and `abstract_key` "
+        "is that row's `text_key` (the text is stored once)."
+    )
 
 
 class NameRepairRow(SQLModel, table=True):

@@ -37,7 +37,6 @@ TABLES = {
 }
 FTS = {
     "papers_fts": ("papers", "porter unicode61 remove_diacritics 2"),
-    "abstracts_fts": ("abstracts", "porter unicode61 remove_diacritics 2"),
     "authors_fts": ("authors", "unicode61 remove_diacritics 2"),
     "paper_search_fts": ("paper_search", "porter unicode61 remove_diacritics 2"),
 }

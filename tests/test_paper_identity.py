@@ -127,3 +127,38 @@ def test_a_changed_file_replaces_only_what_it_alone_supplied(tmp_path):
     )
     assert sources == [("Brand New", 1), ("Shared Paper", 1)]
     assert {r[0] for r in query(db, "SELECT name FROM authors")} == {"Jane Smith", "John Doe"}
+
+
+def stored_abstracts(db) -> list[tuple[int, str | None, str | None]]:
+    """Each record's line, its abstract as stored in full (or None), and its abstract read
+    through the `abstracts` row it names."""
+    return query(
+        db,
+        "SELECT s.line, s.record ->> '$.abstract', coalesce(s.record ->> '$.abstract', a.text) "
+        "FROM paper_sources s LEFT JOIN abstracts a "
+        "ON a.paper_id = s.paper_id AND a.text_key = s.record ->> '$.abstract_key' ORDER BY s.line",
+    )
+
+
+def test_a_record_names_the_abstract_row_with_its_text_and_gets_its_own_back_when_the_row_changes(tmp_path):
+    shouting = ABSTRACT.upper()  # the same abstract to matching (folded), another text
+    paper = {"title": "Verifying Steps", "authors": ["Lightman, Hunter"], "doi": "10.1/v"}
+    f = jsonl(
+        tmp_path / "a.jsonl",
+        {**paper, "abstract": ABSTRACT},
+        {**paper, "abstract": shouting},
+        {**paper, "abstract": shouting},
+    )
+    db = tmp_path / "p.db"
+    run_import(db, [f])
+    # The most common text is the paper's; the records with it name its row, the other keeps its own.
+    assert query(db, "SELECT text FROM abstracts") == [(shouting,)]
+    assert stored_abstracts(db) == [(1, ABSTRACT, ABSTRACT), (2, None, shouting), (3, None, shouting)]
+    # Two records leave: the remaining one's text becomes the paper's, and both stay exact.
+    jsonl(f, {**paper, "abstract": ABSTRACT}, {**paper, "abstract": shouting})
+    run_import(db, [f])
+    assert query(db, "SELECT text FROM abstracts") == [(ABSTRACT,)]
+    assert stored_abstracts(db) == [(1, None, ABSTRACT), (2, shouting, shouting)]
+    fresh = tmp_path / "fresh.db"
+    run_import(fresh, [f])
+    assert stored_abstracts(fresh) == stored_abstracts(db)

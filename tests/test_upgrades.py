@@ -18,7 +18,7 @@ from app.etl.resolve import RULES_VERSION, Overrides
 from app.query import PaperDB
 from app.search import lists as search_lists
 from app.search.index import index_deferred
-from tests.conftest import ABSTRACTS_DUMP, ROOT, copied, query, searched
+from tests.conftest import ABSTRACTS_DUMP, ROOT, SAMPLES, copied, query, searched
 
 EARLIER = [r.revision for r in ScriptDirectory.from_config(_alembic_config()).walk_revisions()][1:]
 NOW = "2026-01-01T00:00:00+00:00"
@@ -51,9 +51,18 @@ def columns(db, table: str) -> list[str]:
     return [name for _, name, *_ in query(db, f"PRAGMA table_info({table})")]
 
 
+# A source record in full, its abstract read from the `abstracts` row it names (0017) if it does.
+FULL_RECORD = (
+    "json_remove(json_set(record, '$.abstract', coalesce(record ->> '$.abstract', (SELECT text FROM abstracts a "
+    "WHERE a.paper_id = paper_sources.paper_id AND a.text_key = record ->> '$.abstract_key'))), '$.abstract_key')"
+)
+
+
 def rows(db, table: str, names: list[str]) -> list[tuple]:
-    """The table's rows in the columns `names` (those it had before an upgrade added any)."""
-    return query(db, f"SELECT {', '.join(names)} FROM {table} ORDER BY 1")
+    """The table's rows in the columns `names` (those it had before an upgrade added any),
+    source records in full."""
+    columns = [FULL_RECORD if (table, name) == ("paper_sources", "record") else name for name in names]
+    return query(db, f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1")
 
 
 @pytest.mark.parametrize("revision", EARLIER)
@@ -70,11 +79,11 @@ def test_a_database_at_an_earlier_revision_upgrades_with_its_data(tmp_path, revi
     # Columns added since come with their default: the ORCIDs of 0015 are not known.
     assert query(db, "SELECT orcid FROM authors UNION ALL SELECT orcid FROM authorships") == [(None,), (None,)]
     assert query(db, "SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'supervision'") == [(1,)]
-    assert query(db, "SELECT rowid FROM abstracts_fts WHERE abstracts_fts MATCH 'verified'") == [(1,)]
     assert query(db, "SELECT rowid FROM authors_fts WHERE authors_fts MATCH 'kaiser'") == [(1,)]
     assert query(db, "SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'kaiser'") == [(1,)]
+    assert query(db, "SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'abstract: verified'") == [(1,)]
     conn = sqlite3.connect(db)
-    for fts in ("papers_fts", "abstracts_fts", "authors_fts", "paper_search_fts"):
+    for fts in ("papers_fts", "authors_fts", "paper_search_fts"):
         conn.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
     conn.close()
 
@@ -99,7 +108,7 @@ def test_the_nightly_job_backs_up_before_migrating(tmp_path):
     assert "schema migrated from 0001" in done.stderr
 
 
-def test_the_search_index_rebuilt_with_3_letter_prefixes_finds_what_it_found(samples_db, tmp_path):
+def test_the_search_index_rebuilt_without_prefix_indexes_finds_what_it_found(samples_db, tmp_path):
     db = copied(samples_db, tmp_path / "papers.db")
     searches = ["process supervision", "verif*", "lan*", "la*", "reinf* learn*", "Schulman"]
     migrate(db, "0009")
@@ -116,7 +125,7 @@ def test_the_search_index_rebuilt_with_3_letter_prefixes_finds_what_it_found(sam
                 (table, table),
             )
     migrate(db)
-    assert current_revision(db) == head_revision() and "prefix='3'" in index_sql(db)
+    assert current_revision(db) == head_revision() and "prefix" not in index_sql(db)
     assert query(db, "SELECT count(*) FROM paper_search_fts_docsize WHERE id = ?", (last,)) == [(0,)]
     with closing(connect(db)) as conn:
         assert index_deferred(conn) == 1
@@ -281,3 +290,60 @@ def test_the_orcid_upgrade_keeps_the_authors_and_the_next_import_fills_them_in(s
     ]
     [(papers_count,)] = query(db, "SELECT paper_count FROM authors WHERE orcid = '0000-0002-1825-0097'")
     assert papers_count > 1  # the samples' John Schulman, whose mentions carry no ORCID, joined it
+
+
+def fts_tables(db) -> set[str]:
+    return {name for (name,) in query(db, "SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%fts5%'")}
+
+
+def test_the_one_text_index_upgrade_drops_the_abstracts_index_and_searches_find_what_they_found(samples_db, tmp_path):
+    db = copied(samples_db, tmp_path / "papers.db")
+    searches = ["process supervision", "verif*", "lan*", "la*", "web browsing", "mely", "abstract: verifiers"]
+    migrate(db, "0015")
+    assert fts_tables(db) == {"papers_fts", "abstracts_fts", "authors_fts", "paper_search_fts"}
+    assert "prefix='3'" in index_sql(db)
+    with PaperDB(db) as pdb:
+        before = {text: [h.as_dict() for h in pdb.search(text, raw=":" in text)] for text in searches}
+    assert all(before.values())
+    abstracts = query(db, "SELECT id, paper_id, text FROM abstracts ORDER BY id")
+    migrate(db)
+    assert fts_tables(db) == {"papers_fts", "authors_fts", "paper_search_fts"}
+    assert "prefix" not in index_sql(db)
+    assert query(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'abstracts'") == []
+    assert query(db, "SELECT id, paper_id, text FROM abstracts ORDER BY id") == abstracts
+    with closing(connect(db)) as conn:
+        conn.execute("INSERT INTO paper_search_fts (paper_search_fts, rank) VALUES ('integrity-check', 1)")
+    with PaperDB(db) as pdb:
+        assert {text: [h.as_dict() for h in pdb.search(text, raw=":" in text)] for text in searches} == before
+    # A new abstract after the upgrade is found through the combined index.
+    dump = tmp_path / "more.jsonl"
+    dump.write_text(json.dumps({"title": "Sparse Transformers", "abstract": "Attention with hypernetworks."}) + "\n")
+    assert run_import(db, [dump]).status == "ok"
+    with PaperDB(db) as pdb:
+        assert [h.title for h in pdb.search("hypernetworks")] == ["Sparse Transformers"]
+
+
+def test_the_records_upgrade_names_the_abstract_rows_and_keeps_every_record_whole(samples_db, tmp_path):
+    db = copied(samples_db, tmp_path / "papers.db")
+    named = "SELECT count(*) FROM paper_sources WHERE record ->> '$.abstract_key' IS NOT NULL"
+    [(with_abstracts,)] = query(db, named)
+    assert with_abstracts > 0  # the samples' records name their rows, as the loader writes them
+    migrate(db, "0016")
+    assert query(db, named) == [(0,)]
+    [(in_full,)] = query(
+        db,
+        "SELECT count(*) FROM paper_sources s JOIN abstracts a ON a.paper_id = s.paper_id "
+        "AND a.text = s.record ->> '$.abstract'",
+    )
+    assert in_full == with_abstracts
+    upgraded_from(db, "0016", ("paper_sources", "abstracts"), tmp_path, lambda names: True)
+    assert query(db, named) == [(with_abstracts,)]
+    assert query(db, "SELECT count(*) FROM paper_sources WHERE record ->> '$.abstract' IS NOT NULL") == [(0,)]
+    # The next import of the samples again, under other names, rebuilds the papers as before.
+    before = {t: rows(db, t, columns(db, t)) for t in ("papers", "abstracts")}
+    again = tmp_path / "again"
+    again.mkdir()
+    for f in SAMPLES.iterdir():
+        (again / f"again-{f.name}").write_bytes(f.read_bytes())
+    assert run_import(db, [again]).status == "ok"
+    assert {t: rows(db, t, columns(db, t)) for t in before} == before

@@ -3,6 +3,12 @@
 A paper is derived from its source records (`paper_sources`): its title, ids,
 abstracts and author list are recomputed from all of them, in an order fixed by
 their content, so the same files in any order give the same papers.
+
+A record's abstract is stored once: where the paper's `abstracts` row of its key holds
+the same text, the record names that row (`abstract_key`) instead of holding the text
+again. Before a row takes another text, the records naming it get their own text back
+(`_write_out_abstracts`), so every record's abstract is always what its source gave; a
+rebuild names the rows again wherever the texts agree (`_name_abstracts`).
 """
 
 from __future__ import annotations
@@ -151,10 +157,13 @@ def add_record(
             # A profile is evidence about the paper's authors even when their list is unchanged.
             changes.touched_blocks.update(changes.block_keys(conn, paper_id))
     pending_keys.setdefault(paper_id, set()).update(block_key(m.family, m.given) for m in rec.mentions)
+    if rec.abstract:
+        # First: the paper's row of this key then holds the record's text, which the record names.
+        _insert_abstract(conn, paper_id, rec.abstract, rec.abstract_keys)
     source_id = conn.execute(
         "INSERT INTO paper_sources (paper_id, file_id, line, record_hash, profile_owner, record) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (paper_id, file_id, rec.line, rec.record_hash, rec.profile_owner, rec.to_json),
+        (paper_id, file_id, rec.line, rec.record_hash, rec.profile_owner, _stored_record(rec)),
     ).lastrowid
     conn.executemany(
         "INSERT INTO name_repairs (source_id, kind, detail) VALUES (?, ?, ?)",
@@ -164,9 +173,27 @@ def add_record(
         "INSERT INTO paper_ids (paper_id, scheme, value) VALUES (?, ?, ?) ON CONFLICT (scheme, value) DO NOTHING",
         [(paper_id, s, v) for s, v in rec.ids],
     )
-    if rec.abstract:
-        _insert_abstract(conn, paper_id, rec.abstract, rec.abstract_keys)
     return paper_id
+
+
+def _stored_record(rec: CleanRecord) -> str:
+    """The record's JSON as `paper_sources` keeps it: an abstract is named by its key (its paper's
+    `abstracts` row holds the text), not written again."""
+    if not rec.abstract:
+        return rec.to_json
+    # The key last, where SQLite's json_set puts it (`_name_abstracts`, migration 0017).
+    content = {**dict(sorted(rec.content().items())), "abstract": None, "abstract_key": rec.abstract_keys[0]}
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+
+
+def _source_content(record: str, abstracts: dict[str, str]) -> dict:
+    """A stored record's content as its source gave it, its abstract read from the paper's
+    `abstracts` (text key -> text) where the record names it."""
+    content = json.loads(record)
+    key = content.pop("abstract_key", None)
+    if key is not None:
+        content["abstract"] = abstracts[key]
+    return content
 
 
 def remove_file_sources(conn: sqlite3.Connection, file_id: int, changes: PaperChanges) -> None:
@@ -227,7 +254,8 @@ def rebuild_paper(conn: sqlite3.Connection, paper_id: int, now: str, changes: Pa
         changes.removed.add(paper_id)
         changes.added.discard(paper_id)
         return
-    sources = sorted((dict(json.loads(rec), _hash=h) for h, rec in rows), key=lambda s: s["_hash"])
+    abstracts = dict(conn.execute("SELECT text_key, text FROM abstracts WHERE paper_id = ?", (paper_id,)).fetchall())
+    sources = sorted((dict(_source_content(rec, abstracts), _hash=h) for h, rec in rows), key=lambda s: s["_hash"])
     title = _most_common(s["title"] for s in sources)
     fields = {
         "title": title,
@@ -247,6 +275,7 @@ def rebuild_paper(conn: sqlite3.Connection, paper_id: int, now: str, changes: Pa
     _replace_ids(conn, paper_id, sources)
     if _replace_abstracts(conn, paper_id, sources):
         changes.search_dirty.add(paper_id)
+    _name_abstracts(conn, paper_id)
     _replace_authorships(conn, paper_id, _author_list(sources), changes)
 
 
@@ -264,10 +293,32 @@ def _replace_ids(conn: sqlite3.Connection, paper_id: int, sources: list[dict]) -
 
 
 def _insert_abstract(conn: sqlite3.Connection, paper_id: int, text: str, keys: tuple[str, str, str]) -> None:
+    _write_out_abstracts(conn, paper_id, keys[0], text)
     conn.execute(
         "INSERT INTO abstracts (paper_id, text, text_key, head_key, tail_key) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (paper_id, text_key) DO UPDATE SET text = excluded.text WHERE text IS NOT excluded.text",
         (paper_id, text, *keys),
+    )
+
+
+def _write_out_abstracts(conn: sqlite3.Connection, paper_id: int, key: str, text: str) -> None:
+    """Before the paper's abstract row of this key takes `text`, the records naming it for
+    another text get that text back, in full."""
+    conn.execute(
+        "UPDATE paper_sources SET record = json_remove(json_set(record, '$.abstract', a.text), '$.abstract_key') "
+        "FROM abstracts a WHERE a.paper_id = :paper AND a.text_key = :key AND a.text IS NOT :text "
+        "AND paper_sources.paper_id = :paper AND paper_sources.record ->> '$.abstract_key' = :key",
+        {"paper": paper_id, "key": key, "text": text},
+    )
+
+
+def _name_abstracts(conn: sqlite3.Connection, paper_id: int) -> None:
+    """The paper's records holding the text of one of its abstract rows name that row instead."""
+    conn.execute(
+        "UPDATE paper_sources SET record = json_set(record, '$.abstract', NULL, '$.abstract_key', a.text_key) "
+        "FROM abstracts a WHERE a.paper_id = :paper AND paper_sources.paper_id = :paper "
+        "AND a.text = paper_sources.record ->> '$.abstract'",
+        {"paper": paper_id},
     )
 
 

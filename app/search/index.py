@@ -27,7 +27,6 @@ from app.search.fts import index_totals
 # content table -> (key column = FTS rowid, indexed columns); each index is `<table>_fts`.
 INDEXES = {
     "papers": ("id", ("title",)),
-    "abstracts": ("id", ("text",)),
     "authors": ("id", ("name",)),
     "paper_search": ("paper_id", ("title", "authors", "abstract")),
 }

@@ -11,7 +11,7 @@ from app.search.bm25 import SEARCH_COLUMNS
 # not `_`, which it treats as a separator).
 WORD = re.compile(r"[^\W_]")
 # Shortest prefix a plain query may end in `*`: `a*` would merge the postings of every word
-# starting with `a` (the index keeps 3-letter prefixes; others merge the words they start).
+# starting with `a` (FTS5 merges the postings of the words a prefix starts).
 PREFIX_MIN_LEN = 2
 
 

@@ -61,7 +61,7 @@ class CleanRecord:
     # Derived once here (in the parse worker), not at every use in the loader:
     title_key: str | None = None  # the folded title, to match papers across files
     abstract_keys: tuple[str, str, str] | None = None  # see `abstract_keys`
-    to_json: str = ""  # canonical JSON of `content()`, as stored in `paper_sources.record`
+    to_json: str = ""  # canonical JSON of `content()`, which `record_hash` hashes (`load_papers` stores it)
     record_hash: str = ""  # equal records from different files hash equal
 
     def content(self) -> dict:
