@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
+from app.db import migrate
 from app.etl.load import run_import
 from app.query import PaperDB, QueryError
 from app.search import embedding
@@ -235,3 +236,11 @@ def test_the_paper_page_lists_related_papers(formats_db):
     listed = page.split("<h2>Related papers</h2>", 1)[1].split("</ol>", 1)[0]
     assert f'<a href="/formats/-/papers/{related[0]["paper_id"]}">{related[0]["title"]}</a> (1999)' in listed
     assert listed.count("<li>") == 10
+
+
+def test_related_on_a_database_from_before_the_vectors_says_to_migrate(tmp_path):
+    db = tmp_path / "p.db"
+    run_import(db, [write(tmp_path / "a.jsonl", PAPERS)])
+    migrate(db, "0015")
+    result = CliRunner().invoke(main, ["--db", str(db), "related", "Protein structure prediction"])
+    assert (result.exit_code, result.output) == (2, "Error: this database has no vectors yet: run `paperdb migrate`\n")

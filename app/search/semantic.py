@@ -43,7 +43,14 @@ class Vectors:
         """Every paper id with a vector, ascending, and the vectors as unit rows; raises when there are none."""
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         if self._read is None or self._read[0] != version:
-            rows = self.conn.execute("SELECT paper_id, vector, scale FROM paper_vectors ORDER BY paper_id").fetchall()
+            try:
+                rows = self.conn.execute(
+                    "SELECT paper_id, vector, scale FROM paper_vectors ORDER BY paper_id"
+                ).fetchall()
+            except sqlite3.OperationalError as e:  # a schema from before the vectors (migration 0017)
+                if "no such table" not in str(e):
+                    raise
+                raise SemanticUnavailable("this database has no vectors yet: run `paperdb migrate`") from None
             ids = np.array([r[0] for r in rows], dtype=np.int64)
             self._read = (version, ids, embedding.decode([r[1] for r in rows], [r[2] for r in rows]))
         if not len(self._read[1]):
