@@ -96,11 +96,8 @@ def encode(vectors: np.ndarray) -> list[tuple[bytes, float]]:
     return [(row.tobytes(), float(scale)) for row, scale in zip(quantized, scales)]
 
 
-def decode(blobs: list[bytes], scales: list[float]) -> np.ndarray:
-    """Stored vectors back as float32 rows, normalised to unit length (cosine similarity is a dot product)."""
+def int8_rows(blobs: list[bytes]) -> np.ndarray:
+    """Stored vectors as one int8 matrix, a row each (times its scale, the model's vector)."""
     if not blobs:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    matrix = np.frombuffer(b"".join(blobs), dtype=np.int8).reshape(len(blobs), -1).astype(np.float32)
-    matrix *= np.asarray(scales, dtype=np.float32)[:, None]
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms > 0, norms, 1)
+        return np.zeros((0, DIMENSIONS), dtype=np.int8)
+    return np.frombuffer(b"".join(blobs), dtype=np.int8).reshape(len(blobs), -1)
