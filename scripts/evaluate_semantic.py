@@ -17,6 +17,7 @@ ranking fused with the vectors), `hybrid, any word` (the any-word ranking fused 
 
 (b) Related papers: the whole file is imported (titles, authors, abstracts, venues, years);
 for each paper (or a seeded sample of `--related-sample`), the share of its 10 nearest papers
+(fewer when there are fewer)
 (`PaperDB.related`) that share a resolved author or the same venue and year with it, against 10
 papers drawn at random and the 10 best bm25 matches of its title (any word, itself left out).
 """
@@ -130,22 +131,23 @@ def related_papers(papers: list[dict], folder: Path, sample: int | None) -> dict
             same_venue_year = venue is not None and year is not None and meta[other][1:] == (venue, year)
             return bool(authors.get(pid, set()) & authors.get(other, set())) or same_venue_year
 
-        totals = {"related (vectors)": 0, "random": 0, "bm25 on the title": 0}
+        shares = {"related (vectors)": [0, 0], "random": [0, 0], "bm25 on the title": [0, 0]}  # shared, listed
         started = time.perf_counter()
         for pid in chosen:
             near = [r.paper_id for r in pdb.related(pid, limit=NEAREST)]
-            drawn = rng.sample([p for p in everyone if p != pid], NEAREST) if len(everyone) > NEAREST else []
+            drawn = rng.sample([p for p in everyone if p != pid], min(NEAREST, len(everyone) - 1))
             title = meta[pid][0]
             bm25 = [h.paper_id for h in pdb.search(any_word(title), limit=NEAREST + 1, raw=True)] if title else []
             bm25 = [p for p in bm25 if p != pid][:NEAREST]
             for name, others in (("related (vectors)", near), ("random", drawn), ("bm25 on the title", bm25)):
-                totals[name] += sum(shared(pid, o) for o in others)
+                shares[name][0] += sum(shared(pid, o) for o in others)
+                shares[name][1] += len(others)
         seconds = time.perf_counter() - started
     return {
         "papers": len(everyone),
         "measured": len(chosen),
         "import": figures,
-        "share sharing an author or venue-year": {k: round(v / (NEAREST * len(chosen)), 3) for k, v in totals.items()},
+        "share sharing an author or venue-year": {k: round(n / max(listed, 1), 3) for k, (n, listed) in shares.items()},
         "seconds for all three per paper": round(seconds / len(chosen), 4),
     }
 
