@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 from app.search import embedding
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "evaluate_semantic.py"
+from tests.conftest import script_module
 
 # Two pairs of papers on one subject each; in each pair the two share an author, a venue and a year.
 PAPERS = [
@@ -50,19 +46,11 @@ PAPERS = [
 ]
 
 
-def script():
-    spec = importlib.util.spec_from_file_location("evaluate_semantic", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["evaluate_semantic"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.skipif(not embedding.available(), reason="needs the extra: pip install 'paperdb[semantic]'")
 def test_the_figures_of_four_papers(tmp_path, capsys):
     papers = tmp_path / "papers.jsonl"
     papers.write_text("".join(json.dumps(p) + "\n" for p in PAPERS), encoding="utf-8")
-    assert script().main([str(papers)]) == 0
+    assert script_module("evaluate_semantic").main([str(papers)]) == 0
     result = json.loads(capsys.readouterr().out)
     # No abstract holds every word of its title; any of them, or the vectors, find each one first.
     assert result["title -> own abstract"]["modes"] == {
