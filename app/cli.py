@@ -19,7 +19,7 @@ from app.export import FORMATS as EXPORT_FORMATS
 from app.export import export_pieces
 from app.lock import import_lock
 from app.progress import TerminalLine
-from app.query import HIGHLIGHT, ORDERS, AuthorLookup, Hit, PaperDB, PaperDetail, QueryError
+from app.query import HIGHLIGHT, MODES, ORDERS, AuthorLookup, Hit, PaperDB, PaperDetail, QueryError
 from app.serve import serve_datasette  # Datasette itself is imported only when serving
 
 FORMATS = ("table", "json", "csv")
@@ -276,15 +276,25 @@ HIT_COLUMNS = ["paper_id", "title", "year", "authors", "score", "snippet"]
     show_default=True,
     help="Best match first, or by year (papers without one last).",
 )
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="text",
+    show_default=True,
+    help="text: bm25 over the words; semantic: nearest in meaning; hybrid: both fused (these two need the extra).",
+)
 @limit_option(20, "results")
 @click.option("--offset", default=0, type=click.IntRange(0, None), help="Skip this many results first.")
 @output_format
 @click.pass_obj
 @friendly_errors
-def search(db, text, author, year_from, year_to, venue, raw, sort, limit, offset, fmt):
+def search(db, text, author, year_from, year_to, venue, raw, sort, mode, limit, offset, fmt):
     """Search titles, author names and abstracts at once, best match first.
 
     Words are plain words, all of which must match; case and accents are ignored.
+    `--mode semantic` ranks papers by the meaning of their title and abstract instead
+    (no word need match), `--mode hybrid` fuses both rankings; they need the optional
+    extra, pip install 'paperdb[semantic]', and an import run with it.
     Exit code 0 with results, 1 when nothing matches, 2 for a bad query.
 
     \b
@@ -292,6 +302,7 @@ def search(db, text, author, year_from, year_to, venue, raw, sort, limit, offset
         paperdb search "process supervision"
         paperdb search verify --author "John Schulman" --format csv
         paperdb search translation --sort newest --venue "Mémoires du livre"
+        paperdb search "checking each reasoning step" --mode hybrid
     """
     with PaperDB(db) as pdb:
         hits = pdb.search(
@@ -304,6 +315,7 @@ def search(db, text, author, year_from, year_to, venue, raw, sort, limit, offset
             venue=venue,
             raw=raw,
             order=sort,
+            mode=mode,
         )
     if fmt == "table":
         show_hits(hits)
@@ -323,6 +335,45 @@ def show_hits(hits: list[Hit]) -> None:
             click.echo(f"        {', '.join(hit.authors[:6])}{more}")
         marks = click.style("\0", fg="yellow", bold=True).split("\0") if on_terminal() else HIGHLIGHT
         click.echo(f"        {hit.highlight(*marks)}")
+
+
+RELATED_COLUMNS = ["paper_id", "title", "year", "venue", "authors", "similarity"]
+
+
+@main.command()
+@click.argument("paper_name", metavar="PAPER")
+@limit_option(10, "papers")
+@output_format
+@click.pass_obj
+@friendly_errors
+def related(db, paper_name, limit, fmt):
+    """The papers nearest in meaning to one paper, most similar first.
+
+    PAPER is a paper id, an external id (`doi:10.…`, `arxiv:2305.20050`) or words of a
+    title, as `paperdb paper` reads it. Similarity is the cosine of the two papers'
+    vectors (title and abstract). Needs the optional extra, pip install
+    'paperdb[semantic]', and an import run with it. Exit code 1 when no paper matches.
+
+    \b
+    Example:
+        paperdb related "Let's Verify Step by Step"
+        paperdb related 2 --limit 5 --format json
+    """
+    with PaperDB(db) as pdb:
+        found = pdb.related(paper_name, limit=limit)
+    if found is None:
+        finish(False, f"no paper matches {paper_name!r}")
+    if fmt == "table":
+        for r in found:
+            click.echo(
+                f"{style(f'{r.similarity:5.3f}', dim=True)}  {style(r.title or '(abstract only)', bold=True)}"
+                f"  [{r.paper_id}]{f'  {r.year}' if r.year else ''}"
+            )
+            if r.authors:
+                click.echo(f"       {', '.join(r.authors[:6])}{' …' if len(r.authors) > 6 else ''}")
+    else:
+        echo_rows([r.as_dict() for r in found], RELATED_COLUMNS, fmt)
+    finish(bool(found), "no other paper has a vector")
 
 
 @main.command()

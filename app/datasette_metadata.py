@@ -50,6 +50,8 @@ HIDDEN = (
     "search_formats",
     "override_blocks",
     "resolver_rules",
+    "paper_vectors",
+    "vector_model",
 )
 
 # The database page lists the tables in the order a person needs them, under these headings;

@@ -489,3 +489,35 @@ class ResolverRules(SQLModel, table=True):
     __tablename__ = "resolver_rules"
     id: int = Field(primary_key=True, description="Always 1.")
     version: int = Field(description="The rules' version when every block was last queued for re-resolution.")
+
+
+class PaperVector(SQLModel, table=True):
+    """One vector per paper, of its title and abstracts, for semantic search and related papers.
+
+    Written by the import only when the optional extra `paperdb[semantic]` is installed, from the
+    model `vector_model` names; the papers whose text changed are embedded again.
+    """
+
+    __tablename__ = "paper_vectors"
+    paper_id: int = Field(primary_key=True, foreign_key="papers.id", ondelete="CASCADE", description="The paper.")
+    text_hash: int = Field(
+        description="A 64-bit hash of the text embedded (title, then abstracts): the same hash, the same vector."
+    )
+    vector: bytes = Field(description="The vector as 8-bit signed integers, one per dimension.")
+    scale: float = Field(description="What multiplies each integer back to the model's value (max |value| / 127).")
+
+
+class VectorModel(SQLModel, table=True):
+    """The model the vectors in `paper_vectors` come from, and how far they are current (one row, or none)."""
+
+    __tablename__ = "vector_model"
+    id: int = Field(primary_key=True, description="Always 1.")
+    model: str = Field(
+        description="The model's name, dimensions and version (`wordllama l2_supercat 256 0.4.0.post1`): "
+        "an import with another re-embeds every paper."
+    )
+    dimensions: int = Field(description="How many numbers each vector holds.")
+    run_id: int = Field(
+        description="The last import run whose changed papers were embedded; after a run that embedded none "
+        "(killed, or without the extra) the next one checks every paper's text."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sqlite3
@@ -51,6 +52,15 @@ def same_size_edit(dump, mtime_ns: int) -> None:
     dump.write_bytes(text.replace(b"Let's Verify Step by Step", b"Let's Verify Step by Stop"))
     assert dump.stat().st_size == len(text)
     os.utime(dump, ns=(mtime_ns, mtime_ns))
+
+
+def script_module(name: str):
+    """A script of scripts/ as a module (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def query(db: Path, sql: str, params=()) -> list[tuple]:

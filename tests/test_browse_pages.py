@@ -15,6 +15,8 @@ from markupsafe import escape
 from app.datasette_metadata import VIEW
 from app.etl.load import run_import
 from app.export import export
+from app.query import PaperDB
+from app.search import embedding
 from tests.conftest import query, served
 
 # Parsing One has every kind of id; Christopher D. Manning is spelled two ways and is on three
@@ -314,6 +316,12 @@ def test_the_paper_json_has_the_same_data_with_each_links_url(parsing, parsing_d
         "bibtex": bibtex,
         "bibtex_url": f"/parsing/papers/{two}.bib",
         "sharing_authors_url": f"/parsing/papers_sharing_authors?paper_id={two}",
+        # With the extra the papers have vectors: the other three, nearest first (tests/test_semantic.py).
+        "related": [
+            {**r.as_dict(), "url": f"/parsing/-/papers/{r.paper_id}"} for r in PaperDB(parsing_db).related(two) or []
+        ]
+        if embedding.available()
+        else [],
     }
 
 

@@ -219,6 +219,8 @@ def test_fts_shadow_tables_and_internals_are_hidden(ds):
         "search_formats",
         "override_blocks",
         "resolver_rules",
+        "paper_vectors",
+        "vector_model",
     }
 
 

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REALDATA
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "evaluate_authors.py"
+from tests.conftest import REALDATA, script_module
 
 
 @functools.cache
 def script():
-    """The script as a module (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("evaluate_authors", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["evaluate_authors"] = module
-    spec.loader.exec_module(module)
-    return module
+    return script_module("evaluate_authors")
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

@@ -33,6 +33,8 @@ TABLES = {
     "search_postings",
     "search_lengths",
     "search_formats",
+    "paper_vectors",
+    "vector_model",
     "alembic_version",
 }
 FTS = {

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from app.cli import main
 from app.etl.load import WATCH_RECORDS, run_import
 from app.progress import PhaseLog, Step, TerminalLine, describe, duration
+from app.search import embedding
 
 
 class Clock:
@@ -75,7 +76,11 @@ def test_the_import_reports_records_into_each_file_then_blocks_resolved(tmp_path
     ]
     resolved = [s for s in steps if s.phase == "resolve"]
     assert resolved and resolved[-1].fraction == 1.0 and resolved[-1].done == 300  # one block per family name
-    assert [s.phase for s in steps][-2:] in (["resolve", "index"], ["index", "search lists"])
+    phases = [s.phase for s in steps]
+    vectors = [p for p in phases if p == "vectors"]
+    # With the extra (`paperdb[semantic]`), and only then, the vectors' phase comes last.
+    assert bool(vectors) == embedding.available() and phases[len(phases) - len(vectors) :] == vectors
+    assert [p for p in phases if p != "vectors"][-2:] in (["resolve", "index"], ["index", "search lists"])
 
 
 def test_import_prints_no_file_lines_with_quiet(samples_db, tmp_path):

@@ -27,10 +27,12 @@ from app.etl.load_authors import assign_provisional, queue_blocks, queue_if_rule
 from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, remove_file_sources
 from app.etl.resolve import Overrides, load_overrides
 from app.progress import Step
+from app.search import embedding
 from app.search.caches import caches_are_current
 from app.search.index import batched_fts, defer_indexing, index_deferred, optimize_after_bulk_load
 from app.search.lists import Refresh, update_search_top
 from app.search.rows import refresh_search
+from app.search.vectors import VectorRefresh, update_vectors
 from app.text.normalize import CleanRecord, RecordError, normalize_record
 from app.text.records import Reject
 
@@ -95,6 +97,9 @@ class ImportReport:
     # time means the phase waited, on the disk most often.
     cpu: dict[str, float] = field(default_factory=dict)
     search_lists: Refresh | None = None  # how the search lists were brought up to date, if they were
+    vectors: VectorRefresh | None = None  # how the vectors were, when the embedding model is installed
+    # Papers whose search row this run rewrote, collected only while the vectors are kept.
+    text_changed: set[int] | None = field(default=None, repr=False)
 
     def clock(self) -> tuple[float, float]:
         """Now, in wall seconds and in CPU seconds of this process and its workers: what `timed` takes."""
@@ -165,6 +170,7 @@ class ImportReport:
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
             "cpu": {k: round(v, 3) for k, v in self.cpu.items()},
             "search_lists": asdict(self.search_lists) if self.search_lists else None,
+            "vectors": asdict(self.vectors) if self.vectors else None,
             "errors": [{"path": f.path, "error": f.error} for f in self.files if f.error],
         }
 
@@ -411,7 +417,10 @@ def load_file(
         assign_provisional(conn, overrides, changes.new_authorships(), now)
         queue_blocks(conn, changes.touched_blocks)
         clock = report.timed("load", clock)
-        refresh_search(conn, (changes.added | changes.search_dirty) - changes.removed)
+        searched = (changes.added | changes.search_dirty) - changes.removed
+        refresh_search(conn, searched)
+        if report.text_changed is not None:
+            report.text_changed |= searched
     report.timed("index", clock)
     report.add("parse", parsed.seconds, parsed.cpu)  # complete once the records are read
     report.papers_added += len(changes.added)
@@ -488,7 +497,7 @@ def run_import(
                 "INSERT INTO import_runs (started_at, status) VALUES (?, 'running')", (started_at,)
             ).lastrowid
             last_author = conn.execute("SELECT coalesce(max(id), 0) FROM authors").fetchone()[0]
-        report = ImportReport(run_id)
+        report = ImportReport(run_id, text_changed=set() if embedding.available() else None)
         queue_override_blocks(conn, overrides)
         queue_if_rules_changed(conn)
         defer_indexing(conn)
@@ -529,7 +538,16 @@ def run_import(
             watch(Step("search lists"))
             with write_transaction(conn):
                 report.search_lists = update_search_top(conn)
-            report.timed("search lists", clock)
+            clock = report.timed("search lists", clock)
+        if report.text_changed is not None:  # only with the optional extra: an import without it writes no vectors
+            watch(Step("vectors"))
+            report.vectors = update_vectors(
+                conn,
+                report.text_changed,
+                run_id,
+                lambda done, total: watch(Step("vectors", done, "papers", done / total)),
+            )
+            report.timed("vectors", clock)
         # Net effect on authors: provisional authors merged away within the run do not count.
         report.authors_added, report.authors_updated = conn.execute(
             "SELECT count(*) FILTER (WHERE id > ?), count(*) FILTER (WHERE id <= ? AND updated_at >= ?) FROM authors",

@@ -23,14 +23,17 @@ from app.query.records import (
     PaperAuthor,
     PaperDetail,
     PaperSource,
+    RelatedPaper,
     SearchFacets,
     SqlResult,
 )
 from app.search.ranker import ORDERS
+from app.search.semantic import MODES
 from app.search.text import QueryError, fts_query
 
 __all__ = [
     "HIGHLIGHT",
+    "MODES",
     "ORDERS",
     "AmbiguousAuthor",
     "AuthorLookup",
@@ -48,6 +51,7 @@ __all__ = [
     "PaperDB",
     "PaperDetail",
     "PaperSource",
+    "RelatedPaper",
     "SearchFacets",
     "QueryError",
     "SqlResult",

@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 
 from app.db import DatabaseError, connect_for_queries, db_path, schema_revision
-from app.query import papers, stats
+from app.query import papers, records, stats
 from app.query.authors import AUTHOR_LIMIT, Authors
 from app.query.records import AuthorLookup, Coauthor, Hit, ListedPaper, PaperDetail, SearchFacets, SqlResult
 from app.query.search import Searches
@@ -55,15 +55,22 @@ class PaperDB:
         venue: str | None = None,
         raw: bool = False,
         order: str = "relevance",
+        mode: str = "text",
     ) -> list[Hit]:
         """Papers matching `text` in titles, author names or abstracts, best first.
 
         Plain words all match, accents and case ignored, dump text repaired (`Mรฉly` -> `Mély`);
         `raw` passes FTS5 syntax through (`verif*`, `"process supervision"`, `NEAR`, `OR`, `NOT`).
         Filters: the papers of the author `author` resolves to, with a known year from `year_from`
-        to `year_to`, of `venue`. `order`: `relevance` (bm25), `newest` or `oldest` first.
+        to `year_to`, of `venue`. `order`: `relevance` (bm25), `newest` or `oldest` first. `mode`: `text`
+        (bm25), `semantic` (nearest vectors), `hybrid` (both fused); the last two need `paperdb[semantic]`.
         """
-        return self._searches.search(text, limit, offset, author, year_from, year_to, venue, raw, order)
+        return self._searches.search(text, limit, offset, author, year_from, year_to, venue, raw, order, mode)
+
+    def related(self, paper: str | int, *, limit: int = 10) -> list[records.RelatedPaper] | None:
+        """The papers nearest in meaning to a paper (found as `paper()` finds it), most similar first; None if none."""
+        found = papers.find_paper(self.conn, str(paper).strip())
+        return None if found is None else self._searches.related(found, limit)
 
     def search_facets(self, text: str, **filters) -> SearchFacets:
         """How many papers `search(text, **filters)` matches (filters: `author`, `year_from`,
@@ -88,8 +95,7 @@ class PaperDB:
         return self._authors.author(name, limit=limit)
 
     def coauthors(self, name: str | int, *, limit: int | None = None) -> list[Coauthor]:
-        """Co-authors of the author a name resolves to, most shared papers first; [] if no such
-        author; `AmbiguousAuthor` when the name fits several."""
+        """Co-authors of the author a name resolves to, most shared papers first; [] if none; `AmbiguousAuthor` if several fit."""
         return self._authors.coauthors(name, limit=limit)
 
     def authors(self, *, limit: int = 20) -> list[dict]:
@@ -103,13 +109,11 @@ class PaperDB:
         return self._authors.candidates(limit=limit)
 
     def candidates_of(self, author_id: int) -> list[dict]:
-        """The other side of each of this author's pairs in `author_candidates` (id, name, papers,
-        the pair's score and reason), highest score first."""
+        """The other side of each of this author's pairs (id, name, papers, the pair's score and reason), highest score first."""
         return self._authors.candidates_of(whole_number(author_id, "author id"))
 
     def paper(self, id_or_title: str | int) -> PaperDetail | None:
-        """A paper by id, external id (`doi:…`, `arxiv:…`, or the bare value), exact title,
-        or else the best title match for the words given; None if nothing matches."""
+        """A paper by id, external id (`doi:…`, `arxiv:…`, or bare), exact title, else the best title match; or None."""
         paper_id = papers.find_paper(self.conn, str(id_or_title).strip())
         return None if paper_id is None else papers.paper_detail(self.conn, paper_id)
 
@@ -118,8 +122,7 @@ class PaperDB:
         return papers.paper_detail(self.conn, whole_number(paper_id, "paper id"))
 
     def paper_id(self, text: str) -> int | None:
-        """The paper a paper id or external id names (`doi:…`, `arxiv:…`, `pmid:…`, a bare DOI,
-        arXiv id or source key), or None."""
+        """The paper a paper id or external id names (`doi:…`, `arxiv:…`, `pmid:…`, a bare DOI, arXiv id, source key)."""
         return papers.paper_id(self.conn, text)
 
     def select(
@@ -131,12 +134,10 @@ class PaperDB:
         year_to: int | None = None,
         ids: Sequence[str] | None = None,
     ) -> list[int]:
-        """The ids of the papers that meet every condition given, ascending; every paper when none is.
-
-        `search` is plain words as `search()` takes them, `author` a name as `author()` resolves it
-        (`AmbiguousAuthor` if ambiguous), the years keep papers with a known year in range, `ids`
-        are paper or external ids as `paper_id()` reads them (QueryError for one naming no paper).
-        """
+        """The ids of the papers that meet every condition given, ascending; every paper when none is. `search`
+        is plain words as `search()` takes them, `author` a name as `author()` resolves it (`AmbiguousAuthor` if
+        ambiguous), the years keep papers with a known year in range, `ids` are paper or external ids as
+        `paper_id()` reads them (QueryError for one naming no paper)."""
         return self._searches.select(search=search, author=author, year_from=year_from, year_to=year_to, ids=ids)
 
     def stats(self, *, top: int = 10) -> dict:
@@ -144,6 +145,5 @@ class PaperDB:
         return stats.stats(self.conn, top)
 
     def sql(self, query: str, params: Sequence | Mapping = (), *, limit: int | None = None) -> SqlResult:
-        """Run one SQL statement that only reads (anything that would write is refused, not run),
-        its parameters bound (`?` or `:name`); `limit` caps the rows fetched."""
+        """Run one SQL statement that only reads (a write is refused, not run), parameters bound (`?`, `:name`); `limit` caps rows."""
         return self._read_only.sql(query, params, limit=limit)

@@ -204,3 +204,16 @@ class SqlResult(_Record):
     def as_dicts(self) -> list[dict]:
         """One dict per row, keyed by column name."""
         return [dict(zip(self.columns, row)) for row in self.rows]
+
+
+@dataclass(frozen=True)
+class RelatedPaper(_Record):
+    """A paper near another in meaning: its title, year, venue, authors in order, and the cosine similarity
+    of the two papers' vectors (1 the same text, near 0 unrelated)."""
+
+    paper_id: int
+    title: str | None
+    year: int | None
+    venue: str | None
+    authors: list[str]
+    similarity: float

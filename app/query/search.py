@@ -13,10 +13,13 @@ from typing import Any
 
 from app.query.authors import Authors
 from app.query.papers import author_names, papers_named
-from app.query.records import HIGHLIGHT, FacetCount, Hit, SearchFacets
+from app.query.records import HIGHLIGHT, FacetCount, Hit, RelatedPaper, SearchFacets
 from app.query.values import whole_number
+from app.search import embedding
+from app.search.embedding import ENABLE_HINT, SemanticUnavailable
 from app.search.ranker import MARK_END, MARK_START, ORDERS, Ranker
-from app.search.text import QueryError, fts_error, fts_query
+from app.search.semantic import FUSION_DEPTH, MODES, Vectors, fuse
+from app.search.text import QueryError, fts_error, fts_query, fts_query_of, phrases
 from app.text.clean import repair_text
 
 
@@ -32,6 +35,7 @@ class Searches:
     ):
         self.conn = conn
         self.ranker = Ranker(conn, path)
+        self.vectors = Vectors(conn)
         self.authors = authors
         self.snapshot = snapshot
 
@@ -46,6 +50,7 @@ class Searches:
         venue: str | None,
         raw: bool,
         order: str,
+        mode: str = "text",
     ) -> list[Hit]:
         """Papers matching `text`, best first (see `PaperDB.search`)."""
         text, match = self._query(text, raw)
@@ -58,12 +63,24 @@ class Searches:
             raise QueryError("limit and offset must not be negative")
         if order not in ORDERS:
             raise QueryError(f"unknown order {order!r}: one of {', '.join(ORDERS)}")
+        if mode not in MODES:
+            raise QueryError(f"unknown mode {mode!r}: one of {', '.join(MODES)}")
+        if mode != "text" and (raw or order != "relevance"):
+            raise QueryError(f"a {mode} search takes plain words, ranked by relevance (no raw syntax, no sort)")
         with self.snapshot():  # the author too is resolved in the snapshot the page is ranked in
             filters = self.filters(params, author, year_from, year_to, venue)
             if filters is None:
                 return []
-            ranked, snippets = self.ranker.page(text, raw=raw, filters=filters, params=params, order=order)
-            ids = [r["id"] for r in ranked]
+            if mode == "text":
+                ranked, snippets = self.ranker.page(text, raw=raw, filters=filters, params=params, order=order)
+                scored = [(r["id"], -r["score"]) for r in ranked]
+            else:
+                scored = self._by_meaning(text, mode, filters, params)
+                # Every word of the search is highlighted where it occurs, though a paper need not have any.
+                snippets = self.ranker.snippets(
+                    [i for i, _ in scored], " OR ".join(fts_query_of([w]) for w in phrases(text))
+                )
+            ids = [i for i, _ in scored]
             papers = {
                 r["id"]: r
                 for r in self.conn.execute(
@@ -75,15 +92,57 @@ class Searches:
         start, end = HIGHLIGHT
         return [
             Hit(
-                r["id"],
-                papers[r["id"]]["title"],
-                papers[r["id"]]["year"],
-                authors.get(r["id"], []),
-                -r["score"],
-                snippets[r["id"]].replace(MARK_START, start).replace(MARK_END, end),
-                snippets[r["id"]],
+                i,
+                papers[i]["title"],
+                papers[i]["year"],
+                authors.get(i, []),
+                score,
+                snippets[i].replace(MARK_START, start).replace(MARK_END, end),
+                snippets[i],
             )
-            for r in ranked
+            for i, score in scored
+        ]
+
+    def _by_meaning(self, text: str, mode: str, filters: list[str], params: dict) -> list[tuple[int, float]]:
+        """A semantic page, (id, cosine similarity), or a hybrid one, (id, fused score): best first."""
+        wanted = params["offset"] + params["limit"]
+        among = None
+        if filters:
+            where = " AND ".join(f.format(id="id") for f in filters)
+            among = {r[0] for r in self.conn.execute(f"SELECT id FROM papers WHERE {where}", params)}
+        (vector,) = embedding.embed([text])
+        if mode == "semantic":
+            return self.vectors.nearest(vector, wanted, among=among)[params["offset"] :]
+        depth = max(wanted, FUSION_DEPTH)
+        by_words, _ = self.ranker.page(text, raw=False, filters=filters, params={**params, "limit": depth, "offset": 0})
+        by_vector = self.vectors.nearest(vector, depth, among=among)
+        return fuse([[r["id"] for r in by_words], [i for i, _ in by_vector]], depth)[params["offset"] : wanted]
+
+    def related(self, paper_id: int, limit: int) -> list[RelatedPaper]:
+        """The papers nearest this one in meaning, most similar first (see `PaperDB.related`)."""
+        paper_id, limit = whole_number(paper_id, "paper id"), whole_number(limit, "limit")
+        with self.snapshot():
+            vector = self.vectors.of(paper_id)
+            if vector is None:
+                exists = self.conn.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone()
+                if not exists:
+                    raise QueryError(f"no paper {paper_id}")
+                raise SemanticUnavailable(
+                    f"paper {paper_id} has no vector yet: {ENABLE_HINT}, then run `paperdb import`"
+                )
+            near = self.vectors.nearest(vector, max(limit, 0), leave_out=paper_id)
+            ids = [i for i, _ in near]
+            rows = {
+                r["id"]: r
+                for r in self.conn.execute(
+                    "SELECT id, title, year, venue FROM papers WHERE id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(ids),),
+                )
+            }
+            authors = author_names(self.conn, ids)
+        return [
+            RelatedPaper(i, rows[i]["title"], rows[i]["year"], rows[i]["venue"], authors.get(i, []), round(sim, 4))
+            for i, sim in near
         ]
 
     def facets(

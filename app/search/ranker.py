@@ -105,6 +105,17 @@ class Ranker:
         except sqlite3.OperationalError as e:
             raise (fts_error(text, e) or e) from None
 
+    def snippets(self, ids: list[int], match: str) -> dict[int, str]:
+        """Each paper's snippet for the FTS5 query `match`; a paper it does not match gets its first words."""
+        texts = self._texts(ids)
+        params = {"match": match, "mark_start": MARK_START, "mark_end": MARK_END, "tokens": SNIPPET_TOKENS}
+        found = self._scratch().snippets(texts, params) if match else {}
+        for paper_id, title, _, abstract in texts:
+            if paper_id not in found:
+                words = (abstract or title or "").split()
+                found[paper_id] = " ".join(words[:SNIPPET_TOKENS]) + ("…" if len(words) > SNIPPET_TOKENS else "")
+        return found
+
     def _by_year(self, order: str, filters: list[str], params: dict) -> list:
         """The page newest or oldest first: every match's year is read, none is ranked by the caches."""
         sql = BY_YEAR_SQL.format(
