@@ -242,6 +242,6 @@ def test_the_paper_page_lists_related_papers(formats_db):
 def test_related_on_a_database_from_before_the_vectors_says_to_migrate(tmp_path):
     db = tmp_path / "p.db"
     run_import(db, [write(tmp_path / "a.jsonl", PAPERS)])
-    migrate(db, "0015")
+    migrate(db, "0017")
     result = CliRunner().invoke(main, ["--db", str(db), "related", "Protein structure prediction"])
     assert (result.exit_code, result.output) == (2, "Error: this database has no vectors yet: run `paperdb migrate`\n")

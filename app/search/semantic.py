@@ -50,7 +50,7 @@ class Vectors:
         if self._read is None or self._read[0] != version:
             try:
                 rows = self.conn.execute("SELECT paper_id, vector FROM paper_vectors ORDER BY paper_id").fetchall()
-            except sqlite3.OperationalError as e:  # a schema from before the vectors (migration 0017)
+            except sqlite3.OperationalError as e:  # a schema from before the vectors (migration 0018)
                 if "no such table" not in str(e):
                     raise
                 raise SemanticUnavailable("this database has no vectors yet: run `paperdb migrate`") from None
