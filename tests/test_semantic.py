@@ -245,3 +245,21 @@ def test_related_on_a_database_from_before_the_vectors_says_to_migrate(tmp_path)
     migrate(db, "0017")
     result = CliRunner().invoke(main, ["--db", str(db), "related", "Protein structure prediction"])
     assert (result.exit_code, result.output) == (2, "Error: this database has no vectors yet: run `paperdb migrate`\n")
+
+
+@needs_model
+def test_a_process_reads_a_databases_vectors_once_per_import(tmp_path):
+    from app.search import semantic
+
+    db = tmp_path / "p.db"
+    run_import(db, [write(tmp_path / "a.jsonl", PAPERS)])
+    with PaperDB(db) as pdb:
+        first = [r.paper_id for r in pdb.related("Protein structure prediction", limit=2)]
+    read = semantic._READ[str(db.resolve())]
+    with PaperDB(db) as pdb:  # a new connection, as each Datasette page opens one
+        assert [r.paper_id for r in pdb.related("Protein structure prediction", limit=2)] == first
+    assert semantic._READ[str(db.resolve())] is read
+    run_import(db, [write(tmp_path / "b.jsonl", [{"doi": "10.1/d", "title": "Protein folding in cells"}])])
+    with PaperDB(db) as pdb:
+        assert len(pdb.related("Protein structure prediction", limit=5)) == 3  # the new paper's vector is read
+    assert semantic._READ[str(db.resolve())] is not read

@@ -35,7 +35,7 @@ class Searches:
     ):
         self.conn = conn
         self.ranker = Ranker(conn, path)
-        self.vectors = Vectors(conn)
+        self.vectors = Vectors(conn, path)
         self.authors = authors
         self.snapshot = snapshot
 

@@ -2,12 +2,14 @@
 
 Nearest neighbours are exact: every stored vector is compared (a matrix product in numpy), which
 at 100k papers takes milliseconds once the matrix is read (docs/benchmarks.md compares it with
-sqlite-vec). The matrix is read once per connection and again only after a commit to the database.
+sqlite-vec). The matrix is read once per process and database, and again after each import.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 
@@ -35,18 +37,31 @@ def fuse(rankings: list[list[int]], depth: int) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
+# The matrices read, by database file, with the import they were read after: a process that
+# opens a connection per request (Datasette's pages) reads a database's vectors once per import,
+# not once per page (1.6 s at a million papers). The last few databases are kept.
+_READ: dict[str, tuple] = {}
+KEEP_DATABASES = 2
+
+
 class Vectors:
     """The vectors of `paper_vectors` on one read-only connection, as one int8 matrix."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, path: str | os.PathLike | None = None):
         self.conn = conn
-        # (data_version, paper ids ascending, int8 rows, 1 / each row's length)
-        self._read: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.path = str(Path(path).resolve()) if path else None
+        # (the import they were read after, paper ids ascending, int8 rows, 1 / each row's length)
+        self._read: tuple[tuple, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def _matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every paper id with a vector, ascending, its int8 row and the inverse of the row's length;
-        read again after a commit to the database; raises when there are no vectors."""
-        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        read again after an import (begun or finished) since; raises when there are no vectors."""
+        # Only an import writes vectors, and each one is a row of `import_runs`, finished when it ends.
+        version = tuple(
+            self.conn.execute("SELECT id, finished_at FROM import_runs ORDER BY id DESC LIMIT 1").fetchone() or ()
+        )
+        if self._read is None and self.path in _READ and _READ[self.path][0] == version:
+            self._read = _READ[self.path]
         if self._read is None or self._read[0] != version:
             try:
                 rows = self.conn.execute("SELECT paper_id, vector FROM paper_vectors ORDER BY paper_id").fetchall()
@@ -60,6 +75,11 @@ class Vectors:
                 [np.linalg.norm(chunk.astype(np.float32), axis=1) for chunk in _chunks(matrix)] or [np.zeros(0)]
             )
             self._read = (version, ids, matrix, 1 / np.where(lengths > 0, lengths, 1).astype(np.float32))
+            if self.path:
+                _READ.pop(self.path, None)
+                while len(_READ) >= KEEP_DATABASES:
+                    _READ.pop(next(iter(_READ)))
+                _READ[self.path] = self._read
         if not len(self._read[1]):
             raise SemanticUnavailable(f"no paper has a vector yet: {ENABLE_HINT}, then run `paperdb import`")
         return self._read[1:]
