@@ -132,6 +132,9 @@ class Authors:
                 "SELECT family_name, given_name FROM author_names WHERE author_id = ?", (author.id,)
             )
         ]
+        # Every spelling of the other author must fit every one of this author's; most of a big
+        # block (thousands of `Yu`s) fails the cheap test against the first before any tokenising.
+        worth = _prefilter(mine[0]) if mine and mine[0] else lambda given: True
         rules: dict[int, list] = {}
         for r in self.conn.execute(
             "SELECT a.id, n.family_name, n.given_name FROM authors a JOIN author_names n ON n.author_id = a.id "
@@ -139,6 +142,11 @@ class Authors:
             "AND a.paper_count > :papers AND NOT a.is_organization",
             {"id": author.id, "papers": author.paper_count},
         ):
+            if rules.get(r["id"]) == [None]:
+                continue  # already ruled out
+            if not worth(r["given_name"]):
+                rules[r["id"]] = [None]
+                continue
             found = [token_compatibility(t, _tokens(r["family_name"], r["given_name"])) for t in mine]
             rules.setdefault(r["id"], []).extend(found)
         found = []
