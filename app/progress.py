@@ -39,27 +39,6 @@ def duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-class _Phases:
-    """When the current phase (or file) began, to tell rates and time left."""
-
-    def __init__(self, clock: Callable[[], float]):
-        self.clock = clock
-        self.current: tuple[str, str | None] | None = None
-        self.started = 0.0
-        self.last: Step | None = None
-
-    def begin(self, step: Step) -> bool:
-        """Note the step; whether it starts a new phase or file."""
-        new = (step.phase, step.path) != self.current
-        if new:
-            self.current, self.started = (step.phase, step.path), self.clock()
-        self.last = step
-        return new
-
-    def elapsed(self) -> float:
-        return self.clock() - self.started
-
-
 def describe(step: Step, elapsed: float) -> str:
     """One line: the phase (and file), what is done, the share, the rate and the time left."""
     where = f"{step.phase} {step.path.rsplit('/', 1)[-1]}" if step.path else step.phase
@@ -80,16 +59,20 @@ class TerminalLine:
 
     def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic):
         self.stream = stream
-        self.phases = _Phases(clock)
+        self.clock = clock
+        self.current: tuple[str, str | None] | None = None  # the phase and file under way
+        self.started = 0.0
         self.drawn_at = float("-inf")
         self.shown = False
 
     def __call__(self, step: Step) -> None:
-        new = self.phases.begin(step)
-        now = self.phases.clock()
+        now = self.clock()
+        new = (step.phase, step.path) != self.current
+        if new:
+            self.current, self.started = (step.phase, step.path), now
         if new or now - self.drawn_at >= REDRAW_SECONDS:
             width = shutil.get_terminal_size((100, 20)).columns - 1
-            self.stream.write("\r" + describe(step, self.phases.elapsed())[:width] + "\x1b[K")
+            self.stream.write("\r" + describe(step, now - self.started)[:width] + "\x1b[K")
             self.stream.flush()
             self.drawn_at, self.shown = now, True
 
@@ -105,18 +88,20 @@ class PhaseLog:
 
     def __init__(self, write: Callable[[str], None], clock: Callable[[], float] = time.monotonic):
         self.write = write
-        self.phases = _Phases(clock)
+        self.clock = clock
+        self.last: Step | None = None  # the phase under way, as last heard
+        self.started = 0.0
 
     def __call__(self, step: Step) -> None:
-        if step.phase != (self.phases.current or ("",))[0]:
+        if self.last is None or step.phase != self.last.phase:
             self.close()
-            self.phases.begin(step)
-        self.phases.last = step
+            self.started = self.clock()
+        self.last = step
 
     def close(self) -> None:
         """Write the line of the phase under way, if any."""
-        last = self.phases.last
-        if last is not None and self.phases.current is not None:
+        last = self.last
+        if last is not None:
             what = f"{last.done:,} {last.unit} in " if last.unit and last.phase != "load" else ""
-            self.write(f"{last.phase}: {what}{duration(self.phases.elapsed())}")
-        self.phases.current, self.phases.last = None, None
+            self.write(f"{last.phase}: {what}{duration(self.clock() - self.started)}")
+        self.last = None

@@ -272,8 +272,9 @@ def test_the_sample_database_round_trips(samples_db, tmp_path, fmt):
 
 
 @pytest.fixture(scope="module")
-def formats_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("formats") / "papers.db"
+def round_trip_db(tmp_path_factory) -> Path:
+    """The real exports the round trips read (not conftest's `formats_db`, which has every fixture)."""
+    db = tmp_path_factory.mktemp("round-trip") / "papers.db"
     assert run_import(db, ROUND_TRIP_FILES).status == "ok"
     return db
 
@@ -289,9 +290,9 @@ TWO_DOIS = {
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_real_exports_round_trip_with_accents_organisations_and_truncated_lists(formats_db, tmp_path, fmt):
-    before = by_title(all_papers(formats_db))
-    after = by_title(all_papers(round_trip(formats_db, fmt, tmp_path)))
+def test_real_exports_round_trip_with_accents_organisations_and_truncated_lists(round_trip_db, tmp_path, fmt):
+    before = by_title(all_papers(round_trip_db))
+    after = by_title(all_papers(round_trip(round_trip_db, fmt, tmp_path)))
     assert len(before) == len(after) == 336
     differ = {title for title, p in before.items() if as_carried(p, fmt) != after[title]}
     assert differ == set()
@@ -320,8 +321,8 @@ def test_real_exports_round_trip_with_accents_organisations_and_truncated_lists(
     )
 
 
-def test_real_bibtex_entries_with_accents_and_and_others(formats_db):
-    text = exported(formats_db, "bibtex")
+def test_real_bibtex_entries_with_accents_and_and_others(round_trip_db):
+    text = exported(round_trip_db, "bibtex")
     assert (
         "@article{broch2013modelling,\n  author = {Broch, Ole Jacob and Ellingsen, Ingrid Helene and Forbord, "
         "Silje and Wang, Xinxin and Volent, Zsolt and Alver, Morten Omholt and Hand{\\r{a}}, Aleksander and "
@@ -372,10 +373,10 @@ def keys_of(bibtex: str) -> list[str]:
     return [line.split("{", 1)[1].rstrip(",") for line in bibtex.splitlines() if line.startswith("@")]
 
 
-def test_export_selects_by_author_search_and_years(samples_db, formats_db):
+def test_export_selects_by_author_search_and_years(samples_db, round_trip_db):
     assert keys_of(run(samples_db, "--author", "Karl Cobbe").output) == ["lightmanlets", "nakanowebgpt", "hiltonbatch"]
     assert keys_of(run(samples_db, "--search", "verify").output) == ["lightmanlets"]
-    result = run(formats_db, "--search", "dipole", "--year-from", "2007", "--year-to", "2007")
+    result = run(round_trip_db, "--search", "dipole", "--year-from", "2007", "--year-to", "2007")
     assert keys_of(result.output) == [
         "yurkin2007convergence",
         "yurkin2007convergencea",
@@ -383,14 +384,17 @@ def test_export_selects_by_author_search_and_years(samples_db, formats_db):
         "yurkin2007discretea",
         "yanzhang2007coincidence",
     ]
-    assert keys_of(run(formats_db, "--year-to", "1990").output) == ["kirk1989upwelling", "alexandru1978histochemical"]
+    assert keys_of(run(round_trip_db, "--year-to", "1990").output) == [
+        "kirk1989upwelling",
+        "alexandru1978histochemical",
+    ]
 
 
-def test_export_selects_by_ids_in_a_file_and_writes_to_a_file(formats_db, tmp_path):
+def test_export_selects_by_ids_in_a_file_and_writes_to_a_file(round_trip_db, tmp_path):
     ids = tmp_path / "ids.txt"
     ids.write_text("doi:10.1103/physrevd.76.052005\n\narxiv:0704.0038v2\npmid:30158200\n", encoding="utf-8")
     out = tmp_path / "out.ris"
-    result = run(formats_db, "--ids", str(ids), "--format", "ris", "-o", str(out))
+    result = run(round_trip_db, "--ids", str(ids), "--format", "ris", "-o", str(out))
     assert (result.exit_code, result.output) == (0, f"{out}: 3 papers\n")
     titles = [line[6:] for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("TI  - ")]
     assert titles == [

@@ -83,7 +83,7 @@ def test_the_import_reports_records_into_each_file_then_blocks_resolved(tmp_path
     assert [p for p in phases if p != "vectors"][-2:] in (["resolve", "index"], ["index", "search lists"])
 
 
-def test_import_prints_no_file_lines_with_quiet(samples_db, tmp_path):
+def test_import_prints_no_file_lines_with_quiet(tmp_path):
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "q.db"), "import", "--quiet", "data/samples"])
     assert result.exit_code == 0
     assert result.output.count("\n") == 1 and result.output.startswith("2 files (2 new")

@@ -19,6 +19,7 @@ from app.browse.respond import database_name, read, respond
 from app.browse.urls import author_url, paper_url, search_url
 from app.datasette_metadata import VIEW
 from app.query import ORDERS, QueryError
+from app.query.values import whole_number
 from app.search.ranker import MARK_END, MARK_START
 
 PAGE_SIZE = 20
@@ -29,17 +30,9 @@ RANKED_VIEW_ARGS = {"_search", "year", "venue"}
 _VIEW_PATH = re.compile(rf"^/(?P<database>[^/]+)/{VIEW}$")
 
 
-class BadArgument(ValueError):
-    pass
-
-
 def _whole(request, name: str, default: int | None) -> int | None:
     value = request.args.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isdigit():
-        raise BadArgument(f"{name} must be a whole number, not {value!r}")
-    return int(value)
+    return whole_number(value, name) if value else default
 
 
 async def search_page(datasette, request) -> Response:
@@ -52,11 +45,11 @@ async def search_page(datasette, request) -> Response:
         page = max(_whole(request, "page", 1), 1)
         sort = request.args.get("sort") or "relevance"
         if sort not in ORDERS:
-            raise BadArgument(f"sort must be one of {', '.join(ORDERS)}, not {sort!r}")
+            raise QueryError(f"sort must be one of {', '.join(ORDERS)}, not {sort!r}")
         venue = request.args.get("venue") or None
         if q:
             data.update(await read(datasette, request, lambda pdb: _search(pdb, q, year, venue, sort, page)))
-    except (BadArgument, QueryError) as e:
+    except QueryError as e:
         data["error"], status = str(e), 400
     else:
         if q:

@@ -480,6 +480,7 @@ def run_import(
     result; `watch` each `app.progress.Step` of the way (records into a file, blocks resolved).
     """
     started = time.monotonic()
+    watch = watch or (lambda step: None)
     files = find_files(paths)
     ensure_schema(db)
     overrides = read_overrides(db, overrides_path)
@@ -518,7 +519,6 @@ def run_import(
             report.files.append(result)
             if progress:
                 progress(result)
-        watch = watch or (lambda step: None)
         clock = report.clock()
         resolve_pending(
             conn,

@@ -80,6 +80,7 @@ from app.text.names import (
     token_compatibility,
     umlaut_free,
 )
+from app.text.records import display_name
 
 # The version of the rules below. Bump it with any change to what resolution writes
 # (clusters, merges, candidates): the next import then re-resolves every block
@@ -242,7 +243,7 @@ class Mention:
         return cls(
             id=id,
             paper_id=paper_id,
-            name=_display(family, given),
+            name=display_name(family, given),
             family=family,
             given=given,
             block_key=block_key(family, given),
@@ -413,7 +414,7 @@ class _Group:
     @property
     def label(self) -> str:
         """Its best spelling, for messages."""
-        return _display(*self.best)
+        return display_name(*self.best)
 
     def absorb(self, other: _Group) -> None:
         # Only the two best spellings and those both hold (their counts grow) can be the new best.
@@ -486,10 +487,6 @@ def _grown(a: set | frozenset, b: set | frozenset) -> set:
 def _name_of(m: Mention) -> _Name:
     key = (block_key(m.family, m.given), name_tokens(m.family, m.given))
     return _Name(key, m.is_organization, len(given_tokens(m.given)))
-
-
-def _display(family: str, given: str | None) -> str:
-    return f"{given} {family}" if given else family
 
 
 @lru_cache(maxsize=1 << 16)
@@ -1100,7 +1097,7 @@ def _sorted_keys(keys: Iterable[Hashable]) -> tuple[Hashable, ...]:
 def _cluster(group: _Group) -> Cluster:
     counts: dict[str, int] = {}
     for spelling, n in group.spellings.items():
-        display = _display(*spelling)
+        display = display_name(*spelling)
         counts[display] = counts.get(display, 0) + n
     return Cluster(
         members=_sorted_keys(m.id for m in group.mentions),

@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 
+def display_name(family: str, given: str | None) -> str:
+    """`Given Family`, or just the family name when there is no given name."""
+    return f"{given} {family}" if given else family
+
+
 @dataclass(frozen=True)
 class Record:
     """One paper as a source file states it, before cleaning.
@@ -57,8 +62,7 @@ class Mention:
 
     @property
     def display(self) -> str:
-        """`Given Family`, or just the family name when there is no given name."""
-        return f"{self.given} {self.family}" if self.given else self.family
+        return display_name(self.family, self.given)
 
 
 class AuthorshipRow(NamedTuple):
