@@ -343,6 +343,7 @@ def test_a_20_mb_line_in_an_abstracts_dump_through_the_cli_stays_small(tmp_path)
     assert abstracts(tmp_path / "p.db") == ["Short one.", "Third."]
 
 
+@pytest.mark.slow
 def test_a_long_abstract_under_the_limit_loads(tmp_path):
     text = "Résumé of a long study. " * (900 * 1024 // 25)
     f = write(tmp_path / "long.txt", f"Abstract:{text}\n")
@@ -398,6 +399,7 @@ def collaboration(n: int) -> list[tuple[str, str]]:
     return [(COMMON_FAMILIES[i % 20] if i % 6 == 0 else words[i // 2 + 9000], words[7 * i]) for i in range(n)]
 
 
+@pytest.mark.slow
 def test_an_author_list_of_5000_names_loads_in_order_and_in_time(tmp_path):
     db = tmp_path / "p.db"
     run_import(db, [write(tmp_path / "seed.txt", "Abstract:Seed.\n")])  # migrate outside the timing

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from app.cli import main
@@ -89,6 +90,7 @@ def test_import_prints_no_file_lines_with_quiet(tmp_path):
     assert result.output.count("\n") == 1 and result.output.startswith("2 files (2 new")
 
 
+@pytest.mark.slow
 def test_cpu_seconds_count_a_live_child_process():
     import subprocess
     import sys

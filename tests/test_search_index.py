@@ -245,6 +245,7 @@ def test_a_bulk_build_writes_unmerged_segments_then_merges_each_index(tmp_path, 
     assert steps[: 2 * len(INDEXES)] == [(step, table) for table in INDEXES for step in ("build", "merge")]
 
 
+@pytest.mark.slow
 def test_a_run_killed_between_two_indexes_leaves_the_rest_to_the_next_import(tmp_path, monkeypatch):
     db, clean = tmp_path / "p.db", tmp_path / "clean.db"
     merge = search_index._merge

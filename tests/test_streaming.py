@@ -70,6 +70,7 @@ def test_a_makers_error_is_raised_to_the_reader_after_its_items():
     assert got == [0, 1, 2, 3, 4]
 
 
+@pytest.mark.slow
 def test_a_maker_that_dies_is_an_error_not_a_hang():
     got = []
     with pytest.raises(workers.WorkerDied, match="exit code 3"):
@@ -165,6 +166,7 @@ def test_a_rejected_file_then_a_good_one_both_parsed_alongside(tmp_path):
     assert query(db, "SELECT title FROM papers") == [("A paper after the binary file",)]
 
 
+@pytest.mark.slow
 def test_one_big_file_is_parsed_alongside_and_loads_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(load, "PARALLEL_PARSE_BYTES", 0)  # as if the file were big
     streamed = []
