@@ -25,6 +25,19 @@ own spelling, so the truth calls any two of them different people even when they
 one (`Lyu, Michael` / `Lyu, Michael R.`); the judged figure counts only pairs where the
 Anthology registry actually decided.
 
+A mention is *registered* when its basis is `registry`, `registry-id` or `xml-id`: the
+Anthology decided its person (its spelling is listed in the name-variant registry, under
+an entry with or without an id, or the paper gives the mention an explicit id), so its
+person key is not merely its spelling. "variant registered" is the variant figure over
+pairs whose two mentions are both registered: the only pairs whose sameness the truth
+decides. A pair with one `name` mention still counts as judged, but the truth calls it
+different people whenever the spellings differ, whoever they are: the registry lists no
+unregistered spelling as anyone's variant.
+
+By basis: the variant false merges (two spellings, two persons, one cluster) by the basis
+groups of their two mentions (`BASIS_GROUPS`: `name`, `registry` without id, `id`), so a
+reader sees how many of them the truth can decide (the pairs of two registered mentions).
+
 By kind: every pair of mentions is given the kind of difference between its two
 spellings (`variant_kind`: initials, middle names, nicknames, slips in the given or the
 family name, compound family names and particles, accents, hyphens and case, other).
@@ -41,7 +54,7 @@ import sqlite3
 import sys
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -273,6 +286,21 @@ VARIANT_KINDS = (
 # The kind of two mentions spelled alike: only a false merge can be of this kind (homonyms).
 SAME_SPELLING = "same-spelling"
 
+# A truth mention's basis by what decided its person key: an Anthology id (on the mention
+# in the paper, or on its registry entry), a registry entry without id, or nothing but its
+# own spelling (`name`). `ambiguous` mentions are left out before.
+BASIS_GROUPS = {"xml-id": "id", "registry-id": "id", "registry": "registry", "name": "name"}
+# Pairs of basis groups, in report order: those the truth cannot decide first.
+BASIS_PAIRS = ("name/name", "name/registry", "id/name", "registry/registry", "id/registry", "id/id")
+BASIS_PAIR_LABELS = {
+    "name/name": "neither registered",
+    "name/registry": "one registered (no id), one not",
+    "id/name": "one with an id, one not registered",
+    "registry/registry": "both registered, no ids",
+    "id/registry": "both registered, one id",
+    "id/id": "both with ids",
+}
+
 
 def _split_name(name: str) -> tuple[str, str]:
     family, _, given = name.partition(",")
@@ -352,6 +380,11 @@ class Report:
     # key is the mention's own spelling, so the truth calls any two spellings different.
     variant_judged: tuple[float, float, float]
     variant_judged_counts: tuple[int, int, int]
+    # Variant pairs of two registered mentions (basis not `name`): the pairs the truth decides.
+    variant_registered: tuple[float, float, float]
+    variant_registered_counts: tuple[int, int, int]
+    # Basis pair ("id/name", ...; see BASIS_PAIRS) -> variant false merges: see `basis_counts`.
+    false_merges_by_basis: dict[str, int] = field(default_factory=dict)
     # kind -> (true pairs, of them found, false merges, of them judged): see `kind_counts`.
     by_kind: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     worst_merges: list[str] = field(default_factory=list)
@@ -372,6 +405,8 @@ class Report:
             "bcubed": prf(self.bcubed),
             "variant": prf(self.variant, self.variant_counts),
             "variant_judged": prf(self.variant_judged, self.variant_judged_counts),
+            "variant_registered": prf(self.variant_registered, self.variant_registered_counts),
+            "variant_false_merges_by_basis": self.false_merges_by_basis,
             "by_kind": {
                 kind: {
                     "true_pairs": true,
@@ -399,6 +434,14 @@ class Report:
             row("b-cubed", self.bcubed),
             row("variant", self.variant, self.variant_counts),
             row("variant judged", self.variant_judged, self.variant_judged_counts),
+            row("variant registered", self.variant_registered, self.variant_registered_counts),
+            "",
+            f"{'variant false merges by basis of the two mentions':<50} {'pairs':>7}",
+            *(
+                f"{f'{BASIS_PAIR_LABELS[pair]} ({pair})':<50} {count:>7}"
+                for pair, count in self.false_merges_by_basis.items()
+            ),
+            f"{'decided by the truth (both registered)':<50} {self._registered_false_merges():>7}",
             "",
             f"{'by kind':<15} {'true pairs':>10} {'found':>7} {'recall':>7} {'false merges':>13} {'judged':>7}",
             *(
@@ -414,29 +457,53 @@ class Report:
         ]
         return "\n".join(lines)
 
+    def _registered_false_merges(self) -> int:
+        return sum(n for pair, n in self.false_merges_by_basis.items() if "name" not in pair.split("/"))
 
-def kind_counts(mentions: Sequence[tuple[str, str, str, bool]]) -> dict[str, tuple[int, int, int, int]]:
-    """Mention pairs by `variant_kind`, from (cluster, person, name, judged) tuples: the true
-    pairs of differing names, how many share a cluster, the false merges (two persons in one
-    cluster), and of those the judged ones (not both of basis `name`). Kinds in report order."""
-    by_person: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+
+Cell = tuple[str, str, str]  # (person, name, basis group) of a truth mention
+
+
+def false_merges(mentions: Sequence[tuple[str, str, str, str]]) -> Iterator[tuple[Cell, Cell, int]]:
+    """From (cluster, person, name, basis group) tuples: each two cells of one cluster that
+    are different persons, with the number of mention pairs between them."""
     by_cluster: dict[str, Counter] = defaultdict(Counter)
-    for cid, person, name, judged in mentions:
+    for cid, *cell in mentions:
+        by_cluster[cid][tuple(cell)] += 1
+    for cells in by_cluster.values():
+        for (a, m), (b, n) in combinations(sorted(cells.items()), 2):
+            if a[0] != b[0]:
+                yield a, b, m * n
+
+
+def kind_counts(mentions: Sequence[tuple[str, str, str, str]]) -> dict[str, tuple[int, int, int, int]]:
+    """Mention pairs by `variant_kind`, from (cluster, person, name, basis group) tuples: the
+    true pairs of differing names, how many share a cluster, the false merges (two persons in
+    one cluster), and of those the judged ones (not both of basis `name`). Kinds in report order."""
+    by_person: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for cid, person, name, _ in mentions:
         by_person[person][name][cid] += 1
-        by_cluster[cid][person, name, judged] += 1
     counts = {kind: [0, 0, 0, 0] for kind in (*VARIANT_KINDS, SAME_SPELLING)}
     for names_of in by_person.values():
         for (a, in_a), (b, in_b) in combinations(sorted(names_of.items()), 2):
             tally = counts[variant_kind(a, b)]
             tally[0] += sum(in_a.values()) * sum(in_b.values())
             tally[1] += sum(n * in_b[cid] for cid, n in in_a.items())
-    for cells in by_cluster.values():
-        for ((p, a, judged_a), m), ((q, b, judged_b), n) in combinations(sorted(cells.items()), 2):
-            if p != q:
-                tally = counts[variant_kind(a, b)]
-                tally[2] += m * n
-                tally[3] += m * n if judged_a or judged_b else 0
+    for (_, a, group_a), (_, b, group_b), n in false_merges(mentions):
+        tally = counts[variant_kind(a, b)]
+        tally[2] += n
+        tally[3] += n if (group_a, group_b) != ("name", "name") else 0
     return {kind: tuple(tally) for kind, tally in counts.items()}
+
+
+def basis_counts(mentions: Sequence[tuple[str, str, str, str]]) -> dict[str, int]:
+    """Variant false merges (two persons, two spellings, one cluster) by the basis groups of
+    their two mentions, from (cluster, person, name, basis group) tuples; in BASIS_PAIRS order."""
+    counts = dict.fromkeys(BASIS_PAIRS, 0)
+    for (_, a, group_a), (_, b, group_b), n in false_merges(mentions):
+        if a != b:
+            counts["/".join(sorted((group_a, group_b)))] += n
+    return counts
 
 
 def _pair_counts(mentions: list[tuple[str, str, str]]) -> tuple[int, int, int, int, int, int]:
@@ -470,7 +537,7 @@ def evaluate(
     worst: int = 10,
 ) -> Report:
     """Compare predicted clusters with the truth file, via contingency counts (no pair loops)."""
-    mentions, unjudged, kinds = [], [], []
+    mentions, unjudged, registered, grouped = [], [], [], []
     papers_of = defaultdict(set)
     for line in Path(truth_path).read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -480,13 +547,13 @@ def evaluate(
             continue
         triple = (predicted[(row["source_id"], row["position"])], row["person"], row["name"])
         mentions.append(triple)
-        if row["basis"] == "name":
-            unjudged.append(triple)
-        kinds.append((*triple, row["basis"] != "name"))
+        (unjudged if row["basis"] == "name" else registered).append(triple)
+        grouped.append((*triple, BASIS_GROUPS[row["basis"]]))
         papers_of[triple].add(row["source_id"])
     tp, pred_pairs, true_pairs, v_tp, v_pred, v_true = _pair_counts(mentions)
     *_, u_tp, u_pred, u_true = _pair_counts(unjudged)
     judged = (v_tp - u_tp, v_pred - u_pred, v_true - u_true)
+    both_registered = _pair_counts(registered)[3:]
     cell = Counter((cid, person) for cid, person, _ in mentions)
     pred = Counter(cid for cid, _, _ in mentions)
     true = Counter(person for _, person, _ in mentions)
@@ -502,7 +569,10 @@ def evaluate(
         variant_counts=(v_tp, v_pred, v_true),
         variant_judged=_prf(*judged),
         variant_judged_counts=judged,
-        by_kind=kind_counts(kinds),
+        variant_registered=_prf(*both_registered),
+        variant_registered_counts=both_registered,
+        false_merges_by_basis=basis_counts(grouped),
+        by_kind=kind_counts(grouped),
         worst_merges=_worst(cell, pred, papers_of, explanations or {}, worst, by_cluster=True),
         worst_splits=_worst(cell, true, papers_of, explanations or {}, worst, by_cluster=False),
     )

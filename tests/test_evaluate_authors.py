@@ -79,7 +79,16 @@ def test_as_dict_has_every_figure(tmp_path):
         "predicted_pairs": 3,
         "true_pairs": 1,
     }
-    assert set(figures) == {"mentions", "pairwise", "bcubed", "variant", "variant_judged", "by_kind"}
+    assert set(figures) == {
+        "mentions",
+        "pairwise",
+        "bcubed",
+        "variant",
+        "variant_judged",
+        "variant_registered",
+        "variant_false_merges_by_basis",
+        "by_kind",
+    }
     assert figures["by_kind"]["initials"] == {
         "true_pairs": 1,
         "found": 1,
@@ -131,6 +140,71 @@ def test_kind_counts_of_the_hand_made_truth(tmp_path):
         "same-spelling": (0, 0, 1, 1),
     }
     assert list(by_kind) == [*script().VARIANT_KINDS, script().SAME_SPELLING]
+
+
+# One mention per paper. Truth: `Kay, Ann`/`Kay, A.`/`Kay, Ann B.` one registry person
+# (no id), `Kay, Anne` unregistered; `Lee, Sophia Y. M.`/`Lee, Sophia Yat Mei` one person
+# with an id, `Lee, Sophia` another id, `Lee, S.` unregistered; `Mo, Li` and `Mo, Lin` two
+# registry persons without ids, `Mo, L.` a third with an id; the `Ng` mentions unregistered;
+# the two `Roe, Rick` two people with ids (one spelling: no variant pair).
+BASIS_TRUTH = [
+    truth("K1", 0, "Kay, Ann", "Kay, Ann", "registry"),
+    truth("K2", 0, "Kay, A.", "Kay, Ann", "registry"),
+    truth("K3", 0, "Kay, Anne", "Kay, Anne", "name"),
+    truth("K4", 0, "Kay, Ann B.", "Kay, Ann", "registry"),
+    truth("L1", 0, "Lee, Sophia Y. M.", "sophia-lee", "registry-id"),
+    truth("L2", 0, "Lee, Sophia Yat Mei", "sophia-lee", "registry-id"),
+    truth("L3", 0, "Lee, Sophia", "sophia-lee-2", "xml-id"),
+    truth("L4", 0, "Lee, S.", "Lee, S.", "name"),
+    truth("M1", 0, "Mo, Li", "Mo, Li", "registry"),
+    truth("M2", 0, "Mo, Lin", "Mo, Lin", "registry"),
+    truth("M3", 0, "Mo, L.", "lin-mo", "registry-id"),
+    truth("N1", 0, "Ng, Bo", "Ng, Bo", "name"),
+    truth("N2", 0, "Ng, B.", "Ng, B.", "name"),
+    truth("N3", 0, "Ng, Bo", "Ng, Bo", "name"),
+    truth("R1", 0, "Roe, Rick", "rick-roe", "xml-id"),
+    truth("R2", 0, "Roe, Rick", "rick-roe-2", "xml-id"),
+]
+# Each family name one cluster, but `Kay, Ann B.` alone.
+BASIS_PREDICTED = {(row["source_id"], 0): row["source_id"][0] for row in BASIS_TRUTH} | {("K4", 0): "K-alone"}
+
+
+def test_variant_registered_counts_only_pairs_of_two_registered_mentions(tmp_path):
+    report = script().evaluate(BASIS_PREDICTED, write_jsonl(tmp_path / "truth.jsonl", BASIS_TRUTH))
+    # Predicted variant pairs: 3 Kay, 6 Lee, 3 Mo, 2 Ng (the two `Ng, Bo` are one spelling);
+    # right: Kay A./Ann and the two Sophia Lee ids. True: 3 Kay pairs and 1 Lee pair.
+    assert report.variant_counts == (2, 14, 4)
+    assert report.variant_judged_counts == (2, 12, 4)  # without the two Ng pairs
+    # Of two registered mentions: Kay A./Ann; the three Lee pairs without `Lee, S.`; the 3 Mo.
+    assert report.variant_registered_counts == (2, 7, 4)
+    assert report.variant_registered == pytest.approx((2 / 7, 1 / 2, 4 / 11))
+
+
+def test_variant_false_merges_by_basis_of_the_two_mentions(tmp_path):
+    report = script().evaluate(BASIS_PREDICTED, write_jsonl(tmp_path / "truth.jsonl", BASIS_TRUTH))
+    # Kay: Anne with Ann and A. (name/registry); Lee: S. with the three others (id/name),
+    # `Lee, Sophia` with both spellings of sophia-lee (id/id); Mo: Li/Lin (registry/registry), L.
+    # with both (id/registry); Ng: B. with each Bo (name/name). The Roe homonyms are no variant.
+    assert report.false_merges_by_basis == {
+        "name/name": 2,
+        "name/registry": 2,
+        "id/name": 3,
+        "registry/registry": 1,
+        "id/registry": 2,
+        "id/id": 2,
+    }
+    assert report.by_kind["same-spelling"] == (0, 0, 1, 1)
+    lines = report.render().splitlines()
+    start = lines.index("variant false merges by basis of the two mentions    pairs")
+    assert lines[start + 1 : start + 8] == [
+        "neither registered (name/name)                           2",
+        "one registered (no id), one not (name/registry)          2",
+        "one with an id, one not registered (id/name)             3",
+        "both registered, no ids (registry/registry)              1",
+        "both registered, one id (id/registry)                    2",
+        "both with ids (id/id)                                    2",
+        "decided by the truth (both registered)                   5",
+    ]
 
 
 def test_align_matches_rows_by_raw_name_not_index():
@@ -215,6 +289,34 @@ def test_command_prints_figures_as_json(tmp_path, capsys):
         "true_pairs": 3,
     }
     assert (figures["variant"]["right_pairs"], figures["variant"]["predicted_pairs"]) == (1, 1)
+    # The Bowman pair is both registered; the variant pair Levin/Levy was not merged.
+    assert figures["variant_registered"] == {
+        "precision": 1.0,
+        "recall": 1.0,
+        "f1": 1.0,
+        "right_pairs": 1,
+        "predicted_pairs": 1,
+        "true_pairs": 1,
+    }
+    assert set(figures["variant_false_merges_by_basis"].values()) == {0}
+
+
+def test_command_reports_a_registered_false_merge(tmp_path, capsys):
+    # The truth gives `Bowman, Samuel R.` an id of its own: the loader's merge of the two
+    # Bowman spellings is a false merge of two registered mentions, which the truth decides.
+    papers = write_jsonl(tmp_path / "papers.jsonl", TINY_PAPERS)
+    own_id = truth("T2", 0, "Bowman, Samuel R.", "samuel-r-bowman", "registry-id")
+    truth_path = write_jsonl(
+        tmp_path / "truth.jsonl", [own_id if r["source_id"] == "T2" and r["position"] == 0 else r for r in TINY_TRUTH]
+    )
+    assert script().main([str(papers), str(truth_path), "--worst", "0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        "variant registered precision 0.0000  recall 1.0000  F1 0.0000  (0 right of 1 predicted pairs, 0 true pairs)"
+        in lines
+    )
+    assert "both registered, one id (id/registry)                    1" in lines
+    assert "decided by the truth (both registered)                   1" in lines
 
 
 @pytest.mark.slow  # 25,066 papers resolved
@@ -225,6 +327,7 @@ def test_development_set_figures_hold():
     report = script().evaluate(predicted, REALDATA / "acl_dev_truth.jsonl", worst=0)
     assert report.pairwise[2] >= 0.992
     assert report.variant[1] >= 0.88 and report.variant[2] >= 0.89 and report.variant_judged[0] >= 0.95
+    assert report.variant_registered[0] >= 0.997  # 43 false pairs among 20,689 merged
     recall = {kind: found / true for kind, (true, found, _, _) in report.by_kind.items() if true}
     assert recall["initials"] >= 0.82 and recall["middle"] >= 0.90 and recall["given-slip"] >= 0.77
     assert recall["nickname"] >= 0.87 and recall["family-slip"] >= 0.79 and recall["compound"] >= 0.65
