@@ -113,6 +113,9 @@ class AuthorName(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("author_id", "name"),
         Index("ix_author_names_author", "author_id", "name", "family_name", "given_name", "count"),  # covering
+        # Author lookup reads only the spellings a typed name may match (`app.query.authors`).
+        Index("ix_author_names_lookup", "block_key", "first_token"),
+        Index("ix_author_names_later", "block_key", sqlite_where=text("later_tokens IS NOT NULL")),
     )
     id: int | None = Field(default=None, primary_key=True, description="Row id.")
     author_id: int = _fk("authors.id", "The author.", index=False)
@@ -120,6 +123,14 @@ class AuthorName(SQLModel, table=True):
     family_name: str = Field(description="Family name of this spelling.")
     given_name: str | None = Field(default=None, description="Given name(s) of this spelling.")
     count: int = Field(description="Number of papers that list the author under this spelling.")
+    block_key: str = Field(
+        description="This spelling's own family-name block key (`names.block_key`); the author's "
+        "`block_key` is its group's when family names are linked."
+    )
+    first_token: str = Field(description="The spelling's first folded name token (`names.name_tokens`); '' if none.")
+    later_tokens: str | None = Field(
+        default=None, description="Its later folded name tokens, space-separated; NULL if none."
+    )
 
 
 class Authorship(SQLModel, table=True):

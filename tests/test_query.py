@@ -745,6 +745,60 @@ def test_the_larger_author_itself_names_no_larger_one(manning_db):
         assert pdb.author("Christopher D. Manning").part_of == []
 
 
+# A compound family name links its blocks (`Abrego Torres` to `Abrego`, `Torres Pinto` to
+# `Torres`): every author of the group is filed under its first key, `abrego`.
+LINKED_GROUP = [
+    {"title": "Basque Morphology", "authors": ["Abrego, Maria", "Doe, Jane"]},
+    {"title": "Basque Syntax", "authors": ["Abrego Torres, Luis", "Roe, Rick"]},
+    {"title": "Galician Treebank", "authors": ["Torres, Pedro", "Poe, Ann"]},
+    {"title": "Galician Tagging", "authors": ["Torres, Pedro", "Moe, Max"]},
+    {"title": "Galician Lexicon", "authors": ["Torres, P.", "Noe, Nia"]},
+    {"title": "Portuguese Parsing", "authors": ["Torres Pinto, Rui", "Loe, Lea"]},
+    {"title": "Portuguese Tagging", "authors": ["Pinto, Paula", "Koe, Kit"]},
+    {"title": "Portuguese Lexicon", "authors": ["Pinto, Paula", "Joe, Jo"]},
+    {"title": "Portuguese Speech", "authors": ["Pinto, Paula", "Hoe, Hal"]},
+]
+
+
+@pytest.fixture(scope="module")
+def linked_db(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("linked")
+    (folder / "papers.jsonl").write_text("".join(json.dumps(r) + "\n" for r in LINKED_GROUP))
+    from app.etl.load import run_import
+
+    run_import(folder / "p.db", [folder / "papers.jsonl"])
+    return folder / "p.db"
+
+
+def test_authors_of_a_linked_group_are_found_under_their_own_family_name(linked_db):
+    assert {
+        r[0]
+        for r in query(
+            linked_db, "SELECT DISTINCT block_key FROM authors WHERE name LIKE '%Torres%' OR name LIKE '%Pinto%'"
+        )
+    } == {"abrego"}
+    with PaperDB(linked_db) as pdb:
+        found = {
+            typed: pdb.author(typed) for typed in ("P. Pinto", "Paula Pinto", "Pedro Torres", "L. Torres", "Abrego, M.")
+        }
+    assert {typed: (f.status, f.rule, f.author.name) for typed, f in found.items()} == {
+        "P. Pinto": ("found", "initial", "Paula Pinto"),
+        "Paula Pinto": ("found", "folded-equal", "Paula Pinto"),
+        "Pedro Torres": ("found", "folded-equal", "Pedro Torres"),
+        "L. Torres": ("found", "compound", "Luis Abrego Torres"),
+        "Abrego, M.": ("found", "initial", "Maria Abrego"),
+    }
+
+
+def test_the_larger_author_is_one_of_the_same_family_name_not_of_its_group(linked_db):
+    # `P. Torres` fits `Paula Pinto` (3 papers) by given name too, but `Pinto` is not `Torres`.
+    with PaperDB(linked_db) as pdb:
+        found = pdb.author("P. Torres")
+    pedro = query(linked_db, "SELECT id FROM authors WHERE name = 'Pedro Torres'")[0][0]
+    assert (found.status, found.author.name) == ("found", "P. Torres")
+    assert found.part_of == [LikelySame(pedro, "Pedro Torres", 2, "initial", [])]
+
+
 def test_candidates_count_the_shared_coauthors(manning_db):
     with PaperDB(manning_db) as pdb:
         rows = pdb.candidates()

@@ -78,6 +78,10 @@ def test_a_database_at_an_earlier_revision_upgrades_with_its_data(tmp_path, revi
     assert {t: rows(db, t, names[t]) for t in before} == before
     # Columns added since come with their default: the ORCIDs of 0015 are not known.
     assert query(db, "SELECT orcid FROM authors UNION ALL SELECT orcid FROM authorships") == [(None,), (None,)]
+    # Spellings get the keys author lookup reads them by (0019), from the spelling itself.
+    assert query(db, "SELECT block_key, first_token, later_tokens FROM author_names") == [("kaiser", "lukasz", None)]
+    with PaperDB(db) as pdb:
+        assert pdb.author("L. Kaiser").author.name == "Łukasz Kaiser"
     assert query(db, "SELECT rowid FROM papers_fts WHERE papers_fts MATCH 'supervision'") == [(1,)]
     assert query(db, "SELECT rowid FROM authors_fts WHERE authors_fts MATCH 'kaiser'") == [(1,)]
     assert query(db, "SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH 'kaiser'") == [(1,)]

@@ -17,19 +17,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from app.text.names import family_parts, umlaut_free
+from app.text.names import compound_parts, umlaut_free
 
 # Family-name keys at least this long are linked to keys one edit away (`Tootoonchian`/
 # `Tootoochian`, `Srikaya`/`Sarikaya`); shorter ones (`Levin`/`Levy`) are too often different names.
 SLIP_MIN_KEY_LEN = 7
-# Shorter parts of a family name are mostly a given name written in the family-name field
-# (`Ji Hoon`, `Yu`), which would link the biggest blocks of all.
-PART_MIN_LEN = 3
 
 
 def links(families: Iterable[tuple[str, str]], slip_pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     """Pairs (a < b) of block keys to resolve together: from the (block key, family name)
-    pairs of mentions with a given name, a compound family's other parts (of PART_MIN_LEN
+    pairs of mentions with a given name, a compound family's other parts (of COMPOUND_PART_MIN_LEN
     letters or more) that are block keys of their own, keys equal once
     umlauts written out are read as umlauts (`mueller`/`muller`), and `slip_pairs` (keys of
     at least SLIP_MIN_KEY_LEN letters one edit apart)."""
@@ -41,8 +38,8 @@ def links(families: Iterable[tuple[str, str]], slip_pairs: Iterable[tuple[str, s
         by_umlaut[umlaut_free(key)].append(key)
     found |= {(same[0], other) for same in by_umlaut.values() for other in same[1:]}
     for key, family in families:
-        for part in family_parts(family)[:-1]:
-            if len(part) >= PART_MIN_LEN and part != key and part in keys:
+        for part in compound_parts(family):
+            if part != key and part in keys:
                 found.add((min(part, key), max(part, key)))
     return found
 

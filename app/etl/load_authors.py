@@ -27,7 +27,7 @@ from app.etl import block_links, resolve
 from app.etl.resolve import RULES_VERSION, BlockResult, Cluster, Mention, Overrides, resolve_block, with_links
 from app.etl.title_words import title_words
 from app.search.index import batched_fts
-from app.text.names import coauthor_key_in_block
+from app.text.names import coauthor_key_in_block, lookup_keys
 from app.text.records import AuthorshipRow
 
 # Blocks resolved per transaction at the end of a run: big enough to batch the queries,
@@ -106,10 +106,18 @@ def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, rows: lis
         [(n, aid) for aid, n in papers.items() if aid not in new_authors],
     )
     conn.executemany(
-        "INSERT INTO author_names (author_id, name, family_name, given_name, count) VALUES (?, ?, ?, ?, ?) "
+        f"INSERT INTO author_names {NAME_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (author_id, name) DO UPDATE SET count = count + excluded.count",
-        [(*key, n) for key, n in spellings.items()],
+        [_name_row(*key, n) for key, n in spellings.items()],
     )
+
+
+# An `author_names` row: the spelling, how often, and what author lookup finds it by.
+NAME_COLUMNS = "(author_id, name, family_name, given_name, count, block_key, first_token, later_tokens)"
+
+
+def _name_row(author_id: int, name: str, family: str, given: str | None, count: int) -> tuple:
+    return (author_id, name, family, given, count, *lookup_keys(family, given))
 
 
 def _authors_by_spelling(conn: sqlite3.Connection, spellings: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -580,8 +588,8 @@ class _Writer:
         if state.names.get(author_id, {}) != spellings:
             self.conn.execute("DELETE FROM author_names WHERE author_id = ?", (author_id,))
             self.conn.executemany(
-                "INSERT INTO author_names (author_id, name, family_name, given_name, count) VALUES (?, ?, ?, ?, ?)",
-                [(author_id, n, f, g, c) for n, (f, g, c) in sorted(spellings.items())],
+                f"INSERT INTO author_names {NAME_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [_name_row(author_id, n, f, g, c) for n, (f, g, c) in sorted(spellings.items())],
             )
         return author_id
 

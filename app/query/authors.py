@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections import defaultdict
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -16,7 +17,15 @@ from app.query.records import AuthorLookup, AuthorPaper, AuthorProfile, AuthorRe
 from app.query.values import is_id, row_limit, whole_number
 from app.search.text import QueryError
 from app.text.clean import repair_text
-from app.text.names import PARTICLES, block_key, fold, name_tokens, nickname_table, token_compatibility
+from app.text.names import (
+    PARTICLES,
+    block_key,
+    compound_parts,
+    fold,
+    name_tokens,
+    nickname_table,
+    token_compatibility,
+)
 from app.text.normalize import canonical_orcid
 
 NAME_WORD = re.compile(r"[^\W_]+")
@@ -71,30 +80,15 @@ def _tokens(family: str, given: str | None) -> tuple[str, ...]:
     return name_tokens(family, given)
 
 
-@lru_cache(maxsize=4096)
-def _initial(given: str) -> str:
-    """The folded first letter of a given name (`Łukasz` -> `l`)."""
-    return fold(given.lstrip()[:1])[:1]
-
-
-def _prefilter(typed: tuple[str, ...]):
-    """A cheap test on a raw given name that `token_compatibility` with `typed` may pass.
-
-    A match needs the first given names to share an initial or be nicknames, or one
-    side to go by a later given name of the other; skipping the rest of a large block
-    (thousands of `Wang`s) before folding and tokenising is what keeps lookups fast.
-    """
-    first = typed[0]
-    initials = {first[0], *(n[0] for n in nickname_table().get(first, ())), *(t[0] for t in typed[1:])}
-
-    def worth(given: str | None) -> bool:
-        if not given or _initial(given) in initials:
-            return True
-        if not given.isascii():
-            return True  # folding decides; rare
-        return first in given.casefold()  # `Joy` for `Yunxin Joy`
-
-    return worth
+def _first_tokens(typed: tuple[str, ...]) -> list[str]:
+    """The first tokens of the spellings `names.token_compatibility` may find compatible with
+    `typed`, but for those that extend `typed[0]` (`_spellings_matching` reads them as a range):
+    `typed[0]` itself, every start of the typed letters (an initial, a shorter form, a
+    hyphen-space reading), its nicknames, and its later tokens (a spelling going by one)."""
+    if not typed:
+        return [""]
+    joined = "".join(typed)
+    return sorted({*(joined[:k] for k in range(1, len(joined) + 1)), *nickname_table().get(typed[0], ()), *typed[1:]})
 
 
 def _max_typos(key: str) -> int:
@@ -122,33 +116,40 @@ class Authors:
         return AuthorLookup(query, "found", refs[0].rule, profile, [], self._part_of(profile))
 
     def _part_of(self, author: AuthorProfile) -> list[LikelySame]:
-        """Authors of the same block with more papers whose spellings are all compatible with
-        this author's (`names.token_compatibility`), most shared co-authors first."""
+        """Authors with more papers under one of this author's family names or a part of a compound
+        one, all of whose spellings are compatible with all of this author's
+        (`names.token_compatibility`), most shared co-authors first."""
         if author.is_organization:
             return []
-        mine = [
-            _tokens(r["family_name"], r["given_name"])
+        spellings = self.conn.execute(
+            "SELECT block_key, family_name, given_name FROM author_names WHERE author_id = ? ORDER BY count DESC, id",
+            (author.id,),
+        ).fetchall()
+        if not spellings:
+            return []
+        mine = [_tokens(family, given) for _, family, given in spellings]
+        # Its family names, and each part of a compound one (`Torres` of `Torres Martins`).
+        keys = {key for key, _, _ in spellings} | {
+            part for _, family, _ in spellings for part in compound_parts(family)
+        }
+        fitting = {author_id for author_id, *_ in self._spellings_matching(sorted(keys), mine[0])}
+        fitting.discard(author.id)
+        larger = [
+            r[0]
             for r in self.conn.execute(
-                "SELECT family_name, given_name FROM author_names WHERE author_id = ?", (author.id,)
+                "SELECT id FROM authors WHERE id IN (SELECT value FROM json_each(:ids)) "
+                "AND paper_count > :papers AND NOT is_organization",
+                {"ids": json.dumps(sorted(fitting)), "papers": author.paper_count},
             )
         ]
-        # Every spelling of the other author must fit every one of this author's; most of a big
-        # block (thousands of `Yu`s) fails the cheap test against the first before any tokenising.
-        worth = _prefilter(mine[0]) if mine and mine[0] else lambda given: True
-        rules: dict[int, list] = {}
-        for r in self.conn.execute(
-            "SELECT a.id, n.family_name, n.given_name FROM authors a JOIN author_names n ON n.author_id = a.id "
-            "WHERE a.block_key = (SELECT block_key FROM authors WHERE id = :id) AND a.id != :id "
-            "AND a.paper_count > :papers AND NOT a.is_organization",
-            {"id": author.id, "papers": author.paper_count},
+        rules: dict[int, list] = defaultdict(list)
+        for other_id, family, given in self.conn.execute(
+            "SELECT author_id, family_name, given_name FROM author_names WHERE author_id IN "
+            "(SELECT value FROM json_each(:ids))",
+            {"ids": json.dumps(larger)},
         ):
-            if rules.get(r["id"]) == [None]:
-                continue  # already ruled out
-            if not worth(r["given_name"]):
-                rules[r["id"]] = [None]
-                continue
-            found = [token_compatibility(t, _tokens(r["family_name"], r["given_name"])) for t in mine]
-            rules.setdefault(r["id"], []).extend(found)
+            theirs = _tokens(family, given)
+            rules[other_id].extend(token_compatibility(t, theirs) for t in mine)
         found = []
         for other_id, compat in rules.items():
             if all(compat):
@@ -228,12 +229,13 @@ class Authors:
         return self._refs({r[0]: ("folded-equal", 1.0) for r in rows})
 
     def _in_blocks(self, keys: list[str], family: str, given: str | None, factor: float) -> list[AuthorRef]:
-        """Authors in these family-name blocks whose name (any spelling) fits the typed given name."""
+        """Authors with a spelling in these family-name blocks whose name fits the typed given name."""
         if not keys:
             return []
         if not given:
             rows = self.conn.execute(
-                "SELECT id FROM authors WHERE block_key IN (SELECT value FROM json_each(:keys)) "
+                "SELECT id FROM authors WHERE id IN (SELECT author_id FROM author_names "
+                "WHERE block_key IN (SELECT value FROM json_each(:keys))) "
                 "ORDER BY paper_count DESC, name, id LIMIT :n",
                 {"keys": json.dumps(keys), "n": MAX_CANDIDATES},
             ).fetchall()
@@ -242,34 +244,52 @@ class Authors:
         typed = _tokens(family, given)
         if not typed:
             return []
-        rows = self.conn.execute(
-            "SELECT a.id, n.family_name, n.given_name FROM authors a JOIN author_names n ON n.author_id = a.id "
-            "WHERE a.block_key IN (SELECT value FROM json_each(:keys))",
-            {"keys": json.dumps(keys)},
-        ).fetchall()
-        worth = _prefilter(typed)
         best: dict[int, tuple[str, float]] = {}
-        for author_id, fam, giv in rows:
-            if not worth(giv):
-                continue
+        for author_id, fam, giv in self._spellings_matching(keys, typed):
             compat = token_compatibility(typed, _tokens(fam, giv))
             if compat and compat.score * factor > best.get(author_id, ("", -1.0))[1]:
                 best[author_id] = (compat.rule if factor == 1.0 else "typo", compat.score * factor)
         if not best:
-            best = self._given_typos(typed, rows, factor)
+            best = self._given_typos(keys, typed, factor)
         return self._refs(best)
 
-    @staticmethod
-    def _given_typos(typed: tuple[str, ...], rows, factor: float) -> dict[int, tuple[str, float]]:
-        """Authors whose first given name is one typo from the typed one (`Jhon` -> `John`)."""
+    def _spellings_matching(self, keys: list[str], typed: tuple[str, ...]) -> list[tuple[int, str, str | None]]:
+        """(author id, family, given) of the spellings of these blocks that `token_compatibility` may
+        find compatible with `typed` (a superset: the caller compares), read through the lookup
+        indexes of `author_names` rather than the whole block (80,000 spellings at a million papers)."""
+        ways = [("first_token IN (SELECT value FROM json_each(:tokens))", json.dumps(_first_tokens(typed)))]
+        if typed:
+            ways.append(("first_token > :tokens AND first_token < :tokens || char(1114111)", typed[0]))  # longer forms
+        if len(typed) == 1 and len(typed[0]) > 1:  # a spelling going by the typed name as a later one
+            ways.append(("later_tokens IS NOT NULL AND instr(' ' || later_tokens || ' ', :tokens)", f" {typed[0]} "))
+        found: dict[int, tuple[int, str, str | None]] = {}
+        for where, tokens in ways:
+            for row_id, *row in self.conn.execute(
+                "SELECT id, author_id, family_name, given_name FROM author_names "
+                f"WHERE block_key IN (SELECT value FROM json_each(:keys)) AND {where}",
+                {"keys": json.dumps(keys), "tokens": tokens},
+            ):
+                found[row_id] = tuple(row)
+        return [found[k] for k in sorted(found)]
+
+    def _given_typos(self, keys: list[str], typed: tuple[str, ...], factor: float) -> dict[int, tuple[str, float]]:
+        """Authors of these blocks whose first given name is one typo from the typed one (`Jhon` -> `John`)."""
         if len(typed[0]) < TYPO_MIN_LEN:
             return {}
-        found: dict[int, tuple[str, float]] = {}
-        for author_id, fam, giv in rows:
-            other = _tokens(fam, giv)
-            if other and len(other[0]) >= TYPO_MIN_LEN and OSA.distance(typed[0], other[0]) <= 1:
-                found[author_id] = ("typo", TYPO_FACTOR * factor)
-        return found
+        near = [
+            token
+            for (token,) in self.conn.execute(
+                "SELECT DISTINCT first_token FROM author_names WHERE block_key IN (SELECT value FROM json_each(:keys))",
+                {"keys": json.dumps(keys)},
+            )
+            if len(token) >= TYPO_MIN_LEN and OSA.distance(typed[0], token) <= 1
+        ]
+        rows = self.conn.execute(
+            "SELECT author_id FROM author_names WHERE block_key IN (SELECT value FROM json_each(:keys)) "
+            "AND first_token IN (SELECT value FROM json_each(:near))",
+            {"keys": json.dumps(keys), "near": json.dumps(near)},
+        )
+        return {author_id: ("typo", TYPO_FACTOR * factor) for (author_id,) in rows}
 
     def _by_words(self, name: str) -> list[AuthorRef]:
         """Authors whose display name contains every typed word (`Rapha Gontijo`, a given name alone)."""
@@ -291,7 +311,7 @@ class Authors:
             return []
         if self._block_keys is None:
             self._block_keys = {}
-            for (k,) in self.conn.execute("SELECT DISTINCT block_key FROM authors"):
+            for (k,) in self.conn.execute("SELECT DISTINCT block_key FROM author_names"):
                 self._block_keys.setdefault(len(k), []).append(k)
         choices = [k for n in range(len(key) - limit, len(key) + limit + 1) for k in self._block_keys.get(n, ())]
         near = process.extract(key, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)

@@ -243,6 +243,17 @@ def block_key(family: str, given: str | None = None) -> str:
     return tokens[-1] if tokens else ""
 
 
+# Shorter parts of a family name are mostly a given name written in the family-name field
+# (`Ji Hoon`, `Yu`): no part of a compound that short is a family name of its own.
+COMPOUND_PART_MIN_LEN = 3
+
+
+def compound_parts(family: str) -> tuple[str, ...]:
+    """The parts of a compound family name that may be a family name of their own, the block key
+    left out (`Gojenola Galletebeitia` -> `("gojenola",)`)."""
+    return tuple(part for part in family_parts(family)[:-1] if len(part) >= COMPOUND_PART_MIN_LEN)
+
+
 @lru_cache(maxsize=NAME_CACHE)
 def family_parts(family: str) -> tuple[str, ...]:
     """Folded family-name parts without particles, the block key last (`Gojenola Galletebeitia`
@@ -266,6 +277,13 @@ def name_tokens(family: str, given: str | None) -> tuple[str, ...]:
     """Tokens compared inside a block: given tokens, then family parts before the key (no particles)."""
     prefix = [t for t in _family_tokens(family)[:-1] if t not in PARTICLES]
     return given_tokens(given) + tuple(prefix)
+
+
+def lookup_keys(family: str, given: str | None) -> tuple[str, str, str | None]:
+    """What author lookup finds a spelling by (`author_names`): its own block key, its first
+    name token ("" if none) and its later tokens joined by spaces (None if none)."""
+    tokens = name_tokens(family, given)
+    return block_key(family, given), tokens[0] if tokens else "", " ".join(tokens[1:]) or None
 
 
 @lru_cache(maxsize=NAME_CACHE)
