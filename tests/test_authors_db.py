@@ -544,6 +544,12 @@ def test_orcids_make_and_keep_people_apart_in_any_import_order(tmp_path):
         for path in order:
             assert run_import(db, [path]).status == "ok"
         assert smiths(db) == expected
+        # Two John Smiths: each merge is filed with the author it made, not with a namesake.
+        assert query(
+            db,
+            "SELECT a.orcid, m.name_a, m.name_b, m.rule FROM author_merges m JOIN authors a ON a.id = m.author_id "
+            "WHERE a.family_name = 'Smith' ORDER BY m.rule",
+        ) == [(ORCID_B, "John Smith", "John Smith", "folded-equal"), (ORCID_A, "J. Smith", "John Smith", "orcid")]
     assert smiths(tmp_path / "0.db") == smiths(run_import_all(tmp_path / "all.db", paths))
     db = tmp_path / "0.db"
     assert query(db, "SELECT rule, evidence FROM author_merges WHERE rule = 'orcid'") == [

@@ -542,28 +542,24 @@ class _Writer:
         clusters = result.clusters if result else []
         by_id = {m.id: m for m in mentions}
         ids = _assign_ids(clusters, {m.id: m.author_id for m in mentions}, claimable)
-        author_of_name: dict[str, int] = {}
+        author_of: dict[int, int] = {}  # mention id -> its author
         for cluster, author_id in zip(clusters, ids):
             members = [by_id[m] for m in cluster.members]
             author_id = self._author(alias, cluster, author_id, members, state)
             self.kept.add(author_id)
             for m in members:
-                author_of_name[m.name] = author_id
+                author_of[m.id] = author_id
                 if m.author_id != author_id:
                     self.moved.append((m.id, author_id))
                     self.papers.add(m.paper_id)
         if result:
             self.merges += [
-                (author_of_name[m.a_name], m.a_name, m.b_name, m.rule, m.score, m.evidence)
-                for m in result.merges
-                if m.a_name in author_of_name
+                (author_of[m.member], m.a_name, m.b_name, m.rule, m.score, m.evidence) for m in result.merges
             ]
             self.candidates += [
-                (alias, author_of_name[c.a_name], author_of_name[c.b_name], c.a_name, c.b_name, c.score, c.reason)
+                (alias, author_of[c.a_member], author_of[c.b_member], c.a_name, c.b_name, c.score, c.reason)
                 for c in result.candidates
-                if c.a_name in author_of_name
-                and c.b_name in author_of_name
-                and author_of_name[c.a_name] != author_of_name[c.b_name]
+                if author_of[c.a_member] != author_of[c.b_member]
             ]
 
     def _author(self, alias, cluster: Cluster, author_id, members: list[Mention], state: _BlockState) -> int:

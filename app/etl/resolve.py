@@ -265,6 +265,9 @@ class Merge:
     rule: str
     score: float
     evidence: str
+    # A mention of the joined cluster, for the writer to find its author: two people of the
+    # block may share a spelling. Whichever mention: the cluster is the same, so not compared.
+    member: Hashable = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,17 @@ class Candidate:
     b_name: str
     score: float
     reason: str
+    # A mention of each of the two clusters (see `Merge.member`).
+    a_member: Hashable = field(default=None, compare=False)
+    b_member: Hashable = field(default=None, compare=False)
+
+
+def _merge(x: _Group, y: _Group, rule: str, score: float, evidence: str) -> Merge:
+    return Merge(x.label, y.label, rule, score, evidence, x.mentions[0].id)
+
+
+def _candidate(x: _Group, y: _Group, score: float, reason: str) -> Candidate:
+    return Candidate(x.label, y.label, score, reason, x.mentions[0].id, y.mentions[0].id)
 
 
 @dataclass(frozen=True)
@@ -597,9 +611,9 @@ def _forced_merges(
         for other in rest:
             reason = _blocked(first, other, overrides.splits)
             if reason:
-                candidates.append(Candidate(first.label, other.label, 1.0, f"merge override not applied: {reason}"))
+                candidates.append(_candidate(first, other, 1.0, f"merge override not applied: {reason}"))
                 continue
-            merges.append(Merge(first.label, other.label, "override", 1.0, "merge override"))
+            merges.append(_merge(first, other, "override", 1.0, "merge override"))
             first.absorb(other)
             groups.remove(other)
     return groups
@@ -627,9 +641,9 @@ def _orcid_merges(
         for other in rest:
             reason = _blocked(first, other, overrides.splits)
             if reason:
-                candidates.append(Candidate(first.label, other.label, ORCID_SCORE, f"same ORCID {orcid}: {reason}"))
+                candidates.append(_candidate(first, other, ORCID_SCORE, f"same ORCID {orcid}: {reason}"))
                 continue
-            merges.append(Merge(first.label, other.label, "orcid", ORCID_SCORE, f"same ORCID {orcid}"))
+            merges.append(_merge(first, other, "orcid", ORCID_SCORE, f"same ORCID {orcid}"))
             first.absorb(other)
             absorbed_by[id(other)] = first
     return [g for g in groups if id(g) not in absorbed_by]
@@ -829,7 +843,7 @@ def _agglomerate(
             continue
         x, y = alive.pop(i), alive.pop(j)
         first, second = sorted((x, y), key=lambda g: g.order)
-        merges.append(Merge(first.label, second.label, compat.rule, compat.score, text))
+        merges.append(_merge(first, second, compat.rule, compat.score, text))
         first.absorb(second)
         alive[next_id] = first
         links[next_id] = {k for k in links.pop(i) & links.pop(j) if k in alive}
@@ -866,7 +880,7 @@ def _cross_merges(
         blocked = _blocked(x, y, overrides.splits)
         if blocked or count < _cross_needed(compat):
             reason = blocked or f"{compat.rule}: {text} (needs {_cross_needed(compat)})"
-            candidates.append(Candidate(x.label, y.label, compat.score, reason))
+            candidates.append(_candidate(x, y, compat.score, reason))
             continue
         admissible[i].append((j, compat, text))
         admissible[j].append((i, compat, text))
@@ -875,9 +889,9 @@ def _cross_merges(
             for j, compat, text in admissible[i]:
                 if i < j or len(admissible[j]) == 1:  # each pair once
                     candidates.append(
-                        Candidate(
-                            alive[i].label,
-                            alive[j].label,
+                        _candidate(
+                            alive[i],
+                            alive[j],
                             compat.score,
                             f"{compat.rule}: {text} (another cluster matches as well)",
                         )
@@ -886,7 +900,7 @@ def _cross_merges(
         j, compat, text = admissible[i][0]
         if i < j and len(admissible[j]) == 1:
             x, y = sorted((alive[i], alive[j]), key=lambda g: g.order)
-            merges.append(Merge(x.label, y.label, compat.rule, compat.score, text))
+            merges.append(_merge(x, y, compat.rule, compat.score, text))
             x.absorb(y)
             del alive[j if x is alive[i] else i]
 
@@ -1026,10 +1040,10 @@ def _candidates(
             names = x.names | y.names
             needed, note = _evidence_needed(rule, names, block), _needed_note(rule, names, block)
             reason = blocked or f"{rule}: {text} ({note or f'needs {needed}'})"
-            found.append(Candidate(x.label, y.label, compat.score, reason))
+            found.append(_candidate(x, y, compat.score, reason))
         else:
             reason = blocked or f"given names one letter apart; {text}"
-            found.append(Candidate(x.label, y.label, ONE_EDIT_SCORE, reason))
+            found.append(_candidate(x, y, ONE_EDIT_SCORE, reason))
     return found
 
 
