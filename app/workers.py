@@ -1,5 +1,5 @@
 """Worker processes for imports, which never outlive the import that started them: a pool,
-a stream of items made in another process, and work shared with a second process."""
+and a stream of items made in another process."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import signal
 import sys
 import time
 import traceback
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -63,34 +62,6 @@ def pool(workers: int, initializer: Callable[..., None] | None = None, initargs:
         initializer=_start,
         initargs=(initializer, initargs),
     )
-
-
-def alternate(items: Iterable, here: Callable, there: Callable, *, ahead: int = 2) -> Iterator:
-    """`here(item)` for every other item, and `there(item)` in a second process for the rest while
-    this one works: each item's result, in the items' order. `there` crosses to that process (a
-    module's function, or a partial of one). `ahead` of its items are in hand at a time: it never
-    waits, and finished ones do not pile up; the items are read only as far as that needs.
-    """
-    numbered = enumerate(items)
-    slots: deque = deque()  # in order: (future, None) for an item sent, (None, item) for one kept here
-    sent = 0
-    with pool(1) as helper:
-        while True:
-            while sent < ahead and (nxt := next(numbered, None)) is not None:
-                number, item = nxt
-                if number % 2:
-                    slots.append((helper.submit(there, item), None))
-                    sent += 1
-                else:
-                    slots.append((None, item))
-            if not slots:
-                return
-            future, item = slots.popleft()
-            if future is None:
-                yield here(item)
-            else:
-                sent -= 1
-                yield future.result()
 
 
 def stream(make: Callable[..., Iterable], args: tuple, ahead: int) -> Iterator:

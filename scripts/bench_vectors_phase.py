@@ -3,16 +3,15 @@ memory of all its processes, the disk `paper_vectors` takes, and the second call
 
 Example:
 
-    .venv/bin/python scripts/bench_vectors_phase.py papers.db                  # as the import runs it
-    .venv/bin/python scripts/bench_vectors_phase.py papers.db --runs 1 2 1 2   # one process, then two, twice
+    .venv/bin/python scripts/bench_vectors_phase.py papers.db
+    .venv/bin/python scripts/bench_vectors_phase.py papers.db --runs 2    # twice, to see the noise
 
 Each run is a fresh Python process (bench.py's `measured` samples the summed resident memory of
 it and its children every 0.2 s) that forgets the vectors (deletes `paper_vectors` and
 `vector_model` before the clock starts), then calls `update_vectors` as the import's last phase
-does, for the database's last run: every paper is embedded, the model loaded included. `--runs 1`
-embeds in that process alone (`parallel=False`), `2` as the import does (a second process from
-PARALLEL_MIN_PAPERS papers). Then the same call again, which finds nothing to do. A digest of every
-stored row (paper id, text hash, vector, scale) shows whether runs wrote the same bytes.
+does, for the database's last run: every paper is embedded, the model loaded included. Then the
+same call again, which finds nothing to do. A digest of every stored row (paper id, text hash,
+vector, scale) shows whether runs (or versions of the code) wrote the same bytes.
 
 The database must be paperdb's at migration 0018 or later (`paperdb import` makes one, with the
 extra or without); it is written to. The file's size is taken before the first run and after the
@@ -44,7 +43,7 @@ from app.search.vectors import update_vectors  # noqa: E402
 MB = 1024 * 1024
 
 
-def step(db: str, processes: int) -> dict:
+def step(db: str) -> dict:
     """One run, in this process: forget the vectors, then time `update_vectors` twice."""
     with closing(connect(db)) as conn:
         # The import's connection settings (app/etl/load.py).
@@ -56,16 +55,15 @@ def step(db: str, processes: int) -> dict:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         (run_id,) = conn.execute("SELECT max(id) FROM import_runs").fetchone()
         started, cpu = time.monotonic(), workers.cpu_seconds()
-        refresh = update_vectors(conn, [], run_id, parallel=processes > 1)
+        refresh = update_vectors(conn, [], run_id)
         seconds, cpu_seconds = time.monotonic() - started, workers.cpu_seconds() - cpu
         started = time.monotonic()
-        again = update_vectors(conn, [], run_id, parallel=processes > 1)
+        again = update_vectors(conn, [], run_id)
         noop_seconds = time.monotonic() - started
         digest = hashlib.sha256()
         for row in conn.execute("SELECT paper_id, text_hash, vector, scale FROM paper_vectors ORDER BY paper_id"):
             digest.update(repr(row[:2]).encode() + row[2] + repr(row[3]).encode())
     return {
-        "processes": processes,
         "papers": refresh.checked,
         "embedded": refresh.embedded,
         "phase_seconds": round(seconds, 1),
@@ -84,28 +82,28 @@ def file_mb(db: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("db", type=Path, help="a paperdb database (written to)")
-    parser.add_argument("--runs", type=int, nargs="+", default=[2], help="processes of each run: 1 or 2 (default 2)")
-    parser.add_argument("--step", type=int, help=argparse.SUPPRESS)  # a run, in its own process
+    parser.add_argument("--runs", type=int, default=1, help="how many times (default 1)")
+    parser.add_argument("--step", action="store_true", help=argparse.SUPPRESS)  # a run, in its own process
     args = parser.parse_args()
     if args.step:
-        print(json.dumps(step(str(args.db), args.step)))
+        print(json.dumps(step(str(args.db))))
         return
     before = file_mb(args.db)
     runs = []
-    for processes in args.runs:
+    for _ in range(args.runs):
         load = os.getloadavg()[0]
-        run = measured([sys.executable, __file__, str(args.db), "--step", str(processes)])
+        run = measured([sys.executable, __file__, str(args.db), "--step"])
         run = {**run, "load_before": round(load, 2), "peak_total_mb": round(run["peak_total_mb"])}
         print(json.dumps(run), flush=True)
         runs.append(run)
     vectors_mb = object_sizes(args.db).get("paper_vectors", 0) / MB
     print(f"\nfile: {before:,.1f} MB before, {file_mb(args.db):,.1f} MB after; paper_vectors: {vectors_mb:,.1f} MB")
-    print("\n| processes | papers | phase wall s | CPU s | papers/s | peak MB, all processes | no-op s | digest |")
+    print("\n| papers | phase wall s | CPU s | papers/s | peak MB, all processes | no-op s | load before | digest |")
     print("|---|---|---|---|---|---|---|---|")
     for r in runs:
         print(
-            f"| {r['processes']} | {r['papers']:,} | {r['phase_seconds']} | {r['cpu_seconds']} | "
-            f"{r['papers_per_second']:,} | {r['peak_total_mb']:,} | {r['noop_seconds']} | `{r['digest']}` |"
+            f"| {r['papers']:,} | {r['phase_seconds']} | {r['cpu_seconds']} | {r['papers_per_second']:,} | "
+            f"{r['peak_total_mb']:,} | {r['noop_seconds']} | {r['load_before']} | `{r['digest']}` |"
         )
 
 

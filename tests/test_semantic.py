@@ -11,14 +11,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from app import workers
 from app.cli import main
-from app.db import connect, migrate
+from app.db import migrate
 from app.etl.load import run_import
 from app.query import PaperDB, QueryError
-from app.search import embedding, vectors
+from app.search import embedding
 from app.search.semantic import RRF_K, fuse
-from tests.conftest import copied, needs_model, query, served, without_the_extra
+from tests.conftest import needs_model, query, served, without_the_extra
 
 PAPERS = [
     {
@@ -37,7 +36,7 @@ def write(path, papers) -> str:
     return str(path)
 
 
-def stored(db) -> dict[str, tuple[int, bytes]]:
+def vectors(db) -> dict[str, tuple[int, bytes]]:
     """Each paper's (text hash, vector), by DOI."""
     return {
         doi: (digest, blob)
@@ -80,7 +79,7 @@ def test_the_import_embeds_only_new_and_changed_papers_and_deleted_ones_lose_the
     db = tmp_path / "p.db"
     first = run_import(db, [write(tmp_path / "a.jsonl", PAPERS)])
     assert (first.vectors.checked, first.vectors.embedded, first.vectors.everything) == (3, 3, True)
-    before = stored(db)
+    before = vectors(db)
 
     again = run_import(db, [tmp_path / "a.jsonl"])
     assert (again.vectors.checked, again.vectors.embedded, again.vectors.everything) == (0, 0, False)
@@ -94,7 +93,7 @@ def test_the_import_embeds_only_new_and_changed_papers_and_deleted_ones_lose_the
     ]
     report = run_import(db, [write(tmp_path / "a.jsonl", edited)])
     assert (report.vectors.checked, report.vectors.embedded) == (3, 2)
-    after = stored(db)
+    after = vectors(db)
     assert sorted(after) == ["10.1/a", "10.1/b", "10.1/c", "10.1/d"]
     assert after["10.1/a"] == before["10.1/a"] and after["10.1/c"] == before["10.1/c"]
     assert after["10.1/b"] != before["10.1/b"]
@@ -103,7 +102,7 @@ def test_the_import_embeds_only_new_and_changed_papers_and_deleted_ones_lose_the
     write(tmp_path / "a.jsonl", edited[1:])
     report = run_import(db, [tmp_path / "a.jsonl"])
     assert report.papers_removed == 1 and report.vectors.embedded == 0
-    assert sorted(stored(db)) == ["10.1/b", "10.1/c", "10.1/d"]
+    assert sorted(vectors(db)) == ["10.1/b", "10.1/c", "10.1/d"]
 
 
 @needs_model
@@ -122,17 +121,17 @@ def test_another_model_re_embeds_every_paper_once(tmp_path):
 def test_an_import_without_the_extra_writes_no_vectors_and_the_next_one_with_it_catches_up(tmp_path, monkeypatch):
     db = tmp_path / "p.db"
     run_import(db, [write(tmp_path / "a.jsonl", PAPERS)])
-    before = stored(db)
+    before = vectors(db)
     without_the_extra(monkeypatch)
     edited = [PAPERS[0], {**PAPERS[1], "abstract": "Neural parsing."}, PAPERS[2]]
     report = run_import(db, [write(tmp_path / "a.jsonl", edited)])
     assert report.vectors is None and "vectors" not in report.phases and report.as_dict()["vectors"] is None
-    assert stored(db) == before and query(db, "SELECT run_id FROM vector_model") == [(1,)]
+    assert vectors(db) == before and query(db, "SELECT run_id FROM vector_model") == [(1,)]
     monkeypatch.undo()
     # A run embedded nothing: every paper's text is checked, and only b's has changed.
     report = run_import(db, [tmp_path / "a.jsonl"])
     assert (report.vectors.checked, report.vectors.embedded, report.vectors.everything) == (3, 1, True)
-    assert stored(db)["10.1/b"] != before["10.1/b"]
+    assert vectors(db)["10.1/b"] != before["10.1/b"]
 
 
 def test_an_import_without_the_extra_leaves_the_vector_tables_empty(tmp_path, monkeypatch):
@@ -225,25 +224,6 @@ def test_the_paper_page_lists_related_papers(formats_db):
     listed = page.split("<h2>Related papers</h2>", 1)[1].split("</ol>", 1)[0]
     assert f'<a href="/formats/-/papers/{related[0]["paper_id"]}">{related[0]["title"]}</a> (1999)' in listed
     assert listed.count("<li>") == 10
-
-
-@needs_model
-def test_two_processes_write_the_vectors_one_process_writes(formats_db, tmp_path, monkeypatch):
-    db = copied(formats_db, tmp_path / "formats.db")
-    every = "SELECT paper_id, text_hash, vector, scale FROM paper_vectors ORDER BY paper_id"
-    alone = query(db, every)  # 2,364 papers, too few for a second process: embedded by the import's alone
-    assert len(alone) == 2364
-    monkeypatch.setattr(vectors, "PARALLEL_MIN_PAPERS", 1)
-    monkeypatch.setattr(vectors, "VECTOR_BATCH", 256)  # ten batches, five of them in the second process
-    shared = []
-    alternate = workers.alternate
-    monkeypatch.setattr(workers, "alternate", lambda *a: shared.append(len(a)) or alternate(*a))
-    with closing(connect(db)) as conn:
-        conn.execute("UPDATE vector_model SET model = 'another model'")  # every paper is embedded again
-        (run_id,) = conn.execute("SELECT max(id) FROM import_runs").fetchone()
-        refresh = vectors.update_vectors(conn, [], run_id)
-    assert (refresh.checked, refresh.embedded, refresh.everything, shared) == (2364, 2364, True, [3])
-    assert query(db, every) == alone
 
 
 def test_related_on_a_database_from_before_the_vectors_says_to_migrate(tmp_path):

@@ -58,20 +58,6 @@ def _forever():
         i += 1
 
 
-def _square_where(i: int) -> tuple[int, int]:
-    return i * i, os.getpid()
-
-
-def test_alternate_gives_every_items_result_in_order_every_other_one_from_a_second_process():
-    here = os.getpid()
-    results = list(workers.alternate(range(7), _square_where, _square_where))
-    assert [square for square, _ in results] == [0, 1, 4, 9, 16, 25, 36]
-    assert [pid for _, pid in results[0::2]] == [here] * 4
-    helper = {pid for _, pid in results[1::2]}
-    assert len(helper) == 1 and helper != {here}
-    assert list(workers.alternate([], _square_where, _square_where)) == []
-
-
 def test_a_stream_gives_the_makers_items_in_order():
     assert list(workers.stream(_count_to, (1000,), 4)) == list(range(1000))
 

@@ -33,9 +33,10 @@ import json
 import math
 import re
 import sqlite3
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
+from itertools import islice
 
 import numpy as np
 
@@ -361,8 +362,16 @@ def _ranked_words(
         for batch in batches:
             yield from _rank(conn, batch)
         return
-    for ranked in workers.alternate(batches, partial(_rank, conn), partial(_rank_in, path)):
-        yield from ranked
+    with workers.pool(1) as ranker:
+        # Two of its batches in hand at a time: it never waits, and finished ones do not pile up.
+        theirs = iter(batches[1::2])
+        pending = deque(ranker.submit(_rank_in, path, batch) for batch in islice(theirs, 2))
+        for mine in batches[0::2]:
+            yield from _rank(conn, mine)
+            if pending:
+                done = pending.popleft().result()
+                pending.extend(ranker.submit(_rank_in, path, batch) for batch in islice(theirs, 1))
+                yield from done
 
 
 def _rank(conn: sqlite3.Connection, items: list[tuple[str, str]]) -> list[tuple[str, tuple[np.ndarray, np.ndarray]]]:

@@ -13,15 +13,11 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from app import workers
 from app.db import chunked, placeholders, write_transaction
 from app.search import embedding
 
 # Papers embedded and written per transaction: a killed import keeps what it wrote.
 VECTOR_BATCH = 2048
-# From this many papers to check, every other batch is embedded in a second process on the other
-# core (the tokenizer works on one thread: docs/benchmarks.md); fewer do not pay for starting it.
-PARALLEL_MIN_PAPERS = 4 * VECTOR_BATCH
 
 
 @dataclass
@@ -38,12 +34,9 @@ def update_vectors(
     changed: Iterable[int],
     run_id: int,
     step: Callable[[int, int], None] = lambda done, total: None,
-    *,
-    parallel: bool = True,
 ) -> VectorRefresh:
     """Embed the papers whose text changed (`changed` by this run, or without a vector, or every
-    paper when needed: see the module); record the model and the run. `step(done, total)` hears
-    progress. `parallel=False` embeds in this process alone (the vectors are the same)."""
+    paper when needed: see the module); record the model and the run. `step(done, total)` hears progress."""
     model = embedding.model_id()
     state = conn.execute("SELECT model, run_id FROM vector_model WHERE id = 1").fetchone()
     refresh = VectorRefresh()
@@ -68,33 +61,23 @@ def update_vectors(
     else:
         missing = conn.execute("SELECT id FROM papers WHERE id NOT IN (SELECT paper_id FROM paper_vectors)").fetchall()
         todo = sorted(set(changed) | {r[0] for r in missing})
-    batches = ((len(chunk), _stale_texts(conn, chunk)) for chunk in chunked(todo, VECTOR_BATCH))
-    if parallel and len(todo) >= PARALLEL_MIN_PAPERS:
-        done = workers.alternate(batches, _embedded, _embedded)
-    else:
-        done = map(_embedded, batches)
-    for checked, rows in done:
-        refresh.checked += checked
-        refresh.embedded += len(rows)
-        if rows:
+    for chunk in chunked(todo, VECTOR_BATCH):
+        stale = _stale_texts(conn, chunk)
+        refresh.checked += len(chunk)
+        refresh.embedded += len(stale)
+        if stale:
+            vectors = embedding.encode(embedding.embed([text for _, _, text in stale]))
             with write_transaction(conn):
                 conn.executemany(
                     "INSERT INTO paper_vectors (paper_id, text_hash, vector, scale) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT (paper_id) DO UPDATE SET text_hash = excluded.text_hash, "
                     "vector = excluded.vector, scale = excluded.scale",
-                    rows,
+                    [(pid, digest, blob, scale) for (pid, digest, _), (blob, scale) in zip(stale, vectors)],
                 )
         step(refresh.checked, len(todo))
     with write_transaction(conn):
         conn.execute("UPDATE vector_model SET run_id = ? WHERE id = 1", (run_id,))
     return refresh
-
-
-def _embedded(batch: tuple[int, list[tuple[int, int, str]]]) -> tuple[int, list[tuple[int, int, bytes, float]]]:
-    """(papers checked, stale texts) as (papers checked, rows to write: paper id, text hash, vector, scale)."""
-    checked, stale = batch
-    vectors = embedding.encode(embedding.embed([text for _, _, text in stale])) if stale else []
-    return checked, [(pid, digest, blob, scale) for (pid, digest, _), (blob, scale) in zip(stale, vectors)]
 
 
 def _stale_texts(conn: sqlite3.Connection, paper_ids: list[int]) -> list[tuple[int, int, str]]:
