@@ -15,7 +15,9 @@ vector, scale) shows whether runs (or versions of the code) wrote the same bytes
 
 The database must be paperdb's at migration 0018 or later (`paperdb import` makes one, with the
 extra or without); it is written to. The file's size is taken before the first run and after the
-last (with its WAL), and `paper_vectors`'s own bytes from SQLite's `dbstat` (scripts/db_size.py).
+last (each run ends by copying its WAL into the file), and `paper_vectors`'s own bytes from
+SQLite's `dbstat` (that table's pages only: at a million papers, all of `scripts/db_size.py`'s
+would read the whole file).
 """
 
 from __future__ import annotations
@@ -24,13 +26,13 @@ import argparse
 import hashlib
 import json
 import os
+import sqlite3
 import sys
 import time
 from contextlib import closing
 from pathlib import Path
 
 from bench import measured
-from db_size import object_sizes
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -63,6 +65,7 @@ def step(db: str) -> dict:
         digest = hashlib.sha256()
         for row in conn.execute("SELECT paper_id, text_hash, vector, scale FROM paper_vectors ORDER BY paper_id"):
             digest.update(repr(row[:2]).encode() + row[2] + repr(row[3]).encode())
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return {
         "papers": refresh.checked,
         "embedded": refresh.embedded,
@@ -77,6 +80,13 @@ def step(db: str) -> dict:
 
 def file_mb(db: Path) -> float:
     return sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists()) / MB
+
+
+def table_mb(db: Path, table: str) -> float:
+    """The bytes of a table's pages (whole pages, as on disk), from `dbstat`."""
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        (size,) = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name = ? AND aggregate = 1", (table,)).fetchone()
+    return (size or 0) / MB
 
 
 def main() -> None:
@@ -96,7 +106,7 @@ def main() -> None:
         run = {**run, "load_before": round(load, 2), "peak_total_mb": round(run["peak_total_mb"])}
         print(json.dumps(run), flush=True)
         runs.append(run)
-    vectors_mb = object_sizes(args.db).get("paper_vectors", 0) / MB
+    vectors_mb = table_mb(args.db, "paper_vectors")
     print(f"\nfile: {before:,.1f} MB before, {file_mb(args.db):,.1f} MB after; paper_vectors: {vectors_mb:,.1f} MB")
     print("\n| papers | phase wall s | CPU s | papers/s | peak MB, all processes | no-op s | load before | digest |")
     print("|---|---|---|---|---|---|---|---|")
