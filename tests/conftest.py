@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.etl.load import run_import
+from app.search import embedding
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
@@ -32,6 +33,20 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "realdata" in item.keywords:
             item.add_marker(skip)
+
+
+# Tests of what only the optional extra's model can do.
+needs_model = pytest.mark.skipif(not embedding.available(), reason="needs the extra: pip install 'paperdb[semantic]'")
+
+
+def without_the_extra(monkeypatch) -> None:
+    """Make the embedding model's package look uninstalled, as on an install without `paperdb[semantic]`."""
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        embedding.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == embedding.MODEL_PACKAGE else find_spec(name, *a),
+    )
 
 
 # A modification time well in the past, as a dump downloaded last night has.

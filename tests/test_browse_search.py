@@ -1,14 +1,14 @@
 """The ranked search page and the front door of paperdb's Datasette plugin, through Datasette's test client.
 
 The database is every real export in tests/fixtures/formats (`formats_db`): `translation` matches
-212 papers there, with years and venues to facet on.
+212 papers there, with years and venues to facet on. Imported with the extra, its papers have vectors.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 import pytest
 from datasette.app import Datasette
@@ -17,7 +17,12 @@ from markupsafe import escape
 
 import app.browse
 from app.datasette_metadata import metadata
+from app.etl.load import run_import
 from app.query import PaperDB
+from app.search import embedding
+from app.search.embedding import ENABLE_HINT
+from app.search.semantic import NO_VECTORS
+from tests.conftest import needs_model, served, without_the_extra
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +145,7 @@ def test_the_results_page_links_papers_and_authors(ds):
         ("q=translation&year=twenty", "year must be a whole number, not 'twenty'"),
         ("q=translation&sort=best", "sort must be one of relevance, newest, oldest, not 'best'"),
         ("q=%22%3B", "empty query '\";': give at least one word to search for"),
+        ("q=translation&mode=vectors", "mode must be one of text, semantic, hybrid, not 'vectors'"),
     ],
 )
 def test_a_bad_argument_is_a_clear_error(ds, query, message):
@@ -152,7 +158,117 @@ def test_no_words_shows_the_search_box(ds):
     page = get(ds, "/formats/-/search")
     assert page.status_code == 200
     assert '<input type="search" name="q" id="q" value=""' in page.text
-    assert get(ds, "/formats/-/search.json").json() == {"q": "", "results": [], "total": 0, "error": None}
+    assert get(ds, "/formats/-/search.json").json() == {
+        "q": "",
+        "mode": "text",
+        "modes": [
+            {"name": "text", "label": "words", "selected": True, "url": "/formats/-/search.json"},
+            {"name": "semantic", "label": "meaning", "selected": False, "url": "/formats/-/search.json?mode=semantic"},
+            {
+                "name": "hybrid",
+                "label": "words and meaning",
+                "selected": False,
+                "url": "/formats/-/search.json?mode=hybrid",
+            },
+        ]
+        if embedding.available()  # with the extra, formats_db has vectors
+        else [],
+        "results": [],
+        "total": 0,
+        "error": None,
+    }
+
+
+HEART = "heart disease risk in older adults"
+
+
+@needs_model
+def test_a_search_by_meaning_lists_its_best_hundred_papers_without_facets(ds, formats_db):
+    assert get(ds, f"/formats/-/search.json?q={quote(HEART)}").json()["total"] == 0  # no paper has every word
+    page = get(ds, f"/formats/-/search.json?q={quote(HEART)}&mode=semantic").json()
+    nearest = ranked(formats_db, HEART, mode="semantic", limit=100)
+    assert (page["mode"], page["total"], page["pages"]) == ("semantic", 100, 5)
+    assert [r["paper_id"] for r in page["results"]] == nearest[:20]
+    assert page["results"][0]["title"].startswith("Sex Disparities in Cardiovascular Risk Factor Assessment")
+    assert (page["facets"], page["sorts"], page["table_url"]) == ({}, [], None)
+    last = get(ds, f"/formats/-/search.json?q={quote(HEART)}&mode=semantic&page=5").json()
+    assert [r["paper_id"] for r in last["results"]] == nearest[80:]
+    assert last["next_url"] is None
+    assert last["previous_url"] == f"/formats/-/search.json?q={quote_plus(HEART)}&mode=semantic&page=4"
+
+
+@needs_model
+def test_a_hybrid_search_pages_through_one_fused_list(ds, formats_db):
+    fused = ranked(formats_db, "citation analysis", mode="hybrid", limit=100)
+    pages = [get(ds, f"/formats/-/search.json?q=citation+analysis&mode=hybrid&page={n}").json() for n in (1, 2, 5)]
+    assert [[r["paper_id"] for r in p["results"]] for p in pages] == [fused[:20], fused[20:40], fused[80:]]
+    assert pages[0]["results"][0]["title"] == "Herd behavior in purchasing books online"
+    assert pages[0]["total"] == 100 and pages[0]["facets"] == {}
+
+
+@needs_model
+def test_a_year_narrows_the_papers_ranked_by_meaning_and_can_be_dropped(ds, formats_db):
+    page = get(ds, f"/formats/-/search.json?q={quote(HEART)}&mode=semantic&year=2015").json()
+    # Only 61 papers are from 2015: all of them are listed, the nearest first.
+    assert page["total"] == 61 and {r["year"] for r in page["results"]} == {2015}
+    assert [r["paper_id"] for r in page["results"]] == ranked(
+        formats_db, HEART, mode="semantic", year_from=2015, year_to=2015, limit=20
+    )
+    assert page["results"][0]["title"] == "Sleep quality among Iranian hemodialysis patients: a multicenter study."
+    dropped = f"/formats/-/search.json?q={quote_plus(HEART)}&mode=semantic"
+    assert page["filters"] == [{"name": "year", "value": 2015, "url": dropped}]
+    html = get(ds, f"/formats/-/search?q={quote(HEART)}&mode=semantic&year=2015").text
+    assert "The <strong>61 papers</strong> nearest in meaning to “heart disease risk in older adults” in 2015" in html
+    assert f'<a href="{escape(dropped.replace(".json", ""))}" class="cross">' in html
+
+
+@needs_model
+def test_the_page_offers_the_modes_and_keeps_the_one_chosen(ds):
+    html = get(ds, "/formats/-/search?q=translation&sort=newest").text
+    assert (
+        '<select name="mode" aria-label="Rank by"><option value="text" selected>words</option>'
+        '<option value="semantic">meaning</option><option value="hybrid">words and meaning</option></select>'
+    ) in html
+    # Another mode drops the sort: a search by meaning is ranked by relevance only.
+    assert re.search(
+        r'Ranked by\s*<strong>words</strong> · <a href="/formats/-/search\?q=translation&amp;mode=semantic">meaning</a>'
+        r' · <a href="/formats/-/search\?q=translation&amp;mode=hybrid">words and meaning</a>',
+        html,
+    )
+    hybrid = get(ds, "/formats/-/search?q=translation&mode=hybrid").text
+    assert '<option value="hybrid" selected>words and meaning</option>' in hybrid
+    assert "best by words and meaning for “translation”" in hybrid and 'id="facet-year"' not in hybrid
+    response = get(ds, "/formats/-/search.json?q=translation&mode=semantic&sort=newest")
+    assert (response.status_code, response.json()["error"]) == (
+        400,
+        "a semantic search takes plain words, ranked by relevance (no raw syntax, no sort)",
+    )
+
+
+def test_without_the_extra_a_search_by_meaning_says_how_to_enable_it(ds, monkeypatch):
+    without_the_extra(monkeypatch)
+    for mode in ("semantic", "hybrid"):
+        response = get(ds, f"/formats/-/search.json?q=translation&mode={mode}")
+        assert (response.status_code, response.json()["error"], response.json()["modes"]) == (400, ENABLE_HINT, [])
+    html = get(ds, "/formats/-/search?mode=semantic").text
+    assert str(escape(ENABLE_HINT)) in html and "<select" not in html
+    # The words' search is as it was, with no modes offered.
+    page = get(ds, "/formats/-/search.json?q=translation").json()
+    assert (page["total"], page["modes"]) == (212, [])
+    assert "<select" not in get(ds, "/formats/-/search?q=translation").text
+
+
+@needs_model
+def test_a_database_without_vectors_offers_no_modes_and_says_why(tmp_path, monkeypatch):
+    without_the_extra(monkeypatch)
+    papers = tmp_path / "a.jsonl"
+    papers.write_text('{"doi": "10.1/a", "title": "Protein structure prediction"}\n', encoding="utf-8")
+    run_import(tmp_path / "plain.db", [papers])
+    monkeypatch.undo()  # the extra is back, but the papers were imported without it
+    plain = served(tmp_path / "plain.db")
+    assert get(plain, "/plain/-/search.json?q=protein").json()["modes"] == []
+    response = get(plain, "/plain/-/search.json?q=protein&mode=hybrid")
+    assert (response.status_code, response.json()["error"]) == (400, NO_VECTORS)
 
 
 def test_the_database_page_starts_with_a_search_box_and_the_tables_in_order(ds):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copied
+from tests.conftest import copied, needs_model
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -161,3 +161,31 @@ def test_search_then_paper_then_author_then_coauthor_without_typing_a_name(forma
         "4-author.png",
         "5-coauthor.png",
     ]
+
+
+@needs_model
+def test_choose_to_rank_by_meaning_in_a_browser(formats_server):
+    """The search page's selector: a search that no paper has every word of, ranked by meaning instead."""
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(f"{formats_server}/formats/-/search?q=heart+disease+risk+in+older+adults")
+            by_words = page.locator("p.paperdb-summary").inner_text()
+            page.select_option("select[name=mode]", "semantic")
+            page.locator("input[type=submit]").click()
+            page.wait_for_url("**/formats/-/search?q=heart+disease+risk+in+older+adults&mode=semantic")
+            summary = page.locator("p.paperdb-summary").inner_text()
+            titles = page.locator("a.paperdb-title").all_inner_texts()
+            facets = page.locator(".paperdb-facets").count()
+            chosen = page.locator("select[name=mode]").input_value()
+            page.screenshot(path=str(SCREENSHOTS / "6-search-by-meaning.png"), full_page=True)
+        finally:
+            browser.close()
+    assert by_words == "0 papers match “heart disease risk in older adults”."
+    assert summary == "The 100 papers nearest in meaning to “heart disease risk in older adults”."
+    assert len(titles) == 20 and titles[0].startswith("Sex Disparities in Cardiovascular Risk Factor Assessment")
+    assert (facets, chosen) == (0, "semantic")

