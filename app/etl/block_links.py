@@ -26,8 +26,8 @@ SLIP_MIN_KEY_LEN = 7
 
 def links(families: Iterable[tuple[str, str]], slip_pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     """Pairs (a < b) of block keys to resolve together: from the (block key, family name)
-    pairs of mentions with a given name, a compound family's other parts (of COMPOUND_PART_MIN_LEN
-    letters or more) that are block keys of their own, keys equal once
+    pairs of mentions with a given name, a compound family's other parts (`names.compound_parts`)
+    that are block keys of their own, keys equal once
     umlauts written out are read as umlauts (`mueller`/`muller`), and `slip_pairs` (keys of
     at least SLIP_MIN_KEY_LEN letters one edit apart)."""
     families = set(families)

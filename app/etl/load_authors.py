@@ -68,6 +68,14 @@ def queue_if_rules_changed(conn: sqlite3.Connection) -> None:
             )
 
 
+# An `author_names` row: the spelling, how often, and what author lookup finds it by.
+NAME_COLUMNS = "(author_id, name, family_name, given_name, count, block_key, first_token, later_tokens)"
+
+
+def _name_row(author_id: int, name: str, family: str, given: str | None, count: int) -> tuple:
+    return (author_id, name, family, given, count, *lookup_keys(family, given))
+
+
 def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, rows: list[AuthorshipRow], now: str) -> None:
     """Write new authorships, each with an author: its block's author of that spelling, or a new one.
 
@@ -110,14 +118,6 @@ def assign_provisional(conn: sqlite3.Connection, overrides: Overrides, rows: lis
         "ON CONFLICT (author_id, name) DO UPDATE SET count = count + excluded.count",
         [_name_row(*key, n) for key, n in spellings.items()],
     )
-
-
-# An `author_names` row: the spelling, how often, and what author lookup finds it by.
-NAME_COLUMNS = "(author_id, name, family_name, given_name, count, block_key, first_token, later_tokens)"
-
-
-def _name_row(author_id: int, name: str, family: str, given: str | None, count: int) -> tuple:
-    return (author_id, name, family, given, count, *lookup_keys(family, given))
 
 
 def _authors_by_spelling(conn: sqlite3.Connection, spellings: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
