@@ -324,15 +324,23 @@ def search(db, text, author, year_from, year_to, venue, raw, sort, mode, limit, 
     finish(bool(hits), f"no papers match {text!r}")
 
 
+SHOWN_AUTHORS = 6
+
+
+def show_listed(measure: str, paper_id: int, title: str | None, year: int | None, authors: list[str]) -> None:
+    """A listed paper on the terminal: its score or similarity, title, id and year; then its first authors."""
+    click.echo(
+        f"{style(measure, dim=True)}  {style(title or '(abstract only)', bold=True)}"
+        f"  [{paper_id}]{f'  {year}' if year else ''}"
+    )
+    if authors:
+        more = f" … (+{len(authors) - SHOWN_AUTHORS})" if len(authors) > SHOWN_AUTHORS else ""
+        click.echo(f"        {', '.join(authors[:SHOWN_AUTHORS])}{more}")
+
+
 def show_hits(hits: list[Hit]) -> None:
     for hit in hits:
-        more = f" … (+{len(hit.authors) - 6})" if len(hit.authors) > 6 else ""
-        click.echo(
-            f"{style(f'{hit.score:6.2f}', dim=True)}  {style(hit.title or '(abstract only)', bold=True)}"
-            f"  [{hit.paper_id}]{f'  {hit.year}' if hit.year else ''}"
-        )
-        if hit.authors:
-            click.echo(f"        {', '.join(hit.authors[:6])}{more}")
+        show_listed(f"{hit.score:6.2f}", hit.paper_id, hit.title, hit.year, hit.authors)
         marks = click.style("\0", fg="yellow", bold=True).split("\0") if on_terminal() else HIGHLIGHT
         click.echo(f"        {hit.highlight(*marks)}")
 
@@ -365,12 +373,7 @@ def related(db, paper_name, limit, fmt):
         finish(False, f"no paper matches {paper_name!r}")
     if fmt == "table":
         for r in found:
-            click.echo(
-                f"{style(f'{r.similarity:5.3f}', dim=True)}  {style(r.title or '(abstract only)', bold=True)}"
-                f"  [{r.paper_id}]{f'  {r.year}' if r.year else ''}"
-            )
-            if r.authors:
-                click.echo(f"       {', '.join(r.authors[:6])}{' …' if len(r.authors) > 6 else ''}")
+            show_listed(f"{r.similarity:5.3f}", r.paper_id, r.title, r.year, r.authors)
     else:
         echo_rows([r.as_dict() for r in found], RELATED_COLUMNS, fmt)
     finish(bool(found), "no other paper has a vector")

@@ -39,7 +39,7 @@ from app.etl.load import run_import  # noqa: E402
 from app.query import PaperDB  # noqa: E402
 from app.search import embedding  # noqa: E402
 from app.search.semantic import FUSION_DEPTH, fuse  # noqa: E402
-from app.search.text import fts_query_of, phrases  # noqa: E402
+from app.search.text import fts_query_any  # noqa: E402
 
 DATA = REPO / ".." / "shared" / "realdata" / "acl_public_papers.jsonl"
 NEAREST = 10
@@ -48,11 +48,6 @@ SEED = 17
 
 def read_papers(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-
-
-def any_word(title: str) -> str:
-    """The title as raw FTS5: papers with any of its words."""
-    return " OR ".join(fts_query_of([w]) for w in phrases(title))
 
 
 def source_ids(pdb: PaperDB) -> dict[int, set[str]]:
@@ -86,7 +81,7 @@ def title_to_abstract(papers: list[dict], folder: Path) -> dict:
         ids = source_ids(pdb)
         for source, title, _ in pairs:
             words = pdb.search(title, limit=FUSION_DEPTH)
-            anyw = pdb.search(any_word(title), limit=FUSION_DEPTH, raw=True)
+            anyw = pdb.search(fts_query_any(title), limit=FUSION_DEPTH, raw=True)
             vectors = pdb.search(title, limit=FUSION_DEPTH, mode="semantic")
             hybrid = pdb.search(title, limit=NEAREST, mode="hybrid")
             fused = fuse([[h.paper_id for h in anyw], [h.paper_id for h in vectors]], FUSION_DEPTH)
@@ -137,7 +132,7 @@ def related_papers(papers: list[dict], folder: Path, sample: int | None) -> dict
             near = [r.paper_id for r in pdb.related(pid, limit=NEAREST)]
             drawn = rng.sample([p for p in everyone if p != pid], min(NEAREST, len(everyone) - 1))
             title = meta[pid][0]
-            bm25 = [h.paper_id for h in pdb.search(any_word(title), limit=NEAREST + 1, raw=True)] if title else []
+            bm25 = [h.paper_id for h in pdb.search(fts_query_any(title), limit=NEAREST + 1, raw=True)] if title else []
             bm25 = [p for p in bm25 if p != pid][:NEAREST]
             for name, others in (("related (vectors)", near), ("random", drawn), ("bm25 on the title", bm25)):
                 shares[name][0] += sum(shared(pid, o) for o in others)

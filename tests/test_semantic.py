@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import sqlite3
 from contextlib import closing
@@ -162,7 +164,9 @@ def test_the_commands_say_how_to_enable_semantic_search_without_the_extra(tmp_pa
     result = CliRunner().invoke(main, ["--db", str(db), "related", "no such paper at all"])
     assert (result.exit_code, result.output) == (1, "no paper matches 'no such paper at all'\n")
     # Plain text search is as before.
-    assert CliRunner().invoke(main, ["--db", str(db), "search", "proteins", "--format", "csv"]).exit_code == 0
+    result = CliRunner().invoke(main, ["--db", str(db), "search", "proteins", "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert (result.exit_code, [r["title"] for r in rows]) == (0, ["Protein structure prediction"])
 
 
 @needs_model

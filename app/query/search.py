@@ -19,7 +19,7 @@ from app.search import embedding
 from app.search.embedding import ENABLE_HINT, SemanticUnavailable
 from app.search.ranker import MARK_END, MARK_START, ORDERS, Ranker
 from app.search.semantic import FUSION_DEPTH, MODES, Vectors, fuse
-from app.search.text import QueryError, fts_error, fts_query, fts_query_of, phrases
+from app.search.text import QueryError, fts_error, fts_query, fts_query_any
 from app.text.clean import repair_text
 
 
@@ -77,9 +77,7 @@ class Searches:
             else:
                 scored = self._by_meaning(text, mode, filters, params)
                 # Every word of the search is highlighted where it occurs, though a paper need not have any.
-                snippets = self.ranker.snippets(
-                    [i for i, _ in scored], " OR ".join(fts_query_of([w]) for w in phrases(text))
-                )
+                snippets = self.ranker.snippets([i for i, _ in scored], fts_query_any(text))
             ids = [i for i, _ in scored]
             papers = {
                 r["id"]: r

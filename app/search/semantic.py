@@ -66,12 +66,7 @@ class Vectors:
         if self._read is None and self.path in _READ and _READ[self.path][0] == version:
             self._read = _READ[self.path]
         if self._read is None or self._read[0] != version:
-            try:
-                rows = self.conn.execute("SELECT paper_id, vector FROM paper_vectors ORDER BY paper_id").fetchall()
-            except sqlite3.OperationalError as e:  # a schema from before the vectors (migration 0018)
-                if "no such table" not in str(e):
-                    raise
-                raise SemanticUnavailable(NO_VECTOR_TABLE) from None
+            rows = _vector_rows(self.conn, "SELECT paper_id, vector FROM paper_vectors ORDER BY paper_id")
             ids = np.array([r[0] for r in rows], dtype=np.int64)
             matrix = embedding.int8_rows([r[1] for r in rows])
             lengths = np.concatenate(
@@ -121,12 +116,20 @@ def unavailable(conn: sqlite3.Connection) -> str | None:
     if not embedding.available():
         return ENABLE_HINT
     try:
-        some = conn.execute("SELECT EXISTS (SELECT 1 FROM paper_vectors)").fetchone()[0]
+        [(some,)] = _vector_rows(conn, "SELECT EXISTS (SELECT 1 FROM paper_vectors)")
+    except SemanticUnavailable as e:
+        return str(e)
+    return None if some else NO_VECTORS
+
+
+def _vector_rows(conn: sqlite3.Connection, sql: str) -> list:
+    """The rows of a query of `paper_vectors`; SemanticUnavailable on a schema from before the vectors (0018)."""
+    try:
+        return conn.execute(sql).fetchall()
     except sqlite3.OperationalError as e:
         if "no such table" not in str(e):
             raise
-        return NO_VECTOR_TABLE
-    return None if some else NO_VECTORS
+        raise SemanticUnavailable(NO_VECTOR_TABLE) from None
 
 
 def _chunks(matrix: np.ndarray) -> list[np.ndarray]:

@@ -39,6 +39,11 @@ def fts_query_of(words: list[tuple[str, bool]]) -> str:
     return " ".join('"' + word.replace('"', '""') + '"' + ("*" if prefix else "") for word, prefix in words)
 
 
+def fts_query_any(text: str) -> str:
+    """User text as an FTS5 query of its plain words, any of which may match ("" if none)."""
+    return " OR ".join(fts_query_of([word]) for word in phrases(text))
+
+
 def fts_query(text: str) -> str:
     """User text as an FTS5 query of plain words: every token quoted, all must match.
 
