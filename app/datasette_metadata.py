@@ -23,14 +23,15 @@ VIEW_DESCRIPTION = (
     f"{VIEW_SUMMARY} Its search box searches titles, author names and abstracts at once and shows "
     "the best matches first, on the search page; searched with a sort or a filter, it stays a table."
 )
-# The view's columns are documented by the model columns they show (see migration 0003).
+# The view's columns are documented by the model columns they show (see migration 0003),
+# or here where no table holds them as shown.
 VIEW_COLUMNS = {
-    "paper_id": ("paper_search", "paper_id"),
+    "paper_id": ("papers", "id"),
     "title": ("papers", "title"),
     "year": ("papers", "year"),
     "venue": ("papers", "venue"),
-    "authors": ("paper_search", "authors"),
-    "abstract": ("paper_search", "abstract"),
+    "authors": "The paper's authors in order, display names joined by `, `.",
+    "abstract": "The paper's abstracts, joined by a blank line.",
 }
 
 # Not for browsing: the schema version, import bookkeeping, the search text the view shows
@@ -39,7 +40,7 @@ VIEW_COLUMNS = {
 HIDDEN = (
     "alembic_version",
     "fts_deferred",
-    "paper_search",
+    "search_authors",
     "pending_blocks",
     "search_terms",
     "search_top",
@@ -163,7 +164,10 @@ def metadata(database: str = "papers", title: str | None = None) -> dict:
     tables_meta = {
         VIEW: {
             "description_html": code_html(VIEW_DESCRIPTION),
-            "columns": {col: docs[t][1][c] for col, (t, c) in VIEW_COLUMNS.items()},
+            "columns": {
+                col: shown if isinstance(shown, str) else docs[shown[0]][1][shown[1]]
+                for col, shown in VIEW_COLUMNS.items()
+            },
         },
     }
     for name, (doc, cols) in docs.items():

@@ -330,14 +330,18 @@ class AuthorCandidate(SQLModel, table=True):
     reason: str = Field(description="Why they were not merged.")
 
 
-class PaperSearch(SQLModel, table=True):
-    """One row per paper with its searchable text, behind the combined index `paper_search_fts`."""
+class SearchAuthors(SQLModel, table=True):
+    """Each paper's authors as the search index holds them. The index reads a paper's text from
+    the view `paper_search`: its title (`papers`), these labels and its abstracts
+    (`abstracts`) joined by a blank line, rowid `paper_id` (migration 0020)."""
 
-    __tablename__ = "paper_search"
+    __tablename__ = "search_authors"
     paper_id: int = Field(primary_key=True, foreign_key="papers.id", ondelete="CASCADE", description="The paper.")
-    title: str | None = Field(default=None, description="The paper's title.")
-    authors: str = Field(default="", description="The paper's authors in order, display names joined by `, `.")
-    abstract: str | None = Field(default=None, description="The paper's abstracts, joined by a blank line.")
+    authors: str = Field(
+        description="The paper's authors in order, joined by `, `: each display name with the paper's own "
+        "spelling and plain-letter forms in parentheses when they differ (`William Fedus (Liam Fedus)`). "
+        "Papers without authors have no row."
+    )
 
 
 class PendingBlock(SQLModel, table=True):

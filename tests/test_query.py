@@ -362,10 +362,8 @@ def test_the_lists_are_ignored_once_the_index_changes(listed_db):
         assert not ranked_in_full(statements)
     conn = connect(listed_db)
     with write_transaction(conn):
-        (paper_id,) = conn.execute("SELECT max(paper_id) FROM paper_search WHERE title IS NOT NULL").fetchone()
-        conn.execute(
-            "UPDATE paper_search SET title = title || ' language language language' WHERE paper_id = ?", (paper_id,)
-        )
+        (paper_id,) = conn.execute("SELECT max(id) FROM papers WHERE title IS NOT NULL").fetchone()
+        conn.execute("UPDATE papers SET title = title || ' language language language' WHERE id = ?", (paper_id,))
     conn.close()
     with PaperDB(listed_db) as pdb:
         hits, statements = searched(pdb, "language", limit=5)

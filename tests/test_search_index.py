@@ -270,3 +270,40 @@ def test_a_run_killed_between_two_indexes_leaves_the_rest_to_the_next_import(tmp
     assert index_terms(db) == index_terms(clean)
     with closing(connect(db)) as conn:
         assert_indexes_exact(conn)
+
+
+def test_the_search_text_follows_title_abstract_and_author_changes_without_an_import(conn):
+    """`paper_search` is a view (migration 0020): triggers on the tables it reads keep its index exact."""
+    from app.etl.load_papers import _insert_abstract
+
+    def found(words: str) -> list[int]:
+        return [
+            r[0] for r in conn.execute("SELECT rowid FROM paper_search_fts WHERE paper_search_fts MATCH ?", (words,))
+        ]
+
+    with write_transaction(conn):
+        _insert_abstract(conn, 1, "Verifiers check each step.", ("k1", "h1", "t1"))
+        conn.execute("INSERT INTO search_authors (paper_id, authors) VALUES (1, 'Jan Leike')")
+    assert_indexes_exact(conn)
+    assert found("verifiers check leike") == [1]
+    with write_transaction(conn):  # the same abstract again: an upsert that changes nothing
+        _insert_abstract(conn, 1, "Verifiers check each step.", ("k1", "h1", "t1"))
+    assert_indexes_exact(conn)
+    assert found("check") == [1]
+    with write_transaction(conn):  # the same key with other text, a second abstract, a new title and labels
+        _insert_abstract(conn, 1, "Critics check each step.", ("k1", "h1", "t1"))
+        _insert_abstract(conn, 1, "Reward models score them.", ("k2", "h2", "t2"))
+        conn.execute("UPDATE papers SET title = 'Process supervision' WHERE id = 1")
+        conn.execute("UPDATE search_authors SET authors = 'John Schulman' WHERE paper_id = 1")
+    assert_indexes_exact(conn)
+    assert found("critics reward supervision schulman") == [1]
+    assert found("verifiers OR leike OR verifier") == []
+    with write_transaction(conn):
+        conn.execute("DELETE FROM abstracts WHERE paper_id = 1 AND text_key = 'k1'")
+        conn.execute("DELETE FROM search_authors WHERE paper_id = 1")
+    assert_indexes_exact(conn)
+    assert found("critics OR schulman") == [] and found("reward") == [1]
+    with write_transaction(conn):
+        conn.execute("DELETE FROM papers WHERE id = 1")
+    assert_indexes_exact(conn)
+    assert found("reward OR supervision") == []

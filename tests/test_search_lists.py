@@ -203,7 +203,7 @@ def test_a_list_the_update_cannot_vouch_for_is_ranked_again(db, corpora, tmp_pat
 def test_a_lost_change_log_means_ranking_everything_again(db, corpora, tmp_path):
     listed_before = set(lists(db))
     conn = connect(db)
-    conn.execute("DROP TRIGGER paper_search_changes_ai")  # new papers go unlogged
+    conn.execute("DROP TRIGGER papers_search_changes_ai")  # new papers go unlogged
     conn.close()
     report = run_import(db, [corpora[1]])
     assert report.search_lists.kind == "full" and "totals differ" in report.search_lists.reason
@@ -256,7 +256,8 @@ def test_words_ranked_again_by_two_processes(db, corpora, tmp_path, monkeypatch)
 
 
 def changed_by_hand(db: Path, statements: list[tuple[str, tuple]]) -> search_lists.Refresh:
-    """Run these writes on `paper_search` (the index follows by its triggers), then update the lists."""
+    """Run these writes on the tables the search text is read from (the index follows by their
+    triggers), then update the lists."""
     conn = connect(db)
     with write_transaction(conn):
         for sql, params in statements:
@@ -265,6 +266,14 @@ def changed_by_hand(db: Path, statements: list[tuple[str, tuple]]) -> search_lis
         refresh = search_lists.update_search_top(conn)
     conn.close()
     return refresh
+
+
+def abstract_added(paper_id: int, text: str) -> tuple[str, tuple]:
+    """A statement giving the paper one more abstract: its search text grows by `text`."""
+    return (
+        "INSERT INTO abstracts (paper_id, text, text_key, head_key, tail_key) VALUES (?, ?, 'added', 'added', 'added')",
+        (paper_id, text),
+    )
 
 
 def listed_papers(db: Path, limit: int) -> list[int]:
@@ -279,7 +288,7 @@ def listed_papers(db: Path, limit: int) -> list[int]:
 def test_edited_papers_at_the_top_of_lists(db, tmp_path):
     listed_before = set(lists(db))
     edits = [
-        ("UPDATE paper_search SET title = coalesce(title, '') || ' revisited' WHERE paper_id = ?", (pid,))
+        ("UPDATE papers SET title = coalesce(title, '') || ' revisited' WHERE id = ?", (pid,))
         for pid in listed_papers(db, 5)
     ]
     assert changed_by_hand(db, edits).kind == "update"
@@ -289,14 +298,15 @@ def test_edited_papers_at_the_top_of_lists(db, tmp_path):
 def test_deleted_and_reinserted_papers(db, tmp_path):
     listed_before = set(lists(db))
     first, second, *gone = listed_papers(db, 6)
-    statements = [("DELETE FROM paper_search WHERE paper_id = ?", (pid,)) for pid in gone]
+    statements = [("DELETE FROM papers WHERE id = ?", (pid,)) for pid in gone]
     # Deleted, then back with other text (and edited again): logged once, as it was at the last refresh.
-    statements += [(f"DELETE FROM paper_search WHERE paper_id = {pid}", ()) for pid in (first, second)]
-    statements += [
-        (f"INSERT INTO paper_search (paper_id, title, authors) VALUES ({pid}, 'Parsing models', 'A. Li')", ())
-        for pid in (first, second)
-    ]
-    statements += [(f"UPDATE paper_search SET abstract = 'We study language models.' WHERE paper_id = {second}", ())]
+    statements += [(f"DELETE FROM papers WHERE id = {pid}", ()) for pid in (first, second)]
+    for pid in (first, second):
+        statements += [
+            (f"INSERT INTO papers (id, title, created_at, updated_at) VALUES ({pid}, 'Parsing models', '', '')", ()),
+            (f"INSERT INTO search_authors (paper_id, authors) VALUES ({pid}, 'A. Li')", ()),
+        ]
+    statements += [abstract_added(second, "We study language models.")]
     assert changed_by_hand(db, statements).changed_papers == 6
     assert_exact(db, tmp_path, listed_before)
 
@@ -315,10 +325,7 @@ def test_a_word_that_falls_below_the_threshold_loses_its_list(db, tmp_path):
         )
     ]
     conn.close()
-    assert (
-        changed_by_hand(db, [("DELETE FROM paper_search WHERE paper_id = ?", (pid,)) for pid in having]).kind
-        == "update"
-    )
+    assert changed_by_hand(db, [("DELETE FROM papers WHERE id = ?", (pid,)) for pid in having]).kind == "update"
     assert term not in lists(db)
     assert_exact(db, tmp_path, listed_before)
 
@@ -328,10 +335,8 @@ def test_longer_papers_raise_every_bound(db, tmp_path):
     # higher: some lists keep fewer papers, and those left with too few are ranked again.
     listed_before = set(lists(db))
     text = " ".join(["filler"] * 3000)
-    last = [r[0] for r in rows(db, "SELECT paper_id FROM paper_search ORDER BY paper_id DESC LIMIT 60")]
-    refresh = changed_by_hand(
-        db, [("UPDATE paper_search SET abstract = ? WHERE paper_id = ?", (text, pid)) for pid in last]
-    )
+    last = [r[0] for r in rows(db, "SELECT id FROM papers ORDER BY id DESC LIMIT 60")]
+    refresh = changed_by_hand(db, [abstract_added(pid, text) for pid in last])
     assert refresh.kind == "update" and refresh.ranked > 0
     assert_exact(db, tmp_path, listed_before)
 
@@ -403,17 +408,8 @@ def test_searches_of_several_words_are_ranked_from_postings_as_fts5_ranks_them(d
     if update == "new papers":
         run_import(db, [corpora[1]])
     elif update == "longer papers":
-        last = [r[0] for r in rows(db, "SELECT paper_id FROM paper_search ORDER BY paper_id DESC LIMIT 60")]
-        assert (
-            changed_by_hand(
-                db,
-                [
-                    ("UPDATE paper_search SET abstract = abstract || ? WHERE paper_id = ?", (" filler data" * 500, pid))
-                    for pid in last
-                ],
-            ).kind
-            == "update"
-        )
+        last = [r[0] for r in rows(db, "SELECT id FROM papers ORDER BY id DESC LIMIT 60")]
+        assert changed_by_hand(db, [abstract_added(pid, " filler data" * 500) for pid in last]).kind == "update"
     rng = random.Random(7 + rare)
     others = set(rare_words(db, MIN_PAPERS // 3))
     with PaperDB(db) as pdb:

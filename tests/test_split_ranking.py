@@ -102,7 +102,7 @@ def test_a_commit_between_the_two_reads_leaves_the_caller_to_rank_both_halves(sa
         if "min(id) FROM paper_search_fts_docsize" in sql and not writer.in_transaction:
             with write_transaction(writer):
                 writer.execute(
-                    "UPDATE paper_search SET title = 'Process supervision for process supervision' WHERE paper_id = ?",
+                    "UPDATE papers SET title = 'Process supervision for process supervision' WHERE id = ?",
                     (last,),
                 )
 

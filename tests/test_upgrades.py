@@ -313,16 +313,23 @@ def test_the_one_text_index_upgrade_drops_the_abstracts_index_and_searches_find_
     migrate(db)
     assert fts_tables(db) == {"papers_fts", "authors_fts", "paper_search_fts"}
     assert "prefix" not in index_sql(db)
-    assert query(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'abstracts'") == []
+    assert query(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%abstracts_fts%'") == []
     assert query(db, "SELECT id, paper_id, text FROM abstracts ORDER BY id") == abstracts
     with closing(connect(db)) as conn:
         conn.execute("INSERT INTO paper_search_fts (paper_search_fts, rank) VALUES ('integrity-check', 1)")
     with PaperDB(db) as pdb:
         assert {text: [h.as_dict() for h in pdb.search(text, raw=":" in text)] for text in searches} == before
     # A new abstract after the upgrade is found through the combined index.
+    assert_a_new_abstract_is_found(db, tmp_path)
+
+
+def assert_a_new_abstract_is_found(db, tmp_path) -> None:
+    """Import a paper with an abstract: the combined index, checked whole, finds it."""
     dump = tmp_path / "more.jsonl"
     dump.write_text(json.dumps({"title": "Sparse Transformers", "abstract": "Attention with hypernetworks."}) + "\n")
     assert run_import(db, [dump]).status == "ok"
+    with closing(connect(db)) as conn:
+        conn.execute("INSERT INTO paper_search_fts (paper_search_fts, rank) VALUES ('integrity-check', 1)")
     with PaperDB(db) as pdb:
         assert [h.title for h in pdb.search("hypernetworks")] == ["Sparse Transformers"]
 
@@ -351,3 +358,37 @@ def test_the_records_upgrade_names_the_abstract_rows_and_keeps_every_record_whol
         (again / f"again-{f.name}").write_bytes(f.read_bytes())
     assert run_import(db, [again]).status == "ok"
     assert {t: rows(db, t, columns(db, t)) for t in before} == before
+
+
+SEARCH_ROWS = "SELECT paper_id, title, authors, abstract FROM paper_search ORDER BY paper_id"
+
+
+def test_the_search_text_view_upgrade_keeps_every_row_and_search_and_downgrades_to_the_table(samples_db, tmp_path):
+    db = copied(samples_db, tmp_path / "papers.db")
+    searches = ["process supervision", "verif*", "lan*", "Kaiser", "abstract: verifiers", "authors: lukasz"]
+    migrate(db, "0019")
+    assert query(db, "SELECT type FROM sqlite_master WHERE name = 'paper_search'") == [("table",)]
+    rows = query(db, SEARCH_ROWS)
+    assert len(rows) == 16 and sum(1 for r in rows if r[3]) > 10
+    with PaperDB(db) as pdb:
+        before = {text: [h.as_dict() for h in pdb.search(text, raw=":" in text)] for text in searches}
+    assert all(before.values())
+    migrate(db)
+    assert query(db, "SELECT type FROM sqlite_master WHERE name = 'paper_search'") == [("view",)]
+    assert query(db, SEARCH_ROWS) == rows
+    assert query(db, "SELECT paper_id, authors FROM search_authors ORDER BY paper_id") == [
+        (pid, authors) for pid, _, authors, _ in rows if authors
+    ]
+    assert len(query(db, "SELECT 1 FROM search_authors")) == 10  # six papers are known from abstracts alone
+    with closing(connect(db)) as conn:
+        conn.execute("INSERT INTO paper_search_fts (paper_search_fts, rank) VALUES ('integrity-check', 1)")
+    with PaperDB(db) as pdb:
+        assert {text: [h.as_dict() for h in pdb.search(text, raw=":" in text)] for text in searches} == before
+    # An import after the upgrade keeps the index in step with the view.
+    assert_a_new_abstract_is_found(db, tmp_path)
+    rows = query(db, SEARCH_ROWS)
+    migrate(db, "0019")
+    assert query(db, "SELECT type FROM sqlite_master WHERE name = 'paper_search'") == [("table",)]
+    assert query(db, SEARCH_ROWS) == rows
+    with closing(connect(db)) as conn:
+        conn.execute("INSERT INTO paper_search_fts (paper_search_fts, rank) VALUES ('integrity-check', 1)")

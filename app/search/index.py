@@ -1,7 +1,9 @@
 """Search index upkeep for imports: new rows go into the FTS5 indexes in one batch per table.
 
-The triggers (migration 0004) keep every index in sync row by row, which costs
-FTS5 several times more than indexing the same rows in one `INSERT … SELECT`.
+The triggers (migration 0004) keep the title and author indexes in sync row by row, which
+costs FTS5 several times more than indexing the same rows in one `INSERT … SELECT`; the
+search text's triggers take a changed paper out of its index and `refresh_search` puts it
+back (migration 0020).
 Inside an import's transaction `batched_fts` records each table's largest key in
 `fts_deferred`, so the triggers leave newer rows alone, and indexes those rows
 just before the transaction commits; a rollback undoes both together.
@@ -24,11 +26,12 @@ from contextlib import contextmanager
 from app.db import write_transaction
 from app.search.fts import index_totals
 
-# content table -> (key column = FTS rowid, indexed columns); each index is `<table>_fts`.
+# content table or view -> (key column = FTS rowid, indexed columns, the table whose keys
+# those are); each index is `<content>_fts`.
 INDEXES = {
-    "papers": ("id", ("title",)),
-    "authors": ("id", ("name",)),
-    "paper_search": ("paper_id", ("title", "authors", "abstract")),
+    "papers": ("id", ("title",), "papers"),
+    "authors": ("id", ("name",), "authors"),
+    "paper_search": ("paper_id", ("title", "authors", "abstract"), "papers"),
 }
 # An import that added at least this share of the papers merges every index into one
 # segment: a bulk load leaves dozens, and a search pays for every segment it reads (at 1M
@@ -74,7 +77,7 @@ def index_deferred(conn: sqlite3.Connection) -> int:
             if mark is None:
                 continue
             if table == "paper_search":
-                added = conn.execute("SELECT count(*) FROM paper_search WHERE paper_id > ?", mark).fetchone()[0]
+                added = conn.execute("SELECT count(*) FROM papers WHERE id > ?", mark).fetchone()[0]
             _configure(conn, table, BULK_SETTINGS)
             _index_table(conn, table, mark[0])
             _configure(conn, table, DEFAULT_SETTINGS)
@@ -90,8 +93,8 @@ def _deferred(conn: sqlite3.Connection) -> bool:
 def _mark(conn: sqlite3.Connection) -> dict[str, int]:
     """Record each table's largest key: the triggers leave the rows above it to `_index_above`."""
     marks = {
-        table: conn.execute(f"SELECT coalesce(max({key}), 0) FROM {table}").fetchone()[0]
-        for table, (key, _) in INDEXES.items()
+        table: conn.execute(f"SELECT coalesce(max(id), 0) FROM {keys}").fetchone()[0]
+        for table, (_, _, keys) in INDEXES.items()
     }
     conn.executemany("INSERT INTO fts_deferred (table_name, upto) VALUES (?, ?)", marks.items())
     return marks
@@ -105,7 +108,7 @@ def _index_above(conn: sqlite3.Connection, marks: dict[str, int]) -> None:
 
 def _index_table(conn: sqlite3.Connection, table: str, mark: int) -> None:
     """Index the rows of `table` above `mark` in one batch."""
-    key, columns = INDEXES[table]
+    key, columns, _ = INDEXES[table]
     names = ", ".join(columns)
     conn.execute(
         f"INSERT INTO {table}_fts (rowid, {names}) SELECT {key}, {names} FROM {table} WHERE {key} > ?", (mark,)

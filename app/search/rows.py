@@ -1,5 +1,6 @@
-"""The search rows: one row per paper in `paper_search` (title, authors, abstracts), which
-`paper_search_fts` indexes. The import rewrites a paper's row whenever any of them changes."""
+"""The search text: one row per paper in the view `paper_search` (title, author labels,
+abstracts), which `paper_search_fts` indexes. The labels are stored in `search_authors`;
+the import writes them and indexes a paper again whenever its text changed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import sqlite3
 
 from app.db import chunked, placeholders
 from app.text.names import SPECIAL_LETTERS
+
+COLUMNS = "title, authors, abstract"  # the view's, as `paper_search_fts` indexes them
 
 
 def _author_label(display: str, mention: str) -> str:
@@ -22,26 +25,38 @@ def _author_label(display: str, mention: str) -> str:
 
 
 def refresh_search(conn: sqlite3.Connection, paper_ids: set[int]) -> None:
-    """Rewrite the combined search rows of these papers (title, authors in order, abstracts)."""
+    """Bring these papers' search text up to date: store their author labels where they
+    changed, and index again each paper the triggers took out of the index (migration 0020:
+    any change to a paper's title, abstracts or labels does). Papers a deferred index holds
+    back (`app.search.index`) are left to it."""
+    deferred = conn.execute("SELECT upto FROM fts_deferred WHERE table_name = 'paper_search'").fetchone()
     for chunk in chunked(sorted(paper_ids)):
         marks = placeholders(chunk)
-        titles = dict(conn.execute(f"SELECT id, title FROM papers WHERE id IN ({marks})", chunk).fetchall())
-        authors: dict[int, list[str]] = {pid: [] for pid in titles}
+        labels: dict[int, list[str]] = {
+            r[0]: [] for r in conn.execute(f"SELECT id FROM papers WHERE id IN ({marks})", chunk)
+        }
         for pid, display, mention in conn.execute(
             f"SELECT s.paper_id, a.name, s.name FROM authorships s JOIN authors a ON a.id = s.author_id "
             f"WHERE s.paper_id IN ({marks}) ORDER BY s.paper_id, s.position",
             chunk,
         ):
-            authors[pid].append(_author_label(display, mention))
-        abstracts: dict[int, list[str]] = {pid: [] for pid in titles}
-        for pid, text in conn.execute(
-            f"SELECT paper_id, text FROM abstracts WHERE paper_id IN ({marks}) ORDER BY paper_id, text_key", chunk
-        ):
-            abstracts[pid].append(text)
+            labels[pid].append(_author_label(display, mention))
+        stored = dict(conn.execute(f"SELECT paper_id, authors FROM search_authors WHERE paper_id IN ({marks})", chunk))
+        wanted = {pid: ", ".join(names) for pid, names in labels.items()}
         conn.executemany(
-            "INSERT INTO paper_search (paper_id, title, authors, abstract) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (paper_id) DO UPDATE SET title = excluded.title, authors = excluded.authors, "
-            "abstract = excluded.abstract WHERE paper_search.title IS NOT excluded.title "
-            "OR paper_search.authors IS NOT excluded.authors OR paper_search.abstract IS NOT excluded.abstract",
-            [(pid, titles[pid], ", ".join(authors[pid]), "\n\n".join(abstracts[pid]) or None) for pid in titles],
+            "DELETE FROM search_authors WHERE paper_id = ?", [(pid,) for pid in stored if not wanted.get(pid)]
+        )
+        conn.executemany(
+            "UPDATE search_authors SET authors = ? WHERE paper_id = ?",
+            [(text, pid) for pid, text in wanted.items() if text and pid in stored and stored[pid] != text],
+        )
+        conn.executemany(
+            "INSERT INTO search_authors (paper_id, authors) VALUES (?, ?)",
+            [(pid, text) for pid, text in wanted.items() if text and pid not in stored],
+        )
+        conn.execute(
+            f"INSERT INTO paper_search_fts (rowid, {COLUMNS}) SELECT paper_id, {COLUMNS} FROM paper_search "
+            f"WHERE paper_id IN ({marks}) AND paper_id <= ? "
+            "AND NOT EXISTS (SELECT 1 FROM paper_search_fts_docsize WHERE id = paper_id)",
+            [*chunk, deferred[0] if deferred else chunk[-1]],
         )
