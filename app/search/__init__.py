@@ -6,7 +6,8 @@ Read side (what `app.query` calls):
 - `split`: a large ranking on both cores.
 
 Import side (what `app.etl.load` calls, in its write transactions):
-- `rows`: each paper's `paper_search` row; `index`: the FTS5 indexes kept in batches.
+- `rows`: each paper's search text (the view `paper_search`, its author labels stored);
+  `index`: the FTS5 indexes kept in batches.
 - `lists`: `search_top`, the best papers of every common word, ranked in full or updated,
   with the postings (`postings_upkeep`) written beside them.
 

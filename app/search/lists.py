@@ -398,7 +398,7 @@ def _words_for_terms(conn: sqlite3.Connection, terms: list[str]) -> dict[str, st
     missing = set(terms) - set(words)
     if missing:
         seen: set[str] = set()
-        for (title,) in conn.execute("SELECT title FROM paper_search WHERE title IS NOT NULL"):
+        for (title,) in conn.execute("SELECT title FROM papers WHERE title IS NOT NULL"):
             seen.update(w.casefold() for w in WORDS.findall(title))
         candidates = sorted(seen)
         for word, got in zip(candidates, scratch.terms(candidates)):
