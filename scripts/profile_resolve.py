@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from app.etl.extract import extract  # noqa: E402
-from app.etl.resolve import Mention, Overrides, with_links  # noqa: E402
+from app.etl.resolve import Mention, Overrides, spellings_of, with_links  # noqa: E402
 from app.etl.title_words import title_words  # noqa: E402
 from app.text import records  # noqa: E402
 from app.text.names import block_key, coauthor_key  # noqa: E402
@@ -96,7 +96,7 @@ def mentions_of(paths: list[Path]) -> list[Mention]:
 
 def blocks_of(mentions: list[Mention]) -> dict[str, list[Mention]]:
     """Mentions by block key, linked blocks together as the loader groups them (no overrides), in key order."""
-    linked = with_links(Overrides(), {(block_key(m.family, m.given), m.family) for m in mentions if m.given})
+    linked = with_links(Overrides(), spellings_of(mentions))
     blocks: dict[str, list[Mention]] = defaultdict(list)
     for m in mentions:
         blocks[linked.block_alias(block_key(m.family, m.given))].append(m)

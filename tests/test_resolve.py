@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.etl import resolve
+from app.etl import block_links, resolve
 from app.etl.resolve import (
     Candidate,
     Mention,
@@ -19,7 +19,7 @@ from app.etl.resolve import (
     resolve_block,
 )
 from app.text.clean import repair_text
-from app.text.names import coauthor_key, parse_flat_authors
+from app.text.names import block_key, coauthor_key, parse_flat_authors
 
 PROFILE_DUMP = Path(__file__).resolve().parent.parent / "data" / "samples" / "003_813f7c278c729ce1.txt"
 
@@ -485,6 +485,30 @@ def test_linked_blocks_resolve_alike_in_any_order():
     for seed in range(5):
         random.Random(seed).shuffle(refs)
         assert resolve_all(refs) == expected
+
+
+def test_a_given_name_in_the_family_field_or_an_initial_after_the_name_links_no_blocks():
+    """Only a compound part that may be a family name links blocks (`block_links.family_like`):
+    `Pedro Luis` holds a given name, `Molly A` an initial, and neither may glue `pedro`,
+    `molly` or `a` to other blocks; `Ben Hamadou` is a compound whose part `ben` is also a
+    family name, and stays linked."""
+
+    def spelling(family, given, n=1):
+        return (block_key(family, given), family, given, n)
+
+    pedro_as_given = [spelling("Garcia", "Pedro", 41), spelling("Pedro", "Ana")]
+    ben_as_given = [spelling("Smith", "Ben", 40), spelling("Ben", "Abir")]
+    spellings = [
+        *pedro_as_given,
+        spelling("Pedro Luis", "Maria"),  # a given name written in the family field
+        spelling("Molly A", "Jones"),  # an initial after the name
+        spelling("Molly", "Ann"),
+        *ben_as_given,
+        spelling("Ben Hamadou", "Abir"),
+    ]
+    assert block_links.links(spellings, []) == {("ben", "hamadou")}
+    # One more mention of `Pedro` as a family name, and it is as often a family name as 40x allows.
+    assert ("luis", "pedro") in block_links.links([*spellings, spelling("Pedro", "Rui")], [])
 
 
 def test_given_names_one_letter_apart_with_a_shared_coauthor_are_candidates():

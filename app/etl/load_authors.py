@@ -151,7 +151,11 @@ def resolve_pending(
     if not conn.execute("SELECT 1 FROM pending_blocks LIMIT 1").fetchone():
         return
     overrides = with_links(
-        overrides, conn.execute("SELECT DISTINCT block_key, family_name FROM authorships WHERE given_name IS NOT NULL")
+        overrides,
+        conn.execute(
+            "SELECT block_key, family_name, given_name, count(*) FROM authorships WHERE given_name IS NOT NULL "
+            "GROUP BY block_key, family_name, given_name"
+        ),
     )
     with write_transaction(conn):
         together = queue_linked(conn, overrides)

@@ -88,7 +88,8 @@ from app.text.records import display_name
 # matched by initial, rival readings instead of any namesake, compound and spelling merges.
 # 4: linked blocks (family-name slips, compound parts, written-out umlauts) resolved together.
 # 5: distinctive title words as evidence. 6: ORCIDs join and separate people.
-RULES_VERSION = 6
+# 7: a compound's part links blocks only if it is a family name of its own (`block_links.family_like`).
+RULES_VERSION = 7
 # What a merge by ORCID scores: it outranks every name rule.
 ORCID_SCORE = 1.0
 
@@ -1150,19 +1151,24 @@ def resolve_block(mentions: Sequence[Mention], overrides: Overrides | None = Non
 def resolve_all(mentions: Iterable[Mention], overrides: Overrides | None = None) -> list[BlockResult]:
     """Resolve every block of an in-memory set of mentions, in block-key order."""
     mentions = list(mentions)
-    families = {(block_key(m.family, m.given), m.family) for m in mentions if m.given}
-    overrides = with_links(overrides or Overrides(), families)
+    overrides = with_links(overrides or Overrides(), spellings_of(mentions))
     blocks: dict[str, list[Mention]] = defaultdict(list)
     for m in mentions:
         blocks[overrides.block_alias(block_key(m.family, m.given))].append(m)
     return [resolve_block(blocks[key], overrides) for key in sorted(blocks)]
 
 
-def with_links(overrides: Overrides, families: Iterable[tuple[str, str]]) -> Overrides:
-    """The overrides with the blocks `block_links` links, for the (block key, family name)
-    pairs of mentions with a given name, aliased as well: each group of linked blocks is
-    resolved as one."""
-    families = set(families)
-    keys = {key for key, _ in families}
-    pairs = block_links.links(families, _one_edit_pairs(k for k in keys if len(k) >= block_links.SLIP_MIN_KEY_LEN))
+def with_links(overrides: Overrides, spellings: Iterable[block_links.Spelling]) -> Overrides:
+    """The overrides with the blocks `block_links` links, for the spellings (block key,
+    family name, given name, mentions) of the mentions with a given name, aliased as well:
+    each group of linked blocks is resolved as one."""
+    spellings = list(spellings)
+    keys = {key for key, *_ in spellings}
+    pairs = block_links.links(spellings, _one_edit_pairs(k for k in keys if len(k) >= block_links.SLIP_MIN_KEY_LEN))
     return replace(overrides, aliases=block_links.aliases(pairs, overrides.aliases))
+
+
+def spellings_of(mentions: Iterable[Mention]) -> list[block_links.Spelling]:
+    """(block key, family name, given name, mentions) of these mentions with a given name."""
+    counts = Counter((block_key(m.family, m.given), m.family, m.given) for m in mentions if m.given)
+    return [(*spelling, n) for spelling, n in counts.items()]
