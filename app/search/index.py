@@ -2,8 +2,8 @@
 
 The triggers (migration 0004) keep the title and author indexes in sync row by row, which
 costs FTS5 several times more than indexing the same rows in one `INSERT … SELECT`; the
-search text's triggers take a changed paper out of its index and `refresh_search` puts it
-back (migration 0020).
+search text's triggers take a changed paper out of its index and put it back (migration
+0020), with the same deferral.
 Inside an import's transaction `batched_fts` records each table's largest key in
 `fts_deferred`, so the triggers leave newer rows alone, and indexes those rows
 just before the transaction commits; a rollback undoes both together.

@@ -26,9 +26,9 @@ def _author_label(display: str, mention: str) -> str:
 
 def refresh_search(conn: sqlite3.Connection, paper_ids: set[int]) -> None:
     """Bring these papers' search text up to date: store their author labels where they
-    changed, and index again each paper the triggers took out of the index (migration 0020:
-    any change to a paper's title, abstracts or labels does). Papers a deferred index holds
-    back (`app.search.index`) are left to it."""
+    changed (the triggers of migration 0020 index the paper again), and index any of them
+    still out of the index (an upsert that changed nothing runs no trigger after it).
+    Papers a deferred index holds back (`app.search.index`) are left to it."""
     deferred = conn.execute("SELECT upto FROM fts_deferred WHERE table_name = 'paper_search'").fetchone()
     for chunk in chunked(sorted(paper_ids)):
         marks = placeholders(chunk)
