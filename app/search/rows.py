@@ -1,6 +1,6 @@
 """The search text: one row per paper in the view `paper_search` (title, author labels,
-abstracts), which `paper_search_fts` indexes. The labels are stored in `search_authors`;
-the import writes them and indexes a paper again whenever its text changed."""
+abstracts), which `paper_search_fts` indexes. The labels are stored in `search_authors`,
+written here by the import."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import sqlite3
 
 from app.db import chunked, placeholders
 from app.text.names import SPECIAL_LETTERS
-
-COLUMNS = "title, authors, abstract"  # the view's, as `paper_search_fts` indexes them
 
 
 def _author_label(display: str, mention: str) -> str:
@@ -25,11 +23,9 @@ def _author_label(display: str, mention: str) -> str:
 
 
 def refresh_search(conn: sqlite3.Connection, paper_ids: set[int]) -> None:
-    """Bring these papers' search text up to date: store their author labels where they
-    changed (the triggers of migration 0020 index the paper again), and index any of them
-    still out of the index (an upsert that changed nothing runs no trigger after it).
-    Papers a deferred index holds back (`app.search.index`) are left to it."""
-    deferred = conn.execute("SELECT upto FROM fts_deferred WHERE table_name = 'paper_search'").fetchone()
+    """Store these papers' author labels where they changed. The rest of their search text is
+    read from `papers` and `abstracts`, and the triggers of migration 0020 keep the index in
+    step with all three."""
     for chunk in chunked(sorted(paper_ids)):
         marks = placeholders(chunk)
         labels: dict[int, list[str]] = {
@@ -53,10 +49,4 @@ def refresh_search(conn: sqlite3.Connection, paper_ids: set[int]) -> None:
         conn.executemany(
             "INSERT INTO search_authors (paper_id, authors) VALUES (?, ?)",
             [(pid, text) for pid, text in wanted.items() if text and pid not in stored],
-        )
-        conn.execute(
-            f"INSERT INTO paper_search_fts (rowid, {COLUMNS}) SELECT paper_id, {COLUMNS} FROM paper_search "
-            f"WHERE paper_id IN ({marks}) AND paper_id <= ? "
-            "AND NOT EXISTS (SELECT 1 FROM paper_search_fts_docsize WHERE id = paper_id)",
-            [*chunk, deferred[0] if deferred else chunk[-1]],
         )

@@ -17,9 +17,8 @@ a deferred index, which indexes it at the end) is never deleted twice or added t
 The first are BEFORE triggers: the view still shows the old text then. An upsert fires
 BEFORE INSERT even when it ends as an update (the paper is out by then, and the BEFORE
 UPDATE trigger does nothing), or as nothing at all: then no AFTER trigger runs, so an
-abstract's BEFORE INSERT does nothing when the same text is there already, and
-`refresh_search`, which the import runs for every paper it changed, indexes any paper
-still out. A new
+abstract's BEFORE INSERT does nothing when the same text is there already (the loader's
+upsert meets it often). A new
 paper is indexed and logged as new when it is inserted.
 
 The index is filled again from the view (the rows a cut-short bulk load left for the end
