@@ -154,6 +154,15 @@ def test_utf16_without_a_bom_is_read_when_the_sniffed_start_ends_inside_a_charac
     assert abstracts(tmp_path / "p.db") == ["Second.", abstract]
 
 
+def test_a_stray_nul_in_a_short_utf8_file_does_not_make_it_utf16(tmp_path):
+    # Half the high bytes are NUL when read as UTF-16 (`{` and NUL), but its LF byte would
+    # become part of a character: it is UTF-8 with two lines, each rejected with its text.
+    f = write(tmp_path / "papers.jsonl", b"{\x00\n{")
+    report = run_import(tmp_path / "p.db", [f])
+    assert report.records_rejected == 2
+    assert query(tmp_path / "p.db", "SELECT line, raw FROM rejects ORDER BY line") == [(1, "{\x00"), (2, "{")]
+
+
 def test_nul_bytes_on_both_sides_are_still_binary(tmp_path):
     f = write(tmp_path / "data.bin", bytes([65, 0, 0, 66]) * 1000)
     report = run_import(tmp_path / "p.db", [f])

@@ -94,7 +94,9 @@ def _utf16_without_bom(data: bytes) -> str | None:
     Text that is mostly Latin script has a NUL as the high byte of most characters, on
     one side of each byte pair; binary data has NULs on both sides, or none. (Text mostly
     in other scripts is not recognised without a BOM.) The decoded start must read as
-    text, not control characters.
+    text, not control characters, and keep its line ends: in UTF-16 a line feed is a byte
+    pair of its own, so a UTF-8 file whose one stray NUL tips the count (`{\\0` then `{`)
+    would decode its LF bytes into other characters and lose its lines.
     """
     head = data[:SNIFF_BYTES]
     for codec, high, low in (("utf-16-le", head[1::2], head[0::2]), ("utf-16-be", head[0::2], head[1::2])):
@@ -105,7 +107,8 @@ def _utf16_without_bom(data: bytes) -> str | None:
         ):
             # Incremental: the sniffed bytes may end inside a character.
             text = codecs.getincrementaldecoder(codec)(errors="replace").decode(head, final=False)
-            return codec if not _is_binary(text.encode("utf-8")) else None
+            keeps_lines = 2 * text.count("\n") >= head.count(b"\n")
+            return codec if keeps_lines and not _is_binary(text.encode("utf-8")) else None
     return None
 
 
