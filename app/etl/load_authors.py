@@ -20,6 +20,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from sys import intern
 
 from app import workers
 from app.db import chunked, connect, placeholders, write_transaction
@@ -44,6 +45,8 @@ MAX_CACHED_PAPERS = 150_000
 # this process writes: below it, starting them costs more than they save.
 PARALLEL_MIN_MENTIONS = 200_000
 RESOLVE_WORKERS = 2  # both cores read and cluster; writing takes the least time of the three
+# Shared by every paper without profiles or title words: an empty set of its own is 216 bytes.
+NOTHING: frozenset[str] = frozenset()
 READER_CACHE_KIB = 32 * 1024  # each worker's SQLite page cache
 
 
@@ -317,7 +320,7 @@ def _read_in_worker(keys: list[str], overrides: Overrides) -> ResolvedBatch:
 
 def _without_evidence(batch: ResolvedBatch) -> ResolvedBatch:
     """The batch with mentions that carry no evidence: writing needs none, and a worker would
-    send it back for every mention (as `_for_writing` leaves out the clusters' papers)."""
+    send it back for every mention."""
     bare = {alias: [m.without_evidence() for m in mentions] for alias, mentions in batch.state.mentions.items()}
     blocks = [(alias, bare.get(alias, []), result) for alias, _, result in batch.blocks]
     return ResolvedBatch(blocks, replace(batch.state, mentions=bare), batch.keys)
@@ -361,19 +364,19 @@ class PaperContext:
                 f"SELECT paper_id, block_key, given_name FROM authorships WHERE paper_id IN ({placeholders(chunk)})",
                 chunk,
             ):
-                keys[pid].add(coauthor_key_in_block(block, given))
+                keys[pid].add(intern(coauthor_key_in_block(block, given)))
             for pid, owner in conn.execute(
                 f"SELECT DISTINCT paper_id, profile_owner FROM paper_sources "
                 f"WHERE profile_owner IS NOT NULL AND paper_id IN ({placeholders(chunk)})",
                 chunk,
             ):
-                owners[pid].add(owner)
+                owners[pid].add(intern(owner))
             for pid, title in conn.execute(f"SELECT id, title FROM papers WHERE id IN ({placeholders(chunk)})", chunk):
-                self.title_words[pid] = title_words(title)
+                self.title_words[pid] = frozenset(map(intern, title_words(title)))
         for pid in missing:
-            self.title_words.setdefault(pid, frozenset())
+            self.title_words.setdefault(pid, NOTHING)
             self.coauthors[pid] = frozenset(keys[pid])
-            self.profiles[pid] = frozenset(owners[pid])
+            self.profiles[pid] = frozenset(owners[pid]) if pid in owners else NOTHING
 
 
 @dataclass
@@ -399,14 +402,8 @@ def read_batch(
     blocks = []
     for alias in sorted(groups):
         mentions = state.mentions.get(alias, [])
-        blocks.append((alias, mentions, _for_writing(resolve_block(mentions, overrides)) if mentions else None))
+        blocks.append((alias, mentions, resolve_block(mentions, overrides) if mentions else None))
     return ResolvedBatch(blocks, state, sorted(alias_of))
-
-
-def _for_writing(result: BlockResult) -> BlockResult:
-    """The result without the clusters' papers and co-authors: writing needs neither, and they
-    are most of what a worker would send back."""
-    return replace(result, clusters=[replace(c, papers=frozenset(), coauthors=frozenset()) for c in result.clusters])
 
 
 def write_batch(conn: sqlite3.Connection, batch: ResolvedBatch, now: str) -> set[int]:
@@ -470,10 +467,10 @@ class _BlockState:
                 Mention(
                     id=mid,
                     paper_id=paper,
-                    name=name,
-                    family=family,
-                    given=given,
-                    block_key=block,
+                    name=intern(name),
+                    family=intern(family),
+                    given=given and intern(given),
+                    block_key=intern(block),
                     is_organization=bool(is_org),
                     orcid=orcid,
                     author_id=author_id,

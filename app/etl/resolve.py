@@ -61,6 +61,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from itertools import combinations, product
 from pathlib import Path
+from sys import intern
 from typing import NamedTuple
 
 from rapidfuzz.distance import Levenshtein
@@ -169,6 +170,8 @@ TITLE_EVIDENCE_RULES = {"hyphen-space", "re-split", "middle-initial", "middle-na
 
 # Shared co-authors named in an evidence text; a 300-author paper would name them all.
 EVIDENCE_SHOWN = 5
+# Shared by every group without an ORCID (most of them): an empty set of its own is 216 bytes.
+NO_ORCIDS: frozenset[str] = frozenset()
 
 NameKey = tuple[str, tuple[str, ...]]  # (block key, name tokens): a spelling up to folding
 
@@ -302,8 +305,6 @@ class Cluster:
     name: str  # `Given Family`, the most informative spelling
     is_organization: bool
     spellings: tuple[tuple[str, int], ...]  # (`Given Family`, mentions), most frequent first
-    papers: frozenset[Hashable]
-    coauthors: frozenset[str]  # coauthor keys on its papers, other than its own names
     orcids: tuple[str, ...] = ()  # the ORCIDs its mentions carry, sorted: one, or more only by a merge override
 
 
@@ -395,14 +396,14 @@ class _Group:
     coauthors: frozenset[str] | set[str]
     profiles: frozenset[str] | set[str]
     own_keys: set[str]  # coauthor keys of its own names, not evidence for itself
-    orcids: set[str]  # the ORCIDs of its mentions: at most one, unless a merge override joined two
+    orcids: frozenset[str]  # the ORCIDs of its mentions: at most one, unless a merge override joined two
     spellings: dict[tuple[str, str | None], int]  # (family, given) -> mentions
     best: tuple[str, str | None]  # its most informative spelling (`_informativeness`)
     is_org: bool  # its first mention's flag: a merge override may join a person and an organisation
     order: tuple  # content sort key
     # Its co-author keys as initials (`rigau g`), and those written as an initial only, for
     # `_evidence`; made when first needed and dropped when the group grows.
-    initials: tuple[set[str], set[str]] | None = None
+    initials: tuple[Set[str], Set[str]] | None = None
     # The title words of its papers, for `_shared_title_words`: made when first needed (few
     # pairs ever need them), then grown with the group.
     titles: frozenset[str] | set[str] | None = None
@@ -419,7 +420,7 @@ class _Group:
             coauthors=_frozen_union([x.coauthors for x in mentions]),
             profiles=_frozen_union([x.profiles for x in mentions]),
             own_keys={coauthor_key(m.family, m.given)},
-            orcids={x.orcid for x in mentions if x.orcid},
+            orcids=frozenset(x.orcid for x in mentions if x.orcid) or NO_ORCIDS,
             spellings={spelling: len(mentions)},
             best=spelling,
             is_org=m.is_organization,
@@ -463,17 +464,12 @@ class _Group:
             self.titles = _frozen_union([m.title_words for m in self.mentions])
         return self.titles
 
-    def coauthor_initials(self) -> tuple[set[str], set[str]]:
+    def coauthor_initials(self) -> tuple[Set[str], Set[str]]:
         """Its co-author keys as initials, and those that are initials already."""
         if self.initials is None:
             papers = {id(m.coauthors): m.coauthors for m in self.mentions}.values()
-            as_initials: set[str] = set()
-            only: set[str] = set()
-            for keys in papers:
-                all_, initial_only = _initial_keys(keys)
-                as_initials |= all_
-                only |= initial_only
-            self.initials = as_initials, only
+            as_initials, only = zip(*map(_initial_keys, papers))
+            self.initials = _frozen_union(as_initials), _frozen_union(only)
         return self.initials
 
 
@@ -481,11 +477,11 @@ class _Group:
 def _initial_keys(keys: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
     """A paper's co-author keys as initials, and those that are initials already: computed once
     per paper, as every mention of a paper holds the same set."""
-    as_initials = frozenset(map(initial_key, keys))
+    as_initials = frozenset(intern(initial_key(key)) for key in keys)  # shared by every paper naming them
     return as_initials, as_initials & keys
 
 
-def _frozen_union(sets: list[frozenset[str]]) -> frozenset[str]:
+def _frozen_union(sets: Sequence[frozenset[str]]) -> frozenset[str]:
     """The union; the only set itself when there is one (`frozenset` of a frozenset is no copy)."""
     return frozenset(sets[0]) if len(sets) == 1 else frozenset().union(*sets)
 
@@ -1121,8 +1117,6 @@ def _cluster(group: _Group) -> Cluster:
         name=group.label,
         is_organization=group.is_org,
         spellings=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
-        papers=frozenset(group.papers),
-        coauthors=frozenset(group.coauthors - group.own_keys),
         orcids=tuple(sorted(group.orcids)),
     )
 

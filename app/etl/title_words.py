@@ -10,7 +10,6 @@ papers use them, so the evidence depends on nothing outside the block.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from app.text.names import fold
 
@@ -29,7 +28,6 @@ STOPWORDS = frozenset(
 WORD = re.compile(r"[^\W\d_]+")
 
 
-@lru_cache(maxsize=1 << 16)
 def title_words(title: str | None) -> frozenset[str]:
     """The folded words of a title that may say what it is about."""
     return frozenset(w for w in WORD.findall(fold(title or "")) if len(w) >= MIN_LEN and w not in STOPWORDS)
