@@ -471,8 +471,9 @@ class SearchFormat(SQLModel, table=True):
 class SearchChange(SQLModel, table=True):
     """Papers whose search row changed since the lists in `search_top` were computed, as they were then.
 
-    Filled by triggers on `paper_search` while `search_top_source` has a row; emptied when
-    the lists are brought up to date. The old text tells which words a changed paper had.
+    Filled by the triggers on `papers`, `abstracts` and `search_authors` (what the view
+    `paper_search` reads) while `search_top_source` has a row; emptied when the lists are
+    brought up to date. The old text tells which words a changed paper had.
     """
 
     __tablename__ = "search_changes"

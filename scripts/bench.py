@@ -81,11 +81,11 @@ def _sample_total(proc: subprocess.Popen, total: dict) -> None:
     """Keep in `total["peak"]` the largest summed resident memory (MB) of `proc` and every
     process under it (parse, resolution and ranking workers), sampled from /proc."""
     while proc.poll() is None:
-        total["peak"] = max(total["peak"], sum(map(_rss_mb, _process_tree(proc.pid))))
+        total["peak"] = max(total["peak"], sum(map(rss_mb, process_tree(proc.pid))))
         time.sleep(0.2)
 
 
-def _process_tree(root: int) -> list[int]:
+def process_tree(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -101,7 +101,7 @@ def _process_tree(root: int) -> list[int]:
     return tree
 
 
-def _rss_mb(pid: int) -> float:
+def rss_mb(pid: int) -> float:
     try:
         return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     except (OSError, IndexError, ValueError):

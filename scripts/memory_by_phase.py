@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench import _process_tree, _rss_mb, dump_files  # noqa: E402
+from bench import dump_files, process_tree, rss_mb  # noqa: E402
 
 from app.etl.load import run_import  # noqa: E402
 from app.progress import Step  # noqa: E402
@@ -47,7 +47,7 @@ class Peaks:
             self.phase = "resolve"
 
     def sample(self) -> None:
-        own, *helpers = (_rss_mb(pid) for pid in _process_tree(os.getpid()))
+        own, *helpers = (rss_mb(pid) for pid in process_tree(os.getpid()))
         peak = self.by_phase.setdefault(self.phase, [0.0, 0.0, 0.0])
         peak[:] = max(peak[0], own), max([peak[1], *helpers]), max(peak[2], own + sum(helpers))
 

@@ -25,7 +25,16 @@ from sys import intern
 from app import workers
 from app.db import chunked, connect, placeholders, write_transaction
 from app.etl import block_links, resolve
-from app.etl.resolve import RULES_VERSION, BlockResult, Cluster, Mention, Overrides, resolve_block, with_links
+from app.etl.resolve import (
+    NOTHING,
+    RULES_VERSION,
+    BlockResult,
+    Cluster,
+    Mention,
+    Overrides,
+    resolve_block,
+    with_links,
+)
 from app.etl.title_words import title_words
 from app.search.index import batched_fts
 from app.text.names import coauthor_key_in_block, lookup_keys
@@ -45,8 +54,6 @@ MAX_CACHED_PAPERS = 150_000
 # this process writes: below it, starting them costs more than they save.
 PARALLEL_MIN_MENTIONS = 200_000
 RESOLVE_WORKERS = 2  # both cores read and cluster; writing takes the least time of the three
-# Shared by every paper without profiles or title words: an empty set of its own is 216 bytes.
-NOTHING: frozenset[str] = frozenset()
 READER_CACHE_KIB = 32 * 1024  # each worker's SQLite page cache
 
 
@@ -372,7 +379,7 @@ class PaperContext:
             ):
                 owners[pid].add(intern(owner))
             for pid, title in conn.execute(f"SELECT id, title FROM papers WHERE id IN ({placeholders(chunk)})", chunk):
-                self.title_words[pid] = frozenset(map(intern, title_words(title)))
+                self.title_words[pid] = title_words(title)
         for pid in missing:
             self.title_words.setdefault(pid, NOTHING)
             self.coauthors[pid] = frozenset(keys[pid])

@@ -170,8 +170,9 @@ TITLE_EVIDENCE_RULES = {"hyphen-space", "re-split", "middle-initial", "middle-na
 
 # Shared co-authors named in an evidence text; a 300-author paper would name them all.
 EVIDENCE_SHOWN = 5
-# Shared by every group without an ORCID (most of them): an empty set of its own is 216 bytes.
-NO_ORCIDS: frozenset[str] = frozenset()
+# Shared by every group without an ORCID and every paper without profiles or title words
+# (most of them): an empty set of its own is 216 bytes.
+NOTHING: frozenset[str] = frozenset()
 
 NameKey = tuple[str, tuple[str, ...]]  # (block key, name tokens): a spelling up to folding
 
@@ -402,7 +403,7 @@ class _Group:
     is_org: bool  # its first mention's flag: a merge override may join a person and an organisation
     order: tuple  # content sort key
     # Its co-author keys as initials (`rigau g`), and those written as an initial only, for
-    # `_evidence`; made when first needed and dropped when the group grows.
+    # `_evidence`: made when first needed, then grown with the group.
     initials: tuple[Set[str], Set[str]] | None = None
     # The title words of its papers, for `_shared_title_words`: made when first needed (few
     # pairs ever need them), then grown with the group.
@@ -420,7 +421,7 @@ class _Group:
             coauthors=_frozen_union([x.coauthors for x in mentions]),
             profiles=_frozen_union([x.profiles for x in mentions]),
             own_keys={coauthor_key(m.family, m.given)},
-            orcids=frozenset(x.orcid for x in mentions if x.orcid) or NO_ORCIDS,
+            orcids=frozenset(x.orcid for x in mentions if x.orcid) or NOTHING,
             spellings={spelling: len(mentions)},
             best=spelling,
             is_org=m.is_organization,

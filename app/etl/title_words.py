@@ -10,6 +10,7 @@ papers use them, so the evidence depends on nothing outside the block.
 from __future__ import annotations
 
 import re
+from sys import intern
 
 from app.text.names import fold
 
@@ -30,4 +31,5 @@ WORD = re.compile(r"[^\W\d_]+")
 
 def title_words(title: str | None) -> frozenset[str]:
     """The folded words of a title that may say what it is about."""
-    return frozenset(w for w in WORD.findall(fold(title or "")) if len(w) >= MIN_LEN and w not in STOPWORDS)
+    # Interned: a block's papers share their words, and resolution holds every paper's set.
+    return frozenset(intern(w) for w in WORD.findall(fold(title or "")) if len(w) >= MIN_LEN and w not in STOPWORDS)
