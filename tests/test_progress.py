@@ -72,8 +72,8 @@ def test_the_import_reports_records_into_each_file_then_blocks_resolved(tmp_path
     run_import(tmp_path / "p.db", [papers], watch=steps.append)
     loads = [s for s in steps if s.phase == "load"]
     assert [(s.done, s.fraction, s.file, s.files) for s in loads] == [
-        (WATCH_RECORDS, WATCH_RECORDS / 1201, 1, 1),  # record n is on line n of 1,201 (the last line is empty)
-        (2 * WATCH_RECORDS, 2 * WATCH_RECORDS / 1201, 1, 1),
+        (WATCH_RECORDS, WATCH_RECORDS / 1200, 1, 1),  # the file is one chunk of 1,200 records
+        (2 * WATCH_RECORDS, 2 * WATCH_RECORDS / 1200, 1, 1),
     ]
     resolved = [s for s in steps if s.phase == "resolve"]
     assert resolved and resolved[-1].fraction == 1.0 and resolved[-1].done == 300  # one block per family name

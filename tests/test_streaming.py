@@ -3,9 +3,12 @@ and a chunked file loads exactly as a whole one would, or not at all."""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import os
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -180,3 +183,86 @@ def test_one_big_file_is_parsed_alongside_and_loads_whole(tmp_path, monkeypatch)
     assert streamed == ["parse_files"]
     assert (report.records_loaded, report.papers_added) == (len(titles), len(titles))
     assert query(db, "SELECT records, rejected FROM source_files") == [(len(titles), 0)]
+
+
+# JSON Lines are read as they are used: a file of any size takes the memory of a few chunks.
+
+
+def test_a_json_lines_file_gives_records_before_it_is_read_to_its_end(tmp_path, monkeypatch):
+    """Through a pipe, whose writer sends the rest only once the first records have arrived:
+    a reader that took the whole file first would wait for the end, and the writer give up."""
+    monkeypatch.setattr(load, "CHUNK_RECORDS", 4)
+    line = json.dumps({"title": "A paper sent down a pipe", "authors": ["Pipe, Ada"], "abstract": "x" * 60}) + "\n"
+    first, rest = line.encode() * 200, line.encode() * 50  # the first part is more than the sniffed head
+    pipe = tmp_path / "papers.jsonl"
+    os.mkfifo(pipe)
+    records_arrived = threading.Event()
+    sent_rest_after_records = []
+
+    def write():
+        with pipe.open("wb") as f:
+            f.write(first)
+            f.flush()
+            sent_rest_after_records.append(records_arrived.wait(timeout=20))
+            f.write(rest)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    items = parse_file(pipe)
+    head, chunk = next(items), next(items)
+    assert (head.format, [r.title for r in chunk.records]) == ("jsonl", ["A paper sent down a pipe"] * 4)
+    records_arrived.set()
+    *chunks, end = items
+    writer.join()
+    assert sent_rest_after_records == [True]
+    assert end is None and sum(len(c.records) for c in [chunk, *chunks]) == 250
+    assert (chunks[-1].digest, chunks[-1].size) == (hashlib.sha256(first + rest).hexdigest(), len(first + rest))
+
+
+def _head_then_latin1(path, good: int, bad: int) -> None:
+    """JSON Lines whose first `good` lines are UTF-8 and the `bad` after them Windows-1252."""
+    lines = [json.dumps({"title": f"Good paper {i}"}) for i in range(good)]
+    latin = [json.dumps({"title": f"Caf\u00e9 paper {i}"}, ensure_ascii=False) for i in range(bad)]
+    path.write_bytes("\n".join(lines).encode() + b"\n" + "\n".join(latin).encode("cp1252") + b"\n")
+
+
+def test_a_json_lines_file_found_mostly_undecodable_past_its_head_is_rejected_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "CHUNK_RECORDS", 10)  # chunks are written before the end is reached
+    dump = tmp_path / "papers.jsonl"
+    _jsonl(dump, ["An earlier version of the file"])
+    db = tmp_path / "p.db"
+    run_import(db, [dump])
+    _head_then_latin1(dump, 300, 400)
+    report = run_import(db, [dump])
+    assert [(f.status, f.error) for f in report.files] == [
+        ("rejected", "not UTF-8 or UTF-16 text (400 of 700 lines undecodable)")
+    ]
+    assert query(db, "SELECT title FROM papers") == [("An earlier version of the file",)]
+    [(line, raw, reason)] = query(db, "SELECT line, raw, reason FROM rejects")
+    assert (line, reason) == (None, "not UTF-8 or UTF-16 text (400 of 700 lines undecodable)")
+    assert raw == dump.read_bytes().decode("utf-8", "backslashreplace")  # all of it: under REJECTED_FILE_KEEP
+    assert query(db, "SELECT records FROM source_files") == [(1,)]
+
+
+def test_a_json_lines_file_with_a_few_undecodable_lines_past_its_head_loads_the_rest(tmp_path):
+    dump = tmp_path / "papers.jsonl"
+    _head_then_latin1(dump, 300, 3)
+    db = tmp_path / "p.db"
+    report = run_import(db, [dump])
+    assert (report.records_loaded, report.records_rejected) == (300, 3)
+    assert query(db, "SELECT line, reason FROM rejects") == [(n, "line is not valid UTF-8") for n in (301, 302, 303)]
+
+
+def test_a_gzip_json_lines_file_cut_short_is_rejected_whole_after_its_first_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "CHUNK_RECORDS", 10)
+    lines = [json.dumps({"title": f"Compressed paper {i}", "abstract": f"Number {i} of many."}) for i in range(3000)]
+    data = gzip.compress(("\n".join(lines) + "\n").encode())
+    dump = tmp_path / "papers.jsonl.gz"
+    dump.write_bytes(data[: len(data) * 3 // 5])
+    db = tmp_path / "p.db"
+    report = run_import(db, [dump])
+    [result] = report.files
+    assert result.status == "rejected"
+    assert result.error.startswith("gzip file cannot be decompressed (") and "truncated or damaged" in result.error
+    assert query(db, "SELECT count(*) FROM papers") == [(0,)]
+    assert query(db, "SELECT count(*), min(line) IS NULL FROM rejects") == [(1, 1)]

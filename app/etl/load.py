@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import os
 import sqlite3
 import time
@@ -34,7 +35,7 @@ from app.search.lists import Refresh, update_search_top
 from app.search.rows import refresh_search
 from app.search.vectors import VectorRefresh, update_vectors
 from app.text.normalize import CleanRecord, RecordError, normalize_record
-from app.text.records import Reject
+from app.text.records import Record, Reject
 
 OVERRIDES_NAME = "overrides.txt"  # looked for beside the database
 # Whole-file rejects keep this much of the file's start as their raw text.
@@ -201,6 +202,13 @@ class Chunk:
     rejects: list[Reject]
     seconds: float = 0.0  # spent parsing them
     cpu: float = 0.0  # CPU seconds of it
+    fraction: float | None = None  # of the file read by its last record
+    # On a file's last chunk: the SHA-256 and size of its bytes, read through by then, and
+    # the reason the whole file is rejected when that shows only at its end (most lines
+    # undecodable, gzip cut short); its one reject is then in `rejects`.
+    digest: str | None = None
+    size: int | None = None
+    rejected: str | None = None
 
 
 @dataclass
@@ -218,17 +226,27 @@ class ParsedFile:
     seconds: float = 0.0  # spent parsing, likewise
     cpu: float = 0.0  # CPU seconds of it
     loaded: int = 0  # records given by `records()`
-    lines: int = 0  # in the file (decompressed): how far a record's line is into it
+    fraction: float | None = None  # of the file read by the records given so far
     chunks: Iterator[Chunk] = field(default_factory=lambda: iter(()), repr=False, compare=False)
 
     def records(self) -> Iterator[CleanRecord]:
-        """The file's records, read once, chunk by chunk; counts its rejects and time as it goes."""
+        """The file's records, read once, chunk by chunk; counts its rejects and time as it goes.
+        FileRejected, after the last, for a file rejected whole at its end."""
         for chunk in self.chunks:
-            self.rejects += chunk.rejects
             self.seconds += chunk.seconds
             self.cpu += chunk.cpu
+            if chunk.rejected:
+                self.status, self.error, self.rejects = "rejected", chunk.rejected, chunk.rejects
+                raise FileRejected(chunk.rejected)
+            self.rejects += chunk.rejects
             self.loaded += len(chunk.records)
-            yield from chunk.records
+            if chunk.digest:
+                self.digest, self.size = chunk.digest, chunk.size
+            before = self.fraction or 0.0
+            for n, record in enumerate(chunk.records, 1):
+                if chunk.fraction is not None:  # as if the chunk's records were alike in size
+                    self.fraction = before + (chunk.fraction - before) * n / len(chunk.records)
+                yield record
 
     def drain(self) -> None:
         """Read what is left of the file's chunks (a stream holds the next file's behind them)."""
@@ -246,46 +264,107 @@ def _stat_and_mtime(f: BinaryIO) -> tuple[os.stat_result, int | None]:
 
 
 def parse_file(path: Path) -> Iterator[ParsedFile | Chunk | None]:
-    """Read and hash one file, then parse and clean it: its ParsedFile, its chunks, and None
-    after its last chunk. Pure, so it can run in a worker process."""
+    """Read, hash, parse and clean one file, as it goes for JSON Lines: its ParsedFile, its chunks,
+    and None after its last chunk. Pure, so it can run in a worker process."""
     started, cpu_started = time.perf_counter(), time.process_time()
     try:
-        with path.open("rb") as f:
-            _, mtime_ns = _stat_and_mtime(f)
-            data = f.read()
+        f = path.open("rb", buffering=0)
     except OSError as e:
-        yield ParsedFile(path, status="failed", error=f"cannot read file: {e.strerror or e}")
+        yield ParsedFile(path, status="failed", error=_unreadable(e))
         yield None
         return
-    parsed = ParsedFile(path, hashlib.sha256(data).hexdigest(), len(data), mtime_ns)
-    try:
-        parsed.format, items, parsed.lines = extract_lines(path, data)
-    except FileRejected as e:
-        raw = data[:REJECTED_FILE_KEEP].decode("utf-8", "backslashreplace")
-        parsed.status, parsed.error = "rejected", str(e)
-        parsed.rejects = [Reject(str(path), None, raw, str(e))]
-        items = iter(())
-    del data  # `items` holds the file's lines
-    parsed.seconds, parsed.cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    yield parsed
+    with f:
+        stat, mtime_ns = _stat_and_mtime(f)
+        parsed = ParsedFile(path, size=stat.st_size, mtime_ns=mtime_ns)
+        hashed = _Hashed(f)
+        try:
+            parsed.format, items, lines = extract_lines(path, io.BufferedReader(hashed))
+        except FileRejected as e:
+            parsed.status, parsed.error, parsed.rejects = "rejected", str(e), [_file_reject(path, hashed, e)]
+        except OSError as e:
+            parsed.status, parsed.error = "failed", _unreadable(e)
+        parsed.seconds, parsed.cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        yield parsed
+        if not parsed.status:
+            yield from _chunks(path, items, hashed, lines, parsed.size)
+        yield None
+
+
+def _chunks(
+    path: Path, items: Iterator[Record | Reject], hashed: _Hashed, lines: int | None, size: int
+) -> Iterator[Chunk]:
+    """The file's records cleaned, and its rejects, CHUNK_RECORDS at a time; the last chunk has
+    the file's digest and size, or the reason it is rejected whole after all."""
     started, cpu_started = time.perf_counter(), time.process_time()
     chunk = Chunk([], [])
-    for item in items:
-        if isinstance(item, Reject):
-            chunk.rejects.append(item)
-        else:
-            try:
-                chunk.records.append(normalize_record(item))
-            except RecordError as e:
-                chunk.rejects.append(Reject(item.file, item.line, item.raw, str(e)))
-        if len(chunk.records) + len(chunk.rejects) >= CHUNK_RECORDS:
-            chunk.seconds, chunk.cpu = time.perf_counter() - started, time.process_time() - cpu_started
-            yield chunk
-            # Not counting the wait for the writer.
-            chunk, started, cpu_started = Chunk([], []), time.perf_counter(), time.process_time()
+    try:
+        for item in items:
+            if isinstance(item, Reject):
+                chunk.rejects.append(item)
+            else:
+                try:
+                    chunk.records.append(normalize_record(item))
+                except RecordError as e:
+                    chunk.rejects.append(Reject(item.file, item.line, item.raw, str(e)))
+            if len(chunk.records) + len(chunk.rejects) >= CHUNK_RECORDS:
+                chunk.fraction = _fraction(item.line, lines, hashed.count, size)
+                chunk.seconds, chunk.cpu = time.perf_counter() - started, time.process_time() - cpu_started
+                yield chunk
+                # Not counting the wait for the writer.
+                chunk, started, cpu_started = Chunk([], []), time.perf_counter(), time.process_time()
+        hashed.read_to_end()
+        chunk.digest, chunk.size, chunk.fraction = hashed.sha256.hexdigest(), hashed.count, 1.0
+    except FileRejected as e:  # of a JSON Lines file, seen only at its end
+        chunk.rejected, chunk.rejects = str(e), [_file_reject(path, hashed, e)]
+    except OSError as e:
+        chunk.rejected, chunk.rejects = _unreadable(e), [_file_reject(path, hashed, e)]
     chunk.seconds, chunk.cpu = time.perf_counter() - started, time.process_time() - cpu_started
     yield chunk
-    yield None
+
+
+def _fraction(line: int | None, lines: int | None, read: int, size: int) -> float | None:
+    """How far into a file the reading is: by lines in a file read whole, else by bytes."""
+    if lines:
+        return (line or 0) / lines
+    return min(read / size, 1.0) if size else None
+
+
+def _unreadable(error: OSError) -> str:
+    return f"cannot read file: {error.strerror or error}"
+
+
+class _Hashed(io.RawIOBase):
+    """A binary file read through this: the SHA-256 and count of the bytes read so far, and
+    the first REJECTED_FILE_KEEP of them, for the reject of a whole file."""
+
+    def __init__(self, f: BinaryIO):
+        self.f, self.sha256, self.count, self.start = f, hashlib.sha256(), 0, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.f.readinto(buffer)
+        read = memoryview(buffer)[:n]
+        self.sha256.update(read)
+        if self.count < REJECTED_FILE_KEEP:
+            self.start += bytes(read[: REJECTED_FILE_KEEP - self.count])
+        self.count += n
+        return n
+
+    def read_to_end(self) -> None:
+        while self.read(io.DEFAULT_BUFFER_SIZE):
+            pass
+
+
+def _file_reject(path: Path, f: _Hashed, error: Exception) -> Reject:
+    """The reject of a whole file, keeping the start of its bytes."""
+    try:
+        if f.count < REJECTED_FILE_KEEP:
+            f.read(REJECTED_FILE_KEEP - f.count)
+    except OSError:
+        pass  # what was read is kept
+    return Reject(str(path), None, f.start.decode("utf-8", "backslashreplace"), str(error))
 
 
 def parse_files(paths: list[Path]) -> Iterator[ParsedFile | Chunk | None]:
@@ -371,17 +450,40 @@ def load_file(
     """Write one parsed file in one transaction: its papers, provenance, rejects and ledger row;
     `watch` is told how far into the file the records are, every few hundred of them, as `at`
     (the file's `Step`) with its count and share done."""
-    path = str(parsed.path)
     now = now_utc()
     if parsed.status:
-        report.add("parse", parsed.seconds, parsed.cpu)
-        if parsed.status == "rejected":
-            with write_transaction(conn):
-                conn.execute("DELETE FROM rejects WHERE path = ?", (path,))
-                _write_rejects(conn, run_id, parsed.rejects, now)
-        return FileResult(path, parsed.status, rejects=parsed.rejects, error=parsed.error)
+        return _not_loaded(conn, run_id, parsed, report, now)
+    try:
+        return _load_parsed(conn, run_id, parsed, overrides, report, now, watch, at)
+    except FileRejected:  # a JSON Lines file, at its end: the transaction is undone
+        return _not_loaded(conn, run_id, parsed, report, now)
+
+
+def _not_loaded(conn, run_id: int, parsed: ParsedFile, report: ImportReport, now: str) -> FileResult:
+    """The result of a file rejected whole or unreadable; a rejected one's reject is written."""
+    path = str(parsed.path)
+    report.add("parse", parsed.seconds, parsed.cpu)
+    if parsed.status == "rejected":
+        with write_transaction(conn):
+            conn.execute("DELETE FROM rejects WHERE path = ?", (path,))
+            _write_rejects(conn, run_id, parsed.rejects, now)
+    return FileResult(path, parsed.status, rejects=parsed.rejects, error=parsed.error)
+
+
+def _load_parsed(
+    conn,
+    run_id: int,
+    parsed: ParsedFile,
+    overrides: Overrides,
+    report: ImportReport,
+    now: str,
+    watch: Watch | None,
+    at: Step | None,
+) -> FileResult:
+    path = str(parsed.path)
     clock = report.clock()
     changes = PaperChanges()
+    # The file's hash and size are known once its records are read: written at the end.
     row = (parsed.digest, parsed.format, parsed.size, parsed.mtime_ns, run_id, now, path)
     with write_transaction(conn), batched_fts(conn):
         known = conn.execute("SELECT id FROM source_files WHERE path = ?", (path,)).fetchone()
@@ -404,13 +506,13 @@ def load_file(
         for n, rec in enumerate(parsed.records(), 1):
             add_record(conn, rec, file_id, now, changes, pending_keys)
             if watch and n % WATCH_RECORDS == 0:
-                watch(replace(at, done=n, fraction=rec.line / parsed.lines if parsed.lines else None))
+                watch(replace(at, done=n, fraction=parsed.fraction))
         # Rejects describe the file's current content only.
         conn.execute("DELETE FROM rejects WHERE path = ?", (path,))
         _write_rejects(conn, run_id, parsed.rejects, now)
         conn.execute(
-            "UPDATE source_files SET records = ?, rejected = ? WHERE id = ?",
-            (parsed.loaded, len(parsed.rejects), file_id),
+            "UPDATE source_files SET content_hash = ?, size = ?, records = ?, rejected = ? WHERE id = ?",
+            (parsed.digest, parsed.size, parsed.loaded, len(parsed.rejects), file_id),
         )
         for paper_id in sorted(changes.dirty):
             rebuild_paper(conn, paper_id, now, changes)

@@ -7,31 +7,85 @@ file still loads. Detection is in `sniff`, one module per format reads it.
 
 from __future__ import annotations
 
+import codecs
+import io
 from collections.abc import Iterator
+from itertools import chain, islice
 from pathlib import Path
+from typing import BinaryIO
 
 from app.etl.extract import abstracts, arxiv, bibtex, crossref, csl_json, jsonl, openalex, profile, pubmed, ris
+from app.etl.extract.json_input import HEAD_LINES, first_object
 from app.etl.extract.sniff import sniff
 from app.etl.extract.source import Source
-from app.etl.extract.text import LONG_LINE_KEEP, SNIFF_BYTES, FileRejected, decode, gunzip
+from app.etl.extract.text import (
+    LONG_LINE_KEEP,
+    SNIFF_BYTES,
+    FileRejected,
+    decode,
+    decompressing,
+    opened,
+    utf8_lines,
+    utf16_codec,
+)
 from app.text.records import Record, Reject
 
 __all__ = ["FileRejected", "LONG_LINE_KEEP", "SNIFF_BYTES", "extract", "extract_lines"]
 
 FORMATS = (abstracts, arxiv, bibtex, crossref, csl_json, jsonl, openalex, profile, pubmed, ris)
 READERS = {module.FORMAT: module.read for module in FORMATS}
+# One record per line: read as they are used, so a file of any size takes the memory of a few lines.
+LINE_FORMATS = {arxiv.FORMAT, crossref.FORMAT, jsonl.FORMAT, openalex.FORMAT}
 
 
 def extract(path: str | Path, data: bytes | None = None) -> tuple[str, Iterator[Record | Reject]]:
     """Return the file's format and an iterator of its records and rejects (gzip is read through)."""
-    fmt, items, _ = extract_lines(path, data)
+    fmt, items, _ = extract_lines(path, io.BytesIO(Path(path).read_bytes() if data is None else data))
     return fmt, items
 
 
-def extract_lines(path: str | Path, data: bytes | None = None) -> tuple[str, Iterator[Record | Reject], int]:
-    """`extract`, and how many lines the file has: a record's `line` over it is how far the reading is."""
+def extract_lines(path: str | Path, f: BinaryIO) -> tuple[str, Iterator[Record | Reject], int | None]:
+    """`extract` of the file open as `f`, and how many lines it has: a record's `line` over it is
+    how far the reading is. A JSON Lines file is read as its records are, from `f` left open
+    till then, and its count is None; any other file is read whole here."""
     path = str(path)
-    data = gunzip(Path(path).read_bytes() if data is None else data)
-    source = Source(path, data, decode(data))
-    fmt = sniff(source)
-    return fmt, READERS[fmt](source), len(source.lines)
+    content = opened(f)
+    with decompressing(content):
+        head = _head(content)
+        fmt = _line_format(path, b"".join(head))
+        if fmt is None:
+            data = b"".join(head) + content.read()
+            source = Source(path, data, decode(data))
+            fmt = sniff(source)
+            return fmt, READERS[fmt](source), len(source.lines)
+    lines = utf8_lines(_raw_lines(content, head))
+    return fmt, READERS[fmt](Source(path, b"".join(head), list(islice(lines, HEAD_LINES)), lines)), None
+
+
+def _head(content: BinaryIO) -> list[bytes]:
+    """The first whole lines of the content, at least HEAD_LINES and SNIFF_BYTES of them where it has them."""
+    head, size = [], 0
+    while (len(head) < HEAD_LINES or size < SNIFF_BYTES) and (line := content.readline()):
+        head.append(line)
+        size += len(line)
+    return head
+
+
+def _line_format(path: str, head: bytes) -> str | None:
+    """The format of a file that is one record per line (LINE_FORMATS) in UTF-8 with LF line
+    ends, judged by its first lines; None for any other, which is read whole."""
+    if b"\n" not in head or utf16_codec(head):
+        return None
+    try:
+        source = Source(path, head, decode(head))
+        fmt = sniff(source)
+    except FileRejected:  # said again, or not, of the whole file
+        return None
+    return fmt if fmt in LINE_FORMATS and first_object(source) is not None else None
+
+
+def _raw_lines(content: BinaryIO, head: list[bytes]) -> Iterator[bytes]:
+    """The content's raw lines, without their LF or a UTF-8 BOM: the head's, then the rest as they are read."""
+    with decompressing(content):
+        for n, line in enumerate(chain(head, content)):
+            yield (line.removeprefix(codecs.BOM_UTF8) if n == 0 else line).removesuffix(b"\n")

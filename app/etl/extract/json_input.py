@@ -61,7 +61,7 @@ def per_document(source: Source, to_records: ToRecords) -> Iterator[Record | Rej
 
 
 def _line_objects(source: Source) -> Iterator[tuple[int, str, object] | Reject]:
-    for n, text, raw in source.lines:
+    for n, text, raw in source.all_lines():
         if text is None:
             yield unreadable(source.path, n, raw)
         elif text.strip():

@@ -6,6 +6,9 @@ import codecs
 import gzip
 import io
 import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
 
 from app.text.records import Reject
 
@@ -30,8 +33,6 @@ LONG_LINE_KEEP = 64 * 1024
 # A record spanning lines (BibTeX, RIS, a CSL item) may not be longer than one line may.
 MAX_RECORD_BYTES = MAX_LINE_BYTES
 GZIP_MAGIC = b"\x1f\x8b"
-# gzip input is decompressed this many bytes at a time.
-GZIP_READ_BYTES = 1024 * 1024
 # Legacy exports (EndNote RIS, old BibTeX) are Windows-1252 or Latin-1, not UTF-8.
 LEGACY_ENCODING = "cp1252"
 
@@ -47,29 +48,37 @@ def decode(data: bytes) -> list[Line]:
     """
     if not data.strip():
         raise FileRejected("file is empty")
-    codec = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _utf16_without_bom(data)
+    codec = utf16_codec(data)
     if codec:
         return _utf16_lines(data, codec)
     if _is_binary(data[:SNIFF_BYTES]):
         raise FileRejected("file is binary, not a text dump")
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
-    lines = []
-    undecodable = 0
-    for n, raw in enumerate(data.split(_line_end(data, b"\n", b"\r")), 1):
+    return list(utf8_lines(data.split(_line_end(data, b"\n", b"\r"))))
+
+
+def utf8_lines(raws: Iterable[bytes]) -> Iterator[Line]:
+    """`decode`'s lines of UTF-8 text split into its raw lines, made as they are used;
+    FileRejected after the last when most of them are not UTF-8 (a file in another encoding)."""
+    undecodable = text_lines = 0
+    for n, raw in enumerate(raws, 1):
         raw = raw.rstrip(b"\r")
-        if len(raw) > MAX_LINE_BYTES:
-            lines.append((n, None, raw))
-            continue
-        try:
-            lines.append((n, raw.decode("utf-8"), raw))
-        except UnicodeDecodeError:
-            undecodable += 1
-            lines.append((n, None, raw))
-    text_lines = sum(1 for _, _, raw in lines if raw.strip())  # blank lines say nothing of the encoding
+        text_lines += bool(raw.strip())  # blank lines say nothing of the encoding
+        text = None
+        if len(raw) <= MAX_LINE_BYTES:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                undecodable += 1
+        yield n, text, raw
     if undecodable and undecodable > text_lines // 2:
         raise FileRejected(f"not UTF-8 or UTF-16 text ({undecodable} of {text_lines} lines undecodable)")
-    return lines
+
+
+def utf16_codec(data: bytes) -> str | None:
+    """The UTF-16 codec of data that starts like UTF-16 text, with a BOM or without; else None."""
+    return "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _utf16_without_bom(data)
 
 
 def _utf16_lines(data: bytes, codec: str) -> list[Line]:
@@ -133,18 +142,21 @@ def unreadable(path: str, n: int, raw: bytes) -> Reject:
     return Reject(path, n, raw.decode("utf-8", "backslashreplace"), "line is not valid UTF-8")
 
 
-def gunzip(data: bytes) -> bytes:
-    """The content of gzip-compressed data, decompressed as a stream; other data as it is."""
-    if not data.startswith(GZIP_MAGIC):
-        return data
-    out = bytearray()
+def opened(f: BinaryIO) -> BinaryIO:
+    """The content of an open binary file, decompressed as it is read when it is gzip."""
+    buffered = f if hasattr(f, "peek") else io.BufferedReader(f)
+    return gzip.GzipFile(fileobj=buffered) if buffered.peek(len(GZIP_MAGIC)).startswith(GZIP_MAGIC) else buffered
+
+
+@contextmanager
+def decompressing(content: BinaryIO) -> Iterator[None]:
+    """Reading gzip `content` within: the error of a truncated or damaged file is FileRejected."""
     try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-            while chunk := stream.read(GZIP_READ_BYTES):
-                out += chunk
+        yield
     except (OSError, EOFError, zlib.error) as e:
+        if not isinstance(content, gzip.GzipFile):
+            raise
         raise FileRejected(f"gzip file cannot be decompressed ({e}): it is truncated or damaged") from None
-    return bytes(out)
 
 
 def legacy_text(n: int, text: str | None, raw: bytes) -> Line:
