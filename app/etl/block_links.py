@@ -15,11 +15,13 @@ they came in, so resolving every group again gives the same authors in any impor
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from app.text.names import COMPOUND_PART_MIN_LEN, compound_parts, given_tokens, umlaut_free
 
 Spelling = tuple[str, str, str, int]  # (block key, family name, given name, mentions)
+# Block keys -> the pairs of them one edit apart.
+SlipPairs = Callable[[Iterable[str]], Iterable[tuple[str, str]]]
 
 # Family-name keys at least this long are linked to keys one edit away (`Tootoonchian`/
 # `Tootoochian`, `Srikaya`/`Sarikaya`); shorter ones (`Levin`/`Levy`) are too often different names.
@@ -34,24 +36,25 @@ SLIP_MIN_KEY_LEN = 7
 FAMILY_PART_MAX_GIVEN_RATIO = 40
 
 
-def links(spellings: Iterable[Spelling], slip_pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+def links(spellings: Iterable[Spelling], slip_pairs: SlipPairs) -> set[tuple[str, str]]:
     """Pairs (a < b) of block keys to resolve together, from the spellings of the mentions
     with a given name: a compound family's other parts (`names.compound_parts`) that are
     family names of their own (`family_like`), keys equal once umlauts written out are read
-    as umlauts (`mueller`/`muller`), and `slip_pairs` (keys of at least SLIP_MIN_KEY_LEN
-    letters one edit apart)."""
-    spellings = list(spellings)
-    families = {(key, family) for key, family, _, _ in spellings}
-    keys = {key for key, _ in families}
+    as umlauts (`mueller`/`muller`), and the pairs `slip_pairs` finds among the keys of at
+    least SLIP_MIN_KEY_LEN letters (one edit apart). The spellings are read once, as they
+    come: at a million papers they are a million rows."""
+    families: set[tuple[str, str]] = set()
     family_uses, by_given = Counter(), Counter()
-    for key, _, given, n in spellings:
+    for key, family, given, n in spellings:
+        families.add((key, family))
         family_uses[key] += n
         by_given[given] += n
+    keys = {key for key, _ in families}
     given_uses = Counter()
     for given, n in by_given.items():  # each given name tokenised once
         if first := given_tokens(given)[:1]:
             given_uses[first[0]] += n
-    found = {tuple(sorted(pair)) for pair in slip_pairs}
+    found = {tuple(sorted(pair)) for pair in slip_pairs(k for k in keys if len(k) >= SLIP_MIN_KEY_LEN)}
     by_umlaut: dict[str, list[str]] = defaultdict(list)
     for key in sorted(keys):
         by_umlaut[umlaut_free(key)].append(key)

@@ -1157,9 +1157,7 @@ def with_links(overrides: Overrides, spellings: Iterable[block_links.Spelling]) 
     """The overrides with the blocks `block_links` links, for the spellings (block key,
     family name, given name, mentions) of the mentions with a given name, aliased as well:
     each group of linked blocks is resolved as one."""
-    spellings = list(spellings)
-    keys = {key for key, *_ in spellings}
-    pairs = block_links.links(spellings, _one_edit_pairs(k for k in keys if len(k) >= block_links.SLIP_MIN_KEY_LEN))
+    pairs = block_links.links(spellings, _one_edit_pairs)
     return replace(overrides, aliases=block_links.aliases(pairs, overrides.aliases))
 
 
