@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from sys import intern
 
-from app.text.names import fold
+from app.text.names import fold_text
 
 MIN_LEN = 4
 # English function words of MIN_LEN letters or more: they say nothing about a paper's subject.
@@ -32,4 +32,6 @@ WORD = re.compile(r"[^\W\d_]+")
 def title_words(title: str | None) -> frozenset[str]:
     """The folded words of a title that may say what it is about."""
     # Interned: a block's papers share their words, and resolution holds every paper's set.
-    return frozenset(intern(w) for w in WORD.findall(fold(title or "")) if len(w) >= MIN_LEN and w not in STOPWORDS)
+    return frozenset(
+        intern(w) for w in WORD.findall(fold_text(title or "")) if len(w) >= MIN_LEN and w not in STOPWORDS
+    )

@@ -198,19 +198,31 @@ HYPHENS = re.compile(r"\s*[-‐‑‒–—]\s*")
 NOT_NAME_CHAR = re.compile(r"[^\w\s-]")
 
 
-@lru_cache(maxsize=NAME_CACHE)
-def _fold_letters(text: str) -> str:
+def _folded_letters(text: str) -> str:
     """Case and accents folded, apostrophes dropped; hyphens and dots kept."""
     # Fold case after NFKD too: `𝐒` decomposes to `S`, which only then has a case.
     text = unicodedata.normalize("NFKD", text.casefold()).casefold().translate(SPECIAL_LETTERS)
     return APOSTROPHES.sub("", "".join(c for c in text if not unicodedata.combining(c)))
 
 
+_fold_letters = lru_cache(maxsize=NAME_CACHE)(_folded_letters)
+
+
 @lru_cache(maxsize=NAME_CACHE)
 def fold(text: str) -> str:
     """Fold case, accents and punctuation: `Gontijo-Lopes` -> `gontijo lopes`, `O'Connell` -> `oconnell`."""
-    text = HYPHENS.sub(" ", _fold_letters(text))
-    return " ".join(NOT_NAME_CHAR.sub(" ", text).replace("_", " ").split())
+    return _words_of(_fold_letters(text))
+
+
+def fold_text(text: str) -> str:
+    """`fold` for text that seldom repeats, such as a title, remembering nothing: the caches
+    would fill with text never asked for again (about 0.9 KB a title, and a resolution
+    worker folds the titles of every paper of its batch)."""
+    return _words_of(_folded_letters(text))
+
+
+def _words_of(letters: str) -> str:
+    return " ".join(NOT_NAME_CHAR.sub(" ", HYPHENS.sub(" ", letters)).replace("_", " ").split())
 
 
 @lru_cache(maxsize=NAME_CACHE)
