@@ -213,7 +213,8 @@ class Chunk:
 
 @dataclass
 class ParsedFile:
-    """A file read and hashed, and its records as they are parsed and cleaned (`records()`)."""
+    """A file being read, and its records as they are parsed and cleaned (`records()`); its digest
+    and size are final once they are read through."""
 
     path: Path
     digest: str = ""
