@@ -25,7 +25,7 @@ def test_import_then_stats_and_search(tmp_path):
     db = tmp_path / "p.db"
     result = run("--db", db, "import", SAMPLES)
     assert result.exit_code == 0, result.output
-    assert "2 files (2 new, 0 changed, 0 skipped, 0 failed); 19 records loaded, 0 rejected" in result.output
+    assert "2 files (2 new, 0 changed, 0 skipped, 0 rejected, 0 failed); 19 records loaded, 0 rejected" in result.output
     stats = json.loads(run("--db", db, "stats", "--json").output)
     assert stats["counts"]["papers"] == 16 and stats["counts"]["papers_without_title"] == 6
     assert stats["last_imports"][0]["files_loaded"] == 2

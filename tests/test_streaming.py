@@ -151,6 +151,7 @@ def test_a_file_that_fails_mid_stream_is_not_loaded_and_the_next_file_is(tmp_pat
     report = run_import(db, [folder])
     assert [(os.path.basename(f.path), f.status) for f in report.files] == [("a.jsonl", "failed"), ("b.jsonl", "new")]
     assert "this title is refused" in report.files[0].error
+    assert report.summary().startswith("2 files (1 new, 0 changed, 0 skipped, 0 rejected, 1 failed)")
     assert sorted(r[0] for r in query(db, "SELECT title FROM papers")) == [
         "A paper of the second file",
         "Another paper of the second file",

@@ -145,7 +145,7 @@ class ImportReport:
             return f"nothing new: {len(self.files)} files already loaded ({self.seconds:.1f}s)"
         return (
             f"{len(self.files)} files ({self.count('new')} new, {self.count('changed')} changed, "
-            f"{self.count('skipped')} skipped, {self.count('rejected') + self.count('failed')} failed); "
+            f"{self.count('skipped')} skipped, {self.count('rejected')} rejected, {self.count('failed')} failed); "
             f"{self.records_loaded} records loaded, {self.records_rejected} rejected; "
             f"papers +{self.papers_added} ~{self.papers_updated} -{self.papers_removed}; "
             f"authors +{self.authors_added} ~{self.authors_updated} ({self.seconds:.1f}s)"
