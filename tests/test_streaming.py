@@ -15,6 +15,7 @@ import pytest
 
 from app import workers
 from app.etl import load
+from app.etl.extract import SNIFF_BYTES
 from app.etl.load import Chunk, ParsedFile, parse_file, run_import
 from tests.conftest import query
 
@@ -233,14 +234,15 @@ def test_a_json_lines_file_found_mostly_undecodable_past_its_head_is_rejected_wh
     _jsonl(dump, ["An earlier version of the file"])
     db = tmp_path / "p.db"
     run_import(db, [dump])
-    _head_then_latin1(dump, 300, 400)
+    _head_then_latin1(dump, 700, 800)
+    dump.read_bytes()[: 2 * SNIFF_BYTES].decode("utf-8")  # the head is UTF-8: the file is read as it goes
     report = run_import(db, [dump])
     assert [(f.status, f.error) for f in report.files] == [
-        ("rejected", "not UTF-8 or UTF-16 text (400 of 700 lines undecodable)")
+        ("rejected", "not UTF-8 or UTF-16 text (800 of 1500 lines undecodable)")
     ]
     assert query(db, "SELECT title FROM papers") == [("An earlier version of the file",)]
     [(line, raw, reason)] = query(db, "SELECT line, raw, reason FROM rejects")
-    assert (line, reason) == (None, "not UTF-8 or UTF-16 text (400 of 700 lines undecodable)")
+    assert (line, reason) == (None, "not UTF-8 or UTF-16 text (800 of 1500 lines undecodable)")
     assert raw == dump.read_bytes().decode("utf-8", "backslashreplace")  # all of it: under REJECTED_FILE_KEEP
     assert query(db, "SELECT records FROM source_files") == [(1,)]
 

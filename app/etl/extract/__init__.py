@@ -52,14 +52,15 @@ def extract_lines(path: str | Path, f: BinaryIO) -> tuple[str, Iterator[Record |
     content = opened(f)
     with decompressing(content):
         head = _head(content)
-        fmt = _line_format(path, b"".join(head))
+        start = b"".join(head)
+        fmt = _line_format(path, start)
         if fmt is None:
-            data = b"".join(head) + content.read()
+            data = start + content.read()
             source = Source(path, data, decode(data))
             fmt = sniff(source)
             return fmt, READERS[fmt](source), len(source.lines)
     lines = utf8_lines(_raw_lines(content, head))
-    return fmt, READERS[fmt](Source(path, b"".join(head), list(islice(lines, HEAD_LINES)), lines)), None
+    return fmt, READERS[fmt](Source(path, start, list(islice(lines, HEAD_LINES)), lines)), None
 
 
 def _head(content: BinaryIO) -> list[bytes]:
