@@ -591,7 +591,7 @@ def test_a_mention_pickles_whole_and_without_its_evidence():
         == bare
         == Mention(7, 3, "Liam Fedus", "Fedus", "Liam", "fedus", False, None, 242)
     )
-    assert (bare.coauthors, bare.profiles, bare.title_words) == (frozenset(), frozenset(), frozenset())
+    assert (bare.coauthors, bare.profiles, bare.title_words) == ((), frozenset(), ())
 
 
 def titled(key, family, given, words) -> Mention:

@@ -352,9 +352,9 @@ def _author_rows(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, tupl
 class PaperContext:
     """Per-paper evidence (all co-author keys of the paper, profile owners, title words), fetched once per run."""
 
-    coauthors: dict[int, frozenset[str]] = field(default_factory=dict)
+    coauthors: dict[int, tuple[str, ...]] = field(default_factory=dict)
     profiles: dict[int, frozenset[str]] = field(default_factory=dict)
-    title_words: dict[int, frozenset[str]] = field(default_factory=dict)
+    title_words: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def load(self, conn: sqlite3.Connection, paper_ids: set[int]) -> None:
         """Fetch the evidence of papers not cached yet."""
@@ -381,8 +381,8 @@ class PaperContext:
             for pid, title in conn.execute(f"SELECT id, title FROM papers WHERE id IN ({placeholders(chunk)})", chunk):
                 self.title_words[pid] = title_words(title)
         for pid in missing:
-            self.title_words.setdefault(pid, NOTHING)
-            self.coauthors[pid] = frozenset(keys[pid])
+            self.title_words.setdefault(pid, ())
+            self.coauthors[pid] = tuple(keys[pid])
             self.profiles[pid] = frozenset(owners[pid]) if pid in owners else NOTHING
 
 

@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence, Set
+from collections.abc import Collection, Hashable, Iterable, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from itertools import combinations, product
@@ -188,7 +188,7 @@ class _Name(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class Mention:
     """One author mention on one paper, as resolution clusters it and the loader writes it back:
-    what its `authorships` row holds, and its paper's evidence (the same sets for every mention
+    what its `authorships` row holds, and its paper's evidence (the same tuples and set for every mention
     of the paper). Slots: resolution holds every mention of a batch."""
 
     id: Hashable  # the `authorships` row id; in memory anything unique, e.g. (paper, position)
@@ -200,9 +200,9 @@ class Mention:
     is_organization: bool
     orcid: str | None  # bare, checked (`normalize.canonical_orcid`)
     author_id: int | None  # its author when read from the database; None in memory
-    coauthors: frozenset[str] = frozenset()  # coauthor_key of the paper's other authors
+    coauthors: tuple[str, ...] = ()  # coauthor_key of the paper's other authors
     profiles: frozenset[str] = frozenset()  # owners of the profile dumps listing the paper
-    title_words: frozenset[str] = frozenset()  # `title_words.title_words` of the paper's title
+    title_words: tuple[str, ...] = ()  # `title_words.title_words` of the paper's title
 
     def without_evidence(self) -> Mention:
         """The mention without its paper's evidence: all that writing it needs."""
@@ -239,9 +239,9 @@ class Mention:
         *,
         is_organization: bool = False,
         orcid: str | None = None,
-        coauthors: frozenset[str] = frozenset(),
+        coauthors: tuple[str, ...] = (),
         profiles: frozenset[str] = frozenset(),
-        title_words: frozenset[str] = frozenset(),
+        title_words: tuple[str, ...] = (),
     ) -> Mention:
         """A mention resolved in memory, not read from the database: no author yet, its
         display name and block key made from its name as the loader makes them."""
@@ -475,15 +475,16 @@ class _Group:
 
 
 @lru_cache(maxsize=1 << 16)
-def _initial_keys(keys: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+def _initial_keys(keys: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
     """A paper's co-author keys as initials, and those that are initials already: computed once
     per paper, as every mention of a paper holds the same set."""
     as_initials = frozenset(intern(initial_key(key)) for key in keys)  # shared by every paper naming them
-    return as_initials, as_initials & keys
+    return as_initials, as_initials.intersection(keys)
 
 
-def _frozen_union(sets: Sequence[frozenset[str]]) -> frozenset[str]:
-    """The union; the only set itself when there is one (`frozenset` of a frozenset is no copy)."""
+def _frozen_union(sets: Sequence[Collection[str]]) -> frozenset[str]:
+    """The union; the only one itself when there is one and it is a frozenset (`frozenset` of
+    a frozenset is no copy)."""
     return frozenset(sets[0]) if len(sets) == 1 else frozenset().union(*sets)
 
 

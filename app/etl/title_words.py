@@ -29,9 +29,10 @@ STOPWORDS = frozenset(
 WORD = re.compile(r"[^\W\d_]+")
 
 
-def title_words(title: str | None) -> frozenset[str]:
-    """The folded words of a title that may say what it is about."""
-    # Interned: a block's papers share their words, and resolution holds every paper's set.
-    return frozenset(
-        intern(w) for w in WORD.findall(fold_text(title or "")) if len(w) >= MIN_LEN and w not in STOPWORDS
-    )
+def title_words(title: str | None) -> tuple[str, ...]:
+    """The folded words of a title that may say what it is about, each once, sorted."""
+    # Interned, and in a tuple: resolution holds every paper's words, a tuple is a third of a
+    # set's size (`resolve` makes sets of them only for the pairs that need them), and a
+    # block's papers share their words.
+    words = {w for w in WORD.findall(fold_text(title or "")) if len(w) >= MIN_LEN and w not in STOPWORDS}
+    return tuple(intern(w) for w in sorted(words))
