@@ -40,6 +40,7 @@ VIEW_COLUMNS = {
 HIDDEN = (
     "alembic_version",
     "fts_deferred",
+    "deferred_indexes",
     "search_authors",
     "pending_blocks",
     "search_terms",

@@ -366,6 +366,19 @@ class FtsDeferred(SQLModel, table=True):
     upto: int = Field(description="The largest key the index already holds; rows above it are the batch.")
 
 
+class DeferredIndex(SQLModel, table=True):
+    """Secondary indexes a bulk import dropped, to build once after loading (empty between imports, unless a bulk load was cut short).
+
+    An import into an empty database drops the indexes loading never reads and builds them
+    after the load, before author resolution: one sorted pass instead of a write per row.
+    An import killed before that leaves them here, and the next import builds them.
+    """
+
+    __tablename__ = "deferred_indexes"
+    name: str = Field(primary_key=True, description="The index dropped.")
+    sql: str = Field(description="The statement that builds it, as `sqlite_master` held it.")
+
+
 class SearchTerm(SQLModel, table=True):
     """A search word in at least `search_top_source.min_papers` papers, whose best papers are in `search_top`."""
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from app.etl.bulk_indexes import DEFERRABLE
 from app.search.index import INDEXES
 from tests.conftest import ROOT, db_content, generate_corpus, query
 
@@ -69,6 +70,12 @@ def assert_whole(db) -> None:
                 )
             else:
                 conn.execute(f"INSERT INTO {table}_fts({table}_fts, rank) VALUES ('integrity-check', 1)")
+        # Every index is there, but those a killed bulk load left for the next import to build.
+        if "deferred_indexes" in tables:
+            present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+            deferred = {r[0] for r in conn.execute("SELECT name FROM deferred_indexes")}
+            assert not present & deferred
+            assert set(DEFERRABLE) <= present | deferred
         # Every file in the ledger has all its records, and nothing else has any.
         assert (
             conn.execute(
@@ -88,6 +95,10 @@ def assert_whole(db) -> None:
         ).fetchone() == (0,)
     finally:
         conn.close()
+
+
+def indexes(db) -> list[tuple]:
+    return query(db, "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
 
 
 def children(pid: int) -> list[int]:
@@ -147,5 +158,7 @@ def test_sigkill_at_random_moments_never_leaves_a_half_file(tmp_path, corpus):
         assert_whole(db)
         assert query(db, "SELECT count(*) FROM pending_blocks") == [(0,)]
         assert query(db, "SELECT count(*) FROM fts_deferred") == [(0,)]
+        assert query(db, "SELECT count(*) FROM deferred_indexes") == [(0,)]
+        assert indexes(db) == indexes(reference)
         assert db_content(db) == expected, f"kills so far: {kills}"
     assert sum(running for _, running in kills) >= KILLS, kills

@@ -208,6 +208,7 @@ def test_fts_shadow_tables_and_internals_are_hidden(ds):
     assert hidden == fts | shadows | {
         "alembic_version",
         "fts_deferred",
+        "deferred_indexes",
         "search_authors",
         "pending_blocks",
         "search_terms",

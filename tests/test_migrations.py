@@ -24,6 +24,7 @@ TABLES = {
     "search_authors",
     "pending_blocks",
     "fts_deferred",
+    "deferred_indexes",
     "search_terms",
     "search_top",
     "search_top_source",

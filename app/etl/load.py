@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 from app import workers
 from app.db import connect, ensure_schema, refusal, write_transaction
+from app.etl.bulk_indexes import build_deferred_indexes, defer_bulk_indexes
 from app.etl.extract import FileRejected, extract_lines
 from app.etl.load_authors import assign_provisional, queue_blocks, queue_if_rules_changed, resolve_pending
 from app.etl.load_papers import PaperChanges, add_record, rebuild_paper, remove_file_sources
@@ -605,6 +606,7 @@ def run_import(
         queue_override_blocks(conn, overrides)
         queue_if_rules_changed(conn)
         defer_indexing(conn)
+        defer_bulk_indexes(conn)
         for number, item in enumerate(parsed_files(conn, files, rehash=rehash), 1):
             try:
                 at = Step("load", unit="records", path=str(item.path), file=number, files=len(files))
@@ -623,6 +625,8 @@ def run_import(
             if progress:
                 progress(result)
         clock = report.clock()
+        build_deferred_indexes(conn, lambda done, total: watch(Step("index", done, "indexes", done / total)))
+        clock = report.timed("index", clock)
         resolve_pending(
             conn,
             overrides,
