@@ -187,16 +187,38 @@ def test_one_big_file_is_parsed_alongside_and_loads_whole(tmp_path, monkeypatch)
     assert query(db, "SELECT records, rejected FROM source_files") == [(len(titles), 0)]
 
 
-# JSON Lines are read as they are used: a file of any size takes the memory of a few chunks.
+# JSON Lines and PubMed XML are read as they are used: a file of any size takes the memory of a few chunks.
+
+JSONL_LINE = json.dumps({"title": "A paper sent down a pipe", "authors": ["Pipe, Ada"], "abstract": "x" * 60}) + "\n"
+PUBMED_ARTICLE = (
+    "<PubmedArticle>\n<MedlineCitation>\n<PMID>{}</PMID>\n<Article>\n"
+    "<ArticleTitle>A paper sent down a pipe</ArticleTitle>\n"
+    "<AuthorList><Author><LastName>Pipe</LastName><ForeName>Ada</ForeName></Author></AuthorList>\n"
+    "</Article>\n</MedlineCitation>\n</PubmedArticle>\n"
+)
 
 
-def test_a_json_lines_file_gives_records_before_it_is_read_to_its_end(tmp_path, monkeypatch):
+def _pubmed(first: range, rest: range) -> tuple[bytes, bytes]:
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n<PubmedArticleSet>\n'
+    return (
+        (head + "".join(PUBMED_ARTICLE.format(n) for n in first)).encode(),
+        ("".join(PUBMED_ARTICLE.format(n) for n in rest) + "</PubmedArticleSet>\n").encode(),
+    )
+
+
+@pytest.mark.parametrize(
+    "name, fmt, first, rest",
+    [
+        # the first part is more than the sniffed head
+        ("papers.jsonl", "jsonl", JSONL_LINE.encode() * 200, JSONL_LINE.encode() * 50),
+        ("pubmed.xml", "pubmed", *_pubmed(range(1, 201), range(201, 251))),
+    ],
+)
+def test_a_file_gives_records_before_it_is_read_to_its_end(tmp_path, monkeypatch, name, fmt, first, rest):
     """Through a pipe, whose writer sends the rest only once the first records have arrived:
     a reader that took the whole file first would wait for the end, and the writer give up."""
     monkeypatch.setattr(load, "CHUNK_RECORDS", 4)
-    line = json.dumps({"title": "A paper sent down a pipe", "authors": ["Pipe, Ada"], "abstract": "x" * 60}) + "\n"
-    first, rest = line.encode() * 200, line.encode() * 50  # the first part is more than the sniffed head
-    pipe = tmp_path / "papers.jsonl"
+    pipe = tmp_path / name
     os.mkfifo(pipe)
     records_arrived = threading.Event()
     sent_rest_after_records = []
@@ -212,13 +234,27 @@ def test_a_json_lines_file_gives_records_before_it_is_read_to_its_end(tmp_path, 
     writer.start()
     items = parse_file(pipe)
     head, chunk = next(items), next(items)
-    assert (head.format, [r.title for r in chunk.records]) == ("jsonl", ["A paper sent down a pipe"] * 4)
+    assert (head.format, [r.title for r in chunk.records]) == (fmt, ["A paper sent down a pipe"] * 4)
     records_arrived.set()
     *chunks, end = items
     writer.join()
     assert sent_rest_after_records == [True]
     assert end is None and sum(len(c.records) for c in [chunk, *chunks]) == 250
     assert (chunks[-1].digest, chunks[-1].size) == (hashlib.sha256(first + rest).hexdigest(), len(first + rest))
+
+
+def test_a_pubmed_file_broken_past_its_head_keeps_the_articles_before_and_rejects_the_broken_one(tmp_path):
+    first, _ = _pubmed(range(1, 301), range(0))
+    broken = PUBMED_ARTICLE.format(301).replace("</ArticleTitle>", "</Title>")
+    dump = tmp_path / "pubmed.xml"
+    dump.write_bytes(first + broken.encode() + b"</PubmedArticleSet>\n")
+    db = tmp_path / "p.db"
+    report = run_import(db, [dump])
+    assert (report.records_loaded, report.records_rejected) == (300, 1)
+    [(line, raw, reason)] = query(db, "SELECT line, raw, reason FROM rejects")
+    assert line == 2 + 300 * PUBMED_ARTICLE.count("\n") + 1  # the broken article's first line
+    assert raw == "\n".join(broken.splitlines()[:5])  # from there to the line that breaks
+    assert reason.startswith("XML cannot be parsed: Opening and ending tag mismatch: ArticleTitle")
 
 
 def _head_then_latin1(path, good: int, bad: int) -> None:

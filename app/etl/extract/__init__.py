@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import io
 from collections.abc import Iterator
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -36,6 +36,11 @@ FORMATS = (abstracts, arxiv, bibtex, crossref, csl_json, jsonl, openalex, profil
 READERS = {module.FORMAT: module.read for module in FORMATS}
 # One record per line: read as they are used, so a file of any size takes the memory of a few lines.
 LINE_FORMATS = {arxiv.FORMAT, crossref.FORMAT, jsonl.FORMAT, openalex.FORMAT}
+# Read as they are used too: PubMed's XML, one article at a time (`pubmed`).
+STREAMED_FORMATS = LINE_FORMATS | {pubmed.FORMAT}
+# A file read as it is used is read this much at a time and split into lines at once: a
+# call per line would cost more than the line's parsing.
+READ_BLOCK_BYTES = 1024 * 1024
 
 
 def extract(path: str | Path, data: bytes | None = None) -> tuple[str, Iterator[Record | Reject]]:
@@ -46,14 +51,14 @@ def extract(path: str | Path, data: bytes | None = None) -> tuple[str, Iterator[
 
 def extract_lines(path: str | Path, f: BinaryIO) -> tuple[str, Iterator[Record | Reject], int | None]:
     """`extract` of the file open as `f`, and how many lines it has: a record's `line` over it is
-    how far the reading is. A JSON Lines file is read as its records are, from `f` left open
-    till then, and its count is None; any other file is read whole here."""
+    how far the reading is. A JSON Lines or PubMed file is read as its records are, from `f`
+    left open till then, and its count is None; any other file is read whole here."""
     path = str(path)
     content = opened(f)
     with decompressing(content):
         head = _head(content)
         start = b"".join(head)
-        fmt = _line_format(path, start)
+        fmt = _streamed_format(path, start)
         if fmt is None:
             data = start + content.read()
             source = Source(path, data, decode(data))
@@ -72,9 +77,10 @@ def _head(content: BinaryIO) -> list[bytes]:
     return head
 
 
-def _line_format(path: str, head: bytes) -> str | None:
-    """The format of a file that is one record per line (LINE_FORMATS) in UTF-8 with LF line
-    ends, judged by its first lines; None for any other, which is read whole."""
+def _streamed_format(path: str, head: bytes) -> str | None:
+    """The format of a file read as it is used (STREAMED_FORMATS) in UTF-8 with LF line ends,
+    judged by its first lines: one record per line, or PubMed's XML; None for any other, which
+    is read whole."""
     if b"\n" not in head or utf16_codec(head):
         return None
     try:
@@ -82,11 +88,24 @@ def _line_format(path: str, head: bytes) -> str | None:
         fmt = sniff(source)
     except FileRejected:  # said again, or not, of the whole file
         return None
-    return fmt if fmt in LINE_FORMATS and first_object(source) is not None else None
+    if fmt in LINE_FORMATS and first_object(source) is None:  # a JSON record that spans lines
+        return None
+    return fmt if fmt in STREAMED_FORMATS else None
 
 
 def _raw_lines(content: BinaryIO, head: list[bytes]) -> Iterator[bytes]:
     """The content's raw lines, without their LF or a UTF-8 BOM: the head's, then the rest as they are read."""
+    if head:
+        head = [head[0].removeprefix(codecs.BOM_UTF8), *head[1:]]
+    yield from (line.removesuffix(b"\n") for line in head)
+    pending: list[bytes] = []  # the start of a line that goes on in the next block
     with decompressing(content):
-        for n, line in enumerate(chain(head, content)):
-            yield (line.removeprefix(codecs.BOM_UTF8) if n == 0 else line).removesuffix(b"\n")
+        while block := content.read1(READ_BLOCK_BYTES):  # what has come, up to a block: a pipe may wait
+            lines = block.split(b"\n")
+            if len(lines) > 1:
+                lines[0] = b"".join([*pending, lines[0]])
+                pending = []
+                yield from lines[:-1]
+            pending.append(lines[-1])
+    if last := b"".join(pending):
+        yield last

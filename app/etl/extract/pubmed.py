@@ -1,20 +1,21 @@
 """PubMed/MEDLINE XML (`PubmedArticleSet`: EFetch output, baseline and daily update files), streamed.
 
-lxml's iterparse hands over one `PubmedArticle` at a time, which is cleared once read; the
-DTD is never fetched and entities are not expanded. `CollectiveName` authors are
+The file's lines go to lxml's pull parser as they are read, and it hands over one
+`PubmedArticle` at a time, which is cleared once read, so a baseline file of any size takes
+the memory of one article; the DTD is never fetched and entities are not expanded. `CollectiveName` authors are
 organisations; labelled abstract sections are joined with their labels.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
+from itertools import islice
 
 from lxml import etree
 
 from app.etl.extract.source import Source
-from app.etl.extract.text import LONG_LINE_KEEP
+from app.etl.extract.text import LONG_LINE_KEEP, Line
 from app.text.records import Record, Reject
 
 FORMAT = "pubmed"
@@ -24,6 +25,11 @@ HEAD_BYTES = 4096
 ARTICLE, DELETION = "PubmedArticle", "DeleteCitation"
 YEAR = re.compile(r"\b\d{4}\b")
 IDS = {"pubmed": "pmid", "pmc": "pmcid", "doi": "doi"}
+# Lines kept for a reject's raw text: those since the last article read, up to this many
+# (an article runs to a few hundred lines; a file that breaks inside a longer one keeps its end).
+RECENT_LINES = 20_000
+# Lines given to the parser at a time: one call per line would cost a third more time.
+FEED_LINES = 1000
 
 
 def starts_like_pubmed(source: Source) -> bool:
@@ -32,37 +38,61 @@ def starts_like_pubmed(source: Source) -> bool:
 
 
 def read(source: Source) -> Iterator[Record | Reject]:
-    """The articles of the file, as they are parsed; where the XML breaks, a reject, and the
+    """The articles of the file, as its lines are read; where the XML breaks, a reject, and the
     articles before it stand."""
     path = source.path
-    events = etree.iterparse(
-        io.BytesIO(source.data),
-        events=("end",),
-        tag=(ARTICLE, DELETION),
-        resolve_entities=False,
-        load_dtd=False,
-        no_network=True,
+    parser = etree.XMLPullParser(
+        events=("end",), tag=(ARTICLE, DELETION), resolve_entities=False, load_dtd=False, no_network=True
     )
+    # The lines since the last article read opened: a reject's raw text is the article it breaks.
+    recent: list[Line] = []
     try:
-        for _, element in events:
-            yield _deletion(path, element) if element.tag == DELETION else _article(path, element)
-            element.clear(keep_tail=True)
-            while element.getprevious() is not None:  # what iterparse keeps of read articles
-                del element.getparent()[0]
+        lines = source.all_lines()
+        while block := list(islice(lines, FEED_LINES)):
+            recent += block
+            del recent[: max(0, len(recent) - RECENT_LINES)]
+            error = _fed(parser, block)
+            yield from _read_events(path, parser, recent)  # the articles before a break included
+            if error:
+                raise error
+        parser.close()  # a file cut short breaks here, and its open article is not read
     except etree.XMLSyntaxError as e:
         broken = e.lineno or (e.position[0] if e.position else 1)
-        start = _opening_line(source, broken)
+        start = _opening_line(recent, broken)
         yield Reject(
             path,
             start,
-            _lines(source, start, broken),
+            _lines(recent, start, broken),
             f"XML cannot be parsed: {e.msg}; the rest of the file is not read",
         )
 
 
-def _opening_line(source: Source, broken: int) -> int:
+def _fed(parser: etree.XMLPullParser, block: list[Line]) -> etree.XMLSyntaxError | None:
+    """Give the parser these lines; the error where they break the XML, if they do."""
+    try:
+        parser.feed(b"\n".join([raw for _, _, raw in block]) + b"\n")
+    except etree.XMLSyntaxError as e:
+        return e
+    return None
+
+
+def _read_events(path: str, parser: etree.XMLPullParser, recent: list[Line]) -> Iterator[Record | Reject]:
+    read = None
+    for _, element in parser.read_events():
+        yield _deletion(path, element) if element.tag == DELETION else _article(path, element)
+        element.clear(keep_tail=True)
+        while element.getprevious() is not None:  # what the parser keeps of read articles
+            del element.getparent()[0]
+        read = element.sourceline
+    if read is not None:  # the lines before the last article read (numbered one after another)
+        del recent[: read - recent[0][0]]
+
+
+def _opening_line(recent: list[Line], broken: int) -> int:
     """The line where the article that holds line `broken` opens (or `broken`, outside any)."""
-    for n, text, _ in reversed(source.lines[:broken]):
+    for n, text, _ in reversed(recent):
+        if n > broken:
+            continue
         if text and (f"<{ARTICLE}>" in text or f"<{ARTICLE} " in text):
             return n
         if text and f"</{ARTICLE}>" in text:
@@ -70,9 +100,9 @@ def _opening_line(source: Source, broken: int) -> int:
     return broken
 
 
-def _lines(source: Source, first: int, last: int) -> str:
-    """The file's text from line `first` to line `last`, for a reject's raw text."""
-    return "\n".join(text or "" for _, text, _ in source.lines[first - 1 : last])[:LONG_LINE_KEEP]
+def _lines(recent: list[Line], first: int, last: int) -> str:
+    """The text of the recent lines from line `first` to line `last`, for a reject's raw text."""
+    return "\n".join(text or "" for n, text, _ in recent if first <= n <= last)[:LONG_LINE_KEEP]
 
 
 def _raw(element) -> str:
