@@ -38,6 +38,7 @@ import subprocess
 import sys
 import threading
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -519,9 +520,17 @@ def main() -> None:
     if a.step:
         print(json.dumps(STEPS[a.step](*a.args)))
         return
+    sizes = [int(s) for s in a.sizes.split(",")]
+    with_sqlite_utils = {n: a.sqlite_utils_up_to is None or n <= a.sqlite_utils_up_to for n in sizes}
+    if any(with_sqlite_utils.values()) and not find_spec("sqlite_utils"):
+        p.exit(
+            2,
+            "bench.py: the sqlite-utils step needs sqlite-utils (pip install 'sqlite-utils>=3.36'), "
+            "or --sqlite-utils-up-to 0 to leave it out\n",
+        )
     rows = []
-    for size in (int(s) for s in a.sizes.split(",")):
-        rows.append(bench_size(a.workdir, size, a.sqlite_utils_up_to is None or size <= a.sqlite_utils_up_to))
+    for size in sizes:
+        rows.append(bench_size(a.workdir, size, with_sqlite_utils[size]))
         print(json.dumps(rows[-1]), flush=True)
         (a.out.with_suffix(".json")).write_text(
             json.dumps(rows, indent=1), encoding="utf-8"
