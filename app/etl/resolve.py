@@ -188,8 +188,8 @@ class _Name(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class Mention:
     """One author mention on one paper, as resolution clusters it and the loader writes it back:
-    what its `authorships` row holds, and its paper's evidence (the same tuples and set for every mention
-    of the paper). Slots: resolution holds every mention of a batch."""
+    what its `authorships` row holds, and its paper's evidence (the same tuples and set for
+    every mention of the paper). Slots: resolution holds every mention of a batch."""
 
     id: Hashable  # the `authorships` row id; in memory anything unique, e.g. (paper, position)
     paper_id: Hashable
@@ -477,7 +477,7 @@ class _Group:
 @lru_cache(maxsize=1 << 16)
 def _initial_keys(keys: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
     """A paper's co-author keys as initials, and those that are initials already: computed once
-    per paper, as every mention of a paper holds the same set."""
+    per paper, as every mention of a paper holds the same tuple."""
     as_initials = frozenset(intern(initial_key(key)) for key in keys)  # shared by every paper naming them
     return as_initials, as_initials.intersection(keys)
 

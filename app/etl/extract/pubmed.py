@@ -1,9 +1,10 @@
 """PubMed/MEDLINE XML (`PubmedArticleSet`: EFetch output, baseline and daily update files), streamed.
 
 The file's lines go to lxml's pull parser as they are read, and it hands over one
-`PubmedArticle` at a time, which is cleared once read, so a baseline file of any size takes
-the memory of one article; the DTD is never fetched and entities are not expanded. `CollectiveName` authors are
-organisations; labelled abstract sections are joined with their labels.
+`PubmedArticle` at a time, which is cleared once read, so a baseline file of any size
+takes the memory of one article. The DTD is never fetched and entities are not expanded.
+`CollectiveName` authors are organisations; labelled abstract sections are joined with
+their labels.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ IDS = {"pubmed": "pmid", "pmc": "pmcid", "doi": "doi"}
 # Lines kept for a reject's raw text: those since the last article read, up to this many
 # (an article runs to a few hundred lines; a file that breaks inside a longer one keeps its end).
 RECENT_LINES = 20_000
-# Lines given to the parser at a time: one call per line would cost a third more time.
+# Lines given to the parser at a time: a call per line costs more than the parsing.
 FEED_LINES = 1000
 
 
@@ -85,7 +86,7 @@ def _read_events(path: str, parser: etree.XMLPullParser, recent: list[Line]) -> 
             del element.getparent()[0]
         read = element.sourceline
     if read is not None:  # the lines before the last article read (numbered one after another)
-        del recent[: read - recent[0][0]]
+        del recent[: max(0, read - recent[0][0])]
 
 
 def _opening_line(recent: list[Line], broken: int) -> int:
