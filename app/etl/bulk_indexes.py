@@ -36,10 +36,9 @@ DEFERRABLE = (
 
 
 def defer_bulk_indexes(conn: sqlite3.Connection) -> None:
-    """Drop the deferrable indexes, keeping their statements, if the database has no papers yet."""
+    """Drop the deferrable indexes, keeping their statements: for a bulk load, into a database
+    with no papers yet (those a cut-short one dropped are gone already)."""
     with write_transaction(conn):
-        if conn.execute("SELECT EXISTS (SELECT 1 FROM papers)").fetchone()[0]:
-            return
         indexes = conn.execute(
             f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({placeholders(DEFERRABLE)}) "
             "ORDER BY name",

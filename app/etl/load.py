@@ -605,8 +605,9 @@ def run_import(
         report = ImportReport(run_id, text_changed=set() if embedding.available() else None)
         queue_override_blocks(conn, overrides)
         queue_if_rules_changed(conn)
-        defer_indexing(conn)
-        defer_bulk_indexes(conn)
+        if not conn.execute("SELECT EXISTS (SELECT 1 FROM papers)").fetchone()[0]:  # a bulk load
+            defer_indexing(conn)
+            defer_bulk_indexes(conn)
         for number, item in enumerate(parsed_files(conn, files, rehash=rehash), 1):
             try:
                 at = Step("load", unit="records", path=str(item.path), file=number, files=len(files))

@@ -59,10 +59,10 @@ def batched_fts(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 def defer_indexing(conn: sqlite3.Connection) -> None:
-    """Defer indexing to the end of the run (`index_deferred`) if the database has no papers
-    yet; a bulk load that did not finish left its deferral, which goes on."""
+    """Defer indexing to the end of the run (`index_deferred`): for a bulk load, into a database
+    with no papers yet. A bulk load that did not finish left its deferral, which goes on."""
     with write_transaction(conn):
-        if not _deferred(conn) and not conn.execute("SELECT EXISTS (SELECT 1 FROM papers)").fetchone()[0]:
+        if not _deferred(conn):
             _mark(conn)
 
 
