@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from sys import intern
 
-from app.text.names import fold_text
+from app.text.names import folded_letters
 
 MIN_LEN = 4
 # English function words of MIN_LEN letters or more: they say nothing about a paper's subject.
@@ -26,7 +26,7 @@ STOPWORDS = frozenset(
     what when where whether which while whom whose will with within without would your
 """.split()
 )
-WORD = re.compile(r"[^\W\d_]+")
+WORD = re.compile(rf"[^\W\d_]{{{MIN_LEN},}}")  # a run of fewer letters matches at none of its places
 
 
 def title_words(title: str | None) -> tuple[str, ...]:
@@ -34,5 +34,4 @@ def title_words(title: str | None) -> tuple[str, ...]:
     # Interned, and in a tuple: resolution holds every paper's words, a tuple is a third of a
     # set's size (`resolve` makes sets of them only for the pairs that need them), and a
     # block's papers share their words.
-    words = {w for w in WORD.findall(fold_text(title or "")) if len(w) >= MIN_LEN and w not in STOPWORDS}
-    return tuple(intern(w) for w in sorted(words))
+    return tuple(sorted(map(intern, set(WORD.findall(folded_letters(title or ""))) - STOPWORDS)))

@@ -198,27 +198,27 @@ HYPHENS = re.compile(r"\s*[-‐‑‒–—]\s*")
 NOT_NAME_CHAR = re.compile(r"[^\w\s-]")
 
 
-def _folded_letters(text: str) -> str:
-    """Case and accents folded, apostrophes dropped; hyphens and dots kept."""
+def folded_letters(text: str) -> str:
+    """Case and accents folded, apostrophes dropped; hyphens, dots and other marks kept.
+
+    Remembers nothing, for text that seldom repeats such as a title: the caches would fill
+    with text never asked for again (about 0.9 KB a title, and a resolution worker folds the
+    titles of every paper of its batch).
+    """
+    if text.isascii():  # most text: it decomposes to itself and has no accents to drop
+        return APOSTROPHES.sub("", text.lower())
     # Fold case after NFKD too: `𝐒` decomposes to `S`, which only then has a case.
     text = unicodedata.normalize("NFKD", text.casefold()).casefold().translate(SPECIAL_LETTERS)
     return APOSTROPHES.sub("", "".join(c for c in text if not unicodedata.combining(c)))
 
 
-_fold_letters = lru_cache(maxsize=NAME_CACHE)(_folded_letters)
+_fold_letters = lru_cache(maxsize=NAME_CACHE)(folded_letters)
 
 
 @lru_cache(maxsize=NAME_CACHE)
 def fold(text: str) -> str:
     """Fold case, accents and punctuation: `Gontijo-Lopes` -> `gontijo lopes`, `O'Connell` -> `oconnell`."""
     return _words_of(_fold_letters(text))
-
-
-def fold_text(text: str) -> str:
-    """`fold` for text that seldom repeats, such as a title, remembering nothing: the caches
-    would fill with text never asked for again (about 0.9 KB a title, and a resolution
-    worker folds the titles of every paper of its batch)."""
-    return _words_of(_folded_letters(text))
 
 
 def _words_of(letters: str) -> str:
