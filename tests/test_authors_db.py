@@ -216,6 +216,26 @@ def test_resolution_in_worker_processes_gives_the_same_authors(tmp_path, in_work
     assert db_content(db) == db_content(samples_db)
 
 
+def test_a_worker_ends_its_read_before_it_clusters(monkeypatch, samples_db):
+    # While a reader holds a snapshot, the importing writer's log cannot start over.
+    in_transaction = []
+    clustered = load_authors._clustered
+
+    def watched(read, overrides):
+        in_transaction.append(load_authors._reader.in_transaction)
+        return clustered(read, overrides)
+
+    monkeypatch.setattr(load_authors, "_clustered", watched)
+    monkeypatch.setattr(load_authors, "_reader", None)
+    load_authors._open_reader(str(samples_db))
+    with closing(load_authors._reader):
+        batch = load_authors._read_in_worker(["fedus"], resolve.Overrides())
+    assert in_transaction == [False]
+    assert [(alias, [c.name for c in result.clusters]) for alias, _, result in batch.blocks] == [
+        ("fedus", ["William Fedus"])
+    ]
+
+
 def test_new_resolution_rules_re_resolve_every_block_on_the_next_import(tmp_path, monkeypatch, samples_db):
     # Authors resolved by "older rules" that merged nothing but identical spellings.
     db = tmp_path / "p.db"

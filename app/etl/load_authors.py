@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from sys import intern
+from typing import NamedTuple
 
 from app import workers
 from app.db import chunked, connect, placeholders, write_transaction
@@ -319,9 +320,14 @@ def _read_in_worker(keys: list[str], overrides: Overrides) -> ResolvedBatch:
     """`read_batch` in a worker, from one snapshot of the database, without the mentions' evidence."""
     _reader.execute("BEGIN")
     try:
-        return _without_evidence(read_batch(_reader, keys, overrides, PaperContext()))
+        read = _read_blocks(_reader, keys, overrides, PaperContext())
     finally:
+        # Before clustering: while a reader holds a snapshot, the writer's log cannot start
+        # over, and it grew to gigabytes at a million papers.
         _reader.execute("COMMIT")
+    try:
+        return _without_evidence(_clustered(read, overrides))
+    finally:
         resolve.clear_caches()  # the next batch holds other blocks: keep the worker small
 
 
@@ -399,18 +405,37 @@ def read_batch(
     conn: sqlite3.Connection, block_keys: Iterable[str], overrides: Overrides, context: PaperContext
 ) -> ResolvedBatch:
     """Read these blocks (after override aliasing) with all their mentions, and cluster them."""
+    return _clustered(_read_blocks(conn, block_keys, overrides, context), overrides)
+
+
+class _Read(NamedTuple):
+    """Blocks read, not clustered yet (`_clustered`)."""
+
+    aliases: list[str]
+    keys: list[str]  # every block key read, aliases included
+    state: _BlockState
+
+
+def _read_blocks(
+    conn: sqlite3.Connection, block_keys: Iterable[str], overrides: Overrides, context: PaperContext
+) -> _Read:
+    """Read these blocks (after override aliasing) with all their mentions."""
     groups: dict[str, set[str]] = defaultdict(set)
     for key in block_keys:
         groups[overrides.block_alias(key)].add(key)
     for alias in groups:
         groups[alias] |= {alias} | {k for k, v in overrides.aliases.items() if v == alias}
     alias_of = {k: alias for alias, keys in groups.items() for k in keys}
-    state = _BlockState.fetch(conn, sorted(alias_of), alias_of, context)
+    return _Read(sorted(groups), sorted(alias_of), _BlockState.fetch(conn, sorted(alias_of), alias_of, context))
+
+
+def _clustered(read: _Read, overrides: Overrides) -> ResolvedBatch:
+    """Each block read clustered."""
     blocks = []
-    for alias in sorted(groups):
-        mentions = state.mentions.get(alias, [])
+    for alias in read.aliases:
+        mentions = read.state.mentions.get(alias, [])
         blocks.append((alias, mentions, resolve_block(mentions, overrides) if mentions else None))
-    return ResolvedBatch(blocks, state, sorted(alias_of))
+    return ResolvedBatch(blocks, read.state, read.keys)
 
 
 def write_batch(conn: sqlite3.Connection, batch: ResolvedBatch, now: str) -> set[int]:
@@ -514,7 +539,13 @@ def _assign_ids(clusters: list[Cluster], old_author: dict[int, int | None], clai
     taken: set[int] = set()
     ids: list[int | None] = [None] * len(clusters)
     for i in order:
-        votes = Counter(old_author[m] for m in clusters[i].members if old_author[m] is not None)
+        members = clusters[i].members
+        if len(members) == 1:  # one mention: most clusters
+            if (author_id := old_author[members[0]]) in claimable and author_id not in taken:
+                ids[i] = author_id
+                taken.add(author_id)
+            continue
+        votes = Counter(old_author[m] for m in members if old_author[m] is not None)
         for author_id, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])):
             if author_id in claimable and author_id not in taken:
                 ids[i] = author_id
@@ -525,6 +556,8 @@ def _assign_ids(clusters: list[Cluster], old_author: dict[int, int | None], clai
 
 def _spellings(members: list[Mention]) -> dict[str, tuple]:
     """name -> (family, given, papers); a name split two ways keeps its commoner split."""
+    if len(members) == 1:  # one mention: most authors
+        return {members[0].name: (members[0].family, members[0].given, 1)}
     splits = Counter((m.name, m.family, m.given) for m in members)
     counts = Counter(m.name for m in members)
     out: dict[str, tuple] = {}
@@ -538,6 +571,13 @@ class _Writer:
 
     def __init__(self, conn: sqlite3.Connection, now: str):
         self.conn, self.now = conn, now
+        # New authors get their ids here, as an INSERT would (the write lock is held), so
+        # each kind of write goes in one executemany at `flush`.
+        self.next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM authors").fetchone()[0]
+        self.added: list[tuple] = []  # new authors' rows
+        self.changed: list[tuple] = []  # changed authors' rows, id last
+        self.respelled: list[int] = []  # authors whose spellings are written again
+        self.spellings: list[tuple] = []  # their author_names rows
         self.moved: list[tuple[int, int]] = []  # (authorship id, author id)
         self.merges: list[tuple] = []
         self.candidates: list[tuple] = []
@@ -575,30 +615,32 @@ class _Writer:
         orcid = cluster.orcids[0] if len(cluster.orcids) == 1 else None  # two, joined by an override: neither
         row = (cluster.name, cluster.family, cluster.given, int(cluster.is_organization), alias, papers, orcid)
         if author_id is None:
-            author_id = self.conn.execute(
-                "INSERT INTO authors (name, family_name, given_name, is_organization, block_key, paper_count, "
-                "orcid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*row, self.now, self.now),
-            ).lastrowid
+            author_id, self.next_id = self.next_id, self.next_id + 1
+            self.added.append((author_id, *row, self.now, self.now))
         elif state.authors.get(author_id) != row:
-            self.conn.execute(
-                "UPDATE authors SET name = ?, family_name = ?, given_name = ?, is_organization = ?, block_key = ?, "
-                "paper_count = ?, orcid = ?, updated_at = ? WHERE id = ?",
-                (*row, self.now, author_id),
-            )
+            self.changed.append((*row, self.now, author_id))
             if (state.authors.get(author_id) or ("",))[0] != cluster.name:
                 self.papers.update(m.paper_id for m in members)
         spellings = _spellings(members)
         if state.names.get(author_id, {}) != spellings:
-            self.conn.execute("DELETE FROM author_names WHERE author_id = ?", (author_id,))
-            self.conn.executemany(
-                f"INSERT INTO author_names {NAME_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [_name_row(author_id, n, f, g, c) for n, (f, g, c) in sorted(spellings.items())],
-            )
+            self.respelled.append(author_id)
+            self.spellings += [_name_row(author_id, n, f, g, c) for n, (f, g, c) in sorted(spellings.items())]
         return author_id
 
     def flush(self, state: _BlockState, keys: list[str]) -> None:
         conn = self.conn
+        conn.executemany(
+            "INSERT INTO authors (id, name, family_name, given_name, is_organization, block_key, paper_count, "
+            "orcid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            self.added,
+        )
+        conn.executemany(
+            "UPDATE authors SET name = ?, family_name = ?, given_name = ?, is_organization = ?, block_key = ?, "
+            "paper_count = ?, orcid = ?, updated_at = ? WHERE id = ?",
+            self.changed,
+        )
+        conn.executemany("DELETE FROM author_names WHERE author_id = ?", [(aid,) for aid in self.respelled])
+        conn.executemany(f"INSERT INTO author_names {NAME_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.spellings)
         # Two steps, so no (paper, author) pair is ever held twice mid-update.
         conn.executemany("UPDATE authorships SET author_id = NULL WHERE id = ?", [(mid,) for mid, _ in self.moved])
         conn.executemany("UPDATE authorships SET author_id = ? WHERE id = ?", [(aid, mid) for mid, aid in self.moved])
