@@ -12,8 +12,9 @@ from app.db import DatabaseError, connect, ensure_schema, migrate, write_transac
 from app.etl import load
 from app.etl.load import run_import
 from app.search import index as search_index
+from app.search import rows as search_rows
 from app.search.index import INDEXES, batched_fts
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, query
 
 NOW = "2026-11-21T00:00:00+00:00"
 
@@ -221,6 +222,36 @@ def test_a_killed_bulk_load_is_indexed_by_the_next_import(tmp_path, monkeypatch,
     assert ("verifi", 2, 3) in index_terms(db)["paper_search"]
     with closing(connect(db)) as conn:
         assert_indexes_exact(conn)
+
+
+def test_a_bulk_load_labels_each_paper_once_with_the_labels_an_import_keeps_up(tmp_path, monkeypatch):
+    # Resolution moves a paper's authors batch after batch: labelling it each time was wasted
+    # while its index waits for the end of the run.
+    labelled = []
+    label = search_rows._author_label
+
+    def counted(display, mention):
+        labelled.append(mention)
+        return label(display, mention)
+
+    monkeypatch.setattr(search_rows, "_author_label", counted)
+    bulk, kept_up = tmp_path / "bulk.db", tmp_path / "kept_up.db"
+    run_import(bulk, [SAMPLES])
+    assert sorted(labelled) == sorted(r[0] for r in query(bulk, "SELECT name FROM authorships"))
+    # Into a database with a paper already, each file's labels are written as it loads and
+    # again as resolution moves authors.
+    seed = tmp_path / "seed.jsonl"
+    seed.write_text(json.dumps({"title": "A Seed Paper", "authors": ["Zed Quux"]}) + "\n")
+    run_import(kept_up, [seed])
+    run_import(kept_up, [SAMPLES])
+    labels = "SELECT p.title, s.authors FROM search_authors s JOIN papers p ON p.id = s.paper_id ORDER BY p.title"
+    assert query(bulk, labels) == [row for row in query(kept_up, labels) if row != ("A Seed Paper", "Zed Quux")]
+    assert len(query(bulk, labels)) == 10
+    assert ("GPT-4 Technical Report",) in query(
+        bulk,
+        "SELECT p.title FROM search_authors s JOIN papers p ON p.id = s.paper_id WHERE s.authors LIKE ?",
+        ("OpenAI, Joshua Achiam (Josh Achiam), Steven Adler, %",),
+    )
 
 
 def test_a_bulk_build_writes_unmerged_segments_then_merges_each_index(tmp_path, monkeypatch):

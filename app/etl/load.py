@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,7 +32,7 @@ from app.etl.resolve import Overrides, load_overrides
 from app.progress import Step
 from app.search import embedding
 from app.search.caches import caches_are_current
-from app.search.index import batched_fts, defer_indexing, index_deferred, optimize_after_bulk_load
+from app.search.index import batched_fts, defer_indexing, held_back, index_deferred, optimize_after_bulk_load
 from app.search.lists import Refresh, update_search_top
 from app.search.rows import refresh_search
 from app.search.vectors import VectorRefresh, update_vectors
@@ -448,15 +449,17 @@ def load_file(
     report: ImportReport,
     watch: Watch | None = None,
     at: Step | None = None,
+    labels_held_back: int | None = None,
 ) -> FileResult:
     """Write one parsed file in one transaction: its papers, provenance, rejects and ledger row;
     `watch` is told how far into the file the records are, every few hundred of them, as `at`
-    (the file's `Step`) with its count and share done."""
+    (the file's `Step`) with its count and share done. Papers above `labels_held_back` get
+    their search labels at the end of the run (`refresh_search`)."""
     now = now_utc()
     if parsed.status:
         return _not_loaded(conn, run_id, parsed, report, now)
     try:
-        return _load_parsed(conn, run_id, parsed, overrides, report, now, watch, at)
+        return _load_parsed(conn, run_id, parsed, overrides, report, now, watch, at, labels_held_back)
     except FileRejected:  # a JSON Lines file, at its end: the transaction is undone
         return _not_loaded(conn, run_id, parsed, report, now)
 
@@ -481,6 +484,7 @@ def _load_parsed(
     now: str,
     watch: Watch | None,
     at: Step | None,
+    labels_held_back: int | None,
 ) -> FileResult:
     path = str(parsed.path)
     clock = report.clock()
@@ -522,7 +526,7 @@ def _load_parsed(
         queue_blocks(conn, changes.touched_blocks)
         clock = report.timed("load", clock)
         searched = (changes.added | changes.search_dirty) - changes.removed
-        refresh_search(conn, searched)
+        refresh_search(conn, searched, labels_held_back)
         if report.text_changed is not None:
             report.text_changed |= searched
     report.timed("index", clock)
@@ -608,13 +612,14 @@ def run_import(
         if not conn.execute("SELECT EXISTS (SELECT 1 FROM papers)").fetchone()[0]:  # a bulk load
             defer_indexing(conn)
             defer_bulk_indexes(conn)
+        labels_held_back = held_back(conn)
         for number, item in enumerate(parsed_files(conn, files, rehash=rehash), 1):
             try:
                 at = Step("load", unit="records", path=str(item.path), file=number, files=len(files))
                 result = (
                     item
                     if isinstance(item, FileResult)
-                    else load_file(conn, run_id, item, overrides, report, watch, at)
+                    else load_file(conn, run_id, item, overrides, report, watch, at, labels_held_back)
                 )
             except sqlite3.DatabaseError as e:
                 # The file's transaction was rolled back. The other files still load, unless the
@@ -632,7 +637,7 @@ def run_import(
             conn,
             overrides,
             now_utc(),
-            refresh_search,
+            partial(refresh_search, held_back=labels_held_back),
             lambda done, total: watch(Step("resolve", done, "blocks", done / total)),
         )
         settle_override_blocks(conn, overrides)

@@ -9,8 +9,9 @@ Inside an import's transaction `batched_fts` records each table's largest key in
 just before the transaction commits; a rollback undoes both together.
 
 A bulk load into an empty database goes further (`defer_indexing`): its marks stay
-in `fts_deferred` for the whole run, and `index_deferred` indexes everything once
-resolution has settled the authors. Indexing each file's rows and then re-indexing
+in `fts_deferred` for the whole run, and `index_deferred` writes the papers' author
+labels (`rows.write_labels`) and indexes everything once resolution has settled the
+authors. Indexing each file's rows and then re-indexing
 every paper whose authors resolution renamed cost more than indexing once; until
 the run ends its papers are in the tables but not yet found by full-text search.
 A run killed or failed before then leaves the marks of the indexes it had not finished,
@@ -25,6 +26,7 @@ from contextlib import contextmanager
 
 from app.db import write_transaction
 from app.search.fts import index_totals
+from app.search.rows import write_labels
 
 # content table or view -> (key column = FTS rowid, indexed columns, the table whose keys
 # those are); each index is `<content>_fts`.
@@ -78,12 +80,21 @@ def index_deferred(conn: sqlite3.Connection) -> int:
                 continue
             if table == "paper_search":
                 added = conn.execute("SELECT count(*) FROM papers WHERE id > ?", mark).fetchone()[0]
+            if table == "paper_search":
+                write_labels(conn, above=mark[0])
             _configure(conn, table, BULK_SETTINGS)
             _index_table(conn, table, mark[0])
             _configure(conn, table, DEFAULT_SETTINGS)
             _merge(conn, table)
             conn.execute("DELETE FROM fts_deferred WHERE table_name = ?", (table,))
     return added
+
+
+def held_back(conn: sqlite3.Connection) -> int | None:
+    """Outside an import's transactions: the paper id above which the search index waits for
+    the end of the run (`defer_indexing`), None if it does not wait."""
+    mark = conn.execute("SELECT upto FROM fts_deferred WHERE table_name = 'paper_search'").fetchone()
+    return mark[0] if mark else None
 
 
 def _deferred(conn: sqlite3.Connection) -> bool:
