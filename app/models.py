@@ -333,7 +333,9 @@ class AuthorCandidate(SQLModel, table=True):
 class SearchAuthors(SQLModel, table=True):
     """Each paper's authors as the search index holds them. The index reads a paper's text from
     the view `paper_search`: its title (`papers`), these labels and its abstracts
-    (`abstracts`) joined by a blank line, rowid `paper_id` (migration 0020)."""
+    (`abstracts`) joined by a blank line, rowid `paper_id` (migration 0020). A bulk load
+    into an empty database writes its papers' labels once, as it builds their index at the
+    end of the run; until then they have none."""
 
     __tablename__ = "search_authors"
     paper_id: int = Field(primary_key=True, foreign_key="papers.id", ondelete="CASCADE", description="The paper.")

@@ -454,7 +454,7 @@ def load_file(
     """Write one parsed file in one transaction: its papers, provenance, rejects and ledger row;
     `watch` is told how far into the file the records are, every few hundred of them, as `at`
     (the file's `Step`) with its count and share done. Papers above `labels_held_back` get
-    their search labels at the end of the run (`refresh_search`)."""
+    their search labels when their index is built (`rows.write_labels`)."""
     now = now_utc()
     if parsed.status:
         return _not_loaded(conn, run_id, parsed, report, now)

@@ -11,9 +11,9 @@ just before the transaction commits; a rollback undoes both together.
 A bulk load into an empty database goes further (`defer_indexing`): its marks stay
 in `fts_deferred` for the whole run, and `index_deferred` writes the papers' author
 labels (`rows.write_labels`) and indexes everything once resolution has settled the
-authors. Indexing each file's rows and then re-indexing
-every paper whose authors resolution renamed cost more than indexing once; until
-the run ends its papers are in the tables but not yet found by full-text search.
+authors. Indexing each file's rows and then re-indexing every paper whose authors
+resolution renamed cost more than indexing once; until the run ends its papers are in
+the tables but not yet found by full-text search.
 A run killed or failed before then leaves the marks of the indexes it had not finished,
 and the next import finishes the job.
 """
@@ -80,7 +80,6 @@ def index_deferred(conn: sqlite3.Connection) -> int:
                 continue
             if table == "paper_search":
                 added = conn.execute("SELECT count(*) FROM papers WHERE id > ?", mark).fetchone()[0]
-            if table == "paper_search":
                 write_labels(conn, above=mark[0])
             _configure(conn, table, BULK_SETTINGS)
             _index_table(conn, table, mark[0])

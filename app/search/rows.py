@@ -64,8 +64,8 @@ def refresh_search(conn: sqlite3.Connection, paper_ids: set[int], held_back: int
 
 def write_labels(conn: sqlite3.Connection, above: int) -> None:
     """Store the author labels of every paper above this id, in one pass in paper order: a bulk
-    load's, once resolution has settled its authors. Resolution re-labelled each paper once
-    per batch that moved one of its authors, about three times a paper at 1M papers."""
+    load's, once resolution has settled its authors, rather than once per file and again per
+    resolution batch that moves one of its authors (about three times a paper at 1M papers)."""
     conn.execute("DELETE FROM search_authors WHERE paper_id > ?", (above,))
     rows = conn.execute(
         "SELECT s.paper_id, a.name, s.name FROM authorships s JOIN authors a ON a.id = s.author_id "
