@@ -540,12 +540,12 @@ def _assign_ids(clusters: list[Cluster], old_author: dict[int, int | None], clai
     ids: list[int | None] = [None] * len(clusters)
     for i in order:
         members = clusters[i].members
-        if len(members) == 1:  # one mention: most clusters
-            if (author_id := old_author[members[0]]) in claimable and author_id not in taken:
-                ids[i] = author_id
-                taken.add(author_id)
-            continue
-        votes = Counter(old_author[m] for m in members if old_author[m] is not None)
+        # One mention (most clusters): one vote, without a Counter. A None vote claims nothing.
+        votes = (
+            Counter(old_author[m] for m in members if old_author[m] is not None)
+            if len(members) > 1
+            else {old_author[members[0]]: 1}
+        )
         for author_id, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])):
             if author_id in claimable and author_id not in taken:
                 ids[i] = author_id

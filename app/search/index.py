@@ -75,14 +75,14 @@ def index_deferred(conn: sqlite3.Connection) -> int:
     added = 0
     for table in INDEXES:
         with write_transaction(conn):
-            mark = conn.execute("SELECT upto FROM fts_deferred WHERE table_name = ?", (table,)).fetchone()
+            mark = _deferred_mark(conn, table)
             if mark is None:
                 continue
             if table == "paper_search":
-                added = conn.execute("SELECT count(*) FROM papers WHERE id > ?", mark).fetchone()[0]
-                write_labels(conn, above=mark[0])
+                added = conn.execute("SELECT count(*) FROM papers WHERE id > ?", (mark,)).fetchone()[0]
+                write_labels(conn, above=mark)
             _configure(conn, table, BULK_SETTINGS)
-            _index_table(conn, table, mark[0])
+            _index_table(conn, table, mark)
             _configure(conn, table, DEFAULT_SETTINGS)
             _merge(conn, table)
             conn.execute("DELETE FROM fts_deferred WHERE table_name = ?", (table,))
@@ -92,7 +92,12 @@ def index_deferred(conn: sqlite3.Connection) -> int:
 def held_back(conn: sqlite3.Connection) -> int | None:
     """Outside an import's transactions: the paper id above which the search index waits for
     the end of the run (`defer_indexing`), None if it does not wait."""
-    mark = conn.execute("SELECT upto FROM fts_deferred WHERE table_name = 'paper_search'").fetchone()
+    return _deferred_mark(conn, "paper_search")
+
+
+def _deferred_mark(conn: sqlite3.Connection, table: str) -> int | None:
+    """The key above which this table's index is deferred, None if it is not."""
+    mark = conn.execute("SELECT upto FROM fts_deferred WHERE table_name = ?", (table,)).fetchone()
     return mark[0] if mark else None
 
 
