@@ -47,6 +47,30 @@ def _live_descendants_cpu(pid: int) -> float:
     return total
 
 
+def give_back_memory() -> None:
+    """Return the memory that finished work freed to the system, not just to this process.
+
+    Imports turn the cycle collector off, and a process keeps what it freed: a resolution
+    worker that clustered the biggest linked group of a million papers held 984 MB once
+    that batch was gone. A full collection empties the interpreter's free lists, whose few
+    objects keep whole arenas of freed memory (537 MB left), and glibc's `malloc_trim`
+    hands back free pages amid the heap (141 MB left).
+    """
+    gc.collect()
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def _libc_malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc only
+    except (AttributeError, OSError, TypeError):
+        return None
+
+
+_malloc_trim = _libc_malloc_trim()
+
+
 class WorkerDied(RuntimeError):
     """A worker process ended without finishing its work (killed, or out of memory)."""
 

@@ -180,6 +180,7 @@ def resolve_pending(
             papers = write_batch(conn, batch, now)
             conn.executemany("DELETE FROM pending_blocks WHERE block_key = ?", [(k,) for k in keys])
             after_each(conn, papers)
+        workers.give_back_memory()  # the batch's mentions: hundreds of MB for a big linked group
         done += len(keys)
         if progress:
             progress(done, blocks)
@@ -288,6 +289,7 @@ def _read_ahead(
         return
     db = conn.execute("PRAGMA database_list").fetchone()["file"]
     resolve.clear_caches()  # the workers cluster; this process needs the loading's names no more
+    workers.give_back_memory()
     readers = workers.pool(RESOLVE_WORKERS, _open_reader, (db,))
     try:
         todo = deque(b.keys for b in batches)
@@ -318,6 +320,7 @@ def _open_reader(db: str) -> None:
 
 def _read_in_worker(keys: list[str], overrides: Overrides) -> ResolvedBatch:
     """`read_batch` in a worker, from one snapshot of the database, without the mentions' evidence."""
+    workers.give_back_memory()  # the last batch's, sent back by now: a big one held a gigabyte
     _reader.execute("BEGIN")
     try:
         read = _read_blocks(_reader, keys, overrides, PaperContext())
