@@ -56,6 +56,9 @@ MAX_CACHED_PAPERS = 150_000
 PARALLEL_MIN_MENTIONS = 200_000
 RESOLVE_WORKERS = 2  # both cores read and cluster; writing takes the least time of the three
 READER_CACHE_KIB = 32 * 1024  # each worker's SQLite page cache
+# A worker that holds more than this after a batch hands the memory back before the next:
+# the biggest linked groups take a gigabyte, most batches a few hundred MB (`workers.give_back_memory`).
+GIVE_BACK_ABOVE_MB = 512
 
 
 def queue_blocks(conn: sqlite3.Connection, keys: set[str]) -> None:
@@ -180,7 +183,6 @@ def resolve_pending(
             papers = write_batch(conn, batch, now)
             conn.executemany("DELETE FROM pending_blocks WHERE block_key = ?", [(k,) for k in keys])
             after_each(conn, papers)
-        workers.give_back_memory()  # the batch's mentions: hundreds of MB for a big linked group
         done += len(keys)
         if progress:
             progress(done, blocks)
@@ -320,7 +322,7 @@ def _open_reader(db: str) -> None:
 
 def _read_in_worker(keys: list[str], overrides: Overrides) -> ResolvedBatch:
     """`read_batch` in a worker, from one snapshot of the database, without the mentions' evidence."""
-    workers.give_back_memory()  # the last batch's, sent back by now: a big one held a gigabyte
+    workers.give_back_memory(GIVE_BACK_ABOVE_MB)  # the last batch's, sent back by now
     _reader.execute("BEGIN")
     try:
         read = _read_blocks(_reader, keys, overrides, PaperContext())
