@@ -5,6 +5,7 @@ written here by the import."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
 
@@ -38,17 +39,10 @@ def refresh_search(conn: sqlite3.Connection, paper_ids: set[int], held_back: int
         paper_ids = {p for p in paper_ids if p <= held_back}
     for chunk in chunked(sorted(paper_ids)):
         marks = placeholders(chunk)
-        labels: dict[int, list[str]] = {
-            r[0]: [] for r in conn.execute(f"SELECT id FROM papers WHERE id IN ({marks})", chunk)
-        }
-        for pid, display, mention in conn.execute(
-            f"SELECT s.paper_id, a.name, s.name FROM authorships s JOIN authors a ON a.id = s.author_id "
-            f"WHERE s.paper_id IN ({marks}) ORDER BY s.paper_id, s.position",
-            chunk,
-        ):
-            labels[pid].append(_author_label(display, mention))
+        # Every paper still there: one whose authors are all gone keeps no labels.
+        wanted = dict.fromkeys((r[0] for r in conn.execute(f"SELECT id FROM papers WHERE id IN ({marks})", chunk)), "")
+        wanted.update(_labels(conn, f"s.paper_id IN ({marks})", chunk))
         stored = dict(conn.execute(f"SELECT paper_id, authors FROM search_authors WHERE paper_id IN ({marks})", chunk))
-        wanted = {pid: ", ".join(names) for pid, names in labels.items()}
         conn.executemany(
             "DELETE FROM search_authors WHERE paper_id = ?", [(pid,) for pid in stored if not wanted.get(pid)]
         )
@@ -67,15 +61,18 @@ def write_labels(conn: sqlite3.Connection, above: int) -> None:
     load's, once resolution has settled its authors, rather than once per file and again per
     resolution batch that moves one of its authors (about three times a paper at 1M papers)."""
     conn.execute("DELETE FROM search_authors WHERE paper_id > ?", (above,))
-    rows = conn.execute(
-        "SELECT s.paper_id, a.name, s.name FROM authorships s JOIN authors a ON a.id = s.author_id "
-        "WHERE s.paper_id > ? ORDER BY s.paper_id, s.position",
-        (above,),
-    )
     conn.executemany(
-        "INSERT INTO search_authors (paper_id, authors) VALUES (?, ?)",
-        (
-            (paper_id, ", ".join(_author_label(display, mention) for _, display, mention in authors))
-            for paper_id, authors in groupby(rows, key=itemgetter(0))
-        ),
+        "INSERT INTO search_authors (paper_id, authors) VALUES (?, ?)", _labels(conn, "s.paper_id > ?", (above,))
     )
+
+
+def _labels(conn: sqlite3.Connection, where: str, params: Sequence) -> Iterator[tuple[int, str]]:
+    """(paper id, its authors' labels in order) for the papers with authors that `where`
+    (on `authorships s`) picks, in paper order."""
+    rows = conn.execute(
+        f"SELECT s.paper_id, a.name, s.name FROM authorships s JOIN authors a ON a.id = s.author_id "
+        f"WHERE {where} ORDER BY s.paper_id, s.position",
+        params,
+    )
+    for paper_id, authors in groupby(rows, key=itemgetter(0)):
+        yield paper_id, ", ".join(_author_label(display, mention) for _, display, mention in authors)
