@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from app.db import chunked, placeholders
 from app.text.names import block_key
 from app.text.normalize import CleanRecord, abstract_keys, fold_text, text_key
 from app.text.records import AuthorshipRow, Mention
@@ -81,51 +80,45 @@ def _match_abstract(conn: sqlite3.Connection, rec: CleanRecord) -> int | None:
     """The paper whose abstract is this record's, or nearly (ABSTRACT_SIMILARITY): titled papers
     first, then the lowest id. A titled record only completes a paper without a title.
 
-    The indexes give the candidates' papers (`ix_abstracts_*` hold them), and the untitled
-    ones among them (`ix_papers_untitled`), so only the abstracts still in question are read.
+    One statement per key: its index (`ix_abstracts_*`) gives each abstract's paper, the small
+    partial index `ix_papers_untitled` whether that paper is untitled, and only the abstracts a
+    record may join are read. Where many abstracts start or end alike (a million generated
+    papers: 34 per titled record), a titled record reads the one or two untitled among them.
     """
     key, head, tail = rec.abstract_keys
-    titled = bool(rec.title)
-    exact = _joinable(conn, titled, "SELECT paper_id FROM abstracts WHERE text_key = ?", (key,))
+    query = _TITLED_QUERY if rec.title else _ANY_QUERY
+    exact = {pid: untitled for pid, untitled, _ in conn.execute(query.format(key="text_key"), (key,))}
     if exact:
         return min(exact, key=lambda pid: (exact[pid], pid))
-    candidates = _joinable(
-        conn,
-        titled,
-        "SELECT paper_id FROM abstracts WHERE head_key = ? UNION SELECT paper_id FROM abstracts WHERE tail_key = ?",
-        (head, tail),
-    )
-    if not candidates:
+    rows = {
+        row
+        for column, value in (("head_key", head), ("tail_key", tail))
+        for row in conn.execute(query.format(key=column), (value,))
+    }
+    if not rows:
         return None
     mine = fold_text(rec.abstract)
     similar = []
-    for chunk in chunked(sorted(candidates)):
-        for pid, text in conn.execute(
-            f"SELECT paper_id, text FROM abstracts WHERE paper_id IN ({placeholders(chunk)}) "
-            f"AND (head_key = ? OR tail_key = ?)",
-            (*chunk, head, tail),
-        ):
-            # With a cutoff, rapidfuzz answers 0 at once for texts whose lengths are too far apart.
-            score = fuzz.ratio(mine, fold_text(text), score_cutoff=ABSTRACT_SIMILARITY)
-            if score:
-                similar.append((-score, candidates[pid], pid))
+    for pid, untitled, text in rows:
+        # With a cutoff, rapidfuzz answers 0 at once for texts whose lengths are too far apart.
+        score = fuzz.ratio(mine, fold_text(text), score_cutoff=ABSTRACT_SIMILARITY)
+        if score:
+            similar.append((-score, untitled, pid))
     return min(similar)[2] if similar else None
 
 
-def _joinable(conn: sqlite3.Connection, titled: bool, sql: str, params: tuple) -> dict[int, bool]:
-    """Of the papers a query finds, those a record may join, each with whether it is untitled:
-    for a titled record, the untitled ones only."""
-    ids = sorted({r[0] for r in conn.execute(sql, params)})
-    untitled: set[int] = set()
-    for chunk in chunked(ids):
-        untitled.update(
-            r[0]
-            for r in conn.execute(
-                f"SELECT id FROM papers INDEXED BY ix_papers_untitled WHERE title IS NULL AND id IN ({placeholders(chunk)})",
-                chunk,
-            )
-        )
-    return {pid: pid in untitled for pid in ids if pid in untitled or not titled}
+# The abstracts of one key a record may join (paper, untitled, text): for a titled record,
+# those of untitled papers only. `{key}` is the key's column.
+_ANY_QUERY = (
+    "SELECT a.paper_id, u.id IS NOT NULL, a.text FROM abstracts a "
+    "LEFT JOIN papers u INDEXED BY ix_papers_untitled ON u.id = a.paper_id AND u.title IS NULL "
+    "WHERE a.{key} = ?"
+)
+_TITLED_QUERY = (
+    "SELECT a.paper_id, 1, a.text FROM abstracts a "
+    "JOIN papers u INDEXED BY ix_papers_untitled ON u.id = a.paper_id AND u.title IS NULL "
+    "WHERE a.{key} = ?"
+)
 
 
 def add_record(
