@@ -134,7 +134,8 @@ def clean_or_record_error(record: Record) -> None:
         clean = normalize_record(record)
     except RecordError:
         return
-    clean.to_json.encode("utf-8")  # a lone surrogate here would fail when written to SQLite
+    for text in (clean.stored, clean.abstract or ""):  # a lone surrogate would fail when written to SQLite
+        text.encode("utf-8")
     keys = (clean.record_hash, clean.title_key, *(clean.abstract_keys or ()))
     assert all(key is None or isinstance(key, str) for key in keys)
 

@@ -131,7 +131,8 @@ def add_record(
 ) -> int:
     """Attach a record to its paper (creating one if new); write its identity keys at once."""
     paper_id = match_paper(conn, rec, pending_keys)
-    if paper_id is None:
+    new = paper_id is None
+    if new:
         # A new paper with one source is already what a rebuild would make of it: write it whole.
         paper_id = conn.execute(
             "INSERT INTO papers (title, title_key, year, venue, url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -152,11 +153,12 @@ def add_record(
     pending_keys.setdefault(paper_id, set()).update(block_key(m.family, m.given) for m in rec.mentions)
     if rec.abstract:
         # First: the paper's row of this key then holds the record's text, which the record names.
-        _insert_abstract(conn, paper_id, rec.abstract, rec.abstract_keys)
+        # No record names the rows of a paper made just now.
+        _insert_abstract(conn, paper_id, rec.abstract, rec.abstract_keys, named=not new)
     source_id = conn.execute(
         "INSERT INTO paper_sources (paper_id, file_id, line, record_hash, profile_owner, record) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (paper_id, file_id, rec.line, rec.record_hash, rec.profile_owner, _stored_record(rec)),
+        (paper_id, file_id, rec.line, rec.record_hash, rec.profile_owner, rec.stored),
     ).lastrowid
     conn.executemany(
         "INSERT INTO name_repairs (source_id, kind, detail) VALUES (?, ?, ?)",
@@ -167,16 +169,6 @@ def add_record(
         [(paper_id, s, v) for s, v in rec.ids],
     )
     return paper_id
-
-
-def _stored_record(rec: CleanRecord) -> str:
-    """The record's JSON as `paper_sources` keeps it: an abstract is named by its key (its paper's
-    `abstracts` row holds the text), not written again."""
-    if not rec.abstract:
-        return rec.to_json
-    # The key last, where SQLite's json_set puts it (`_name_abstracts`, migration 0017).
-    content = {**dict(sorted(rec.content().items())), "abstract": None, "abstract_key": rec.abstract_keys[0]}
-    return json.dumps(content, ensure_ascii=False, separators=(",", ":"))
 
 
 def _source_content(record: str, abstracts: dict[str, str]) -> dict:
@@ -285,8 +277,11 @@ def _replace_ids(conn: sqlite3.Connection, paper_id: int, sources: list[dict]) -
     )
 
 
-def _insert_abstract(conn: sqlite3.Connection, paper_id: int, text: str, keys: tuple[str, str, str]) -> None:
-    _write_out_abstracts(conn, paper_id, keys[0], text)
+def _insert_abstract(
+    conn: sqlite3.Connection, paper_id: int, text: str, keys: tuple[str, str, str], named: bool = True
+) -> None:
+    if named:
+        _write_out_abstracts(conn, paper_id, keys[0], text)
     conn.execute(
         "INSERT INTO abstracts (paper_id, text, text_key, head_key, tail_key) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (paper_id, text_key) DO UPDATE SET text = excluded.text WHERE text IS NOT excluded.text",

@@ -61,7 +61,9 @@ class CleanRecord:
     # Derived once here (in the parse worker), not at every use in the loader:
     title_key: str | None = None  # the folded title, to match papers across files
     abstract_keys: tuple[str, str, str] | None = None  # see `abstract_keys`
-    to_json: str = ""  # canonical JSON of `content()`, which `record_hash` hashes (`load_papers` stores it)
+    # The record's JSON as `paper_sources` keeps it (`stored_record`), made here rather than
+    # in the loader, whose process is the busier one.
+    stored: str = ""
     record_hash: str = ""  # equal records from different files hash equal
 
     def content(self) -> dict:
@@ -84,12 +86,14 @@ class CleanRecord:
 
     def with_keys(self) -> CleanRecord:
         """The record with its derived keys, JSON and hash filled in."""
-        text = json.dumps(self.content(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        content = self.content()
+        text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        keys = abstract_keys(self.abstract) if self.abstract else None
         return replace(
             self,
             title_key=text_key(self.title) if self.title else None,
-            abstract_keys=abstract_keys(self.abstract) if self.abstract else None,
-            to_json=text,
+            abstract_keys=keys,
+            stored=stored_record(content, keys[0]) if keys else text,
             record_hash=hashlib.sha1(text.encode("utf-8")).hexdigest(),
         )
 
@@ -158,6 +162,14 @@ def abstract_keys(text: str) -> tuple[str, str, str]:
     head = " ".join(folded.split(" ", BLOCK_WORDS)[:BLOCK_WORDS])
     tail = " ".join(folded.rsplit(" ", BLOCK_WORDS)[-BLOCK_WORDS:])
     return _short_hash(folded), _short_hash(head), _short_hash(tail)
+
+
+def stored_record(content: dict, abstract_key: str) -> str:
+    """The JSON `paper_sources` keeps of a record with an abstract: the abstract named by its
+    key (its paper's `abstracts` row holds the text), not written again."""
+    # The key last, where SQLite's json_set puts it (`load_papers._name_abstracts`, migration 0017).
+    named = {**dict(sorted(content.items())), "abstract": None, "abstract_key": abstract_key}
+    return json.dumps(named, ensure_ascii=False, separators=(",", ":"))
 
 
 def normalize_ids(record: Record) -> tuple[tuple[str, str], ...]:
