@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
+
 from app.etl.load import run_import
+from app.etl.load_papers import ABSTRACT_SIMILARITY, _may_be_similar
 from tests.conftest import query
 
 ABSTRACT = (
@@ -162,3 +167,32 @@ def test_a_record_names_the_abstract_row_with_its_text_and_gets_its_own_back_whe
     fresh = tmp_path / "fresh.db"
     run_import(fresh, [f])
     assert stored_abstracts(fresh) == stored_abstracts(db)
+
+
+def test_an_abstract_met_before_at_another_length_still_joins_a_nearly_equal_one(tmp_path):
+    """The first titled record meets the untitled paper's abstract as a candidate far longer
+    than its own (so it is never compared, and its length is kept); the second, nearly equal,
+    is compared with it and joins it."""
+    longer = ABSTRACT + " " + " ".join(f"and a further finding number {n} on other benchmarks." for n in range(12))
+    typo = ABSTRACT.replace("outperforms", "outperfoms")
+    abstracts = tmp_path / "abstracts.txt"
+    abstracts.write_text(f"Abstract:{ABSTRACT}\n")
+    titled = jsonl(
+        tmp_path / "t.jsonl",
+        {"title": "Longer", "authors": ["Okafor, Chidi"], "abstract": longer},
+        {"title": "Verify", "authors": ["Cobbe, Karl"], "abstract": typo},
+    )
+    db = tmp_path / "p.db"
+    run_import(db, [abstracts])
+    [(untitled, _)] = papers(db)
+    run_import(db, [titled])
+    assert papers(db) == [(untitled, "Verify"), (untitled + 1, "Longer")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 400), st.integers(0, 400))
+def test_the_length_bound_is_exactly_where_rapidfuzz_says_texts_of_one_letter_part(a, b):
+    """Texts of one repeated letter are as similar as their lengths allow: the bound that skips
+    a candidate without folding it agrees with rapidfuzz on each of them."""
+    reached = fuzz.ratio("x" * a, "x" * b, score_cutoff=ABSTRACT_SIMILARITY) > 0
+    assert _may_be_similar(a, b) == reached

@@ -87,7 +87,7 @@ def _match_abstract(conn: sqlite3.Connection, rec: CleanRecord) -> int | None:
     """
     key, head, tail = rec.abstract_keys
     query = _TITLED_QUERY if rec.title else _ANY_QUERY
-    exact = {pid: untitled for pid, untitled, _ in conn.execute(query.format(key="text_key"), (key,))}
+    exact = {pid: untitled for pid, untitled, *_ in conn.execute(query.format(key="text_key"), (key,))}
     if exact:
         return min(exact, key=lambda pid: (exact[pid], pid))
     rows = {
@@ -99,23 +99,50 @@ def _match_abstract(conn: sqlite3.Connection, rec: CleanRecord) -> int | None:
         return None
     mine = fold_text(rec.abstract)
     similar = []
-    for pid, untitled, text in rows:
-        # With a cutoff, rapidfuzz answers 0 at once for texts whose lengths are too far apart.
-        score = fuzz.ratio(mine, fold_text(text), score_cutoff=ABSTRACT_SIMILARITY)
+    for pid, untitled, text, their_key in rows:
+        theirs = None
+        length = _folded_lengths.get(their_key)
+        if length is None:
+            theirs = fold_text(text)
+            length = _remember_length(their_key, len(theirs))
+        if not _may_be_similar(len(mine), length):
+            continue
+        score = fuzz.ratio(mine, fold_text(text) if theirs is None else theirs, score_cutoff=ABSTRACT_SIMILARITY)
         if score:
             similar.append((-score, untitled, pid))
     return min(similar)[2] if similar else None
 
 
-# The abstracts of one key a record may join (paper, untitled, text): for a titled record,
+# The folded length of abstracts met as candidates, by text key: the key hashes the folded
+# text, so it fixes the length. The same abstracts are candidates again and again (those of
+# untitled papers, for every titled record starting or ending like them); their lengths are
+# kept so that most of them, too long or too short to be similar, are never folded again.
+_folded_lengths: dict[str, int] = {}
+FOLDED_LENGTHS_KEPT = 100_000  # about 20 MB
+
+
+def _remember_length(text_key: str, length: int) -> int:
+    if len(_folded_lengths) >= FOLDED_LENGTHS_KEPT:
+        _folded_lengths.clear()
+    _folded_lengths[text_key] = length
+    return length
+
+
+def _may_be_similar(a: int, b: int) -> bool:
+    """Whether texts of these lengths can reach ABSTRACT_SIMILARITY: rapidfuzz's ratio is
+    100 * (1 - distance / (a + b)), and the distance is at least the difference of the lengths."""
+    return 100 * (a + b - abs(a - b)) >= ABSTRACT_SIMILARITY * (a + b)
+
+
+# The abstracts of one key a record may join (paper, untitled, text, text key): for a titled record,
 # those of untitled papers only. `{key}` is the key's column.
 _ANY_QUERY = (
-    "SELECT a.paper_id, u.id IS NOT NULL, a.text FROM abstracts a "
+    "SELECT a.paper_id, u.id IS NOT NULL, a.text, a.text_key FROM abstracts a "
     "LEFT JOIN papers u INDEXED BY ix_papers_untitled ON u.id = a.paper_id AND u.title IS NULL "
     "WHERE a.{key} = ?"
 )
 _TITLED_QUERY = (
-    "SELECT a.paper_id, 1, a.text FROM abstracts a "
+    "SELECT a.paper_id, 1, a.text, a.text_key FROM abstracts a "
     "JOIN papers u INDEXED BY ix_papers_untitled ON u.id = a.paper_id AND u.title IS NULL "
     "WHERE a.{key} = ?"
 )
