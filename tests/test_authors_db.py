@@ -14,6 +14,7 @@ from app.cli import main
 from app.db import connect
 from app.etl import load_authors, resolve
 from app.etl.load import run_import
+from app.etl.paper_evidence import paper_ranges, write_evidence
 from app.search.caches import caches_are_current
 from app.text.names import coauthor_key
 from tests.conftest import ABSTRACTS_DUMP, PROFILE_DUMP, SAMPLES, copied, db_content, query
@@ -216,7 +217,7 @@ def test_resolution_in_worker_processes_gives_the_same_authors(tmp_path, in_work
     assert db_content(db) == db_content(samples_db)
 
 
-def test_a_worker_ends_its_read_before_it_clusters(monkeypatch, samples_db):
+def test_a_worker_ends_its_read_before_it_clusters(tmp_path, monkeypatch, samples_db):
     # While a reader holds a snapshot, the importing writer's log cannot start over.
     in_transaction = []
     clustered = load_authors._clustered
@@ -227,9 +228,14 @@ def test_a_worker_ends_its_read_before_it_clusters(monkeypatch, samples_db):
 
     monkeypatch.setattr(load_authors, "_clustered", watched)
     monkeypatch.setattr(load_authors, "_reader", None)
+    monkeypatch.setattr(load_authors, "_evidence", {})
     load_authors._open_reader(str(samples_db))
+    evidence = str(tmp_path / "evidence.db")
     with closing(load_authors._reader):
-        batch = load_authors._read_in_worker(["fedus"], resolve.Overrides())
+        pieces = [load_authors._evidence_in_worker(low, high) for low, high in paper_ranges(load_authors._reader)]
+        write_evidence(evidence, pieces)
+        batch = load_authors._read_in_worker(["fedus"], resolve.Overrides(), evidence)
+    load_authors._evidence[evidence].close()
     assert in_transaction == [False]
     assert [(alias, [c.name for c in result.clusters]) for alias, _, result in batch.blocks] == [
         ("fedus", ["William Fedus"])

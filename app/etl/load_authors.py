@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 from sys import intern
 from typing import NamedTuple
 
 from app import workers
 from app.db import chunked, connect, placeholders, write_transaction
-from app.etl import block_links, resolve
+from app.etl import block_links, paper_evidence, resolve
+from app.etl.paper_evidence import PaperContext
 from app.etl.resolve import (
-    NOTHING,
     RULES_VERSION,
     BlockResult,
     Cluster,
@@ -36,9 +38,8 @@ from app.etl.resolve import (
     resolve_block,
     with_links,
 )
-from app.etl.title_words import title_words
 from app.search.index import batched_fts
-from app.text.names import coauthor_key_in_block, lookup_keys
+from app.text.names import lookup_keys
 from app.text.records import AuthorshipRow
 
 # Blocks resolved per transaction at the end of a run: big enough to batch the queries,
@@ -48,9 +49,6 @@ from app.text.records import AuthorshipRow
 # the import and its two workers; 50k, 345 s and 1,066 MB.
 BLOCKS_PER_TRANSACTION = 2000
 MENTIONS_PER_TRANSACTION = 50_000
-# Papers whose evidence (co-author keys, profiles) stays cached during a run: measured
-# about 3 KB each with their sets (at 100k papers), so the cache stays within the memory budget.
-MAX_CACHED_PAPERS = 150_000
 # With this many mentions queued, worker processes read and cluster batches ahead while
 # this process writes: below it, starting them costs more than they save.
 PARALLEL_MIN_MENTIONS = 200_000
@@ -281,10 +279,11 @@ def _read_ahead(
     """Each batch's keys with the batch read and clustered by a worker process, in order; None
     (read it here) when too few mentions are queued for workers to pay off, or a worker died.
 
-    Workers read committed data while this process writes earlier batches. Batches hold
-    different blocks, and the blocks overrides name share one, so those writes do not
-    change what a later batch reads; `_as_read` checks anyway, for authors filed under
-    another batch's block that `override_blocks` did not account for.
+    The workers first work out every paper's evidence, once, into a scratch file that their
+    batches read (`paper_evidence`). Workers read committed data while this process writes
+    earlier batches. Batches hold different blocks, and the blocks overrides name share one,
+    so those writes do not change what a later batch reads; `_as_read` checks anyway, for
+    authors filed under another batch's block that `override_blocks` did not account for.
     """
     if len(batches) < 2 or sum(b.mentions for b in batches) < PARALLEL_MIN_MENTIONS:
         yield from ((b.keys, None) for b in batches)
@@ -293,25 +292,32 @@ def _read_ahead(
     resolve.clear_caches()  # the workers cluster; this process needs the loading's names no more
     workers.give_back_memory()
     readers = workers.pool(RESOLVE_WORKERS, _open_reader, (db,))
+    scratch = tempfile.TemporaryDirectory(prefix="paperdb-evidence-")
+    todo = deque(b.keys for b in batches)
+    ahead: deque = deque()
     try:
-        todo = deque(b.keys for b in batches)
-        ahead: deque = deque()
+        # Every paper's evidence first, once, by both workers (`paper_evidence`).
+        evidence = str(Path(scratch.name) / "evidence.db")
+        ranges = paper_evidence.paper_ranges(conn)
+        pieces = readers.map(_evidence_in_worker, [low for low, _ in ranges], [high for _, high in ranges])
+        paper_evidence.write_evidence(evidence, pieces)
         while todo or ahead:
             while todo and len(ahead) <= RESOLVE_WORKERS:  # one more than the workers: none waits on this process
                 keys = todo.popleft()
-                ahead.append((keys, readers.submit(_read_in_worker, keys, overrides)))
-            keys, future = ahead.popleft()
-            try:
-                batch = future.result()
-            except BrokenProcessPool:  # a worker was killed (out of memory?): read the rest here
-                yield from ((k, None) for k in (keys, *(k for k, _ in ahead), *todo))
-                return
+                ahead.append((keys, readers.submit(_read_in_worker, keys, overrides, evidence)))
+            keys, future = ahead[0]
+            batch = future.result()
+            ahead.popleft()
             yield keys, batch
+    except BrokenProcessPool:  # a worker was killed (out of memory?): read the rest here
+        yield from ((k, None) for k in (*(k for k, _ in ahead), *todo))
     finally:
         readers.shutdown(cancel_futures=True)
+        scratch.cleanup()
 
 
 _reader: sqlite3.Connection | None = None  # a worker process's connection
+_evidence: dict[str, sqlite3.Connection] = {}  # a worker process's scratch file of evidence, by path
 
 
 def _open_reader(db: str) -> None:
@@ -320,12 +326,19 @@ def _open_reader(db: str) -> None:
     _reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
 
 
-def _read_in_worker(keys: list[str], overrides: Overrides) -> ResolvedBatch:
-    """`read_batch` in a worker, from one snapshot of the database, without the mentions' evidence."""
+def _evidence_in_worker(low: int, high: int) -> list[paper_evidence.EvidenceRow]:
+    return paper_evidence.evidence_rows(_reader, low, high)
+
+
+def _read_in_worker(keys: list[str], overrides: Overrides, evidence: str) -> ResolvedBatch:
+    """`read_batch` in a worker, from one snapshot of the database and the scratch file of
+    evidence, without the mentions' evidence."""
     workers.give_back_memory(GIVE_BACK_ABOVE_MB)  # the last batch's, sent back by now
+    if evidence not in _evidence:
+        _evidence[evidence] = paper_evidence.open_evidence(evidence)
     _reader.execute("BEGIN")
     try:
-        read = _read_blocks(_reader, keys, overrides, PaperContext())
+        read = _read_blocks(_reader, keys, overrides, PaperContext(evidence=_evidence[evidence]))
     finally:
         # Before clustering: while a reader holds a snapshot, the writer's log cannot start
         # over, and it grew to gigabytes at a million papers.
@@ -357,44 +370,6 @@ def _author_rows(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, tupl
         for r in conn.execute(f"SELECT {AUTHOR_COLUMNS} FROM authors WHERE id IN ({placeholders(chunk)})", chunk):
             rows[r[0]] = tuple(r)[1:]
     return rows
-
-
-@dataclass
-class PaperContext:
-    """Per-paper evidence (all co-author keys of the paper, profile owners, title words), fetched once per run."""
-
-    coauthors: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    profiles: dict[int, frozenset[str]] = field(default_factory=dict)
-    title_words: dict[int, tuple[str, ...]] = field(default_factory=dict)
-
-    def load(self, conn: sqlite3.Connection, paper_ids: set[int]) -> None:
-        """Fetch the evidence of papers not cached yet."""
-        missing = sorted(paper_ids - self.coauthors.keys())
-        if len(self.coauthors) + len(missing) > MAX_CACHED_PAPERS:
-            self.coauthors.clear()
-            self.profiles.clear()
-            self.title_words.clear()
-            missing = sorted(paper_ids)
-        keys: dict[int, set[str]] = defaultdict(set)
-        owners: dict[int, set[str]] = defaultdict(set)
-        for chunk in chunked(missing):
-            for pid, block, given in conn.execute(
-                f"SELECT paper_id, block_key, given_name FROM authorships WHERE paper_id IN ({placeholders(chunk)})",
-                chunk,
-            ):
-                keys[pid].add(intern(coauthor_key_in_block(block, given)))
-            for pid, owner in conn.execute(
-                f"SELECT DISTINCT paper_id, profile_owner FROM paper_sources "
-                f"WHERE profile_owner IS NOT NULL AND paper_id IN ({placeholders(chunk)})",
-                chunk,
-            ):
-                owners[pid].add(intern(owner))
-            for pid, title in conn.execute(f"SELECT id, title FROM papers WHERE id IN ({placeholders(chunk)})", chunk):
-                self.title_words[pid] = title_words(title)
-        for pid in missing:
-            self.title_words.setdefault(pid, ())
-            self.coauthors[pid] = tuple(keys[pid])
-            self.profiles[pid] = frozenset(owners[pid]) if pid in owners else NOTHING
 
 
 @dataclass
