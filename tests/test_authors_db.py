@@ -415,6 +415,7 @@ def test_author_ids_do_not_depend_on_where_resolution_batches_are_cut(tmp_path, 
             if overrides:
                 (folder / "overrides.txt").write_text(overrides)
             run_import(folder / "p.db", files)
+            assert not list(folder.glob(".p.db-evidence-*"))  # the workers' scratch file is gone
             seen.append(
                 query(
                     folder / "p.db",
