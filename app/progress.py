@@ -20,7 +20,8 @@ REDRAW_SECONDS = 0.2  # a terminal line redrawn more often only flickers
 class Step:
     """Where a phase is: `done` units (records of a file, blocks) and, when known, the share done."""
 
-    phase: str  # "load" (a file's records), "resolve" (author blocks), "index", "search lists"
+    # "load" (a file's records), "author evidence" (papers), "resolve" (author blocks), "index", "search lists"
+    phase: str
     done: int = 0
     unit: str = ""
     fraction: float | None = None  # of the file, or of the phase's work; None when not known

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
+from app.etl import load_authors, paper_evidence
 from app.etl.load import WATCH_RECORDS, run_import
 from app.progress import PhaseLog, Step, TerminalLine, describe, duration
 from app.search import embedding
@@ -82,6 +83,23 @@ def test_the_import_reports_records_into_each_file_then_blocks_resolved(tmp_path
     # With the extra (`paperdb[semantic]`), and only then, the vectors' phase comes last.
     assert bool(vectors) == embedding.available() and phases[len(phases) - len(vectors) :] == vectors
     assert [p for p in phases if p != "vectors"][-2:] in (["resolve", "index"], ["index", "search lists"])
+
+
+def test_resolution_workers_report_the_papers_whose_evidence_they_worked_out(tmp_path, monkeypatch):
+    monkeypatch.setattr(load_authors, "PARALLEL_MIN_MENTIONS", 0)  # workers, as for a big import
+    monkeypatch.setattr(load_authors, "MENTIONS_PER_TRANSACTION", 100)
+    monkeypatch.setattr(paper_evidence, "EVIDENCE_PAPERS_PER_PIECE", 500)
+    papers = tmp_path / "papers.jsonl"
+    # Short family names, none a slip of another: 300 blocks, not one group of linked blocks.
+    families = [f"Qo{a}{b}{c}" for a in "bcdfghjklmnpqrstvwxz" for b in "aeiou" for c in "bdgklmnprst"][:300]
+    rows = [{"title": f"Paper {i}", "authors": [f"{families[i % 300]}, Ann"]} for i in range(1, 1201)]
+    papers.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    steps: list[Step] = []
+    run_import(tmp_path / "p.db", [papers], watch=steps.append)
+    evidence = [(s.done, s.unit, s.fraction) for s in steps if s.phase == "author evidence"]
+    assert evidence == [(500, "papers", 500 / 1200), (1000, "papers", 1000 / 1200), (1200, "papers", 1.0)]
+    phases = [s.phase for s in steps]
+    assert phases.index("author evidence") < phases.index("resolve")
 
 
 def test_import_prints_no_file_lines_with_quiet(tmp_path):

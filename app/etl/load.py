@@ -639,6 +639,7 @@ def run_import(
             now_utc(),
             partial(refresh_search, held_back=labels_held_back),
             lambda done, total: watch(Step("resolve", done, "blocks", done / total)),
+            lambda done, total: watch(Step("author evidence", done, "papers", done / total)),
         )
         settle_override_blocks(conn, overrides)
         clock = report.timed("resolve", clock)

@@ -152,13 +152,15 @@ def resolve_pending(
     now: str,
     after_each: Callable[[sqlite3.Connection, set[int]], None],
     progress: Callable[[int, int], None] | None = None,
+    evidence_progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Re-resolve every queued block, a batch per transaction.
 
     `after_each(conn, papers)` runs inside each transaction with the papers whose
     authors changed (their search rows need rewriting); `progress(blocks done, blocks)`
     after it. With many mentions queued, worker processes read and cluster the next
-    batches while this one writes (`_read_ahead`).
+    batches while this one writes (`_read_ahead`), once they have worked out every
+    paper's evidence (`evidence_progress(papers done, papers)` as they go).
     """
     if not conn.execute("SELECT 1 FROM pending_blocks LIMIT 1").fetchone():
         return
@@ -174,7 +176,7 @@ def resolve_pending(
     batches = _plan_batches(conn, overrides, together)
     context = PaperContext()
     blocks, done = sum(len(b.keys) for b in batches), 0
-    for keys, batch in _read_ahead(conn, batches, overrides):
+    for keys, batch in _read_ahead(conn, batches, overrides, evidence_progress or (lambda done, total: None)):
         with write_transaction(conn), batched_fts(conn):
             if batch is None or not _as_read(conn, batch.state):
                 batch = read_batch(conn, keys, overrides, context)
@@ -274,7 +276,10 @@ class _Planned:
 
 
 def _read_ahead(
-    conn: sqlite3.Connection, batches: list[_Planned], overrides: Overrides
+    conn: sqlite3.Connection,
+    batches: list[_Planned],
+    overrides: Overrides,
+    evidence_progress: Callable[[int, int], None],
 ) -> Iterator[tuple[list[str], ResolvedBatch | None]]:
     """Each batch's keys with the batch read and clustered by a worker process, in order; None
     (read it here) when too few mentions are queued for workers to pay off, or a worker died.
@@ -302,7 +307,8 @@ def _read_ahead(
         evidence = str(Path(scratch.name) / "evidence.db")
         ranges = paper_evidence.paper_ranges(conn)
         pieces = readers.map(_evidence_in_worker, [low for low, _ in ranges], [high for _, high in ranges])
-        paper_evidence.write_evidence(evidence, pieces)
+        (papers,) = conn.execute("SELECT count(*) FROM papers").fetchone()
+        paper_evidence.write_evidence(evidence, pieces, lambda done: evidence_progress(done, papers))
         while todo or ahead:
             while todo and len(ahead) <= RESOLVE_WORKERS:  # one more than the workers: none waits on this process
                 keys = todo.popleft()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from sys import intern
@@ -118,8 +118,11 @@ def evidence_rows(conn: sqlite3.Connection, low: int, high: int) -> list[Evidenc
     ]
 
 
-def write_evidence(path: str, pieces: Iterable[list[EvidenceRow]]) -> None:
-    """A new scratch file at `path` holding these rows, for `PaperContext.evidence`."""
+def write_evidence(
+    path: str, pieces: Iterable[list[EvidenceRow]], progress: Callable[[int], None] = lambda done: None
+) -> None:
+    """A new scratch file at `path` holding these rows, for `PaperContext.evidence`;
+    `progress(rows written)` after each piece."""
     scratch = sqlite3.connect(path, isolation_level=None)
     try:
         scratch.execute("PRAGMA journal_mode = OFF")  # a scratch file: nothing to recover
@@ -129,8 +132,11 @@ def write_evidence(path: str, pieces: Iterable[list[EvidenceRow]]) -> None:
             "CREATE TABLE evidence (paper_id INTEGER PRIMARY KEY, coauthors TEXT NOT NULL, profiles TEXT, "
             "title_words TEXT NOT NULL)"
         )
+        done = 0
         for rows in pieces:
             scratch.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?)", rows)
+            done += len(rows)
+            progress(done)
         scratch.execute("COMMIT")
     finally:
         scratch.close()
