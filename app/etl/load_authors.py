@@ -298,7 +298,7 @@ def _read_ahead(
     workers.give_back_memory()
     readers = workers.pool(RESOLVE_WORKERS, _open_reader, (db,))
     # Beside the database, on its disk: a temporary folder may be memory (tmpfs), and the file
-    # is about 100 MB at a million papers.
+    # is 132 MB at a million papers.
     scratch = tempfile.TemporaryDirectory(prefix=f".{Path(db).name}-evidence-", dir=Path(db).parent)
     todo = deque(b.keys for b in batches)
     ahead: deque = deque()
