@@ -86,14 +86,14 @@ def _match_abstract(conn: sqlite3.Connection, rec: CleanRecord) -> int | None:
     papers: 34 per titled record), a titled record reads the one or two untitled among them.
     """
     key, head, tail = rec.abstract_keys
-    query = _TITLED_QUERY if rec.title else _ANY_QUERY
-    exact = {pid: untitled for pid, untitled, *_ in conn.execute(query.format(key="text_key"), (key,))}
+    titled = bool(rec.title)
+    exact = dict(conn.execute(_JOINABLE[titled, "text_key"], (key,)))
     if exact:
         return min(exact, key=lambda pid: (exact[pid], pid))
     rows = {
         row
         for column, value in (("head_key", head), ("tail_key", tail))
-        for row in conn.execute(query.format(key=column), (value,))
+        for row in conn.execute(_JOINABLE[titled, column], (value,))
     }
     if not rows:
         return None
@@ -134,18 +134,24 @@ def _may_be_similar(a: int, b: int) -> bool:
     return 100 * (a + b - abs(a - b)) >= ABSTRACT_SIMILARITY * (a + b)
 
 
-# The abstracts of one key a record may join (paper, untitled, text, text key): for a titled record,
-# those of untitled papers only. `{key}` is the key's column.
-_ANY_QUERY = (
-    "SELECT a.paper_id, u.id IS NOT NULL, a.text, a.text_key FROM abstracts a "
-    "LEFT JOIN papers u INDEXED BY ix_papers_untitled ON u.id = a.paper_id AND u.title IS NULL "
-    "WHERE a.{key} = ?"
-)
-_TITLED_QUERY = (
-    "SELECT a.paper_id, 1, a.text, a.text_key FROM abstracts a "
-    "JOIN papers u INDEXED BY ix_papers_untitled ON u.id = a.paper_id AND u.title IS NULL "
-    "WHERE a.{key} = ?"
-)
+def _joinable_sql(titled: bool, column: str) -> str:
+    """The abstracts whose `column` key is a record's that it may join: for a titled record,
+    those of untitled papers only. Each as (paper, untitled); matched by the ends of the text,
+    with the text and its key to compare (an equal text needs neither)."""
+    read = "" if column == "text_key" else ", a.text, a.text_key"
+    join = "JOIN" if titled else "LEFT JOIN"
+    return (
+        f"SELECT a.paper_id, u.id IS NOT NULL{read} FROM abstracts a "
+        f"{join} papers u INDEXED BY ix_papers_untitled ON u.id = a.paper_id AND u.title IS NULL "
+        f"WHERE a.{column} = ?"
+    )
+
+
+_JOINABLE = {
+    (titled, column): _joinable_sql(titled, column)
+    for titled in (False, True)
+    for column in ("text_key", "head_key", "tail_key")
+}
 
 
 def add_record(
