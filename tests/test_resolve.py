@@ -265,7 +265,16 @@ def test_a_namesake_of_another_first_name_leaves_one_shared_coauthor_enough():
     assert result.merges[0].evidence == "shared co-authors: king irwin"
 
 
-def test_a_coauthor_written_as_an_initial_is_shared_with_the_full_first_name():
+@pytest.fixture(params=["per cluster", "one index"])
+def initials_by(request, monkeypatch):
+    """Co-authors written as an initial matched as a small block does, and as a big one does
+    (`_Block.by_initial`, from INITIAL_INDEX_MIN_MENTIONS mentions)."""
+    if request.param == "one index":
+        monkeypatch.setattr(resolve, "INITIAL_INDEX_MIN_MENTIONS", 0)
+    return request.param
+
+
+def test_a_coauthor_written_as_an_initial_is_shared_with_the_full_first_name(initials_by):
     result = resolve_block(
         [
             ref(1, "p1", "Och", "F. J.", coauthors={"och f", "ney h", "tillmann c"}),
@@ -276,7 +285,7 @@ def test_a_coauthor_written_as_an_initial_is_shared_with_the_full_first_name():
     assert (result.merges[0].rule, result.merges[0].evidence) == ("initial", "shared co-authors: ney h")
 
 
-def test_a_coauthor_initial_does_not_match_another_first_initial():
+def test_a_coauthor_initial_does_not_match_another_first_initial(initials_by):
     result = resolve_block(
         [
             ref(1, "p1", "Och", "F. J.", coauthors={"ney k"}),
@@ -570,6 +579,33 @@ def test_work_grows_with_the_block_not_with_its_pairs(monkeypatch):
     # Ten times the mentions: all pairs of spellings grow ~100 times, the comparisons ~13.
     assert big_work < 2 * 10 * small_work
     assert big_work < spellings * (spellings - 1) // 2 / 100
+
+
+def test_a_big_block_matches_initials_from_one_index_with_the_same_result(monkeypatch):
+    """From INITIAL_INDEX_MIN_MENTIONS mentions a block matches co-authors written as an
+    initial through one index of its co-author keys, and every cluster keeps only those it
+    writes as an initial: the same clusters, merges and candidates as the sets of a smaller
+    block. The synthetic co-authors `other 7` and `other 74` meet by initial."""
+    refs = synthetic_block(160, 2_000, seed=3)
+    assert len(refs) < resolve.INITIAL_INDEX_MIN_MENTIONS
+    small = resolve_block(refs)
+    lookups, found = 0, 0
+    met = resolve._Block.initials_met
+
+    def counting(block, initials, group):
+        nonlocal lookups, found
+        result = met(block, initials, group)
+        lookups, found = lookups + 1, found + bool(result)
+        return result
+
+    with monkeypatch.context() as patch:
+        patch.setattr(resolve, "INITIAL_INDEX_MIN_MENTIONS", len(refs))
+        patch.setattr(resolve._Block, "initials_met", counting)
+        big = resolve_block(refs)
+    assert lookups > 500 and found > 10
+    assert (big.clusters, big.merges, big.candidates) == (small.clusters, small.merges, small.candidates)
+    assert [m.member for m in big.merges] == [m.member for m in small.merges]
+    assert [(c.a_member, c.b_member) for c in big.candidates] == [(c.a_member, c.b_member) for c in small.candidates]
 
 
 def test_empty_overrides_change_nothing():

@@ -115,6 +115,14 @@ MIN_EVIDENCE = {
     "override": 0,
     "folded-equal": 0,
 }
+# From this many mentions (the biggest groups of linked blocks), a block answers which
+# co-authors written as an initial another cluster has in full from one index of its
+# co-author keys (`_Block.by_initial`), not from each cluster's co-authors as initials: those
+# sets take as much memory as the co-authors themselves. Clustering the biggest group of a
+# million papers (260,993 mentions) peaked at 976 MB instead of 1,183, and took about a
+# third more CPU (the index is asked once per initial). Smaller blocks, bounded by the
+# batches, keep the sets: the index would be built for each block.
+INITIAL_INDEX_MIN_MENTIONS = 50_000
 # Extra shared co-authors a rule that changes the letters of a name needs when the block
 # holds a rival: a name that reads as one side but not the other (`Eider` beside `E.` and
 # `Eneko`), i.e. a second person the looser spelling may belong to. A common family name
@@ -403,8 +411,10 @@ class _Group:
     is_org: bool  # its first mention's flag: a merge override may join a person and an organisation
     order: tuple  # content sort key
     # Its co-author keys as initials (`rigau g`), and those written as an initial only, for
-    # `_evidence`: made when first needed, then grown with the group.
+    # `_evidence`: made when first needed, then grown with the group. In a block with
+    # `_Block.by_initial`, only the second (`written`) is kept.
     initials: tuple[Set[str], Set[str]] | None = None
+    written: Set[str] | None = None
     # The title words of its papers, for `_shared_title_words`: made when first needed (few
     # pairs ever need them), then grown with the group.
     titles: frozenset[str] | set[str] | None = None
@@ -453,11 +463,15 @@ class _Group:
         self.spellings = big
         self.best = min(contenders, key=lambda s: _informativeness(s, self.spellings[s]))
         self.order = min(self.order, other.order)
-        if self.initials is not None or other.initials is not None:
-            # Grown from both halves' (the smaller one made if need be): a group absorbing
-            # many small ones must not recount its own papers each time.
-            (mine, mine_only), (theirs, theirs_only) = self.coauthor_initials(), other.coauthor_initials()
+        # Grown from both halves': a group absorbing many small ones must not recount its own
+        # papers each time. Clusters merge after their evidence was compared, so both halves
+        # have them; if not, they are made again when needed.
+        if self.initials is not None and other.initials is not None:
+            (mine, mine_only), (theirs, theirs_only) = self.initials, other.initials
             self.initials = _grown(mine, theirs), _grown(mine_only, theirs_only)
+        else:
+            self.initials = None
+        self.written = None if self.written is None or other.written is None else _grown(self.written, other.written)
 
     def title_words(self) -> frozenset[str] | set[str]:
         """The title words of its papers."""
@@ -468,10 +482,19 @@ class _Group:
     def coauthor_initials(self) -> tuple[Set[str], Set[str]]:
         """Its co-author keys as initials, and those that are initials already."""
         if self.initials is None:
-            papers = {id(m.coauthors): m.coauthors for m in self.mentions}.values()
-            as_initials, only = zip(*map(_initial_keys, papers))
+            as_initials, only = zip(*map(_initial_keys, self._paper_keys()))
             self.initials = _frozen_union(as_initials), _frozen_union(only)
         return self.initials
+
+    def written_as_initials(self) -> Set[str]:
+        """Its co-author keys that are initials already, without the others as initials."""
+        if self.written is None:
+            self.written = _frozen_union([_written_as_initials(keys) for keys in self._paper_keys()])
+        return self.written
+
+    def _paper_keys(self) -> Iterable[tuple[str, ...]]:
+        """Its papers' co-author keys, each paper's once (its mentions share the tuple)."""
+        return {id(m.coauthors): m.coauthors for m in self.mentions}.values()
 
 
 @lru_cache(maxsize=1 << 16)
@@ -480,6 +503,12 @@ def _initial_keys(keys: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]
     per paper, as every mention of a paper holds the same tuple."""
     as_initials = frozenset(intern(initial_key(key)) for key in keys)  # shared by every paper naming them
     return as_initials, as_initials.intersection(keys)
+
+
+@lru_cache(maxsize=1 << 16)
+def _written_as_initials(keys: tuple[str, ...]) -> frozenset[str]:
+    """The second of `_initial_keys(keys)` without the first: the keys that are their own `initial_key`."""
+    return frozenset(key for key in keys if initial_key(key) == key) or NOTHING
 
 
 def _frozen_union(sets: Sequence[Collection[str]]) -> frozenset[str]:
@@ -531,6 +560,7 @@ def clear_caches() -> None:
     _names_compatibility.cache_clear()
     _cross_names.cache_clear()
     _initial_keys.cache_clear()
+    _written_as_initials.cache_clear()
     names.clear_caches()
 
 
@@ -547,7 +577,7 @@ def _groups_compatibility(x: _Group, y: _Group) -> Compatibility | None:
     return weakest
 
 
-def _evidence(x: _Group, y: _Group) -> tuple[Set[str], Set[str]]:
+def _evidence(x: _Group, y: _Group, block: _Block) -> tuple[Set[str], Set[str]]:
     """The co-authors (other than their own names) and the profiles x and y share.
 
     A co-author written as an initial on one side (`rigau g`) is shared with one whose
@@ -555,8 +585,11 @@ def _evidence(x: _Group, y: _Group) -> tuple[Set[str], Set[str]]:
     only, so exact keys alone would find no evidence for them.
     """
     shared = (x.coauthors & y.coauthors) - x.own_keys - y.own_keys
-    (x_all, x_only), (y_all, y_only) = x.coauthor_initials(), y.coauthor_initials()
-    by_initial = (x_only & y_all) | (y_only & x_all)
+    if block.by_initial is None:
+        (x_all, x_only), (y_all, y_only) = x.coauthor_initials(), y.coauthor_initials()
+        by_initial = (x_only & y_all) | (y_only & x_all)
+    else:
+        by_initial = block.initials_met(x.written_as_initials(), y) | block.initials_met(y.written_as_initials(), x)
     if by_initial:  # not again for a co-author already shared, nor for their own names
         by_initial -= {initial_key(k) for k in (*shared, *x.own_keys, *y.own_keys)}
     return (shared | by_initial if by_initial else shared), x.profiles & y.profiles
@@ -666,6 +699,25 @@ class _Block:
         limit = max(TITLE_WORD_MAX_PAPERS, TITLE_WORD_MAX_SHARE * len(titles))
         uses = Counter(w for title in titles.values() for w in title)
         return frozenset(w for w, n in uses.items() if n > limit)
+
+    @cached_property
+    def by_initial(self) -> dict[str, set[str]] | None:
+        """In a block of INITIAL_INDEX_MIN_MENTIONS mentions or more: each `initial_key` of the
+        co-author keys of its papers, and the keys it is the initial of (itself among them
+        when a paper has it). None in a smaller block, whose clusters keep their co-authors as
+        initials (`_Group.coauthor_initials`)."""
+        if sum(map(len, self.mentions)) < INITIAL_INDEX_MIN_MENTIONS:
+            return None
+        papers = {id(m.coauthors): m.coauthors for mentions in self.mentions for m in mentions}.values()
+        index: dict[str, set[str]] = defaultdict(set)
+        for key in set().union(*papers):
+            index[initial_key(key)].add(key)
+        return index
+
+    def initials_met(self, initials: Set[str], group: _Group) -> set[str]:
+        """The co-author keys written as an initial (`initials`, another cluster's) that one of
+        the group's co-authors is, by `by_initial`: `rigau g` of `rigau german`, or itself."""
+        return {k for k in initials if not self.by_initial[k].isdisjoint(group.coauthors)}
 
     @classmethod
     def of(cls, groups: list[_Group]) -> _Block:
@@ -816,7 +868,7 @@ def _agglomerate(
         needed = _evidence_needed(compat.rule, names, block)
         if needed is None:
             return
-        coauthors, profiles = _evidence(x, y)
+        coauthors, profiles = _evidence(x, y, block)
         count = len(coauthors) + len(profiles)
         words: Set[str] = frozenset()
         if count + 1 == needed and compat.rule in TITLE_EVIDENCE_RULES:
@@ -854,7 +906,7 @@ def _agglomerate(
 
 
 def _cross_merges(
-    alive: dict[int, _Group], overrides: Overrides, merges: list[Merge], candidates: list[Candidate]
+    alive: dict[int, _Group], block: _Block, overrides: Overrides, merges: list[Merge], candidates: list[Candidate]
 ) -> None:
     """Join clusters of linked blocks (`block_links`) whose family names differ by a slip or a
     compound's part, when the evidence suffices and each is the other's only such match.
@@ -871,7 +923,7 @@ def _cross_merges(
         compat = None if _other_orcids(x, y) else _cross_compatibility(x, y)
         if compat is None:
             continue
-        coauthors, profiles = _evidence(x, y)
+        coauthors, profiles = _evidence(x, y, block)
         count = len(coauthors) + len(profiles)
         if count == 0:
             continue
@@ -1030,7 +1082,7 @@ def _candidates(
         if compat is None and not (ids[q] in edits[ids[r]] and _one_edit_apart(x, y)):
             continue
         rule = compat.rule if compat else "one-edit"
-        coauthors, profiles = _evidence(x, y)
+        coauthors, profiles = _evidence(x, y, block)
         if len(coauthors) + len(profiles) < CANDIDATE_MIN_EVIDENCE.get(rule, 0):
             continue
         text = _evidence_text(coauthors, profiles)
@@ -1137,7 +1189,7 @@ def resolve_block(mentions: Sequence[Mention], overrides: Overrides | None = Non
     block = _Block.of(groups)
     alive, links = _agglomerate(groups, block, overrides, merges)
     if len(block.by_key) > 1:
-        _cross_merges(alive, overrides, merges, candidates)
+        _cross_merges(alive, block, overrides, merges, candidates)
     candidates += _candidates(alive, links, block, overrides)
     clusters = sorted(map(_cluster, alive.values()), key=lambda c: (fold(c.name), c.name, repr(c.members[0])))
     keys = sorted({overrides.block_alias(block_key(family, given)) for family, given, *_ in by_spelling})
