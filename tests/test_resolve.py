@@ -585,7 +585,7 @@ def test_a_big_block_matches_initials_from_one_index_with_the_same_result(monkey
     """From INITIAL_INDEX_MIN_MENTIONS mentions a block matches co-authors written as an
     initial through one index of its co-author keys, and every cluster keeps only those it
     writes as an initial: the same clusters, merges and candidates as the sets of a smaller
-    block. The synthetic co-authors `other 7` and `other 74` meet by initial."""
+    block. Synthetic co-authors meet by initial: `other 7` is the initial key of `other 74`."""
     refs = synthetic_block(160, 2_000, seed=3)
     assert len(refs) < resolve.INITIAL_INDEX_MIN_MENTIONS
     small = resolve_block(refs)

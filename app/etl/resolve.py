@@ -59,7 +59,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Hashable, Iterable, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
-from itertools import combinations, product
+from itertools import chain, combinations, product
 from pathlib import Path
 from sys import intern
 from typing import NamedTuple
@@ -482,19 +482,20 @@ class _Group:
     def coauthor_initials(self) -> tuple[Set[str], Set[str]]:
         """Its co-author keys as initials, and those that are initials already."""
         if self.initials is None:
-            as_initials, only = zip(*map(_initial_keys, self._paper_keys()))
+            as_initials, only = zip(*map(_initial_keys, _paper_keys(self.mentions)))
             self.initials = _frozen_union(as_initials), _frozen_union(only)
         return self.initials
 
     def written_as_initials(self) -> Set[str]:
         """Its co-author keys that are initials already, without the others as initials."""
         if self.written is None:
-            self.written = _frozen_union([_written_as_initials(keys) for keys in self._paper_keys()])
+            self.written = _frozen_union([_written_as_initials(keys) for keys in _paper_keys(self.mentions)])
         return self.written
 
-    def _paper_keys(self) -> Iterable[tuple[str, ...]]:
-        """Its papers' co-author keys, each paper's once (its mentions share the tuple)."""
-        return {id(m.coauthors): m.coauthors for m in self.mentions}.values()
+
+def _paper_keys(mentions: Iterable[Mention]) -> Iterable[tuple[str, ...]]:
+    """The co-author keys of the mentions' papers, each paper's once (its mentions share the tuple)."""
+    return {id(m.coauthors): m.coauthors for m in mentions}.values()
 
 
 @lru_cache(maxsize=1 << 16)
@@ -708,9 +709,8 @@ class _Block:
         initials (`_Group.coauthor_initials`)."""
         if sum(map(len, self.mentions)) < INITIAL_INDEX_MIN_MENTIONS:
             return None
-        papers = {id(m.coauthors): m.coauthors for mentions in self.mentions for m in mentions}.values()
         index: dict[str, set[str]] = defaultdict(set)
-        for key in set().union(*papers):
+        for key in set().union(*_paper_keys(chain.from_iterable(self.mentions))):
             index[initial_key(key)].add(key)
         return index
 
