@@ -64,8 +64,11 @@ def bm25(word_idf: float, hits, tokens, avgdl: float):
 
 def all_scores(conn: sqlite3.Connection, match: str) -> tuple[np.ndarray, np.ndarray]:
     """The ids (ascending) and FTS5 scores of every paper `match` matches."""
-    rows = np.array(conn.execute(ALL_SCORES_SQL, {"match": match, **WEIGHTS}).fetchall(), np.float64).reshape(-1, 2)
-    return rows[:, 0].astype(np.int64), rows[:, 1].copy()
+    rows = conn.execute(ALL_SCORES_SQL, {"match": match, **WEIGHTS}).fetchall()
+    # Column by column with `fromiter`: `np.array` of the row tuples took a quarter of the
+    # ranking's time (a word of 90k papers at 100k: 62 ms against 200 ms for the query).
+    ids = np.fromiter((row[0] for row in rows), np.int64, len(rows))
+    return ids, np.fromiter((row[1] for row in rows), np.float64, len(rows))
 
 
 def weighted_hits(
