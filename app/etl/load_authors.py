@@ -183,6 +183,11 @@ def resolve_pending(
             papers = write_batch(conn, batch, now)
             conn.executemany("DELETE FROM pending_blocks WHERE block_key = ?", [(k,) for k in keys])
             after_each(conn, papers)
+        if sum(len(mentions) for _, mentions, _ in batch.blocks) > MENTIONS_PER_TRANSACTION:
+            # A linked group too big to share a batch, written: its memory goes back now, not
+            # when the next big one comes (at 1M papers, 300 MB while a worker clusters the next).
+            batch = None
+            workers.give_back_memory()
         done += len(keys)
         if progress:
             progress(done, blocks)
@@ -313,10 +318,10 @@ def _read_ahead(
             while todo and len(ahead) <= RESOLVE_WORKERS:  # one more than the workers: none waits on this process
                 keys = todo.popleft()
                 ahead.append((keys, readers.submit(_read_in_worker, keys, overrides, evidence)))
-            keys, future = ahead[0]
-            batch = future.result()
-            ahead.popleft()
-            yield keys, batch
+            keys = ahead[0][0]
+            ahead[0][1].result()  # raises here if a worker died, while the batch is still in `ahead`
+            # Not held by this frame or a future: once written, the batch can go.
+            yield keys, ahead.popleft()[1].result()
     except BrokenProcessPool:  # a worker was killed (out of memory?): read the rest here
         yield from ((k, None) for k in (*(k for k, _ in ahead), *todo))
     finally:
